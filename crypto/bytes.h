@@ -1,0 +1,68 @@
+// Byte containers and text encodings shared by every layer.
+//
+// Secrets live in SecretBytes, which wipes itself with sodium_memzero so a key
+// never lingers in freed memory. Everything else is plain Bytes.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kopilka {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+inline ByteView as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// A buffer for secret material; wiped on destruction and on move-from.
+class SecretBytes {
+public:
+    SecretBytes() = default;
+    explicit SecretBytes(std::size_t size);
+    SecretBytes(ByteView data);
+    SecretBytes(const SecretBytes& other);
+    SecretBytes& operator=(const SecretBytes& other);
+    SecretBytes(SecretBytes&& other) noexcept;
+    SecretBytes& operator=(SecretBytes&& other) noexcept;
+    ~SecretBytes();
+
+    std::uint8_t* data() { return data_.data(); }
+    const std::uint8_t* data() const { return data_.data(); }
+    std::size_t size() const { return data_.size(); }
+    ByteView view() const { return {data_.data(), data_.size()}; }
+
+private:
+    void wipe();
+    std::vector<std::uint8_t> data_;
+};
+
+// Lowercase hex.
+std::string to_hex(ByteView data);
+std::optional<Bytes> from_hex(std::string_view text);
+
+// base64url without padding (RFC 4648 section 5): how signed blobs travel in JSON.
+std::string to_base64url(ByteView data);
+// Strict: rejects padding, whitespace, standard-alphabet characters and
+// non-canonical trailing bits.
+std::optional<Bytes> from_base64url(std::string_view text);
+
+// Fills with bytes from the OS CSPRNG (libsodium randombytes).
+void random_bytes(std::span<std::uint8_t> out);
+std::uint64_t random_u64();
+
+// Constant-time comparison of equal-length buffers.
+bool equal_constant_time(ByteView a, ByteView b);
+
+// Ensures libsodium is initialised; cheap after the first call. Every crypto
+// entry point calls it, so callers never have to.
+void ensure_sodium();
+
+}  // namespace kopilka

@@ -1,0 +1,290 @@
+#include "ledger/apply.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace kopilka::ledger {
+
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+
+std::unexpected<Refused> refuse(Refusal code, std::string message) {
+    return std::unexpected(Refused{code, std::move(message)});
+}
+
+std::string coins(Amount a, std::string_view ticker) { return format_amount(a) + " " + std::string(ticker); }
+
+using Outcome = std::expected<void, Refused>;
+
+struct Applier {
+    State& state;
+    const BlockContext& ctx;
+    const Tx& tx;
+    Effects& fx;
+
+    const VenueRecord* need_venue(std::string_view ticker, Refused& err) {
+        const VenueRecord* v = state.venue(ticker);
+        if (!v) err = {Refusal::unknown_ticker, "no venue has the coin " + std::string(ticker)};
+        return v;
+    }
+
+    Outcome need_owner(std::string_view ticker) {
+        Refused err{};
+        const VenueRecord* v = need_venue(ticker, err);
+        if (!v) return std::unexpected(err);
+        if (v->owner != tx.signer)
+            return refuse(Refusal::not_owner, "only the owner of " + std::string(ticker) + " may do this");
+        return {};
+    }
+
+    // Moves `amount` between two accounts of one coin, overflow-checked.
+    Outcome move(const std::string& ticker, const Account& from, const Account& to, Amount amount) {
+        const Amount from_bal = state.balance(ticker, from);
+        if (from_bal < amount)
+            return refuse(Refusal::insufficient_balance, "insufficient balance: the account holds " +
+                                                             coins(from_bal, ticker) + ", this needs " +
+                                                             coins(amount, ticker));
+        const Amount to_bal = state.balance(ticker, to);
+        if (to_bal > std::numeric_limits<Amount>::max() - amount)
+            return refuse(Refusal::overflow, "the receiving balance would overflow");
+        state.set_balance(ticker, from, from_bal - amount);
+        state.set_balance(ticker, to, to_bal + amount);
+        fx.movements.push_back(Movement{ticker, from, to, amount});
+        fx.touched.push_back(from);
+        fx.touched.push_back(to);
+        return {};
+    }
+
+    // Whether `key` may spend from `account`: its own key account, or a phone
+    // reference currently bound to it.
+    bool controls(const PublicKey& key, const Account& account) const {
+        if (account.is_key()) return account.key() == key;
+        const Binding* b = state.binding(account.phone());
+        return b && b->key == key;
+    }
+
+    Outcome operator()(const VenueCreate& b) {
+        if (state.venue(b.ticker))
+            return refuse(Refusal::ticker_taken, "the coin " + b.ticker + " already exists; choose another ticker");
+        state.put_venue(b.ticker, VenueRecord{tx.signer, b.profile});
+        const Account treasury = Account::of_key(tx.signer);
+        state.set_balance(b.ticker, treasury, coin_supply_units);
+        fx.touched.push_back(treasury);
+        return {};
+    }
+
+    Outcome operator()(const VenueUpdate& b) {
+        if (auto ok = need_owner(b.ticker); !ok) return ok;
+        state.put_venue(b.ticker, VenueRecord{tx.signer, b.profile});
+        return {};
+    }
+
+    Outcome operator()(const ProductUpsert& b) {
+        if (auto ok = need_owner(b.ticker); !ok) return ok;
+        if (!state.product(b.ticker, b.product.id) && state.product_count(b.ticker) >= catalogue_products_max)
+            return refuse(Refusal::catalogue_full, "the catalogue already has " +
+                                                       std::to_string(catalogue_products_max) +
+                                                       " products; remove one first");
+        state.put_product(b.ticker, b.product);
+        return {};
+    }
+
+    Outcome operator()(const ProductRemove& b) {
+        if (auto ok = need_owner(b.ticker); !ok) return ok;
+        if (!state.product(b.ticker, b.product_id))
+            return refuse(Refusal::unknown_product,
+                          "product " + std::to_string(b.product_id) + " is not in the catalogue of " + b.ticker);
+        state.erase_product(b.ticker, b.product_id);
+        return {};
+    }
+
+    Outcome operator()(const StaffAdd& b) {
+        if (auto ok = need_owner(b.ticker); !ok) return ok;
+        if (b.staff == tx.signer)
+            return refuse(Refusal::owner_cannot_be_staff, "the owner already controls the treasury and cannot be staff");
+        const StaffRecord* existing = state.staff(b.ticker, b.staff);
+        if (!existing && state.staff_count(b.ticker) >= venue_staff_max)
+            return refuse(Refusal::staff_full,
+                          "the venue already has " + std::to_string(venue_staff_max) + " staff members");
+        StaffRecord rec = existing ? *existing : StaffRecord{};
+        rec.role = b.role;
+        rec.limits = b.limits;
+        state.put_staff(b.ticker, b.staff, rec);
+        fx.touched.push_back(Account::of_key(b.staff));
+        return {};
+    }
+
+    Outcome operator()(const StaffRemove& b) {
+        if (auto ok = need_owner(b.ticker); !ok) return ok;
+        if (!state.staff(b.ticker, b.staff))
+            return refuse(Refusal::unknown_staff, "that key is not staff of " + b.ticker);
+        const Account member = Account::of_key(b.staff);
+        if (const Amount bal = state.balance(b.ticker, member); bal > 0)
+            if (auto ok = move(b.ticker, member, Account::of_key(tx.signer), bal); !ok) return ok;
+        state.erase_staff(b.ticker, b.staff);
+        fx.touched.push_back(member);
+        return {};
+    }
+
+    Outcome operator()(const Transfer& b) {
+        Refused err{};
+        if (!need_venue(b.ticker, err)) return std::unexpected(err);
+        if (b.amount == 0) return refuse(Refusal::zero_amount, "the amount must be above zero");
+        if (b.from == b.to) return refuse(Refusal::self_transfer, "sender and receiver are the same account");
+        if (!controls(tx.signer, b.from)) {
+            if (!b.from.is_key() && !state.binding(b.from.phone()))
+                return refuse(Refusal::not_account_holder, "this phone has not been claimed by any key yet");
+            return refuse(Refusal::not_account_holder, "the signer does not control the sending account");
+        }
+        // Staff give from their own balance, within the owner's limits.
+        if (b.from.is_key()) {
+            if (const StaffRecord* s = state.staff(b.ticker, tx.signer)) {
+                StaffRecord rec = *s;
+                if (rec.limits.per_tx && b.amount > *rec.limits.per_tx)
+                    return refuse(Refusal::limit_per_tx, "this staff member may give at most " +
+                                                             coins(*rec.limits.per_tx, b.ticker) +
+                                                             " per transfer; asked " + coins(b.amount, b.ticker));
+                const Amount given = rec.day == ctx.day() ? rec.given_today : 0;
+                if (given > std::numeric_limits<Amount>::max() - b.amount)
+                    return refuse(Refusal::overflow, "today's total would overflow");
+                if (rec.limits.per_day && given + b.amount > *rec.limits.per_day)
+                    return refuse(Refusal::limit_per_day,
+                                  "this staff member may give " + coins(*rec.limits.per_day, b.ticker) +
+                                      " a day and has given " + coins(given, b.ticker) + " today");
+                if (auto ok = move(b.ticker, b.from, b.to, b.amount); !ok) return ok;
+                rec.day = ctx.day();
+                rec.given_today = given + b.amount;
+                state.put_staff(b.ticker, tx.signer, rec);
+                return {};
+            }
+        }
+        return move(b.ticker, b.from, b.to, b.amount);
+    }
+
+    Outcome operator()(const PhoneBind& b) {
+        const Attestation& a = b.attestation;
+        const auto& attestors = ctx.genesis->attestors;
+        if (std::find(attestors.begin(), attestors.end(), a.attestor) == attestors.end())
+            return refuse(Refusal::unknown_attestor, "the attestation is not signed by an attestor of this chain");
+        if (a.key != tx.signer)
+            return refuse(Refusal::attestation_wrong_key, "the attestation vouches for a different key");
+        if (a.expiry_s < ctx.time_s())
+            return refuse(Refusal::attestation_expired, "the attestation expired at " + std::to_string(a.expiry_s) +
+                                                            " (unix s); confirm the phone again");
+        if (a.expiry_s > ctx.time_s() + attestation_expiry_ahead_s_max)
+            return refuse(Refusal::expiry_too_far, "the attestation's expiry is more than an hour ahead");
+        const Binding* current = state.binding(a.phone);
+        const std::uint32_t expected_seq = current ? current->sequence + 1 : 1;
+        if (a.sequence != expected_seq)
+            return refuse(Refusal::attestation_sequence, "the attestation is for binding #" +
+                                                             std::to_string(a.sequence) + ", the phone is at #" +
+                                                             std::to_string(expected_seq - 1) + "; ask for a new code");
+        state.put_binding(a.phone, Binding{tx.signer, a.sequence});
+        fx.touched.push_back(Account::of_phone(a.phone));
+        return {};
+    }
+
+    Outcome operator()(const Redeem& b) {
+        Refused err{};
+        const VenueRecord* venue = need_venue(b.ticker, err);
+        if (!venue) return std::unexpected(err);
+        if (venue->owner != tx.signer && !state.staff(b.ticker, tx.signer))
+            return refuse(Refusal::not_staff, "the signer is not staff of " + b.ticker);
+        const Voucher& v = b.voucher;
+        if (v.ticker != b.ticker)
+            return refuse(Refusal::voucher_wrong_venue, "this voucher is for " + v.ticker + ", not " + b.ticker);
+        if (v.expiry_s < ctx.time_s())
+            return refuse(Refusal::voucher_expired, "the voucher expired at " + std::to_string(v.expiry_s) +
+                                                        " (unix s); the client should show a new QR");
+        if (v.expiry_s > ctx.time_s() + voucher_expiry_ahead_s_max)
+            return refuse(Refusal::voucher_expiry_too_far, "the voucher's expiry is more than a day ahead");
+        const Hash256 vid = voucher_id(v);
+        if (state.voucher_used(vid)) return refuse(Refusal::voucher_used, "this voucher has already been redeemed");
+        const Product* p = state.product(b.ticker, v.product_id);
+        if (!p)
+            return refuse(Refusal::unknown_product,
+                          "product " + std::to_string(v.product_id) + " is not in the catalogue of " + b.ticker);
+        if (!p->active) return refuse(Refusal::product_inactive, p->name + " is not offered at the moment");
+        if (p->price != v.price)
+            return refuse(Refusal::price_changed, p->name + " now costs " + coins(p->price, b.ticker) +
+                                                      "; the voucher says " + coins(v.price, b.ticker));
+        if (!controls(v.signer, v.client))
+            return refuse(Refusal::voucher_not_client, "the voucher is not signed by the key that holds the account");
+        const Account treasury = Account::of_key(venue->owner);
+        if (v.client == treasury) return refuse(Refusal::self_transfer, "the treasury cannot redeem from itself");
+        if (auto ok = move(b.ticker, v.client, treasury, v.price); !ok) return ok;
+        state.remember_voucher(vid, v.expiry_s);
+        return {};
+    }
+};
+
+}  // namespace
+
+std::string_view refusal_name(Refusal r) {
+    switch (r) {
+        case Refusal::malformed: return "malformed";
+        case Refusal::bad_signature: return "bad_signature";
+        case Refusal::expired: return "expired";
+        case Refusal::expiry_too_far: return "expiry_too_far";
+        case Refusal::duplicate: return "duplicate";
+        case Refusal::unknown_ticker: return "unknown_ticker";
+        case Refusal::ticker_taken: return "ticker_taken";
+        case Refusal::not_owner: return "not_owner";
+        case Refusal::not_staff: return "not_staff";
+        case Refusal::insufficient_balance: return "insufficient_balance";
+        case Refusal::limit_per_tx: return "limit_per_tx";
+        case Refusal::limit_per_day: return "limit_per_day";
+        case Refusal::zero_amount: return "zero_amount";
+        case Refusal::self_transfer: return "self_transfer";
+        case Refusal::overflow: return "overflow";
+        case Refusal::unknown_product: return "unknown_product";
+        case Refusal::product_inactive: return "product_inactive";
+        case Refusal::price_changed: return "price_changed";
+        case Refusal::voucher_expired: return "voucher_expired";
+        case Refusal::voucher_used: return "voucher_used";
+        case Refusal::voucher_wrong_venue: return "voucher_wrong_venue";
+        case Refusal::voucher_not_client: return "voucher_not_client";
+        case Refusal::voucher_expiry_too_far: return "voucher_expiry_too_far";
+        case Refusal::not_account_holder: return "not_account_holder";
+        case Refusal::unknown_attestor: return "unknown_attestor";
+        case Refusal::attestation_expired: return "attestation_expired";
+        case Refusal::attestation_sequence: return "attestation_sequence";
+        case Refusal::attestation_wrong_key: return "attestation_wrong_key";
+        case Refusal::catalogue_full: return "catalogue_full";
+        case Refusal::staff_full: return "staff_full";
+        case Refusal::owner_cannot_be_staff: return "owner_cannot_be_staff";
+        case Refusal::unknown_staff: return "unknown_staff";
+    }
+    return "unknown";
+}
+
+std::expected<Effects, Refused> apply_tx(State& state, const BlockContext& ctx, const SignedTx& stx,
+                                         const Hash256& id) {
+    const Tx& tx = stx.tx;
+    if (tx.expiry_s < ctx.time_s())
+        return refuse(Refusal::expired, "the transaction expired at " + std::to_string(tx.expiry_s) +
+                                            " (unix s); the block time is " + std::to_string(ctx.time_s()));
+    if (tx.expiry_s > ctx.time_s() + tx_expiry_ahead_s_max)
+        return refuse(Refusal::expiry_too_far, "the transaction's expiry is more than 24 hours ahead");
+    if (state.tx_seen(id)) return refuse(Refusal::duplicate, "this transaction has already been committed");
+
+    Effects fx;
+    fx.touched.push_back(Account::of_key(tx.signer));
+    const State::Mark mark = state.mark();
+    Applier applier{state, ctx, tx, fx};
+    Outcome ok = std::visit(applier, tx.body);
+    if (!ok) {
+        state.rollback_to(mark);
+        return std::unexpected(std::move(ok.error()));
+    }
+    state.remember_tx(id, tx.expiry_s);
+    std::sort(fx.touched.begin(), fx.touched.end());
+    fx.touched.erase(std::unique(fx.touched.begin(), fx.touched.end()), fx.touched.end());
+    return fx;
+}
+
+}  // namespace kopilka::ledger

@@ -1,0 +1,87 @@
+// The rules: whether a transaction may apply to a state at a block, and what
+// it does. Deterministic — the node producing a block and the auditor
+// replaying it reach the same answer from the same state, time and bytes.
+#pragma once
+
+#include "ledger/state.h"
+#include "ledger/tx.h"
+
+#include <expected>
+#include <string>
+#include <vector>
+
+namespace kopilka::ledger {
+
+// Why a transaction was refused. The numbers are stable: wallets and the RPC
+// map them to codes, so never renumber; only append.
+enum class Refusal : std::uint16_t {
+    malformed = 1,
+    bad_signature = 2,
+    expired = 3,
+    expiry_too_far = 4,
+    duplicate = 5,
+    unknown_ticker = 6,
+    ticker_taken = 7,
+    not_owner = 8,
+    not_staff = 9,
+    insufficient_balance = 10,
+    limit_per_tx = 11,
+    limit_per_day = 12,
+    zero_amount = 13,
+    self_transfer = 14,
+    overflow = 15,
+    unknown_product = 16,
+    product_inactive = 17,
+    price_changed = 18,
+    voucher_expired = 19,
+    voucher_used = 20,
+    voucher_wrong_venue = 21,
+    voucher_not_client = 22,
+    voucher_expiry_too_far = 23,
+    not_account_holder = 24,
+    unknown_attestor = 25,
+    attestation_expired = 26,
+    attestation_sequence = 27,
+    attestation_wrong_key = 28,
+    catalogue_full = 29,
+    staff_full = 30,
+    owner_cannot_be_staff = 31,
+    unknown_staff = 32,
+};
+std::string_view refusal_name(Refusal r);
+
+struct Refused {
+    Refusal code;
+    std::string message;  // for a person: what is wrong, with the figures
+};
+
+struct BlockContext {
+    ChainId chain;
+    const Genesis* genesis = nullptr;
+    std::uint64_t height = 0;
+    std::uint64_t time_ms = 0;
+    std::uint64_t time_s() const { return time_ms / 1000; }
+    std::uint64_t day() const { return time_ms / ms_per_day; }
+};
+
+// One balance change, for history indexes and statistics.
+struct Movement {
+    std::string ticker;
+    Account from;
+    Account to;
+    Amount amount = 0;
+};
+
+struct Effects {
+    std::vector<Account> touched;    // every account the transaction concerns
+    std::vector<Movement> movements;
+};
+
+// Checks the transaction's stateless limits (expiry window against the block
+// time) and every rule against `state`, then applies it. On refusal the state
+// is exactly as before. Signatures are NOT checked here: callers run
+// verify_tx_signatures first (in parallel, in the node; inline in the audit).
+std::expected<Effects, Refused> apply_tx(State& state, const BlockContext& ctx, const SignedTx& stx,
+                                         const Hash256& id);
+
+}  // namespace kopilka::ledger

@@ -1,0 +1,293 @@
+#include "ledger/audit.h"
+
+#include "ledger/chain.h"
+#include "ledger/codec.h"
+
+#include <limits>
+
+namespace kopilka::ledger {
+
+Replayer::Replayer(ByteView genesis_bytes) {
+    try {
+        genesis_ = decode_genesis(genesis_bytes);
+        genesis_ok_ = true;
+        report_.chain_id = blake2b256(genesis_bytes);
+        report_.chain_name = genesis_.chain_name;
+        prev_hash_ = report_.chain_id;
+        prev_time_ms_ = genesis_.time_ms;
+    } catch (const DecodeError& e) {
+        fail(0, std::string("the genesis record is damaged: ") + e.what());
+    }
+}
+
+void Replayer::fail(std::uint64_t height, std::string reason) {
+    if (report_.bad_block) return;  // the first fault is the one that matters
+    report_.bad_block = height;
+    report_.reason = std::move(reason);
+    report_.ok = false;
+}
+
+bool Replayer::replay_block(std::uint64_t height, ByteView block_bytes,
+                            const std::function<std::optional<Bytes>(const Hash256&)>& fetch_tx) {
+    if (failed()) return false;
+    const std::string at = "block " + std::to_string(height) + ": ";
+    if (height != next_height_) {
+        fail(height, at + "expected block " + std::to_string(next_height_) + " next");
+        return false;
+    }
+    auto block = decode_block(block_bytes);
+    if (!block) {
+        fail(height, at + block.error());
+        return false;
+    }
+    const BlockHeader& h = block->header;
+    if (h.height != height) {
+        fail(height, at + "the header says height " + std::to_string(h.height));
+        return false;
+    }
+    if (h.prev != prev_hash_) {
+        fail(height, at + "does not link to the previous block's hash");
+        return false;
+    }
+    if (h.producer != genesis_.producer) {
+        fail(height, at + "was produced by a key that is not the chain's producer");
+        return false;
+    }
+    if (!verify_block_signature(*block, report_.chain_id)) {
+        fail(height, at + "the producer's signature does not verify");
+        return false;
+    }
+    if (h.time_ms < prev_time_ms_) {
+        fail(height, at + "its time is earlier than the previous block's");
+        return false;
+    }
+    if (h.tx_count == 0) {
+        fail(height, at + "is empty; the producer never commits an empty block");
+        return false;
+    }
+    if (merkle_root(block->tx_ids) != h.tx_root) {
+        fail(height, at + "the Merkle root does not match its transaction ids");
+        return false;
+    }
+
+    BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
+    state_.prune_window(ctx.time_s());
+    last_txs_.clear();
+    for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
+        const Hash256& id = block->tx_ids[i];
+        const std::string tx_at = at + "transaction " + std::to_string(i) + " (" + to_hex(id) + "): ";
+        auto raw = fetch_tx(id);
+        if (!raw) {
+            fail(height, tx_at + "its record is missing");
+            return false;
+        }
+        auto rec = decode_tx_record(*raw);
+        if (!rec) {
+            fail(height, tx_at + rec.error());
+            return false;
+        }
+        if (rec->height != height || rec->index != i) {
+            fail(height, tx_at + "its record says it is at block " + std::to_string(rec->height) + " position " +
+                             std::to_string(rec->index));
+            return false;
+        }
+        auto stx = decode_signed_tx(rec->blob);
+        if (!stx) {
+            fail(height, tx_at + stx.error());
+            return false;
+        }
+        if (tx_id(stx->tx) != id) {
+            fail(height, tx_at + "its bytes do not hash to its id");
+            return false;
+        }
+        if (!verify_tx_signatures(*stx, report_.chain_id)) {
+            fail(height, tx_at + "a signature does not verify");
+            return false;
+        }
+        auto fx = apply_tx(state_, ctx, *stx, id);
+        if (!fx) {
+            fail(height, tx_at + "the rules refuse it (" + std::string(refusal_name(fx.error().code)) + "): " +
+                             fx.error().message);
+            return false;
+        }
+        for (const Movement& m : fx->movements)
+            report_.moved_units = m.amount > std::numeric_limits<Amount>::max() - report_.moved_units
+                                      ? std::numeric_limits<Amount>::max()
+                                      : report_.moved_units + m.amount;
+        ++report_.tx_kinds[std::string(kind_name(stx->tx.kind()))];
+        ++report_.txs_checked;
+        last_txs_.push_back({id, i, std::move(fx->touched), tx_ticker(stx->tx)});
+    }
+    state_.clear_journal();
+    if (state_.digest() != h.state_digest) {
+        fail(height, at + "the state after it does not match its state digest");
+        return false;
+    }
+    auto totals = state_.coin_totals();
+    if (!totals) {
+        fail(height, at + "a coin's balances overflow");
+        return false;
+    }
+    for (const auto& [ticker, sum] : *totals)
+        if (sum != coin_supply_units) {
+            fail(height, at + "the balances of " + ticker + " sum to " + format_amount(sum) + ", not the supply " +
+                             format_amount(coin_supply_units));
+            return false;
+        }
+    report_.supplies = std::move(*totals);
+    report_.state_digest = h.state_digest;
+    prev_hash_ = block_hash(h);
+    prev_time_ms_ = h.time_ms;
+    ++next_height_;
+    ++report_.blocks_checked;
+    return true;
+}
+
+namespace {
+
+// Checks the history and block-hash index entries one block should have.
+bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height, std::uint64_t& expected_entries) {
+    const std::string at = "block " + std::to_string(height) + ": ";
+    auto stored = store.get(Column::index, keys::block_hash_index(rp.last_hash()));
+    ++expected_entries;
+    if (!stored || *stored != keys::block(height)) {
+        rp.fail(height, at + "the block-hash index entry is missing or wrong");
+        return false;
+    }
+    for (const auto& tx : rp.last_block_txs()) {
+        const Bytes id(tx.id.begin(), tx.id.end());
+        auto check = [&](const Bytes& key, std::string_view what) {
+            ++expected_entries;
+            auto v = store.get(Column::index, key);
+            if (!v || *v != id) {
+                rp.fail(height, at + std::string(what) + " history entry for transaction " +
+                                    std::to_string(tx.index) + " is missing or wrong");
+                return false;
+            }
+            return true;
+        };
+        for (const Account& a : tx.touched)
+            if (!check(keys::history_entry(keys::account_history_prefix(a), {height, tx.index}), "an account"))
+                return false;
+        if (!tx.ticker.empty() &&
+            !check(keys::history_entry(keys::venue_history_prefix(tx.ticker), {height, tx.index}), "the venue"))
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+AuditReport audit_store(const Store& store, const AuditProgress& progress) {
+    auto genesis = store.get(Column::meta, keys::meta_genesis());
+    if (!genesis) {
+        AuditReport r;
+        r.bad_block = 0;
+        r.reason = "there is no genesis record";
+        return r;
+    }
+    Replayer rp(*genesis);
+    if (rp.failed()) return rp.report();
+
+    auto tip = store.get(Column::meta, keys::meta_tip());
+    std::uint64_t tip_height = 0;
+    Hash256 tip_hash{};
+    try {
+        if (!tip) throw DecodeError("missing");
+        Reader r(*tip);
+        tip_height = r.u64();
+        tip_hash = r.hash();
+        r.finish();
+    } catch (const DecodeError&) {
+        rp.fail(0, "the tip record is missing or damaged");
+        return rp.report();
+    }
+    rp.report().tip_height = tip_height;
+
+    auto fetch = [&](const Hash256& id) { return store.get(Column::txs, id); };
+    std::uint64_t expected_index_entries = 0;
+    std::uint64_t expected_tx_records = 0;
+    try {
+        for (std::uint64_t h = 1; h <= tip_height; ++h) {
+            if (progress) progress(h, tip_height);
+            auto bytes = store.get(Column::blocks, keys::block(h));
+            if (!bytes) {
+                rp.fail(h, "block " + std::to_string(h) + " is missing");
+                return rp.report();
+            }
+            if (!rp.replay_block(h, *bytes, fetch)) return rp.report();
+            expected_tx_records += rp.last_block_txs().size();
+            if (!check_block_indexes(store, rp, h, expected_index_entries)) return rp.report();
+        }
+        const std::uint64_t after = tip_height + 1;
+        if (rp.last_hash() != tip_hash) {
+            rp.fail(tip_height, "the tip record's hash does not match block " + std::to_string(tip_height));
+            return rp.report();
+        }
+        if (store.get(Column::blocks, keys::block(after))) {
+            rp.fail(after, "block " + std::to_string(after) + " is stored beyond the tip");
+            return rp.report();
+        }
+
+        // Nothing extra may hide in the stores the node serves from: count
+        // every record against what the replay expects.
+        std::uint64_t blocks_stored = 0, txs_stored = 0, index_stored = 0;
+        store.scan(Column::blocks, {}, {}, [&](ByteView, ByteView) { return ++blocks_stored, true; });
+        store.scan(Column::txs, {}, {}, [&](ByteView, ByteView) { return ++txs_stored, true; });
+        store.scan(Column::index, {}, {}, [&](ByteView, ByteView) { return ++index_stored, true; });
+        if (blocks_stored != tip_height) {
+            rp.fail(tip_height, "the store holds " + std::to_string(blocks_stored) + " blocks, expected " +
+                                    std::to_string(tip_height));
+            return rp.report();
+        }
+        if (txs_stored != expected_tx_records) {
+            rp.fail(tip_height, "the store holds " + std::to_string(txs_stored) +
+                                    " transaction records; the blocks list " + std::to_string(expected_tx_records));
+            return rp.report();
+        }
+        if (index_stored != expected_index_entries) {
+            rp.fail(tip_height, "the history index holds " + std::to_string(index_stored) + " entries, expected " +
+                                    std::to_string(expected_index_entries));
+            return rp.report();
+        }
+
+        // The stored state must be exactly the replayed state.
+        std::uint64_t state_stored = 0;
+        std::string state_fault;
+        std::map<Bytes, Bytes> replayed;
+        rp.state().for_each_record([&](const Bytes& k, const Bytes& v) { replayed.emplace(k, v); });
+        store.scan(Column::state, {}, {}, [&](ByteView k, ByteView v) {
+            ++state_stored;
+            auto it = replayed.find(Bytes(k.begin(), k.end()));
+            if (it == replayed.end() || !std::equal(v.begin(), v.end(), it->second.begin(), it->second.end())) {
+                state_fault = "the stored state record " + to_hex(k) + " differs from the replay";
+                return false;
+            }
+            return true;
+        });
+        if (state_fault.empty() && state_stored != replayed.size())
+            state_fault = "the stored state has " + std::to_string(state_stored) + " records; the replay has " +
+                          std::to_string(replayed.size());
+        if (!state_fault.empty()) {
+            rp.fail(tip_height, "after block " + std::to_string(tip_height) + ": " + state_fault);
+            return rp.report();
+        }
+    } catch (const std::exception& e) {
+        rp.fail(rp.report().blocks_checked + 1, std::string("the store could not be read: ") + e.what());
+        return rp.report();
+    }
+    rp.report().ok = true;
+    return rp.report();
+}
+
+AuditReport audit_dir(const std::filesystem::path& dir, const AuditProgress& progress) {
+    auto store = Store::open(dir, Store::Mode::read_only);
+    if (!store) {
+        AuditReport r;
+        r.reason = store.error();
+        return r;
+    }
+    return audit_store(**store, progress);
+}
+
+}  // namespace kopilka::ledger

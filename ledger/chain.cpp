@@ -1,0 +1,330 @@
+#include "ledger/chain.h"
+
+#include "ledger/codec.h"
+
+#include <algorithm>
+
+namespace kopilka::ledger {
+
+namespace keys {
+namespace {
+constexpr std::uint8_t tag_block_hash = 'h';
+constexpr std::uint8_t tag_account = 'a';
+constexpr std::uint8_t tag_venue = 'v';
+}  // namespace
+
+Bytes meta_genesis() { return {'g', 'e', 'n', 'e', 's', 'i', 's'}; }
+Bytes meta_tip() { return {'t', 'i', 'p'}; }
+Bytes block(std::uint64_t height) {
+    Writer w;
+    w.u64(height);
+    return std::move(w).take();
+}
+Bytes block_hash_index(const Hash256& hash) {
+    Writer w;
+    w.u8(tag_block_hash).hash(hash);
+    return std::move(w).take();
+}
+Bytes account_history_prefix(const Account& account) {
+    Writer w;
+    w.u8(tag_account);
+    write_account(w, account);
+    return std::move(w).take();
+}
+Bytes venue_history_prefix(std::string_view ticker) {
+    Writer w;
+    w.u8(tag_venue);
+    write_ticker(w, ticker);
+    return std::move(w).take();
+}
+Bytes history_entry(const Bytes& prefix, TxLocation at) {
+    Writer w;
+    w.raw(prefix).u64(~at.height).u32(~at.index);
+    return std::move(w).take();
+}
+Bytes tip_value(std::uint64_t height, const Hash256& hash) {
+    Writer w;
+    w.u64(height).hash(hash);
+    return std::move(w).take();
+}
+}  // namespace keys
+
+Chain::Chain(std::unique_ptr<Store> store, Genesis genesis)
+    : store_(std::move(store)), genesis_(std::move(genesis)), chain_id_(genesis_hash(genesis_)) {
+    tip_.height = 0;
+    tip_.time_ms = genesis_.time_ms;
+    tip_.producer = genesis_.producer;
+    tip_hash_ = chain_id_;
+}
+
+std::expected<std::unique_ptr<Chain>, std::string> Chain::create(const std::filesystem::path& dir,
+                                                                 const Genesis& genesis) {
+    Bytes genesis_bytes;
+    try {
+        genesis_bytes = encode_genesis(genesis);
+    } catch (const std::exception& e) {
+        return std::unexpected(std::string("invalid genesis: ") + e.what());
+    }
+    auto store = Store::open(dir, Store::Mode::create_new);
+    if (!store) return std::unexpected(store.error());
+    const ChainId id = blake2b256(genesis_bytes);
+    Batch b;
+    b.put(Column::meta, keys::meta_genesis(), genesis_bytes);
+    b.put(Column::meta, keys::meta_tip(), keys::tip_value(0, id));
+    if (auto ok = (*store)->write(b); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<Chain>(new Chain(std::move(*store), genesis));
+}
+
+std::expected<std::unique_ptr<Chain>, std::string> Chain::open(const std::filesystem::path& dir) {
+    auto store = Store::open(dir, Store::Mode::open_existing);
+    if (!store) return std::unexpected(store.error());
+    auto g = (*store)->get(Column::meta, keys::meta_genesis());
+    if (!g) return std::unexpected("the data dir has no genesis record; it is not a Kopilka ledger or is damaged");
+    Genesis genesis;
+    try {
+        genesis = decode_genesis(*g);
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("the stored genesis is damaged: ") + e.what());
+    }
+    std::unique_ptr<Chain> chain(new Chain(std::move(*store), std::move(genesis)));
+    if (auto ok = chain->load(); !ok) return std::unexpected(ok.error());
+    return chain;
+}
+
+std::expected<void, std::string> Chain::load() {
+    auto tip = store_->get(Column::meta, keys::meta_tip());
+    if (!tip) return std::unexpected("the data dir has no tip record; run `kopilkad verify` on it");
+    std::uint64_t height = 0;
+    Hash256 hash{};
+    try {
+        Reader r(*tip);
+        height = r.u64();
+        hash = r.hash();
+        r.finish();
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("the tip record is damaged: ") + e.what());
+    }
+    if (height > 0) {
+        auto b = block_at(height);
+        if (!b) return std::unexpected("block " + std::to_string(height) + " (the tip) is missing or damaged");
+        if (block_hash(b->header) != hash)
+            return std::unexpected("block " + std::to_string(height) + " does not match the tip record's hash");
+        tip_ = b->header;
+        tip_hash_ = hash;
+    } else if (hash != chain_id_) {
+        return std::unexpected("the tip record does not match the genesis");
+    }
+
+    // Venue records first, so products and staff always find their venue.
+    try {
+        const Bytes venue_prefix{'V'};
+        store_->scan(Column::state, venue_prefix, {}, [&](ByteView k, ByteView v) {
+            state_.load_record(k, v);
+            return true;
+        });
+        store_->scan(Column::state, {}, {}, [&](ByteView k, ByteView v) {
+            if (!k.empty() && k[0] != 'V') state_.load_record(k, v);
+            return true;
+        });
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("a stored state record is damaged: ") + e.what() +
+                               "; run `kopilkad verify` on the data dir");
+    }
+    if (height > 0 && state_.digest() != tip_.state_digest)
+        return std::unexpected("the stored state does not match block " + std::to_string(height) +
+                               "'s state digest; run `kopilkad verify` on the data dir");
+
+    // Rebuild the replay window: ids of transactions and vouchers that have not
+    // expired yet. Nothing committed more than a day before the tip can still
+    // be live, so the walk back stops there.
+    const std::uint64_t now_s = tip_.time_ms / 1000;
+    const std::uint64_t window_s = std::max(tx_expiry_ahead_s_max, voucher_expiry_ahead_s_max);
+    for (std::uint64_t h = height; h >= 1; --h) {
+        auto b = block_at(h);
+        if (!b) return std::unexpected("block " + std::to_string(h) + " is missing or damaged");
+        if (b->header.time_ms / 1000 + window_s < now_s) break;
+        for (const auto& id : b->tx_ids) {
+            auto rec = tx_record(id);
+            if (!rec) return std::unexpected("transaction record of block " + std::to_string(h) + " is missing");
+            auto stx = decode_signed_tx(rec->blob);
+            if (!stx) return std::unexpected("a transaction of block " + std::to_string(h) + " is damaged");
+            if (stx->tx.expiry_s >= now_s) state_.remember_tx(id, stx->tx.expiry_s);
+            if (const auto* r = std::get_if<Redeem>(&stx->tx.body); r && r->voucher.expiry_s >= now_s)
+                state_.remember_voucher(voucher_id(r->voucher), r->voucher.expiry_s);
+        }
+    }
+    state_.clear_journal();
+    return {};
+}
+
+std::expected<Produced, std::string> Chain::produce_block(std::span<const SignedTx> candidates,
+                                                          std::uint64_t time_ms, const KeyPair& producer,
+                                                          bool signatures_verified) {
+    if (producer.public_key() != genesis_.producer)
+        return std::unexpected("this key is not the chain's block producer");
+    if (candidates.size() > block_txs_max)
+        return std::unexpected("at most " + std::to_string(block_txs_max) + " transactions per block");
+    // Block time never goes backwards, whatever the wall clock does.
+    time_ms = std::max(time_ms, tip_.time_ms);
+
+    BlockContext ctx{chain_id_, &genesis_, tip_.height + 1, time_ms};
+    state_.prune_window(ctx.time_s());
+    const State::Mark start = state_.mark();
+
+    Produced out;
+    Block block;
+    std::vector<Bytes> blobs;
+    std::vector<Effects> effects;
+    std::vector<std::string> tickers;
+    for (const SignedTx& stx : candidates) {
+        TxOutcome o;
+        o.id = tx_id(stx.tx);
+        if (auto loc = find_tx(o.id)) {
+            o.status = TxOutcome::Status::already_committed;
+            o.location = *loc;
+        } else if (!signatures_verified && !verify_tx_signatures(stx, chain_id_)) {
+            o.refusal = Refused{Refusal::bad_signature, "a signature does not verify for this chain"};
+        } else if (auto fx = apply_tx(state_, ctx, stx, o.id); !fx) {
+            o.refusal = std::move(fx.error());
+        } else {
+            o.status = TxOutcome::Status::committed;
+            o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
+            block.tx_ids.push_back(o.id);
+            blobs.push_back(encode_signed_tx(stx));
+            effects.push_back(std::move(*fx));
+            tickers.push_back(tx_ticker(stx.tx));
+        }
+        out.outcomes.push_back(std::move(o));
+    }
+    if (block.tx_ids.empty()) {
+        state_.rollback_to(start);
+        return out;
+    }
+
+    block.header.height = ctx.height;
+    block.header.prev = tip_hash_;
+    block.header.time_ms = time_ms;
+    block.header.tx_root = merkle_root(block.tx_ids);
+    block.header.state_digest = state_.digest();
+    block.header.tx_count = static_cast<std::uint32_t>(block.tx_ids.size());
+    sign_block(block, producer, chain_id_);
+    const Hash256 hash = block_hash(block.header);
+
+    Batch batch;
+    batch.put(Column::blocks, keys::block(ctx.height), encode_block(block));
+    batch.put(Column::index, keys::block_hash_index(hash), keys::block(ctx.height));
+    for (std::uint32_t i = 0; i < block.tx_ids.size(); ++i) {
+        const TxLocation at{ctx.height, i};
+        const Bytes id(block.tx_ids[i].begin(), block.tx_ids[i].end());
+        for (const Account& a : effects[i].touched)
+            batch.put(Column::index, keys::history_entry(keys::account_history_prefix(a), at), id);
+        if (!tickers[i].empty())
+            batch.put(Column::index, keys::history_entry(keys::venue_history_prefix(tickers[i]), at), id);
+        batch.put(Column::txs, id, encode_tx_record(TxRecord{ctx.height, i, std::move(blobs[i])}));
+    }
+    for (auto& [key, value] : state_.changes()) {
+        if (value)
+            batch.put(Column::state, key, *value);
+        else
+            batch.erase(Column::state, key);
+    }
+    batch.put(Column::meta, keys::meta_tip(), keys::tip_value(ctx.height, hash));
+
+    if (auto ok = store_->write(batch); !ok) {
+        state_.rollback_to(start);
+        return std::unexpected(ok.error());
+    }
+    state_.clear_journal();
+    tip_ = block.header;
+    tip_hash_ = hash;
+    out.block = std::move(block);
+    return out;
+}
+
+std::optional<TxRecord> Chain::tx_record(const Hash256& id) const {
+    auto raw = store_->get(Column::txs, id);
+    if (!raw) return std::nullopt;
+    auto rec = decode_tx_record(*raw);
+    if (!rec) return std::nullopt;
+    return *rec;
+}
+
+std::optional<TxLocation> Chain::find_tx(const Hash256& id) const {
+    auto rec = tx_record(id);
+    if (!rec) return std::nullopt;
+    return TxLocation{rec->height, rec->index};
+}
+
+std::optional<Block> Chain::block_at(std::uint64_t height) const {
+    auto raw = store_->get(Column::blocks, keys::block(height));
+    if (!raw) return std::nullopt;
+    auto b = decode_block(*raw);
+    if (!b) return std::nullopt;
+    return *b;
+}
+
+std::optional<std::uint64_t> Chain::height_of(const Hash256& hash) const {
+    if (hash == chain_id_) return 0;
+    auto raw = store_->get(Column::index, keys::block_hash_index(hash));
+    if (!raw || raw->size() != 8) return std::nullopt;
+    Reader r(*raw);
+    return r.u64();
+}
+
+std::optional<InclusionProof> Chain::prove(const Hash256& id) const {
+    auto loc = find_tx(id);
+    if (!loc) return std::nullopt;
+    auto b = block_at(loc->height);
+    if (!b) return std::nullopt;
+    return merkle_prove(b->tx_ids, loc->index);
+}
+
+std::expected<HistoryPage, std::string> Chain::history(const Bytes& prefix, std::string_view cursor,
+                                                       std::size_t limit) const {
+    limit = std::clamp<std::size_t>(limit, 1, history_page_entries_max);
+    Bytes from = prefix;
+    if (!cursor.empty()) {
+        // The cursor is the (height, index) of the last entry returned; the
+        // next page starts just after it.
+        auto raw = from_base64url(cursor);
+        if (!raw || raw->size() != 12) return std::unexpected("the history cursor is not one this node gave out");
+        Reader r(*raw);
+        TxLocation last{r.u64(), r.u32()};
+        if (last.index == 0 && last.height == 0) return HistoryPage{};
+        TxLocation next = last.index > 0 ? TxLocation{last.height, last.index - 1}
+                                         : TxLocation{last.height - 1, ~std::uint32_t{0}};
+        from = keys::history_entry(prefix, next);
+    }
+    HistoryPage page;
+    store_->scan(Column::index, prefix, from, [&](ByteView k, ByteView v) {
+        if (page.entries.size() == limit) {
+            const auto& last = page.entries.back().location;
+            Writer w;
+            w.u64(last.height).u32(last.index);
+            page.next_cursor = to_base64url(w.bytes());
+            return false;
+        }
+        Reader r(k.subspan(prefix.size()));
+        HistoryEntry e;
+        e.location.height = ~r.u64();
+        e.location.index = ~r.u32();
+        if (v.size() != hash_bytes) throw std::runtime_error("history index entry is damaged");
+        std::copy(v.begin(), v.end(), e.id.begin());
+        page.entries.push_back(e);
+        return true;
+    });
+    return page;
+}
+
+std::expected<HistoryPage, std::string> Chain::account_history(const Account& account, std::string_view cursor,
+                                                                std::size_t limit) const {
+    return history(keys::account_history_prefix(account), cursor, limit);
+}
+
+std::expected<HistoryPage, std::string> Chain::venue_history(std::string_view ticker, std::string_view cursor,
+                                                             std::size_t limit) const {
+    if (!valid_ticker(ticker)) return std::unexpected("a ticker is 3-10 characters of A-Z and 0-9");
+    return history(keys::venue_history_prefix(ticker), cursor, limit);
+}
+
+}  // namespace kopilka::ledger

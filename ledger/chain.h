@@ -1,0 +1,115 @@
+// The chain: a store, the state after its tip, and the rules that extend it.
+//
+// Chain is what the node's block producer and the tests drive. It owns no
+// threads and reads no clock: the caller passes the block time, so tests can
+// move time without sleeping.
+#pragma once
+
+#include "ledger/apply.h"
+#include "ledger/block.h"
+#include "ledger/store.h"
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <variant>
+
+namespace kopilka::ledger {
+
+struct TxLocation {
+    std::uint64_t height = 0;
+    std::uint32_t index = 0;
+    bool operator==(const TxLocation&) const = default;
+};
+
+// What became of one submitted transaction.
+struct TxOutcome {
+    Hash256 id{};
+    // Committed now, committed earlier (the first result, returned again), or refused.
+    enum class Status { committed, already_committed, refused } status = Status::refused;
+    TxLocation location;       // committed / already_committed
+    std::optional<Refused> refusal;
+};
+
+struct Produced {
+    std::vector<TxOutcome> outcomes;   // one per candidate, in order
+    std::optional<Block> block;        // nullopt when nothing applied
+};
+
+struct HistoryEntry {
+    Hash256 id{};
+    TxLocation location;
+};
+struct HistoryPage {
+    std::vector<HistoryEntry> entries;  // newest first
+    std::string next_cursor;            // empty: no more
+};
+inline constexpr std::size_t history_page_entries_max = 500;
+
+class Chain {
+public:
+    static std::expected<std::unique_ptr<Chain>, std::string> create(const std::filesystem::path& dir,
+                                                                     const Genesis& genesis);
+    // Opens an existing chain; refuses (naming the problem) when the stored
+    // state does not match the tip block's state digest.
+    static std::expected<std::unique_ptr<Chain>, std::string> open(const std::filesystem::path& dir);
+
+    const Genesis& genesis() const { return genesis_; }
+    const ChainId& id() const { return chain_id_; }
+    std::uint64_t height() const { return tip_.height; }
+    const BlockHeader& tip() const { return tip_; }
+    const Hash256& tip_hash() const { return tip_hash_; }
+    const State& state() const { return state_; }
+    Store& store() { return *store_; }
+
+    // Applies the candidates in order on top of the tip and, if any applies,
+    // commits them as one block (one synced write). A transaction already
+    // committed is reported with its first location and not applied again.
+    // With signatures_verified the caller vouches that verify_tx_signatures
+    // passed for every candidate (the node checks them in parallel).
+    // An error means the store refused the write; the state is unchanged.
+    std::expected<Produced, std::string> produce_block(std::span<const SignedTx> candidates, std::uint64_t time_ms,
+                                                       const KeyPair& producer, bool signatures_verified = false);
+
+    std::optional<TxLocation> find_tx(const Hash256& id) const;
+    std::optional<TxRecord> tx_record(const Hash256& id) const;
+    std::optional<Block> block_at(std::uint64_t height) const;
+    std::optional<std::uint64_t> height_of(const Hash256& block_hash) const;
+    std::optional<InclusionProof> prove(const Hash256& id) const;
+
+    // History, newest first; `cursor` is empty or a next_cursor from before.
+    std::expected<HistoryPage, std::string> account_history(const Account& account, std::string_view cursor,
+                                                            std::size_t limit) const;
+    std::expected<HistoryPage, std::string> venue_history(std::string_view ticker, std::string_view cursor,
+                                                          std::size_t limit) const;
+
+private:
+    Chain(std::unique_ptr<Store> store, Genesis genesis);
+    std::expected<void, std::string> load();
+    std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor,
+                                                    std::size_t limit) const;
+
+    std::unique_ptr<Store> store_;
+    Genesis genesis_;
+    ChainId chain_id_{};
+    BlockHeader tip_;
+    Hash256 tip_hash_{};
+    State state_;
+};
+
+// Store keys shared with the audit.
+namespace keys {
+Bytes meta_genesis();
+Bytes meta_tip();
+Bytes block(std::uint64_t height);
+Bytes block_hash_index(const Hash256& hash);
+Bytes account_history_prefix(const Account& account);
+Bytes venue_history_prefix(std::string_view ticker);
+// prefix || ~height || ~index, so newer entries sort first.
+Bytes history_entry(const Bytes& prefix, TxLocation at);
+Bytes tip_value(std::uint64_t height, const Hash256& hash);
+}  // namespace keys
+
+}  // namespace kopilka::ledger

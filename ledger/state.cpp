@@ -1,0 +1,484 @@
+#include "ledger/state.h"
+
+#include "ledger/codec.h"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+namespace kopilka::ledger {
+
+namespace {
+
+constexpr std::uint8_t tag_venue = 'V';
+constexpr std::uint8_t tag_product = 'P';
+constexpr std::uint8_t tag_staff = 'S';
+constexpr std::uint8_t tag_balance = 'B';
+constexpr std::uint8_t tag_binding = 'H';
+constexpr std::string_view lthash_element_tag = "kopilka/state-record/v1";
+constexpr std::string_view lthash_digest_tag = "kopilka/state/v1";
+
+// Expands one record into 2048 pseudo-random bytes: BLAKE2b-256 of the
+// (length-prefixed) key and value seeds a ChaCha20 stream.
+void lthash_element(ByteView key, ByteView value, std::array<std::uint16_t, LtHash::lanes>& out) {
+    Blake2b256 h;
+    h.update(as_bytes(lthash_element_tag));
+    Writer len;
+    len.u32(static_cast<std::uint32_t>(key.size()));
+    h.update(len.bytes()).update(key).update(value);
+    const Hash256 seed = h.finish();
+    static const std::array<std::uint8_t, crypto_stream_chacha20_ietf_NONCEBYTES> zero_nonce{};
+    std::array<std::uint8_t, LtHash::lanes * 2> stream;
+    crypto_stream_chacha20_ietf(stream.data(), stream.size(), zero_nonce.data(), seed.data());
+    for (std::size_t i = 0; i < LtHash::lanes; ++i)
+        out[i] = static_cast<std::uint16_t>(stream[2 * i] | stream[2 * i + 1] << 8);
+}
+
+Bytes encode_venue(const VenueRecord& v) {
+    Writer w;
+    w.key(v.owner);
+    write_profile(w, v.profile);
+    return std::move(w).take();
+}
+
+Bytes encode_product(const Product& p) {
+    Writer w;
+    write_product(w, p);
+    return std::move(w).take();
+}
+
+Bytes encode_staff(const StaffRecord& s) {
+    Writer w;
+    w.u8(static_cast<std::uint8_t>(s.role));
+    write_limits(w, s.limits);
+    w.u64(s.day).u64(s.given_today);
+    return std::move(w).take();
+}
+
+Bytes encode_balance(Amount a) {
+    Writer w;
+    w.u64(a);
+    return std::move(w).take();
+}
+
+Bytes encode_binding(const Binding& b) {
+    Writer w;
+    w.key(b.key).u32(b.sequence);
+    return std::move(w).take();
+}
+
+}  // namespace
+
+// --- LtHash ---
+
+void LtHash::add(ByteView key, ByteView value) {
+    std::array<std::uint16_t, lanes> e;
+    lthash_element(key, value, e);
+    for (std::size_t i = 0; i < lanes; ++i) sum_[i] = static_cast<std::uint16_t>(sum_[i] + e[i]);
+}
+
+void LtHash::remove(ByteView key, ByteView value) {
+    std::array<std::uint16_t, lanes> e;
+    lthash_element(key, value, e);
+    for (std::size_t i = 0; i < lanes; ++i) sum_[i] = static_cast<std::uint16_t>(sum_[i] - e[i]);
+}
+
+Hash256 LtHash::digest() const {
+    std::array<std::uint8_t, lanes * 2> bytes;
+    for (std::size_t i = 0; i < lanes; ++i) {
+        bytes[2 * i] = static_cast<std::uint8_t>(sum_[i]);
+        bytes[2 * i + 1] = static_cast<std::uint8_t>(sum_[i] >> 8);
+    }
+    return Blake2b256().update(as_bytes(lthash_digest_tag)).update(bytes).finish();
+}
+
+// --- record keys ---
+
+namespace record {
+Bytes venue_key(std::string_view ticker) {
+    Writer w;
+    w.u8(tag_venue);
+    write_ticker(w, ticker);
+    return std::move(w).take();
+}
+Bytes product_key(std::string_view ticker, std::uint32_t id) {
+    Writer w;
+    w.u8(tag_product);
+    write_ticker(w, ticker);
+    w.u32(id);
+    return std::move(w).take();
+}
+Bytes staff_key(std::string_view ticker, const PublicKey& key) {
+    Writer w;
+    w.u8(tag_staff);
+    write_ticker(w, ticker);
+    w.key(key);
+    return std::move(w).take();
+}
+Bytes balance_key(std::string_view ticker, const Account& account) {
+    Writer w;
+    w.u8(tag_balance);
+    write_ticker(w, ticker);
+    write_account(w, account);
+    return std::move(w).take();
+}
+Bytes binding_key(const PhoneRef& phone) {
+    Writer w;
+    w.u8(tag_binding).hash(phone);
+    return std::move(w).take();
+}
+}  // namespace record
+
+// --- reads ---
+
+std::size_t State::BalanceKeyHash::operator()(const BalanceKey& k) const noexcept {
+    std::size_t h;
+    std::memcpy(&h, k.account.bytes.data(), sizeof h);
+    return h ^ std::hash<std::string>{}(k.ticker);
+}
+
+const VenueRecord* State::venue(std::string_view ticker) const {
+    auto it = venues_.find(ticker);
+    return it == venues_.end() ? nullptr : &it->second.record;
+}
+
+const Product* State::product(std::string_view ticker, std::uint32_t id) const {
+    auto it = venues_.find(ticker);
+    if (it == venues_.end()) return nullptr;
+    auto p = it->second.products.find(id);
+    return p == it->second.products.end() ? nullptr : &p->second;
+}
+
+const StaffRecord* State::staff(std::string_view ticker, const PublicKey& key) const {
+    auto it = venues_.find(ticker);
+    if (it == venues_.end()) return nullptr;
+    auto s = it->second.staff.find(key);
+    return s == it->second.staff.end() ? nullptr : &s->second;
+}
+
+Amount State::balance(std::string_view ticker, const Account& account) const {
+    auto it = balances_.find(BalanceKey{std::string(ticker), account});
+    return it == balances_.end() ? 0 : it->second;
+}
+
+const Binding* State::binding(const PhoneRef& phone) const {
+    auto it = bindings_.find(phone);
+    return it == bindings_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> State::tickers() const {
+    std::vector<std::string> out;
+    for (const auto& [t, _] : venues_) out.push_back(t);
+    return out;
+}
+
+std::vector<Product> State::products(std::string_view ticker) const {
+    std::vector<Product> out;
+    if (auto it = venues_.find(ticker); it != venues_.end())
+        for (const auto& [_, p] : it->second.products) out.push_back(p);
+    return out;
+}
+
+std::vector<std::pair<PublicKey, StaffRecord>> State::staff_list(std::string_view ticker) const {
+    std::vector<std::pair<PublicKey, StaffRecord>> out;
+    if (auto it = venues_.find(ticker); it != venues_.end())
+        for (const auto& [k, s] : it->second.staff) out.emplace_back(k, s);
+    return out;
+}
+
+std::size_t State::product_count(std::string_view ticker) const {
+    auto it = venues_.find(ticker);
+    return it == venues_.end() ? 0 : it->second.products.size();
+}
+
+std::size_t State::staff_count(std::string_view ticker) const {
+    auto it = venues_.find(ticker);
+    return it == venues_.end() ? 0 : it->second.staff.size();
+}
+
+std::vector<std::pair<std::string, Amount>> State::balances_of(const Account& account) const {
+    std::vector<std::pair<std::string, Amount>> out;
+    for (const auto& [ticker, _] : venues_)
+        if (Amount a = balance(ticker, account); a > 0) out.emplace_back(ticker, a);
+    return out;
+}
+
+std::optional<std::map<std::string, Amount>> State::coin_totals() const {
+    std::map<std::string, Amount> totals;
+    for (const auto& [t, _] : venues_) totals[t] = 0;
+    for (const auto& [k, a] : balances_) {
+        Amount& t = totals[k.ticker];
+        if (t > std::numeric_limits<Amount>::max() - a) return std::nullopt;
+        t += a;
+    }
+    return totals;
+}
+
+std::vector<std::pair<Account, Amount>> State::holders(std::string_view ticker) const {
+    std::vector<std::pair<Account, Amount>> out;
+    for (const auto& [k, a] : balances_)
+        if (k.ticker == ticker) out.emplace_back(k.account, a);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// --- writes ---
+
+void State::record_write(Bytes key, std::optional<Bytes> old_value, std::optional<Bytes> new_value) {
+    if (old_value == new_value) return;
+    if (old_value) {
+        lthash_.remove(key, *old_value);
+        --record_count_;
+    }
+    if (new_value) {
+        lthash_.add(key, *new_value);
+        ++record_count_;
+    }
+    undo_.push_back(Undo{std::move(key), std::move(old_value), std::move(new_value)});
+}
+
+void State::put_venue(const std::string& ticker, const VenueRecord& v) {
+    auto it = venues_.find(ticker);
+    std::optional<Bytes> old;
+    if (it != venues_.end()) old = encode_venue(it->second.record);
+    record_write(record::venue_key(ticker), std::move(old), encode_venue(v));
+    venues_[ticker].record = v;
+}
+
+void State::put_product(const std::string& ticker, const Product& p) {
+    auto& entry = venues_.at(ticker);
+    std::optional<Bytes> old;
+    if (auto it = entry.products.find(p.id); it != entry.products.end()) old = encode_product(it->second);
+    record_write(record::product_key(ticker, p.id), std::move(old), encode_product(p));
+    entry.products[p.id] = p;
+}
+
+void State::erase_product(const std::string& ticker, std::uint32_t id) {
+    auto& entry = venues_.at(ticker);
+    auto it = entry.products.find(id);
+    if (it == entry.products.end()) return;
+    record_write(record::product_key(ticker, id), encode_product(it->second), std::nullopt);
+    entry.products.erase(it);
+}
+
+void State::put_staff(const std::string& ticker, const PublicKey& key, const StaffRecord& s) {
+    auto& entry = venues_.at(ticker);
+    std::optional<Bytes> old;
+    if (auto it = entry.staff.find(key); it != entry.staff.end()) old = encode_staff(it->second);
+    record_write(record::staff_key(ticker, key), std::move(old), encode_staff(s));
+    entry.staff[key] = s;
+}
+
+void State::erase_staff(const std::string& ticker, const PublicKey& key) {
+    auto& entry = venues_.at(ticker);
+    auto it = entry.staff.find(key);
+    if (it == entry.staff.end()) return;
+    record_write(record::staff_key(ticker, key), encode_staff(it->second), std::nullopt);
+    entry.staff.erase(it);
+}
+
+void State::set_balance(const std::string& ticker, const Account& account, Amount amount) {
+    BalanceKey k{ticker, account};
+    auto it = balances_.find(k);
+    std::optional<Bytes> old;
+    if (it != balances_.end()) old = encode_balance(it->second);
+    std::optional<Bytes> now;
+    if (amount != 0) now = encode_balance(amount);
+    record_write(record::balance_key(ticker, account), std::move(old), std::move(now));
+    if (amount == 0) {
+        if (it != balances_.end()) balances_.erase(it);
+    } else {
+        balances_[std::move(k)] = amount;
+    }
+}
+
+void State::put_binding(const PhoneRef& phone, const Binding& b) {
+    auto it = bindings_.find(phone);
+    std::optional<Bytes> old;
+    if (it != bindings_.end()) old = encode_binding(it->second);
+    record_write(record::binding_key(phone), std::move(old), encode_binding(b));
+    bindings_[phone] = b;
+}
+
+// --- replay window ---
+
+void State::remember_tx(const Hash256& id, std::uint64_t expiry_s) {
+    if (window_txs_.insert(id).second) {
+        window_expiry_.emplace(expiry_s, std::pair{WindowKind::tx, id});
+        window_undo_.emplace_back(WindowKind::tx, id);
+    }
+}
+
+void State::remember_voucher(const Hash256& id, std::uint64_t expiry_s) {
+    if (window_vouchers_.insert(id).second) {
+        window_expiry_.emplace(expiry_s, std::pair{WindowKind::voucher, id});
+        window_undo_.emplace_back(WindowKind::voucher, id);
+    }
+}
+
+void State::prune_window(std::uint64_t now_s) {
+    auto end = window_expiry_.lower_bound(now_s);
+    for (auto it = window_expiry_.begin(); it != end; ++it) {
+        auto& [kind, id] = it->second;
+        (kind == WindowKind::tx ? window_txs_ : window_vouchers_).erase(id);
+    }
+    window_expiry_.erase(window_expiry_.begin(), end);
+}
+
+// --- journal ---
+
+void State::rollback_to(Mark m) {
+    while (undo_.size() > m.undo) {
+        Undo u = std::move(undo_.back());
+        undo_.pop_back();
+        if (u.new_value) {
+            lthash_.remove(u.key, *u.new_value);
+            --record_count_;
+        }
+        if (u.old_value) {
+            lthash_.add(u.key, *u.old_value);
+            ++record_count_;
+        }
+        set_typed(u.key, u.old_value);
+    }
+    while (window_undo_.size() > m.window_undo) {
+        auto [kind, id] = window_undo_.back();
+        window_undo_.pop_back();
+        (kind == WindowKind::tx ? window_txs_ : window_vouchers_).erase(id);
+        for (auto it = window_expiry_.begin(); it != window_expiry_.end(); ++it)
+            if (it->second == std::pair{kind, id}) {
+                window_expiry_.erase(it);
+                break;
+            }
+    }
+}
+
+std::map<Bytes, std::optional<Bytes>> State::changes() const {
+    std::map<Bytes, std::optional<Bytes>> out;
+    for (const auto& u : undo_) out[u.key] = u.new_value;
+    return out;
+}
+
+void State::clear_journal() {
+    undo_.clear();
+    window_undo_.clear();
+}
+
+// --- snapshots ---
+
+void State::set_typed(ByteView key, const std::optional<Bytes>& value) {
+    Reader k(key);
+    const std::uint8_t tag = k.u8();
+    auto read_value = [&](auto&& fn) {
+        Reader v(*value);
+        fn(v);
+        v.finish();
+    };
+    switch (tag) {
+        case tag_venue: {
+            std::string ticker = read_ticker(k);
+            k.finish();
+            if (!value) {
+                venues_.erase(ticker);
+                return;
+            }
+            read_value([&](Reader& v) {
+                VenueRecord rec;
+                rec.owner = v.key();
+                rec.profile = read_profile(v);
+                venues_[ticker].record = rec;
+            });
+            return;
+        }
+        case tag_product: {
+            std::string ticker = read_ticker(k);
+            const std::uint32_t id = k.u32();
+            k.finish();
+            auto it = venues_.find(ticker);
+            if (it == venues_.end()) throw DecodeError("product record for unknown venue " + ticker);
+            if (!value) {
+                it->second.products.erase(id);
+                return;
+            }
+            read_value([&](Reader& v) {
+                Product p = read_product(v);
+                if (p.id != id) throw DecodeError("product record key and value disagree on the id");
+                it->second.products[id] = p;
+            });
+            return;
+        }
+        case tag_staff: {
+            std::string ticker = read_ticker(k);
+            const PublicKey staff = k.key();
+            k.finish();
+            auto it = venues_.find(ticker);
+            if (it == venues_.end()) throw DecodeError("staff record for unknown venue " + ticker);
+            if (!value) {
+                it->second.staff.erase(staff);
+                return;
+            }
+            read_value([&](Reader& v) {
+                StaffRecord s;
+                s.role = read_role(v);
+                s.limits = read_limits(v);
+                s.day = v.u64();
+                s.given_today = v.u64();
+                it->second.staff[staff] = s;
+            });
+            return;
+        }
+        case tag_balance: {
+            BalanceKey bk{read_ticker(k), read_account(k)};
+            k.finish();
+            if (!value) {
+                balances_.erase(bk);
+                return;
+            }
+            read_value([&](Reader& v) {
+                const Amount a = v.u64();
+                if (a == 0) throw DecodeError("zero balance stored as a record");
+                balances_[bk] = a;
+            });
+            return;
+        }
+        case tag_binding: {
+            const PhoneRef phone = k.hash();
+            k.finish();
+            if (!value) {
+                bindings_.erase(phone);
+                return;
+            }
+            read_value([&](Reader& v) {
+                Binding b;
+                b.key = v.key();
+                b.sequence = v.u32();
+                bindings_[phone] = b;
+            });
+            return;
+        }
+        default:
+            throw DecodeError("unknown state record tag " + std::to_string(tag));
+    }
+}
+
+void State::load_record(ByteView key, ByteView value) {
+    // The store loads venue records before the others (Store::load_state), so
+    // a product or staff record always finds its venue.
+    set_typed(key, Bytes(value.begin(), value.end()));
+    lthash_.add(key, value);
+    ++record_count_;
+}
+
+void State::for_each_record(const std::function<void(const Bytes& key, const Bytes& value)>& fn) const {
+    for (const auto& [ticker, entry] : venues_) {
+        fn(record::venue_key(ticker), encode_venue(entry.record));
+        for (const auto& [id, p] : entry.products) fn(record::product_key(ticker, id), encode_product(p));
+        for (const auto& [k, s] : entry.staff) fn(record::staff_key(ticker, k), encode_staff(s));
+    }
+    for (const auto& [k, a] : balances_) fn(record::balance_key(k.ticker, k.account), encode_balance(a));
+    for (const auto& [p, b] : bindings_) fn(record::binding_key(p), encode_binding(b));
+}
+
+}  // namespace kopilka::ledger

@@ -1,0 +1,178 @@
+// The ledger state: venues, catalogues, staff, balances and phone bindings.
+//
+// Every piece of state is a record (canonical key bytes -> canonical value
+// bytes). The state digest commits to the whole set of records with a lattice
+// hash (LtHash16, 1024 lanes): adding or removing one record costs the same
+// whatever the state's size, so a block's digest is cheap to update, and a
+// snapshot loaded from disk can be checked against the chain without replaying
+// history. Writes are journalled: a transaction or a block that fails is rolled
+// back exactly, and a committed block hands its changed records to the store.
+#pragma once
+
+#include "ledger/types.h"
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace kopilka::ledger {
+
+struct VenueRecord {
+    PublicKey owner;  // the treasury
+    Profile profile;
+    bool operator==(const VenueRecord&) const = default;
+};
+
+struct StaffRecord {
+    StaffRole role = StaffRole::cashier;
+    StaffLimits limits;
+    std::uint64_t day = 0;        // UTC day number (block time) of given_today
+    Amount given_today = 0;
+    bool operator==(const StaffRecord&) const = default;
+};
+
+struct Binding {
+    PublicKey key;
+    std::uint32_t sequence = 0;  // how many times the phone has been bound
+    bool operator==(const Binding&) const = default;
+};
+
+struct Hash256Hasher {
+    std::size_t operator()(const Hash256& h) const noexcept {
+        std::size_t v;
+        __builtin_memcpy(&v, h.data(), sizeof v);
+        return v;
+    }
+};
+
+// The 2048-byte LtHash16 accumulator.
+class LtHash {
+public:
+    static constexpr std::size_t lanes = 1024;
+    void add(ByteView key, ByteView value);
+    void remove(ByteView key, ByteView value);
+    Hash256 digest() const;
+    bool operator==(const LtHash&) const = default;
+
+private:
+    std::array<std::uint16_t, lanes> sum_{};
+};
+
+class State {
+public:
+    // --- reads ---
+    const VenueRecord* venue(std::string_view ticker) const;
+    const Product* product(std::string_view ticker, std::uint32_t id) const;
+    const StaffRecord* staff(std::string_view ticker, const PublicKey& key) const;
+    Amount balance(std::string_view ticker, const Account& account) const;
+    const Binding* binding(const PhoneRef& phone) const;
+
+    std::vector<std::string> tickers() const;
+    std::vector<Product> products(std::string_view ticker) const;
+    std::vector<std::pair<PublicKey, StaffRecord>> staff_list(std::string_view ticker) const;
+    std::size_t product_count(std::string_view ticker) const;
+    std::size_t staff_count(std::string_view ticker) const;
+    // (ticker, balance) for every coin the account holds, by ticker.
+    std::vector<std::pair<std::string, Amount>> balances_of(const Account& account) const;
+    // Sum of all balances of each coin, overflow-checked (nullopt on overflow,
+    // which would itself be a broken invariant).
+    std::optional<std::map<std::string, Amount>> coin_totals() const;
+    // Every balance of one coin.
+    std::vector<std::pair<Account, Amount>> holders(std::string_view ticker) const;
+
+    Hash256 digest() const { return lthash_.digest(); }
+    std::size_t record_count() const { return record_count_; }
+
+    // --- writes (journalled) ---
+    void put_venue(const std::string& ticker, const VenueRecord& v);
+    void put_product(const std::string& ticker, const Product& p);
+    void erase_product(const std::string& ticker, std::uint32_t id);
+    void put_staff(const std::string& ticker, const PublicKey& key, const StaffRecord& s);
+    void erase_staff(const std::string& ticker, const PublicKey& key);
+    // A zero balance is no record at all.
+    void set_balance(const std::string& ticker, const Account& account, Amount amount);
+    void put_binding(const PhoneRef& phone, const Binding& b);
+
+    // --- replay window: ids whose expiry has not passed ---
+    bool tx_seen(const Hash256& id) const { return window_txs_.contains(id); }
+    bool voucher_used(const Hash256& id) const { return window_vouchers_.contains(id); }
+    void remember_tx(const Hash256& id, std::uint64_t expiry_s);
+    void remember_voucher(const Hash256& id, std::uint64_t expiry_s);
+    // Forgets ids that expired before now_s; they can never be valid again.
+    void prune_window(std::uint64_t now_s);
+
+    // --- journal ---
+    struct Mark {
+        std::size_t undo;
+        std::size_t window_undo;
+    };
+    Mark mark() const { return {undo_.size(), window_undo_.size()}; }
+    void rollback_to(Mark m);
+    // The records changed since the journal was last cleared (key -> new
+    // value, nullopt when erased), in key order.
+    std::map<Bytes, std::optional<Bytes>> changes() const;
+    // Makes everything since the last clear permanent (after the store has
+    // synced the block): no rollback past this point.
+    void clear_journal();
+
+    // --- snapshots ---
+    // Adds one stored record (startup, audit); throws DecodeError when the key
+    // or value is malformed or duplicates one already loaded.
+    void load_record(ByteView key, ByteView value);
+    void for_each_record(const std::function<void(const Bytes& key, const Bytes& value)>& fn) const;
+
+private:
+    struct VenueEntry {
+        VenueRecord record;
+        std::map<std::uint32_t, Product> products;
+        std::map<PublicKey, StaffRecord> staff;
+    };
+    struct BalanceKey {
+        std::string ticker;
+        Account account;
+        bool operator==(const BalanceKey&) const = default;
+    };
+    struct BalanceKeyHash {
+        std::size_t operator()(const BalanceKey& k) const noexcept;
+    };
+    struct Undo {
+        Bytes key;
+        std::optional<Bytes> old_value;
+        std::optional<Bytes> new_value;
+    };
+    enum class WindowKind : std::uint8_t { tx, voucher };
+
+    void record_write(Bytes key, std::optional<Bytes> old_value, std::optional<Bytes> new_value);
+    // Sets the typed maps from a record without journalling or hashing.
+    void set_typed(ByteView key, const std::optional<Bytes>& value);
+
+    std::map<std::string, VenueEntry, std::less<>> venues_;
+    std::unordered_map<BalanceKey, Amount, BalanceKeyHash> balances_;
+    std::unordered_map<PhoneRef, Binding, Hash256Hasher> bindings_;
+    LtHash lthash_;
+    std::size_t record_count_ = 0;
+
+    std::vector<Undo> undo_;
+    std::unordered_set<Hash256, Hash256Hasher> window_txs_;
+    std::unordered_set<Hash256, Hash256Hasher> window_vouchers_;
+    std::multimap<std::uint64_t, std::pair<WindowKind, Hash256>> window_expiry_;
+    std::vector<std::pair<WindowKind, Hash256>> window_undo_;
+};
+
+// Canonical record keys and values, shared with the store and the audit.
+namespace record {
+Bytes venue_key(std::string_view ticker);
+Bytes product_key(std::string_view ticker, std::uint32_t id);
+Bytes staff_key(std::string_view ticker, const PublicKey& key);
+Bytes balance_key(std::string_view ticker, const Account& account);
+Bytes binding_key(const PhoneRef& phone);
+}  // namespace record
+
+}  // namespace kopilka::ledger

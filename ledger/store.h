@@ -1,0 +1,71 @@
+// The on-disk store: RocksDB with one column family per kind of record.
+//
+//   meta    genesis bytes, the tip (height, hash)
+//   blocks  BE64 height -> stored block (header, signature, tx ids)
+//   txs     tx id -> (height, index, signed blob)
+//   state   state record key -> value (the state after the tip block)
+//   index   history and lookup indexes (account and venue history, block hash -> height)
+//
+// Separate families let each be read by its own access pattern (blocks by
+// height in order, transactions by random id, state loaded whole at start)
+// and tuned on its own, while one WriteBatch still spans them all: a block,
+// its transactions, the state it leaves and its indexes land together, synced,
+// or not at all. RocksDB headers stay inside store.cpp.
+#pragma once
+
+#include "crypto/bytes.h"
+
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kopilka::ledger {
+
+enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4 };
+inline constexpr std::size_t column_count = 5;
+std::string_view column_name(Column c);
+
+// An ordered list of writes that commit together.
+struct Batch {
+    struct Op {
+        Column column;
+        Bytes key;
+        std::optional<Bytes> value;  // nullopt: delete
+    };
+    std::vector<Op> ops;
+    void put(Column c, Bytes key, Bytes value) { ops.push_back({c, std::move(key), std::move(value)}); }
+    void erase(Column c, Bytes key) { ops.push_back({c, std::move(key), std::nullopt}); }
+};
+
+class Store {
+public:
+    enum class Mode { create_new, open_existing, read_only };
+    static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    std::optional<Bytes> get(Column c, ByteView key) const;
+    // Visits records whose key starts with `prefix`, in key order, starting at
+    // `from` (which must itself start with the prefix; empty: the prefix).
+    // The visitor returns false to stop.
+    void scan(Column c, ByteView prefix, ByteView from,
+              const std::function<bool(ByteView key, ByteView value)>& visit) const;
+    // Writes the batch atomically; with sync, returns only after the write-ahead
+    // log is on disk. An error (disk full, read-only) leaves nothing written.
+    std::expected<void, std::string> write(const Batch& batch, bool sync = true);
+
+    const std::filesystem::path& dir() const { return dir_; }
+
+private:
+    struct Impl;
+    Store(std::unique_ptr<Impl> impl, std::filesystem::path dir);
+    std::unique_ptr<Impl> impl_;
+    std::filesystem::path dir_;
+};
+
+}  // namespace kopilka::ledger

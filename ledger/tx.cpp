@@ -1,0 +1,294 @@
+#include "ledger/tx.h"
+
+#include "ledger/codec.h"
+
+#include <stdexcept>
+
+namespace kopilka::ledger {
+
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+
+void write_voucher_fields(Writer& w, const Voucher& v) {
+    w.u8(voucher_version);
+    write_ticker(w, v.ticker);
+    w.u32(v.product_id).u64(v.price);
+    write_account(w, v.client);
+    w.u64(v.nonce).u64(v.expiry_s).key(v.signer);
+}
+
+Voucher read_voucher(Reader& r) {
+    if (const auto ver = r.u8(); ver != voucher_version)
+        throw DecodeError("unknown voucher version " + std::to_string(ver));
+    Voucher v;
+    v.ticker = read_ticker(r);
+    v.product_id = r.u32();
+    v.price = r.u64();
+    v.client = read_account(r);
+    v.nonce = r.u64();
+    v.expiry_s = r.u64();
+    v.signer = r.key();
+    v.signature = r.signature();
+    return v;
+}
+
+void write_attestation_fields(Writer& w, const Attestation& a) {
+    w.u8(attestation_version).hash(a.phone).key(a.key).u32(a.sequence).u64(a.expiry_s).key(a.attestor);
+}
+
+Attestation read_attestation(Reader& r) {
+    if (const auto ver = r.u8(); ver != attestation_version)
+        throw DecodeError("unknown attestation version " + std::to_string(ver));
+    Attestation a;
+    a.phone = r.hash();
+    a.key = r.key();
+    a.sequence = r.u32();
+    a.expiry_s = r.u64();
+    a.attestor = r.key();
+    a.signature = r.signature();
+    return a;
+}
+
+void check_memo(const std::string& memo) {
+    if (memo.size() > memo_bytes_max || !valid_display_text(memo))
+        throw std::invalid_argument("memo must be at most 140 bytes of text");
+}
+
+void write_body(Writer& w, const TxBody& body) {
+    std::visit(Overloaded{
+                   [&](const VenueCreate& b) {
+                       write_ticker(w, b.ticker);
+                       write_profile(w, b.profile);
+                   },
+                   [&](const VenueUpdate& b) {
+                       write_ticker(w, b.ticker);
+                       write_profile(w, b.profile);
+                   },
+                   [&](const ProductUpsert& b) {
+                       write_ticker(w, b.ticker);
+                       write_product(w, b.product);
+                   },
+                   [&](const ProductRemove& b) {
+                       write_ticker(w, b.ticker);
+                       w.u32(b.product_id);
+                   },
+                   [&](const StaffAdd& b) {
+                       write_ticker(w, b.ticker);
+                       w.key(b.staff).u8(static_cast<std::uint8_t>(b.role));
+                       write_limits(w, b.limits);
+                   },
+                   [&](const StaffRemove& b) {
+                       write_ticker(w, b.ticker);
+                       w.key(b.staff);
+                   },
+                   [&](const Transfer& b) {
+                       check_memo(b.memo);
+                       write_ticker(w, b.ticker);
+                       write_account(w, b.from);
+                       write_account(w, b.to);
+                       w.u64(b.amount).text(b.memo);
+                   },
+                   [&](const PhoneBind& b) {
+                       write_attestation_fields(w, b.attestation);
+                       w.signature(b.attestation.signature);
+                   },
+                   [&](const Redeem& b) {
+                       write_ticker(w, b.ticker);
+                       write_voucher_fields(w, b.voucher);
+                       w.signature(b.voucher.signature);
+                   },
+               },
+               body);
+}
+
+TxBody read_body(Reader& r, TxKind kind) {
+    switch (kind) {
+        case TxKind::venue_create: {
+            VenueCreate b;
+            b.ticker = read_ticker(r);
+            b.profile = read_profile(r);
+            return b;
+        }
+        case TxKind::venue_update: {
+            VenueUpdate b;
+            b.ticker = read_ticker(r);
+            b.profile = read_profile(r);
+            return b;
+        }
+        case TxKind::product_upsert: {
+            ProductUpsert b;
+            b.ticker = read_ticker(r);
+            b.product = read_product(r);
+            return b;
+        }
+        case TxKind::product_remove: {
+            ProductRemove b;
+            b.ticker = read_ticker(r);
+            b.product_id = r.u32();
+            return b;
+        }
+        case TxKind::staff_add: {
+            StaffAdd b;
+            b.ticker = read_ticker(r);
+            b.staff = r.key();
+            b.role = read_role(r);
+            b.limits = read_limits(r);
+            return b;
+        }
+        case TxKind::staff_remove: {
+            StaffRemove b;
+            b.ticker = read_ticker(r);
+            b.staff = r.key();
+            return b;
+        }
+        case TxKind::transfer: {
+            Transfer b;
+            b.ticker = read_ticker(r);
+            b.from = read_account(r);
+            b.to = read_account(r);
+            b.amount = r.u64();
+            b.memo = r.text(memo_bytes_max, "memo");
+            return b;
+        }
+        case TxKind::phone_bind: {
+            PhoneBind b;
+            b.attestation = read_attestation(r);
+            return b;
+        }
+        case TxKind::redeem: {
+            Redeem b;
+            b.ticker = read_ticker(r);
+            b.voucher = read_voucher(r);
+            return b;
+        }
+    }
+    throw DecodeError("unknown transaction kind " + std::to_string(static_cast<int>(kind)));
+}
+
+}  // namespace
+
+std::string_view kind_name(TxKind k) {
+    switch (k) {
+        case TxKind::venue_create: return "venue_create";
+        case TxKind::venue_update: return "venue_update";
+        case TxKind::product_upsert: return "product_upsert";
+        case TxKind::product_remove: return "product_remove";
+        case TxKind::staff_add: return "staff_add";
+        case TxKind::staff_remove: return "staff_remove";
+        case TxKind::transfer: return "transfer";
+        case TxKind::phone_bind: return "phone_bind";
+        case TxKind::redeem: return "redeem";
+    }
+    return "unknown";
+}
+
+TxKind Tx::kind() const { return static_cast<TxKind>(body.index() + 1); }
+
+const std::string& tx_ticker(const Tx& tx) {
+    static const std::string none;
+    return std::visit(Overloaded{
+                          [](const PhoneBind&) -> const std::string& { return none; },
+                          [](const auto& b) -> const std::string& { return b.ticker; },
+                      },
+                      tx.body);
+}
+
+Bytes encode_attestation_unsigned(const Attestation& a) {
+    Writer w;
+    write_attestation_fields(w, a);
+    return std::move(w).take();
+}
+
+Bytes encode_voucher_unsigned(const Voucher& v) {
+    Writer w;
+    write_voucher_fields(w, v);
+    return std::move(w).take();
+}
+
+Bytes encode_voucher(const Voucher& v) {
+    Writer w;
+    write_voucher_fields(w, v);
+    w.signature(v.signature);
+    return std::move(w).take();
+}
+
+std::expected<Voucher, std::string> decode_voucher(ByteView bytes) {
+    try {
+        Reader r(bytes);
+        Voucher v = read_voucher(r);
+        r.finish();
+        return v;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed voucher: ") + e.what());
+    }
+}
+
+Hash256 voucher_id(const Voucher& v) { return blake2b256(encode_voucher_unsigned(v)); }
+
+void sign_voucher(Voucher& v, const KeyPair& key, const ChainId& chain) {
+    v.signer = key.public_key();
+    v.signature = key.sign(Domain::voucher, chain, encode_voucher_unsigned(v));
+}
+
+bool verify_voucher_signature(const Voucher& v, const ChainId& chain) {
+    return verify(v.signer, Domain::voucher, chain, encode_voucher_unsigned(v), v.signature);
+}
+
+Bytes encode_tx(const Tx& tx) {
+    Writer w;
+    w.u8(tx_version).u8(static_cast<std::uint8_t>(tx.kind())).key(tx.signer).u64(tx.nonce).u64(tx.expiry_s);
+    write_body(w, tx.body);
+    return std::move(w).take();
+}
+
+Hash256 tx_id(const Tx& tx) { return blake2b256(encode_tx(tx)); }
+
+Bytes encode_signed_tx(const SignedTx& stx) {
+    Bytes out = encode_tx(stx.tx);
+    out.insert(out.end(), stx.signature.bytes.begin(), stx.signature.bytes.end());
+    return out;
+}
+
+std::expected<SignedTx, std::string> decode_signed_tx(ByteView bytes) {
+    if (bytes.size() > tx_bytes_max)
+        return std::unexpected("transaction is " + std::to_string(bytes.size()) + " bytes; at most " +
+                               std::to_string(tx_bytes_max) + " allowed");
+    try {
+        Reader r(bytes);
+        if (const auto ver = r.u8(); ver != tx_version)
+            throw DecodeError("unknown transaction version " + std::to_string(ver));
+        const std::uint8_t kind = r.u8();
+        if (kind < 1 || kind > static_cast<std::uint8_t>(TxKind::redeem))
+            throw DecodeError("unknown transaction kind " + std::to_string(kind));
+        SignedTx stx;
+        stx.tx.signer = r.key();
+        stx.tx.nonce = r.u64();
+        stx.tx.expiry_s = r.u64();
+        stx.tx.body = read_body(r, static_cast<TxKind>(kind));
+        stx.signature = r.signature();
+        r.finish();
+        return stx;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed transaction: ") + e.what());
+    }
+}
+
+SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain) {
+    if (tx.signer != key.public_key()) throw std::invalid_argument("sign_tx: key is not the transaction's signer");
+    return SignedTx{tx, key.sign(Domain::transaction, chain, encode_tx(tx))};
+}
+
+bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain) {
+    if (!verify(stx.tx.signer, Domain::transaction, chain, encode_tx(stx.tx), stx.signature)) return false;
+    if (const auto* r = std::get_if<Redeem>(&stx.tx.body)) return verify_voucher_signature(r->voucher, chain);
+    if (const auto* b = std::get_if<PhoneBind>(&stx.tx.body))
+        return verify(b->attestation.attestor, Domain::attestation, chain,
+                      encode_attestation_unsigned(b->attestation), b->attestation.signature);
+    return true;
+}
+
+}  // namespace kopilka::ledger

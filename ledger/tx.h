@@ -1,0 +1,165 @@
+// Transactions: the only way anything on the ledger changes.
+//
+// A transaction's canonical bytes are
+//     u8 version (1) || u8 kind || signer (32) || nonce u64 || expiry_s u64 || body
+// and its id is BLAKE2b-256 of those bytes. The signature (Ed25519, domain
+// "kopilka/tx/v1", over the chain id and those bytes) follows them in the
+// signed blob. The id excludes the signature, so re-signing the same
+// transaction gives the same id and can never move coins twice.
+#pragma once
+
+#include "crypto/keys.h"
+#include "ledger/types.h"
+
+#include <expected>
+#include <string>
+#include <variant>
+
+namespace kopilka::ledger {
+
+inline constexpr std::uint8_t tx_version = 1;
+inline constexpr std::uint8_t voucher_version = 1;
+inline constexpr std::uint8_t attestation_version = 1;
+// Largest signed blob accepted anywhere: a venue profile at every limit fits.
+inline constexpr std::size_t tx_bytes_max = 4096;
+
+enum class TxKind : std::uint8_t {
+    venue_create = 1,
+    venue_update = 2,
+    product_upsert = 3,
+    product_remove = 4,
+    staff_add = 5,
+    staff_remove = 6,
+    transfer = 7,
+    phone_bind = 8,
+    redeem = 9,
+};
+std::string_view kind_name(TxKind k);
+
+// Creates a venue and its coin; mints the whole supply to the signer (the
+// owner, whose key account is the venue's treasury).
+struct VenueCreate {
+    std::string ticker;
+    Profile profile;
+    bool operator==(const VenueCreate&) const = default;
+};
+// Replaces the profile; owner only.
+struct VenueUpdate {
+    std::string ticker;
+    Profile profile;
+    bool operator==(const VenueUpdate&) const = default;
+};
+struct ProductUpsert {
+    std::string ticker;
+    Product product;
+    bool operator==(const ProductUpsert&) const = default;
+};
+struct ProductRemove {
+    std::string ticker;
+    std::uint32_t product_id = 0;
+    bool operator==(const ProductRemove&) const = default;
+};
+// Adds a staff member, or changes the role and limits of one already there.
+struct StaffAdd {
+    std::string ticker;
+    PublicKey staff;
+    StaffRole role = StaffRole::cashier;
+    StaffLimits limits;
+    bool operator==(const StaffAdd&) const = default;
+};
+// Removes a staff member; their balance of the coin returns to the treasury.
+struct StaffRemove {
+    std::string ticker;
+    PublicKey staff;
+    bool operator==(const StaffRemove&) const = default;
+};
+struct Transfer {
+    std::string ticker;
+    Account from;  // the signer's key, or a phone reference bound to the signer
+    Account to;
+    Amount amount = 0;
+    std::string memo;
+    bool operator==(const Transfer&) const = default;
+};
+
+// A genesis attestor's statement: "whoever holds `key` proved `phone`". The
+// sequence must be the phone's binding count plus one, so an old attestation
+// can never bring back a replaced key.
+struct Attestation {
+    PhoneRef phone{};
+    PublicKey key;
+    std::uint32_t sequence = 0;
+    std::uint64_t expiry_s = 0;
+    PublicKey attestor;
+    Signature signature;
+    bool operator==(const Attestation&) const = default;
+};
+Bytes encode_attestation_unsigned(const Attestation& a);
+
+// The signer (attestation.key) claims the phone reference.
+struct PhoneBind {
+    Attestation attestation;
+    bool operator==(const PhoneBind&) const = default;
+};
+
+// The QR a client shows: made and signed by the client's key (domain
+// "kopilka/voucher/v1"). Its id is the hash of its unsigned bytes.
+struct Voucher {
+    std::string ticker;
+    std::uint32_t product_id = 0;
+    Amount price = 0;
+    Account client;   // pays the price; a key, or a phone reference bound to `signer`
+    std::uint64_t nonce = 0;
+    std::uint64_t expiry_s = 0;
+    PublicKey signer;
+    Signature signature;
+    bool operator==(const Voucher&) const = default;
+};
+Bytes encode_voucher_unsigned(const Voucher& v);
+Bytes encode_voucher(const Voucher& v);  // unsigned bytes || signature
+std::expected<Voucher, std::string> decode_voucher(ByteView bytes);
+Hash256 voucher_id(const Voucher& v);
+void sign_voucher(Voucher& v, const KeyPair& key, const ChainId& chain);
+bool verify_voucher_signature(const Voucher& v, const ChainId& chain);
+
+// A staff member (or the owner) of `ticker` redeems a client's voucher for it.
+struct Redeem {
+    std::string ticker;
+    Voucher voucher;
+    bool operator==(const Redeem&) const = default;
+};
+
+using TxBody = std::variant<VenueCreate, VenueUpdate, ProductUpsert, ProductRemove, StaffAdd, StaffRemove, Transfer,
+                            PhoneBind, Redeem>;
+
+struct Tx {
+    PublicKey signer;
+    std::uint64_t nonce = 0;      // random, chosen by the client
+    std::uint64_t expiry_s = 0;   // unix seconds
+    TxBody body;
+    TxKind kind() const;
+    bool operator==(const Tx&) const = default;
+};
+
+struct SignedTx {
+    Tx tx;
+    Signature signature;
+    bool operator==(const SignedTx&) const = default;
+};
+
+Bytes encode_tx(const Tx& tx);
+Hash256 tx_id(const Tx& tx);
+Bytes encode_signed_tx(const SignedTx& stx);
+// Strict: anything that is not exactly what encode_signed_tx produces is
+// refused with a message naming the problem.
+std::expected<SignedTx, std::string> decode_signed_tx(ByteView bytes);
+
+SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain);
+// Every signature the transaction carries: its own, and its voucher's or
+// attestation's. Stateless, so it can run on many threads before sequencing.
+bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain);
+
+// The venue a transaction is about (every kind names one).
+const std::string& tx_ticker(const Tx& tx);
+
+}  // namespace kopilka::ledger
