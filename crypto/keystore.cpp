@@ -78,7 +78,16 @@ constexpr std::size_t aead_key_bytes = crypto_aead_xchacha20poly1305_ietf_KEYBYT
 constexpr std::size_t ciphertext_bytes = seed_bytes + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 
 // Field order in the file; the index is the field's position after the format line.
-enum Field : std::size_t { f_name, f_public_key, f_kdf_ops, f_kdf_mem, f_salt, f_nonce, f_ciphertext, field_count };
+enum Field : std::size_t {
+    f_name,
+    f_public_key,
+    f_kdf_ops,
+    f_kdf_mem,
+    f_salt,
+    f_nonce,
+    f_ciphertext,
+    field_count
+};
 constexpr std::array<std::string_view, field_count> field_names = {
     "name", "public-key", "kdf-ops-limit", "kdf-mem-limit-bytes", "salt", "nonce", "ciphertext",
 };
@@ -210,7 +219,9 @@ std::string header_text(const Header& h) {
 // Reads and checks everything that can be checked without the passphrase,
 // including the KDF bounds, so a hostile file is refused before any work.
 std::expected<ParsedKeystore, KeystoreFailure> parse(std::string_view text) {
-    auto malformed = [](std::string message) { return failure(KeystoreError::malformed, std::move(message)); };
+    auto malformed = [](std::string message) {
+        return failure(KeystoreError::malformed, std::move(message));
+    };
 
     if (text.size() > keystore_text_bytes_max)
         return malformed("larger than " + std::to_string(keystore_text_bytes_max) + " bytes; not a keystore");
@@ -293,8 +304,9 @@ std::optional<SecretBytes> derive_key(std::string_view passphrase, const Header&
 }
 
 std::string kdf_memory_message(const KdfParams& params) {
-    return "not enough memory for key derivation (needs " + std::to_string(params.mem_limit_bytes >> 20) +
-           " MiB)";
+    constexpr std::uint64_t bytes_per_mib = std::uint64_t{1} << 20;
+    const std::uint64_t mib = (params.mem_limit_bytes + bytes_per_mib - 1) / bytes_per_mib;
+    return "not enough memory for key derivation (needs " + std::to_string(mib) + " MiB)";
 }
 
 std::optional<std::string> seal_argument_problem(std::string_view name, const KdfParams& params) {
@@ -304,7 +316,8 @@ std::optional<std::string> seal_argument_problem(std::string_view name, const Kd
 
 // Precondition: seal_argument_problem(name, params) is empty.
 std::expected<std::string, KeystoreFailure> seal_checked(const KeyPair& key, std::string_view name,
-                                                         std::string_view passphrase, const KdfParams& params) {
+                                                         std::string_view passphrase,
+                                                         const KdfParams& params) {
     ensure_sodium();
     Header h;
     h.name = std::string(name);
@@ -323,9 +336,10 @@ std::expected<std::string, KeystoreFailure> seal_checked(const KeyPair& key, std
     std::array<std::uint8_t, ciphertext_bytes> ciphertext{};
     unsigned long long ciphertext_len = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext.data(), &ciphertext_len, seed.data(), seed.size(),
-                                               reinterpret_cast<const unsigned char*>(header.data()), header.size(),
-                                               nullptr, h.nonce.data(), aead_key->data());
-    if (ciphertext_len != ciphertext.size()) throw std::logic_error("keystore_seal: unexpected ciphertext size");
+                                               reinterpret_cast<const unsigned char*>(header.data()),
+                                               header.size(), nullptr, h.nonce.data(), aead_key->data());
+    if (ciphertext_len != ciphertext.size())
+        throw std::logic_error("keystore_seal: unexpected ciphertext size");
 
     std::string out = header;
     append_field(out, f_ciphertext, to_hex(ciphertext));
@@ -343,7 +357,6 @@ public:
     ~FileDescriptor() {
         if (fd_ >= 0) ::close(fd_);
     }
-    int get() const { return fd_; }
     // Closes now and reports the error: on some filesystems close is where a
     // failed write surfaces.
     int close() {
@@ -425,7 +438,8 @@ KdfParams kdf_moderate() {
 
 std::string keystore_seal(const KeyPair& key, std::string_view name, std::string_view passphrase,
                           KdfParams params) {
-    if (const auto why = seal_argument_problem(name, params)) throw std::invalid_argument("keystore_seal: " + *why);
+    if (const auto why = seal_argument_problem(name, params))
+        throw std::invalid_argument("keystore_seal: " + *why);
     auto sealed = seal_checked(key, name, passphrase, params);
     if (!sealed) throw std::runtime_error("keystore_seal: " + sealed.error().message);
     return std::move(*sealed);
@@ -443,10 +457,12 @@ std::expected<KeyPair, KeystoreFailure> keystore_open(std::string_view text, std
     SecretBytes seed(seed_bytes);
     unsigned long long seed_len = 0;
     const auto& ad = parsed->associated_data;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            seed.data(), &seed_len, nullptr, parsed->ciphertext.data(), parsed->ciphertext.size(),
-            reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), h.nonce.data(), aead_key->data()) != 0)
-        return failure(KeystoreError::wrong_passphrase, "wrong passphrase, or the keystore file has been altered");
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(seed.data(), &seed_len, nullptr, parsed->ciphertext.data(),
+                                                   parsed->ciphertext.size(),
+                                                   reinterpret_cast<const unsigned char*>(ad.data()),
+                                                   ad.size(), h.nonce.data(), aead_key->data()) != 0)
+        return failure(KeystoreError::wrong_passphrase,
+                       "wrong passphrase, or the keystore file has been altered");
     if (seed_len != seed_bytes) return failure(KeystoreError::malformed, "sealed seed has the wrong size");
 
     // The header authenticated, but it was written by whoever knew the
@@ -465,9 +481,9 @@ std::expected<KeystoreInfo, KeystoreFailure> keystore_info(std::string_view text
     return KeystoreInfo{std::move(parsed->header.name), parsed->header.public_key};
 }
 
-std::expected<void, KeystoreFailure> keystore_write_file(const std::filesystem::path& path, const KeyPair& key,
-                                                         std::string_view name, std::string_view passphrase,
-                                                         KdfParams params) {
+std::expected<void, KeystoreFailure> keystore_write_file(const std::filesystem::path& path,
+                                                         const KeyPair& key, std::string_view name,
+                                                         std::string_view passphrase, KdfParams params) {
     const std::string where = path.string();
     if (const auto why = seal_argument_problem(name, params)) return failure(KeystoreError::malformed, *why);
     if (!path.has_filename()) return failure(KeystoreError::io, where + ": not a file path");
@@ -484,25 +500,28 @@ std::expected<void, KeystoreFailure> keystore_write_file(const std::filesystem::
     // The temporary file lives in the target's directory so the final step is
     // a same-filesystem rename, which is atomic: a crash leaves either no
     // keystore or a complete one, never a torn one.
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     std::array<std::uint8_t, 8> tag{};
     random_bytes(tag);
     TemporaryFile temp(dir / ("." + path.filename().string() + ".tmp-" + to_hex(tag)));
 
     constexpr mode_t owner_read_write = S_IRUSR | S_IWUSR;  // 0600
-    const int fd = ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, owner_read_write);
+    const int fd =
+        ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, owner_read_write);
     if (fd < 0) {
         const int err = errno;
         temp.disarm();  // O_EXCL failed or nothing was created: not ours to remove
-        return failure(KeystoreError::io, "could not create a file in " + dir.string() + ": " + errno_message(err));
+        return failure(KeystoreError::io,
+                       "could not create a file in " + dir.string() + ": " + errno_message(err));
     }
     FileDescriptor file(fd);
     // The umask can only clear bits from open's mode; fchmod makes 0600 exact
     // whatever the umask.
     if (::fchmod(fd, owner_read_write) != 0) {
         const int err = errno;
-        return failure(KeystoreError::io, "could not set the mode of a file in " + dir.string() + ": " +
-                                              errno_message(err));
+        return failure(KeystoreError::io,
+                       "could not set the mode of a file in " + dir.string() + ": " + errno_message(err));
     }
     if (const int err = write_all(fd, *text))
         return failure(KeystoreError::io, "could not write " + where + ": " + errno_message(err));
@@ -514,7 +533,8 @@ std::expected<void, KeystoreFailure> keystore_write_file(const std::filesystem::
         return failure(KeystoreError::io, "could not write " + where + ": " + errno_message(err));
 
     if (const int err = publish_without_replacing(temp, path)) {
-        if (err == EEXIST) return failure(KeystoreError::exists, where + " already exists; refusing to overwrite it");
+        if (err == EEXIST)
+            return failure(KeystoreError::exists, where + " already exists; refusing to overwrite it");
         return failure(KeystoreError::io, "could not create " + where + ": " + errno_message(err));
     }
     if (const int err = sync_directory(dir))
@@ -537,7 +557,8 @@ std::expected<KeyPair, KeystoreFailure> keystore_read_file(const std::filesystem
     FileDescriptor file(fd);
     struct stat st {};
     if (::fstat(fd, &st) != 0) return io_failure(errno);
-    if (!S_ISREG(st.st_mode)) return failure(KeystoreError::io, "could not read " + where + ": not a regular file");
+    if (!S_ISREG(st.st_mode))
+        return failure(KeystoreError::io, "could not read " + where + ": not a regular file");
 
     // Read one byte past the limit so an oversized file is recognised as such
     // without reading all of it.

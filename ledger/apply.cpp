@@ -132,7 +132,8 @@ struct Applier {
 
     Outcome operator()(const Transfer& b) {
         Refused err{};
-        if (!need_venue(b.ticker, err)) return std::unexpected(err);
+        const VenueRecord* venue = need_venue(b.ticker, err);
+        if (!venue) return std::unexpected(err);
         if (b.amount == 0) return refuse(Refusal::zero_amount, "the amount must be above zero");
         if (b.from == b.to) return refuse(Refusal::self_transfer, "sender and receiver are the same account");
         if (!controls(tx.signer, b.from)) {
@@ -141,13 +142,18 @@ struct Applier {
             return refuse(Refusal::not_account_holder, "the signer does not control the sending account");
         }
         // Staff give from their own balance, within the owner's limits.
-        if (b.from.is_key()) {
+        // Returning coins to the treasury is not giving, so it is not limited.
+        if (b.from.is_key() && b.to != Account::of_key(venue->owner)) {
             if (const StaffRecord* s = state.staff(b.ticker, tx.signer)) {
                 StaffRecord rec = *s;
                 if (rec.limits.per_tx && b.amount > *rec.limits.per_tx)
                     return refuse(Refusal::limit_per_tx, "this staff member may give at most " +
                                                              coins(*rec.limits.per_tx, b.ticker) +
                                                              " per transfer; asked " + coins(b.amount, b.ticker));
+                // Funds first: an amount the member does not hold is short of
+                // funds, whatever it would do to today's tally. (A later refusal
+                // undoes the move: apply_tx rolls back to its mark.)
+                if (auto ok = move(b.ticker, b.from, b.to, b.amount); !ok) return ok;
                 const Amount given = rec.day == ctx.day() ? rec.given_today : 0;
                 if (given > std::numeric_limits<Amount>::max() - b.amount)
                     return refuse(Refusal::overflow, "today's total would overflow");
@@ -155,7 +161,6 @@ struct Applier {
                     return refuse(Refusal::limit_per_day,
                                   "this staff member may give " + coins(*rec.limits.per_day, b.ticker) +
                                       " a day and has given " + coins(given, b.ticker) + " today");
-                if (auto ok = move(b.ticker, b.from, b.to, b.amount); !ok) return ok;
                 rec.day = ctx.day();
                 rec.given_today = given + b.amount;
                 state.put_staff(b.ticker, tx.signer, rec);

@@ -3,6 +3,7 @@
 #include "ledger/codec.h"
 
 #include <algorithm>
+#include <map>
 
 namespace kopilka::ledger {
 
@@ -176,10 +177,23 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     std::vector<Bytes> blobs;
     std::vector<Effects> effects;
     std::vector<std::string> tickers;
+    // Ids committed earlier in this block: a second copy gets the first result.
+    std::map<Hash256, TxLocation> in_block;
     for (const SignedTx& stx : candidates) {
         TxOutcome o;
-        o.id = tx_id(stx.tx);
-        if (auto loc = find_tx(o.id)) {
+        try {
+            // A transaction object built in memory (not decoded) may hold
+            // values no encoder accepts; it is refused, not committed.
+            o.id = tx_id(stx.tx);
+        } catch (const std::invalid_argument& e) {
+            o.refusal = Refused{Refusal::malformed, e.what()};
+            out.outcomes.push_back(std::move(o));
+            continue;
+        }
+        if (auto it = in_block.find(o.id); it != in_block.end()) {
+            o.status = TxOutcome::Status::already_committed;
+            o.location = it->second;
+        } else if (auto loc = find_tx(o.id)) {
             o.status = TxOutcome::Status::already_committed;
             o.location = *loc;
         } else if (!signatures_verified && !verify_tx_signatures(stx, chain_id_)) {
@@ -189,6 +203,8 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
         } else {
             o.status = TxOutcome::Status::committed;
             o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
+            in_block.emplace(o.id, o.location);
+            o.touched = fx->touched;
             block.tx_ids.push_back(o.id);
             blobs.push_back(encode_signed_tx(stx));
             effects.push_back(std::move(*fx));

@@ -31,6 +31,7 @@ struct TxOutcome {
     enum class Status { committed, already_committed, refused } status = Status::refused;
     TxLocation location;       // committed / already_committed
     std::optional<Refused> refusal;
+    std::vector<Account> touched;  // committed now: every account it concerns
 };
 
 struct Produced {

@@ -1,6 +1,9 @@
 #include "ledger/phone.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <string>
+#include <utility>
 
 namespace kopilka::ledger {
 

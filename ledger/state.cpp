@@ -51,7 +51,7 @@ Bytes encode_product(const Product& p) {
 
 Bytes encode_staff(const StaffRecord& s) {
     Writer w;
-    w.u8(static_cast<std::uint8_t>(s.role));
+    write_role(w, s.role);
     write_limits(w, s.limits);
     w.u64(s.day).u64(s.given_today);
     return std::move(w).take();

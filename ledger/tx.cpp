@@ -78,7 +78,8 @@ void write_body(Writer& w, const TxBody& body) {
                    },
                    [&](const StaffAdd& b) {
                        write_ticker(w, b.ticker);
-                       w.key(b.staff).u8(static_cast<std::uint8_t>(b.role));
+                       w.key(b.staff);
+                       write_role(w, b.role);
                        write_limits(w, b.limits);
                    },
                    [&](const StaffRemove& b) {
@@ -201,6 +202,24 @@ Bytes encode_attestation_unsigned(const Attestation& a) {
     Writer w;
     write_attestation_fields(w, a);
     return std::move(w).take();
+}
+
+Bytes encode_attestation(const Attestation& a) {
+    Writer w;
+    write_attestation_fields(w, a);
+    w.signature(a.signature);
+    return std::move(w).take();
+}
+
+std::expected<Attestation, std::string> decode_attestation(ByteView bytes) {
+    try {
+        Reader r(bytes);
+        Attestation a = read_attestation(r);
+        r.finish();
+        return a;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed attestation: ") + e.what());
+    }
 }
 
 Bytes encode_voucher_unsigned(const Voucher& v) {

@@ -95,6 +95,8 @@ struct Attestation {
     bool operator==(const Attestation&) const = default;
 };
 Bytes encode_attestation_unsigned(const Attestation& a);
+Bytes encode_attestation(const Attestation& a);  // unsigned bytes || signature
+std::expected<Attestation, std::string> decode_attestation(ByteView bytes);
 
 // The signer (attestation.key) claims the phone reference.
 struct PhoneBind {

@@ -40,7 +40,10 @@ std::string account_text(const Account& a) {
 
 std::optional<Account> account_from_text(std::string_view text) {
     if (text.starts_with(phone_account_prefix)) {
-        auto raw = from_hex(text.substr(phone_account_prefix.size()));
+        const auto hex = text.substr(phone_account_prefix.size());
+        // One spelling per account: lowercase hex only, as addresses are lowercase.
+        if (hex.find_first_of("ABCDEF") != std::string_view::npos) return std::nullopt;
+        auto raw = from_hex(hex);
         if (!raw || raw->size() != 32) return std::nullopt;
         Account a;
         a.kind = Account::Kind::phone;
@@ -68,6 +71,8 @@ std::optional<StaffRole> role_from_name(std::string_view name) {
 }
 
 void write_account(Writer& w, const Account& a) {
+    if (a.kind != Account::Kind::key && a.kind != Account::Kind::phone)
+        throw std::invalid_argument("unknown account kind " + std::to_string(static_cast<int>(a.kind)));
     w.u8(static_cast<std::uint8_t>(a.kind));
     w.raw(a.bytes);
 }
@@ -191,6 +196,11 @@ StaffLimits read_limits(Reader& r) {
     if (r.boolean()) l.per_tx = r.u64();
     if (r.boolean()) l.per_day = r.u64();
     return l;
+}
+
+void write_role(Writer& w, StaffRole r) {
+    if (role_name(r) == "unknown") throw std::invalid_argument("unknown staff role");
+    w.u8(static_cast<std::uint8_t>(r));
 }
 
 StaffRole read_role(Reader& r) {

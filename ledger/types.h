@@ -143,6 +143,7 @@ void write_product(Writer& w, const Product& p);
 Product read_product(Reader& r);
 void write_limits(Writer& w, const StaffLimits& l);
 StaffLimits read_limits(Reader& r);
+void write_role(Writer& w, StaffRole r);
 StaffRole read_role(Reader& r);
 
 // Checks every length, charset and range a profile or product must satisfy;

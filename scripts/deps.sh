@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
-  catch2
+  catch2 libcli11-dev
 )
 missing=()
 for p in "${packages[@]}"; do

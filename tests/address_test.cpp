@@ -109,7 +109,8 @@ TEST_CASE("addresses round trip for random keys", "[address]") {
         const std::string text = address_from_key(key);
         REQUIRE(text.size() == address_chars);
         REQUIRE(text.starts_with("kop1"));
-        REQUIRE(std::none_of(text.begin(), text.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }));
+        REQUIRE(std::none_of(text.begin(), text.end(),
+                             [](char c) { return std::isupper(static_cast<unsigned char>(c)); }));
         REQUIRE(key_from_address(text) == key);
         REQUIRE(key_from_address(upper(text)) == key);
     }

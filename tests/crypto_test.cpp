@@ -71,7 +71,8 @@ TEST_CASE("signatures are domain separated", "[crypto][sign]") {
             const Signature sig = key.sign(signed_for, chain_a, message);
             for (Domain checked_for : domains) {
                 CAPTURE(domain_tag(signed_for), domain_tag(checked_for));
-                CHECK(verify(key.public_key(), checked_for, chain_a, message, sig) == (signed_for == checked_for));
+                CHECK(verify(key.public_key(), checked_for, chain_a, message, sig) ==
+                      (signed_for == checked_for));
             }
         }
     }
@@ -84,8 +85,10 @@ TEST_CASE("signatures are domain separated", "[crypto][sign]") {
         REQUIRE(m.size() == 1 + tag.size() + chain_a.size() + message.size());
         CHECK(m[0] == tag.size());
         CHECK(std::string(m.begin() + 1, m.begin() + 1 + static_cast<std::ptrdiff_t>(tag.size())) == tag);
-        CHECK(std::equal(chain_a.begin(), chain_a.end(), m.begin() + 1 + static_cast<std::ptrdiff_t>(tag.size())));
-        CHECK(std::equal(message.begin(), message.end(), m.end() - static_cast<std::ptrdiff_t>(message.size())));
+        CHECK(std::equal(chain_a.begin(), chain_a.end(),
+                         m.begin() + 1 + static_cast<std::ptrdiff_t>(tag.size())));
+        CHECK(std::equal(message.begin(), message.end(),
+                         m.end() - static_cast<std::ptrdiff_t>(message.size())));
     }
 }
 
@@ -121,7 +124,8 @@ TEST_CASE("KeyPair::from_seed is deterministic and matches RFC 8032 key derivati
     const KeyPair b = KeyPair::from_seed(zero_seed);
     CHECK(a.public_key() == b.public_key());
     // Ed25519 public key of the all-zero seed (independently known value).
-    CHECK(to_hex(a.public_key().view()) == "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29");
+    CHECK(to_hex(a.public_key().view()) ==
+          "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29");
     CHECK(to_hex(a.seed().view()) == to_hex(zero_seed));
 
     // Deterministic signatures: same key, same message, same bytes.
@@ -137,7 +141,8 @@ TEST_CASE("KeyPair::from_seed is deterministic and matches RFC 8032 key derivati
 
 TEST_CASE("BLAKE2b-256 known answers", "[crypto][hash]") {
     CHECK(hex_of(blake2b256({})) == "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
-    CHECK(hex_of(blake2b256(as_bytes("abc"))) == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+    CHECK(hex_of(blake2b256(as_bytes("abc"))) ==
+          "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
 
     SECTION("incremental hashing equals one-shot hashing") {
         Blake2b256 h;
@@ -156,8 +161,10 @@ TEST_CASE("keyed BLAKE2b-256 is a different function per key", "[crypto][hash]")
     CHECK(keyed_a != blake2b256_keyed(key_b, data));
     CHECK(keyed_a == blake2b256_keyed(key_a, data));
 
-    CHECK_THROWS_AS(blake2b256_keyed(Bytes(crypto_generichash_KEYBYTES_MIN - 1, 1), data), std::invalid_argument);
-    CHECK_THROWS_AS(blake2b256_keyed(Bytes(crypto_generichash_KEYBYTES_MAX + 1, 1), data), std::invalid_argument);
+    CHECK_THROWS_AS(blake2b256_keyed(Bytes(crypto_generichash_KEYBYTES_MIN - 1, 1), data),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(blake2b256_keyed(Bytes(crypto_generichash_KEYBYTES_MAX + 1, 1), data),
+                    std::invalid_argument);
 }
 
 TEST_CASE("hex round trips and rejects malformed text", "[crypto][encoding]") {

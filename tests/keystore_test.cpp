@@ -93,7 +93,8 @@ public:
     }
     const fs::path& path() const { return path_; }
     std::size_t entries() const {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
+        return static_cast<std::size_t>(
+            std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
     }
 
 private:
@@ -331,9 +332,12 @@ TEST_CASE("the structure is parsed strictly", "[keystore]") {
     const std::string text = keystore_seal(key, "alice", passphrase, fast_kdf);
     const auto lines = split_lines(text);
 
-    auto check_malformed = [&](const std::string& bad) {
+    auto check_malformed = [&](const std::string& bad, std::string_view reason = {}) {
         CAPTURE(bad);
-        CHECK(open_failure(bad, passphrase).code == KeystoreError::malformed);
+        const KeystoreFailure failure = open_failure(bad, passphrase);
+        CHECK(failure.code == KeystoreError::malformed);
+        CAPTURE(failure.message);
+        CHECK(failure.message.find(reason) != std::string::npos);
         const auto info = keystore_info(bad);
         REQUIRE_FALSE(info.has_value());
         CHECK(info.error().code == KeystoreError::malformed);
@@ -342,18 +346,18 @@ TEST_CASE("the structure is parsed strictly", "[keystore]") {
     SECTION("unknown field") {
         auto edited = lines;
         edited.insert(edited.begin() + 2, "comment: hello");
-        check_malformed(join_lines(edited));
+        check_malformed(join_lines(edited), "unknown field");
     }
     SECTION("duplicate field, before or after the ciphertext") {
         auto edited = lines;
         edited.insert(edited.begin() + 2, "name: alice");
-        check_malformed(join_lines(edited));
+        check_malformed(join_lines(edited), "duplicate field 'name'");
         edited = lines;
         edited.push_back(lines[1]);
-        check_malformed(join_lines(edited));
+        check_malformed(join_lines(edited), "duplicate field 'name'");
         edited = lines;
         edited.push_back(lines[7]);
-        check_malformed(join_lines(edited));
+        check_malformed(join_lines(edited), "duplicate field 'ciphertext'");
     }
     SECTION("each missing field") {
         for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -361,11 +365,14 @@ TEST_CASE("the structure is parsed strictly", "[keystore]") {
             edited.erase(edited.begin() + static_cast<std::ptrdiff_t>(i));
             check_malformed(join_lines(edited));
         }
+        auto edited = lines;
+        edited.pop_back();
+        check_malformed(join_lines(edited), "missing field 'ciphertext'");
     }
     SECTION("fields out of order") {
         auto edited = lines;
         std::swap(edited[5], edited[6]);
-        check_malformed(join_lines(edited));
+        check_malformed(join_lines(edited), "out of order");
     }
     SECTION("CRLF line endings, blank lines, stray spaces") {
         check_malformed(join_lines(lines, "\r\n"));
@@ -396,7 +403,7 @@ TEST_CASE("the structure is parsed strictly", "[keystore]") {
     }
     SECTION("trailing content and oversized input") {
         check_malformed(text + "x\n");
-        check_malformed(text + std::string(8192, 'x') + "\n");
+        check_malformed(text + std::string(8192, 'x') + "\n", "larger than");
     }
     SECTION("not a keystore at all") {
         check_malformed("");
@@ -430,12 +437,12 @@ TEST_CASE("keystore names are one short line of printable text", "[keystore]") {
         "del\x7f",
         " leading space",
         "trailing space ",
-        "\xc3",                  // truncated UTF-8
-        "\xc0\xaf",              // overlong '/'
-        "\xed\xa0\x80",          // UTF-16 surrogate
-        "\xc2\x85",              // U+0085 next line (C1 control)
-        "a\xe2\x80\xa8" "b",     // U+2028 line separator
-        "evil\xe2\x80\xae" "txt",  // U+202E right-to-left override
+        "\xc3",           // truncated UTF-8
+        "\xc0\xaf",       // overlong '/'
+        "\xed\xa0\x80",   // UTF-16 surrogate
+        "\xc2\x85",       // U+0085 next line (C1 control)
+        "a\u2028b",       // line separator
+        "evil\u202etxt",  // right-to-left override
     };
     for (const std::string& name : bad_names) {
         CAPTURE(name);
@@ -477,6 +484,16 @@ TEST_CASE("keystore files are private, atomic and never overwritten", "[keystore
     REQUIRE(opened.has_value());
     CHECK(opened->public_key() == key.public_key());
 
+    SECTION("the mode is 0600 even under a umask that would remove owner bits") {
+        const fs::path strict = dir.path() / "strict.keystore";
+        {
+            const ScopedUmask umask(0277);
+            REQUIRE(keystore_write_file(strict, key, "alice", passphrase, fast_kdf).has_value());
+        }
+        struct stat strict_st {};
+        REQUIRE(::stat(strict.c_str(), &strict_st) == 0);
+        CHECK((strict_st.st_mode & 07777) == 0600);
+    }
     SECTION("refuses to overwrite, leaving the file as it was") {
         const std::string before = read_all(path);
         const auto again = keystore_write_file(path, KeyPair::generate(), "mallory", passphrase, fast_kdf);
@@ -533,6 +550,15 @@ TEST_CASE("keystore file read and write errors", "[keystore][file]") {
         const auto read = keystore_read_file(big, passphrase);
         REQUIRE_FALSE(read.has_value());
         CHECK(read.error().code == KeystoreError::malformed);
+        CHECK(read.error().message.find("larger than") != std::string::npos);
+    }
+    SECTION("a FIFO at the path is refused instead of blocking the reader") {
+        const fs::path fifo = dir.path() / "fifo.keystore";
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        const auto read = keystore_read_file(fifo, passphrase);
+        REQUIRE_FALSE(read.has_value());
+        CHECK(read.error().code == KeystoreError::io);
+        CHECK(read.error().message.find("not a regular file") != std::string::npos);
     }
     SECTION("writing into a missing directory is an io failure") {
         const fs::path nowhere = dir.path() / "no-such-dir" / "alice.keystore";

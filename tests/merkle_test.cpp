@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,10 +31,19 @@ const std::vector<std::size_t> large_tree_sizes = {1000, 1024, 1025};
 constexpr std::size_t huge_tree_size = 1'000'000;
 
 // Reference hashing with the one-shot hash over a concatenated buffer, so it
-// does not share the incremental Blake2b256 code path used by merkle.cpp.
-Hash256 hash_concat(std::uint8_t prefix, const std::vector<const Hash256*>& parts) {
-    Bytes buf{prefix};
-    for (const Hash256* part : parts) buf.insert(buf.end(), part->begin(), part->end());
+// does not share the incremental Blake2b256 code path used by merkle.cpp. The
+// buffer is on the stack because a million-leaf tree hashes two million times
+// and heap allocations dominate under AddressSanitizer.
+Hash256 reference_leaf(const Hash256& id) {
+    std::array<std::uint8_t, 1 + kopilka::hash_bytes> buf{0x00};
+    std::copy(id.begin(), id.end(), buf.begin() + 1);
+    return kopilka::blake2b256(buf);
+}
+
+Hash256 reference_node(const Hash256& left, const Hash256& right) {
+    std::array<std::uint8_t, 1 + 2 * kopilka::hash_bytes> buf{0x01};
+    std::copy(left.begin(), left.end(), buf.begin() + 1);
+    std::copy(right.begin(), right.end(), buf.begin() + 1 + kopilka::hash_bytes);
     return kopilka::blake2b256(buf);
 }
 
@@ -46,11 +57,9 @@ std::size_t split_point(std::size_t n) {
 // RFC 6962 section 2.1 MTH(D[n]), literally.
 Hash256 reference_root(std::span<const Hash256> d) {
     if (d.empty()) return kopilka::blake2b256(Bytes{});
-    if (d.size() == 1) return hash_concat(0x00, {&d[0]});
+    if (d.size() == 1) return reference_leaf(d[0]);
     const std::size_t k = split_point(d.size());
-    const Hash256 left = reference_root(d.subspan(0, k));
-    const Hash256 right = reference_root(d.subspan(k));
-    return hash_concat(0x01, {&left, &right});
+    return reference_node(reference_root(d.subspan(0, k)), reference_root(d.subspan(k)));
 }
 
 // RFC 6962 section 2.1.1 PATH(m, D[n]), literally.
@@ -258,7 +267,7 @@ TEST_CASE("merkle root and proofs for a million ids", "[merkle]") {
     const Hash256 root = merkle_root(ids);
     CHECK(root == reference_root(ids));
     const auto n = static_cast<std::uint32_t>(huge_tree_size);
-    for (std::uint32_t i : {0U, 1U, 524'287U, 524'288U, n - 2, n - 1}) {
+    for (std::uint32_t i : {0U, 524'287U, 524'288U, n - 1}) {
         INFO("index " << i);
         const auto proof = merkle_prove(ids, i);
         REQUIRE(proof);

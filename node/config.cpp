@@ -1,0 +1,67 @@
+#include "node/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <sstream>
+
+namespace kopilka::node {
+
+std::string Config::effective_public_url() const {
+    if (!public_url.empty()) return public_url;
+    return "http://" + listen_address + ":" + std::to_string(port);
+}
+
+namespace {
+
+
+// The same list drives the flags, the environment names and the template.
+template <class T>
+void opt(CLI::App& app, const char* name, T& value, const char* help) {
+    std::string env = "KOPILKAD_";
+    for (const char* p = name; *p; ++p) env += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+    app.add_option(std::string("--") + name, value, help)->envname(env)->capture_default_str();
+}
+
+}  // namespace
+
+void add_options(CLI::App& app, Config& c) {
+    opt(app, "listen", c.listen_address, "address to listen on (keep 127.0.0.1 unless a proxy fronts the node)");
+    opt(app, "port", c.port, "TCP port for HTTP, JSON-RPC and WebSocket");
+    opt(app, "public-url", c.public_url, "base URL of links sent to clients (default http://<listen>:<port>)");
+    opt(app, "default-country", c.default_country, "country calling code for numbers typed without one");
+    opt(app, "block-interval-ms", c.block_interval_ms, "a block closes this long after its first transaction");
+    opt(app, "block-txs-max", c.block_txs_max, "a block closes when it holds this many transactions");
+    opt(app, "mempool-txs-max", c.mempool_txs_max, "pending transactions; more are refused with 'retry'");
+    opt(app, "batch-requests-max", c.batch_requests_max, "requests in one JSON-RPC batch");
+    opt(app, "verify-threads", c.verify_threads, "threads checking signatures (0: one per core)");
+    opt(app, "body-bytes-max", c.server.body_bytes_max, "largest HTTP request body");
+    opt(app, "connections-max", c.server.connections_max, "open client connections");
+    opt(app, "header-timeout-ms", c.server.header_timeout_ms, "time to receive a whole request");
+    opt(app, "idle-timeout-ms", c.server.idle_timeout_ms, "keep-alive idle time");
+    opt(app, "ws-send-queue-max", c.server.ws_send_queue_max, "queued WebSocket frames before a slow client is dropped");
+    opt(app, "io-threads", c.server.threads, "threads serving connections");
+    opt(app, "phone-lookups-per-minute", c.phone_lookups_per_minute, "phone lookups per client address");
+    opt(app, "claim-codes-per-phone-per-hour", c.claim_codes_per_phone_per_hour, "claim codes sent to one phone");
+    opt(app, "claim-codes-per-ip-per-hour", c.claim_codes_per_ip_per_hour, "claim codes asked by one address");
+    opt(app, "claim-code-ttl-s", c.claim_code_ttl_s, "how long a claim code works");
+    opt(app, "claim-code-attempts-max", c.claim_code_attempts_max, "wrong tries before a code stops working");
+    opt(app, "log-level", c.log_level, "debug, info, warn or error");
+}
+
+std::string config_template() {
+    Config defaults;
+    CLI::App app;
+    add_options(app, defaults);
+    std::ostringstream out;
+    out << "# kopilkad configuration. Every option is shown at its default, commented out.\n"
+           "# Precedence: command-line flag > environment variable (KOPILKAD_<NAME>) > this file > default.\n\n";
+    for (const CLI::Option* o : app.get_options()) {
+        if (o->get_name() == "--help") continue;
+        std::string name = o->get_name().substr(2);
+        out << "# " << o->get_description() << " (env " << o->get_envname() << ")\n";
+        out << "# " << name << " = " << (o->get_default_str().empty() ? "\"\"" : o->get_default_str()) << "\n\n";
+    }
+    return out.str();
+}
+
+}  // namespace kopilka::node

@@ -1,0 +1,613 @@
+// One handler per JSON-RPC method, registered in one table (after rippled).
+// The method table in rpc/methods.cpp documents the same names; the node
+// refuses to start if the two disagree (Node::load).
+#include "node/node.h"
+
+#include "node/call.h"
+
+#include "crypto/address.h"
+#include "rpc/convert.h"
+#include "rpc/methods.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include <set>
+
+namespace kopilka::node {
+
+namespace json = boost::json;
+using namespace kopilka::ledger;
+using rpc::Error;
+
+
+const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
+    static const std::unordered_map<std::string_view, Handler> table = {
+        {"node.info", &Node::node_info},
+        {"tx.submit", &Node::tx_submit},
+        {"tx.get", &Node::tx_get},
+        {"tx.decode", &Node::tx_decode},
+        {"block.get", &Node::block_get},
+        {"block.raw", &Node::block_raw},
+        {"chain.genesis", &Node::chain_genesis},
+        {"account.balances", &Node::account_balances},
+        {"account.history", &Node::account_history},
+        {"venue.list", &Node::venue_list},
+        {"venue.get", &Node::venue_get},
+        {"venue.history", &Node::venue_history},
+        {"venue.stats", &Node::venue_stats},
+        {"phone.lookup", &Node::phone_lookup},
+        {"phone.claim.request", &Node::phone_claim_request},
+        {"phone.claim.confirm", &Node::phone_claim_confirm},
+        {"voucher.check", &Node::voucher_check},
+        {"rpc.discover", &Node::rpc_discover},
+        {"subscribe", &Node::subscribe},
+        {"unsubscribe", &Node::unsubscribe},
+        {"admin.outbox", &Node::admin_outbox},
+        {"admin.stop", &Node::admin_stop},
+    };
+    return table;
+}
+
+namespace {
+
+Error phone_error(const PhoneFailure& f) {
+    switch (f.code) {
+        case PhoneError::invalid: return Error(rpc::invalid_params, f.message);
+        case PhoneError::rate_limited: return Error(rpc::rate_limited, f.message);
+        case PhoneError::code_invalid: return Error(rpc::code_invalid, f.message);
+    }
+    return Error(rpc::internal_error, "phone service error");
+}
+
+std::size_t page_limit(const rpc::Params& p) {
+    const std::uint64_t limit = p.opt_u64("limit").value_or(history_page_default);
+    if (limit == 0 || limit > history_page_entries_max)
+        throw Error(rpc::invalid_params, "limit must be 1 to " + std::to_string(history_page_entries_max));
+    return static_cast<std::size_t>(limit);
+}
+
+}  // namespace
+
+std::optional<json::value> Node::node_info(Call& call) {
+    call.params.only({});
+    json::object o;
+    std::shared_lock lock(chain_mutex_);
+    o["chain_id"] = to_hex(chain_->id());
+    o["chain_name"] = chain_->genesis().chain_name;
+    o["height"] = chain_->height();
+    o["tip_hash"] = to_hex(chain_->tip_hash());
+    o["tip_time_ms"] = chain_->tip().time_ms;
+    o["state_digest"] = to_hex(chain_->state().digest());
+    o["producer"] = address_from_key(chain_->genesis().producer);
+    json::array attestors;
+    for (const auto& a : chain_->genesis().attestors) attestors.push_back(json::value(address_from_key(a)));
+    o["attestors"] = std::move(attestors);
+    o["mempool"] = metrics_.mempool.load();
+    o["version"] = node_version;
+    o["time_ms"] = clock_.now_ms();
+    return o;
+}
+
+json::value Node::committed_result(const Hash256& id, TxLocation at) {
+    json::object o;
+    o["id"] = to_hex(id);
+    o["status"] = "committed";
+    o["height"] = at.height;
+    o["index"] = at.index;
+    std::shared_lock lock(chain_mutex_);
+    if (auto b = chain_->block_at(at.height)) {
+        o["block_hash"] = to_hex(block_hash(b->header));
+        o["block_time_ms"] = b->header.time_ms;
+        if (auto proof = merkle_prove(b->tx_ids, at.index)) o["proof"] = rpc::proof_json(*proof);
+    }
+    return o;
+}
+
+std::optional<json::value> Node::tx_submit(Call& call) {
+    call.params.only({"blob", "wait"});
+    const Bytes blob = rpc::parse_base64url(call.params.str("blob"), "blob", tx_bytes_max);
+    const bool wait = call.params.flag("wait", false);
+    auto stx = decode_signed_tx(blob);
+    if (!stx) {
+        metrics_.refused("malformed");
+        throw rpc::refused_error(Refused{Refusal::malformed, stx.error()});
+    }
+    const Hash256 id = tx_id(stx->tx);
+    // Idempotent: a committed transaction returns its first result.
+    if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
+    {
+        std::lock_guard lock(mempool_mutex_);
+        if (write_error_)
+            throw Error(rpc::unavailable, "the node cannot write to its disk right now: " + *write_error_);
+    }
+
+    // Signature checks run on the verify pool, off the I/O threads, before
+    // the transaction is sequenced.
+    auto done = call.done;
+    auto id_json = call.id;
+    boost::asio::post(*verify_pool_, [this, stx = std::move(*stx), id, wait, done, id_json]() mutable {
+        if (!verify_tx_signatures(stx, chain_->id())) {
+            metrics_.refused("bad_signature");
+            const Error e = rpc::refused_error(
+                Refused{Refusal::bad_signature, "a signature does not verify for this chain; check the key and the chain id"});
+            done(rpc::make_error(id_json, e.code, e.what(), e.data));
+            return;
+        }
+        Waiter waiter;
+        if (wait) {
+            waiter = [this, done, id_json, id](const TxOutcome& o, const Hash256&, const std::optional<std::string>& err) {
+                if (err) {
+                    done(rpc::make_error(id_json, rpc::unavailable,
+                                         "the block could not be written; the transaction stays queued: " + *err));
+                } else if (o.status == TxOutcome::Status::refused) {
+                    const Error e = rpc::refused_error(*o.refusal);
+                    done(rpc::make_error(id_json, e.code, e.what(), e.data));
+                } else {
+                    done(rpc::make_result(id_json, committed_result(id, o.location)));
+                }
+            };
+        }
+        switch (enqueue(std::move(stx), id, waiter)) {
+            case Enqueued::added:
+            case Enqueued::joined:
+                if (!wait) done(rpc::make_result(id_json, json::object{{"id", to_hex(id)}, {"status", "accepted"}}));
+                return;
+            case Enqueued::full:
+                done(rpc::make_error(id_json, rpc::mempool_full,
+                                     "the node has " + std::to_string(config_.mempool_txs_max) +
+                                         " transactions waiting; retry in a moment"));
+                return;
+            case Enqueued::stopping:
+                done(rpc::make_error(id_json, rpc::unavailable, "the node is stopping; retry when it is back"));
+                return;
+        }
+    });
+    return std::nullopt;
+}
+
+std::optional<json::value> Node::tx_get(Call& call) {
+    call.params.only({"id"});
+    const Hash256 id = rpc::parse_hash(call.params.str("id"), "id");
+    if (auto rec = chain_->tx_record(id)) {
+        json::value r = committed_result(id, TxLocation{rec->height, rec->index});
+        if (auto stx = decode_signed_tx(rec->blob)) r.as_object()["tx"] = rpc::tx_json(*stx);
+        return r;
+    }
+    json::object o{{"id", to_hex(id)}};
+    if (is_pending(id)) {
+        o["status"] = "pending";
+    } else if (auto r = recent_refusal(id)) {
+        o["status"] = "refused";
+        o["reason"] = refusal_name(r->code);
+        o["message"] = r->message;
+    } else {
+        o["status"] = "unknown";
+    }
+    return o;
+}
+
+std::optional<json::value> Node::tx_decode(Call& call) {
+    call.params.only({"blob"});
+    const Bytes blob = rpc::parse_base64url(call.params.str("blob"), "blob", tx_bytes_max);
+    if (auto stx = decode_signed_tx(blob)) {
+        json::object o = rpc::tx_json(*stx);
+        o["type"] = "transaction";
+        o["signatures_valid"] = verify_tx_signatures(*stx, chain_->id());
+        return o;
+    }
+    if (auto v = decode_voucher(blob)) {
+        json::object o = rpc::voucher_json(*v);
+        o["type"] = "voucher";
+        o["signature_valid"] = verify_voucher_signature(*v, chain_->id());
+        return o;
+    }
+    throw rpc::refused_error(Refused{Refusal::malformed, "the blob is neither a transaction nor a voucher: " +
+                                                             decode_signed_tx(blob).error()});
+}
+
+std::optional<json::value> Node::block_get(Call& call) {
+    call.params.only({"height", "hash"});
+    std::optional<std::uint64_t> height = call.params.opt_u64("height");
+    if (auto h = call.params.opt_str("hash")) {
+        if (height) throw Error(rpc::invalid_params, "give height or hash, not both");
+        height = chain_->height_of(rpc::parse_hash(*h, "hash"));
+        if (!height) throw Error(rpc::not_found, "no block has that hash");
+    }
+    if (!height) throw Error(rpc::invalid_params, "give height or hash");
+    if (*height == 0) throw Error(rpc::not_found, "height 0 is the genesis; see chain.genesis");
+    auto b = chain_->block_at(*height);
+    if (!b) throw Error(rpc::not_found, "no block at height " + std::to_string(*height));
+    return rpc::block_json(*b);
+}
+
+std::optional<json::value> Node::block_raw(Call& call) {
+    call.params.only({"height"});
+    const std::uint64_t height = call.params.u64("height");
+    auto raw = chain_->store().get(Column::blocks, keys::block(height));
+    if (!raw) throw Error(rpc::not_found, "no block at height " + std::to_string(height));
+    json::array txs;
+    // The raw record is served as stored, even if damaged, so the auditor sees it.
+    if (auto b = decode_block(*raw))
+        for (const auto& id : b->tx_ids) {
+            auto rec = chain_->store().get(Column::txs, id);
+            txs.push_back(rec ? json::value(to_base64url(*rec)) : json::value(nullptr));
+        }
+    return json::object{{"height", height}, {"block", to_base64url(*raw)}, {"txs", std::move(txs)}};
+}
+
+std::optional<json::value> Node::chain_genesis(Call& call) {
+    call.params.only({});
+    return json::object{{"genesis", to_base64url(encode_genesis(chain_->genesis()))},
+                        {"chain_id", to_hex(chain_->id())}};
+}
+
+std::optional<json::value> Node::account_balances(Call& call) {
+    call.params.only({"account"});
+    const Account a = rpc::parse_account(call.params.str("account"), "account");
+    json::array list;
+    std::shared_lock lock(chain_mutex_);
+    for (const auto& [ticker, amount] : chain_->state().balances_of(a)) {
+        const VenueRecord* v = chain_->state().venue(ticker);
+        list.push_back(json::object{{"ticker", ticker},
+                                    {"balance", format_amount(amount)},
+                                    {"balance_units", amount},
+                                    {"venue", v ? v->profile.name : ""}});
+    }
+    json::object o{{"account", account_text(a)}, {"balances", std::move(list)}};
+    if (!a.is_key()) {
+        const Binding* b = chain_->state().binding(a.phone());
+        o["claimed"] = b != nullptr;
+        o["key"] = b ? json::value(address_from_key(b->key)) : json::value(nullptr);
+    }
+    return o;
+}
+
+json::value Node::history_page(const HistoryPage& page) {
+    json::array entries;
+    std::map<std::uint64_t, std::uint64_t> block_times;
+    for (const auto& e : page.entries) {
+        json::object o{{"id", to_hex(e.id)}, {"height", e.location.height}, {"index", e.location.index}};
+        auto t = block_times.find(e.location.height);
+        if (t == block_times.end())
+            if (auto b = chain_->block_at(e.location.height))
+                t = block_times.emplace(e.location.height, b->header.time_ms).first;
+        if (t != block_times.end()) o["time_ms"] = t->second;
+        if (auto rec = chain_->tx_record(e.id))
+            if (auto stx = decode_signed_tx(rec->blob)) o["tx"] = rpc::tx_json(*stx);
+        entries.push_back(std::move(o));
+    }
+    return json::object{{"entries", std::move(entries)}, {"next_cursor", page.next_cursor}};
+}
+
+std::optional<json::value> Node::account_history(Call& call) {
+    call.params.only({"account", "cursor", "limit"});
+    const Account a = rpc::parse_account(call.params.str("account"), "account");
+    auto page = chain_->account_history(a, call.params.opt_str("cursor").value_or(""), page_limit(call.params));
+    if (!page) throw Error(rpc::invalid_params, page.error());
+    return history_page(*page);
+}
+
+std::optional<json::value> Node::venue_list(Call& call) {
+    call.params.only({});
+    json::array list;
+    std::shared_lock lock(chain_mutex_);
+    for (const auto& t : chain_->state().tickers()) {
+        const VenueRecord* v = chain_->state().venue(t);
+        list.push_back(json::object{{"ticker", t}, {"name", v->profile.name}, {"owner", address_from_key(v->owner)}});
+    }
+    return json::object{{"venues", std::move(list)}};
+}
+
+std::optional<json::value> Node::venue_get(Call& call) {
+    call.params.only({"ticker"});
+    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    std::shared_lock lock(chain_mutex_);
+    const State& s = chain_->state();
+    const VenueRecord* v = s.venue(ticker);
+    if (!v) throw Error(rpc::not_found, "no venue has the coin " + ticker);
+    json::object o;
+    o["ticker"] = ticker;
+    o["owner"] = address_from_key(v->owner);
+    o["profile"] = rpc::profile_json(v->profile);
+    o["coin"] = json::object{{"ticker", ticker}, {"supply", format_amount(coin_supply_units)}, {"decimals", coin_decimals}};
+    o["treasury_balance"] = format_amount(s.balance(ticker, Account::of_key(v->owner)));
+    json::array products;
+    for (const auto& p : s.products(ticker)) products.push_back(rpc::product_json(p));
+    o["products"] = std::move(products);
+    json::array staff;
+    for (const auto& [key, rec] : s.staff_list(ticker)) {
+        json::object m{{"address", address_from_key(key)},
+                       {"role", role_name(rec.role)},
+                       {"balance", format_amount(s.balance(ticker, Account::of_key(key)))}};
+        m["limit_per_tx"] = rec.limits.per_tx ? json::value(format_amount(*rec.limits.per_tx)) : json::value(nullptr);
+        m["limit_per_day"] = rec.limits.per_day ? json::value(format_amount(*rec.limits.per_day)) : json::value(nullptr);
+        staff.push_back(std::move(m));
+    }
+    o["staff"] = std::move(staff);
+    return o;
+}
+
+std::optional<json::value> Node::venue_history(Call& call) {
+    call.params.only({"ticker", "cursor", "limit"});
+    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    auto page = chain_->venue_history(ticker, call.params.opt_str("cursor").value_or(""), page_limit(call.params));
+    if (!page) throw Error(rpc::invalid_params, page.error());
+    return history_page(*page);
+}
+
+std::optional<json::value> Node::venue_stats(Call& call) {
+    call.params.only({"ticker", "from_ms", "to_ms"});
+    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    const std::uint64_t from_ms = call.params.opt_u64("from_ms").value_or(0);
+    const std::uint64_t to_ms = call.params.opt_u64("to_ms").value_or(std::numeric_limits<std::uint64_t>::max());
+
+    // Holdings now, from the state.
+    PublicKey owner;
+    std::set<Account> staff_accounts;
+    std::map<PublicKey, StaffRole> roles;
+    Amount treasury = 0, with_staff = 0, in_clients = 0;
+    std::size_t clients = 0;
+    {
+        std::shared_lock lock(chain_mutex_);
+        const State& s = chain_->state();
+        const VenueRecord* v = s.venue(ticker);
+        if (!v) throw Error(rpc::not_found, "no venue has the coin " + ticker);
+        owner = v->owner;
+        for (const auto& [key, rec] : s.staff_list(ticker)) {
+            staff_accounts.insert(Account::of_key(key));
+            roles[key] = rec.role;
+        }
+        for (const auto& [acct, amount] : s.holders(ticker)) {
+            if (acct == Account::of_key(owner)) treasury += amount;
+            else if (staff_accounts.contains(acct)) with_staff += amount;
+            else {
+                in_clients += amount;
+                ++clients;
+            }
+        }
+    }
+
+    // Movements in the range, from the venue's history (bounded scan).
+    struct StaffStats {
+        std::set<Account> served;
+        Amount given = 0;
+        Amount redeemed = 0;
+    };
+    std::map<PublicKey, StaffStats> per_staff;
+    Amount issued = 0, redeemed = 0;
+    std::uint64_t redemptions = 0, scanned = 0;
+    bool truncated = false;
+    std::string cursor;
+    std::map<std::uint64_t, std::uint64_t> block_time;
+    const Account treasury_account = Account::of_key(owner);
+    for (;;) {
+        auto page = chain_->venue_history(ticker, cursor, history_page_entries_max);
+        if (!page) throw Error(rpc::internal_error, page.error());
+        bool older_than_range = false;
+        for (const auto& e : page->entries) {
+            if (++scanned > stats_scan_txs_max) {
+                truncated = true;
+                break;
+            }
+            auto bt = block_time.find(e.location.height);
+            if (bt == block_time.end()) {
+                auto b = chain_->block_at(e.location.height);
+                bt = block_time.emplace(e.location.height, b ? b->header.time_ms : 0).first;
+            }
+            if (bt->second >= to_ms) continue;
+            if (bt->second < from_ms) {
+                older_than_range = true;  // newest first: everything after is older
+                break;
+            }
+            auto rec = chain_->tx_record(e.id);
+            if (!rec) continue;
+            auto stx = decode_signed_tx(rec->blob);
+            if (!stx) continue;
+            const PublicKey& signer = stx->tx.signer;
+            if (const auto* t = std::get_if<Transfer>(&stx->tx.body)) {
+                // Issued: from the treasury or a staff member to a client.
+                const bool from_venue = t->from == treasury_account || staff_accounts.contains(t->from);
+                const bool to_client = t->to != treasury_account && !staff_accounts.contains(t->to);
+                if (from_venue && to_client) {
+                    issued += t->amount;
+                    if (t->from.is_key() && roles.contains(t->from.key())) {
+                        auto& st = per_staff[t->from.key()];
+                        st.given += t->amount;
+                        st.served.insert(t->to);
+                    }
+                }
+            } else if (const auto* r = std::get_if<Redeem>(&stx->tx.body)) {
+                redeemed += r->voucher.price;
+                ++redemptions;
+                if (roles.contains(signer)) {
+                    auto& st = per_staff[signer];
+                    st.redeemed += r->voucher.price;
+                    st.served.insert(r->voucher.client);
+                }
+            }
+        }
+        if (truncated || older_than_range || page->next_cursor.empty()) break;
+        cursor = page->next_cursor;
+    }
+
+    json::array staff;
+    for (const auto& [key, role] : roles) {
+        const StaffStats& st = per_staff[key];
+        staff.push_back(json::object{{"address", address_from_key(key)},
+                                     {"role", role_name(role)},
+                                     {"clients_served", st.served.size()},
+                                     {"given", format_amount(st.given)},
+                                     {"redeemed", format_amount(st.redeemed)}});
+    }
+    json::object o{{"ticker", ticker},
+                   {"in_clients", format_amount(in_clients)},
+                   {"clients", clients},
+                   {"treasury", format_amount(treasury)},
+                   {"with_staff", format_amount(with_staff)},
+                   {"issued", format_amount(issued)},
+                   {"redeemed", format_amount(redeemed)},
+                   {"redemptions", redemptions},
+                   {"staff", std::move(staff)},
+                   {"truncated", truncated}};
+    if (call.params.find("from_ms")) o["from_ms"] = from_ms;
+    if (call.params.find("to_ms")) o["to_ms"] = to_ms;
+    return o;
+}
+
+std::optional<json::value> Node::phone_lookup(Call& call) {
+    call.params.only({"phone"});
+    auto r = phones_->resolve(call.params.str("phone"), call.ctx.client_ip);
+    if (!r) throw phone_error(r.error());
+    json::object o{{"e164", r->e164}, {"account", account_text(Account::of_phone(r->ref))}};
+    std::shared_lock lock(chain_mutex_);
+    const Binding* b = chain_->state().binding(r->ref);
+    o["claimed"] = b != nullptr;
+    o["key"] = b ? json::value(address_from_key(b->key)) : json::value(nullptr);
+    return o;
+}
+
+std::optional<json::value> Node::phone_claim_request(Call& call) {
+    call.params.only({"phone"});
+    auto r = phones_->resolve(call.params.str("phone"), call.ctx.client_ip);
+    if (!r) throw phone_error(r.error());
+    auto code = phones_->request_code(r->ref, call.ctx.client_ip);
+    if (!code) throw phone_error(code.error());
+    const std::string link = listen_url_ + "/c/" + to_hex(r->ref) + "?code=" + *code;
+    Message m;
+    m.phone = r->e164;
+    m.link = link;
+    m.time_ms = clock_.now_ms();
+    m.text = "Kopilka code: " + *code + ". It works once, for " + std::to_string(phones_->code_ttl_s() / 60) +
+             " minutes. Open " + link;
+    notifier_->send(m, *code);
+    return json::object{{"sent", true}, {"expires_in_s", phones_->code_ttl_s()}};
+}
+
+std::optional<json::value> Node::phone_claim_confirm(Call& call) {
+    call.params.only({"phone", "code", "key"});
+    auto r = phones_->resolve(call.params.str("phone"), "");
+    if (!r) throw phone_error(r.error());
+    const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
+    if (auto ok = phones_->consume_code(r->ref, call.params.str("code")); !ok) throw phone_error(ok.error());
+    Attestation a;
+    a.phone = r->ref;
+    a.key = key;
+    {
+        std::shared_lock lock(chain_mutex_);
+        const Binding* b = chain_->state().binding(r->ref);
+        a.sequence = b ? b->sequence + 1 : 1;
+    }
+    a.expiry_s = clock_.now_ms() / 1000 + attestation_ttl_s;
+    a.attestor = attestor_->public_key();
+    a.signature = attestor_->sign(Domain::attestation, chain_->id(), encode_attestation_unsigned(a));
+    json::object o = rpc::attestation_json(a);
+    o["attestation"] = to_base64url(encode_attestation(a));
+    return o;
+}
+
+std::optional<json::value> Node::voucher_check(Call& call) {
+    call.params.only({"voucher", "ticker"});
+    const Bytes raw = rpc::parse_base64url(call.params.str("voucher"), "voucher", tx_bytes_max);
+    auto v = decode_voucher(raw);
+    if (!v) throw rpc::refused_error(Refused{Refusal::malformed, v.error()});
+    json::object o = rpc::voucher_json(*v);
+    auto refuse = [&](Refusal code, std::string message) {
+        o["ok"] = false;
+        o["reason"] = refusal_name(code);
+        o["message"] = std::move(message);
+        return o;
+    };
+    if (!verify_voucher_signature(*v, chain_->id()))
+        return refuse(Refusal::bad_signature, "the voucher's signature does not verify for this chain");
+    const std::string ticker = call.params.opt_str("ticker").value_or(v->ticker);
+    // The same rules the block will apply, on a scratch copy of nothing: the
+    // checks below mirror apply.cpp's Redeem without touching the state.
+    std::shared_lock lock(chain_mutex_);
+    const State& s = chain_->state();
+    const std::uint64_t now_s = std::max(clock_.now_ms(), chain_->tip().time_ms) / 1000;
+    if (!s.venue(ticker)) return refuse(Refusal::unknown_ticker, "no venue has the coin " + ticker);
+    if (v->ticker != ticker) return refuse(Refusal::voucher_wrong_venue, "this voucher is for " + v->ticker + ", not " + ticker);
+    if (v->expiry_s < now_s)
+        return refuse(Refusal::voucher_expired, "the voucher expired at " + std::to_string(v->expiry_s) +
+                                                    " (unix s); the client should show a new QR");
+    if (s.voucher_used(voucher_id(*v))) return refuse(Refusal::voucher_used, "this voucher has already been redeemed");
+    const Product* p = s.product(ticker, v->product_id);
+    if (!p) return refuse(Refusal::unknown_product, "product " + std::to_string(v->product_id) + " is not in the catalogue");
+    o["product"] = p->name;
+    if (!p->active) return refuse(Refusal::product_inactive, p->name + " is not offered at the moment");
+    if (p->price != v->price)
+        return refuse(Refusal::price_changed, p->name + " now costs " + format_amount(p->price) + "; the voucher says " +
+                                                  format_amount(v->price));
+    const bool holds = v->client.is_key() ? v->client.key() == v->signer
+                                          : (s.binding(v->client.phone()) && s.binding(v->client.phone())->key == v->signer);
+    if (!holds) return refuse(Refusal::voucher_not_client, "the voucher is not signed by the key that holds the account");
+    const Amount bal = s.balance(ticker, v->client);
+    o["client_balance"] = format_amount(bal);
+    if (bal < v->price)
+        return refuse(Refusal::insufficient_balance, "the client holds " + format_amount(bal) + " " + ticker +
+                                                         ", the reward costs " + format_amount(v->price));
+    o["ok"] = true;
+    return o;
+}
+
+std::optional<json::value> Node::rpc_discover(Call& call) {
+    call.params.only({});
+    return rpc::openrpc_document(node_version);
+}
+
+std::optional<json::value> Node::subscribe(Call& call) {
+    call.params.only({"topic", "account", "ticker"});
+    Subscription sub;
+    const std::string topic = call.params.str("topic");
+    if (topic == "blocks") {
+        sub.topic = Subscription::Topic::blocks;
+    } else if (topic == "account") {
+        sub.topic = Subscription::Topic::account;
+        sub.account = rpc::parse_account(call.params.str("account"), "account");
+    } else if (topic == "venue") {
+        sub.topic = Subscription::Topic::venue;
+        sub.ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    } else {
+        throw Error(rpc::invalid_params, "topic must be blocks, account or venue");
+    }
+    std::lock_guard lock(subs_mutex_);
+    Session& s = sessions_[call.ctx.session];
+    constexpr std::size_t subscriptions_per_session_max = 64;
+    if (s.subs.size() >= subscriptions_per_session_max)
+        throw Error(rpc::invalid_params, "at most 64 subscriptions per connection");
+    s.push = call.ctx.push;
+    sub.id = next_subscription_++;
+    s.subs.push_back(sub);
+    return json::object{{"subscription", sub.id}};
+}
+
+std::optional<json::value> Node::unsubscribe(Call& call) {
+    call.params.only({"subscription"});
+    const std::uint64_t id = call.params.u64("subscription");
+    std::lock_guard lock(subs_mutex_);
+    auto it = sessions_.find(call.ctx.session);
+    bool removed = false;
+    if (it != sessions_.end())
+        removed = std::erase_if(it->second.subs, [&](const Subscription& s) { return s.id == id; }) > 0;
+    return json::object{{"removed", removed}};
+}
+
+std::optional<json::value> Node::admin_outbox(Call& call) {
+    call.params.only({"limit"});
+    const std::size_t limit = static_cast<std::size_t>(call.params.opt_u64("limit").value_or(outbox_page_default));
+    json::array list;
+    for (const auto& m : notifier_->recent(std::min(limit, OutboxNotifier::outbox_messages_max)))
+        list.push_back(json::object{{"phone", m.phone}, {"text", m.text}, {"link", m.link}, {"time_ms", m.time_ms}});
+    return json::object{{"messages", std::move(list)}};
+}
+
+std::optional<json::value> Node::admin_stop(Call& call) {
+    call.params.only({});
+    log_.info("node.stop_requested", {{"by", "admin.stop"}});
+    request_stop();
+    return json::object{{"stopping", true}};
+}
+
+}  // namespace kopilka::node

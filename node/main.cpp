@@ -1,0 +1,165 @@
+// kopilkad — the Kopilka node.
+//
+//   kopilkad init   --datadir DIR [--chain-name NAME]   make a data dir
+//   kopilkad [run]  --datadir DIR [options]             serve it
+//   kopilkad verify --datadir DIR                       audit it offline
+//   kopilkad rpc-doc                                    print docs/rpc.md
+#include "ledger/audit.h"
+#include "node/node.h"
+#include "rpc/methods.h"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+using namespace kopilka;
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;  // the one global: a signal handler has nowhere else to write
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+std::optional<node::LogLevel> parse_level(const std::string& s) {
+    if (s == "debug") return node::LogLevel::debug;
+    if (s == "info") return node::LogLevel::info;
+    if (s == "warn") return node::LogLevel::warn;
+    if (s == "error") return node::LogLevel::error;
+    return std::nullopt;
+}
+
+int run(node::Config& config) {
+    auto level = parse_level(config.log_level);
+    if (!level) {
+        std::cerr << "kopilkad: --log-level must be debug, info, warn or error\n";
+        return 2;
+    }
+    node::Log log(*level);
+    node::SystemClock clock;
+    auto opened = node::Node::open(config, clock, log);
+    if (!opened) {
+        log.error("node.open_failed", {{"error", opened.error()}});
+        std::cerr << "kopilkad: " << opened.error() << "\n";
+        return 1;
+    }
+    node::Node& n = **opened;
+    n.start();
+    node::Server server(n, config.server);
+    try {
+        server.start(config.listen_address, config.port);
+    } catch (const std::exception& e) {
+        log.error("server.listen_failed", {{"error", e.what()}});
+        std::cerr << "kopilkad: " << e.what() << "\n";
+        n.stop();
+        return 1;
+    }
+    if (config.public_url.empty())
+        n.set_listen_url("http://" + config.listen_address + ":" + std::to_string(server.port()));
+    log.info("server.listening", {{"address", config.listen_address}, {"port", server.port()}});
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    n.wait_for_stop_request([] { return g_signal != 0; });
+    log.info("node.stopping", {{"signal", static_cast<int>(g_signal)}});
+    // Stop taking requests first, then commit what is pending and sync.
+    server.stop();
+    n.stop();
+    return 0;
+}
+
+int verify(const std::filesystem::path& data_dir) {
+    const bool tty = ::isatty(STDERR_FILENO);
+    auto report = ledger::audit_dir(node::DataDir{data_dir}.ledger(), [&](std::uint64_t h, std::uint64_t tip) {
+        if (tty && (h % 100 == 0 || h == tip)) std::fprintf(stderr, "\rverifying block %llu of %llu",
+                                                            static_cast<unsigned long long>(h),
+                                                            static_cast<unsigned long long>(tip));
+    });
+    if (tty) std::fputc('\n', stderr);
+    std::cout << "chain " << report.chain_name << " (" << to_hex(report.chain_id) << ")\n";
+    std::cout << "blocks verified: " << report.blocks_checked << " of " << report.tip_height << "\n";
+    std::cout << "transactions verified: " << report.txs_checked << "\n";
+    for (const auto& [kind, n] : report.tx_kinds) std::cout << "  " << kind << ": " << n << "\n";
+    for (const auto& [ticker, sum] : report.supplies)
+        std::cout << "coin " << ticker << ": balances sum to " << ledger::format_amount(sum) << "\n";
+    if (!report.ok) {
+        if (report.bad_block)
+            std::cout << "FAILED at block " << *report.bad_block << ": " << report.reason << "\n";
+        else
+            std::cout << "FAILED: " << report.reason << "\n";
+        return 1;
+    }
+    std::cout << "OK: every link, signature, rule, root and state digest verified\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"kopilkad — the Kopilka loyalty ledger node"};
+    app.set_version_flag("--version", std::string(node::node_version));
+    app.footer(
+        "Exit codes: 0 ok; 1 the node failed (message on stderr); 2 bad usage.\n"
+        "Every run option may also come from the environment (KOPILKAD_<NAME>) or from\n"
+        "<datadir>/kopilkad.conf; a flag beats the environment, which beats the file.");
+
+    node::Config config;
+    std::string data_dir;
+    app.add_option("--datadir", data_dir, "the node's data dir")->envname("KOPILKAD_DATADIR");
+    app.require_subcommand(0, 1);
+
+    // Run options belong to the app, so `kopilkad --port N` and
+    // `kopilkad run --port N` both work.
+    node::add_options(app, config);
+    app.add_subcommand("run", "serve the data dir (the default)")->fallthrough();
+
+    auto* init_cmd = app.add_subcommand("init", "make a new data dir: genesis, keys, secrets, config")->fallthrough();
+    node::InitOptions init;
+    init_cmd->add_option("--chain-name", init.chain_name, "the chain's name in its genesis")->capture_default_str();
+
+    app.add_subcommand("verify", "audit the data dir's ledger offline: replay every block from genesis")->fallthrough();
+    app.add_subcommand("rpc-doc", "print the JSON-RPC reference (docs/rpc.md)");
+
+    // The config file lives in the data dir, so find the data dir first.
+    app.allow_config_extras(false);
+    app.set_config("--config", "", "config file (default <datadir>/kopilkad.conf)");
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--datadir" && i + 1 < argc) data_dir = argv[i + 1];
+        else if (a.rfind("--datadir=", 0) == 0) data_dir = a.substr(10);
+    }
+    if (data_dir.empty())
+        if (const char* env = std::getenv("KOPILKAD_DATADIR")) data_dir = env;
+    if (!data_dir.empty() && std::filesystem::exists(node::DataDir{data_dir}.config()))
+        app.get_config_ptr()->default_str(node::DataDir{data_dir}.config().string());
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    if (app.got_subcommand("rpc-doc")) {
+        std::cout << rpc::rpc_markdown();
+        return 0;
+    }
+    if (data_dir.empty()) {
+        std::cerr << "kopilkad: give --datadir DIR (or KOPILKAD_DATADIR)\n";
+        return 2;
+    }
+    config.data_dir = data_dir;
+    if (app.got_subcommand("init")) {
+        auto ok = node::init_data_dir(data_dir, init);
+        if (!ok) {
+            std::cerr << "kopilkad: " << ok.error() << "\n";
+            return 1;
+        }
+        std::cout << "initialised " << data_dir << " (chain \"" << init.chain_name << "\")\n"
+                  << "start it with: kopilkad --datadir " << data_dir << "\n";
+        return 0;
+    }
+    if (app.got_subcommand("verify")) return verify(data_dir);
+    return run(config);
+}

@@ -1,0 +1,539 @@
+#include "node/node.h"
+
+#include "node/call.h"
+
+#include "crypto/address.h"
+#include "crypto/keystore.h"
+#include "rpc/convert.h"
+#include "rpc/methods.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kopilka::node {
+
+namespace json = boost::json;
+using namespace kopilka::ledger;
+using rpc::Error;
+
+
+namespace {
+
+constexpr std::size_t passphrase_bytes = 32;
+constexpr std::size_t cookie_bytes = 32;
+
+// Writes a small secret file readable by the owner only.
+std::expected<void, std::string> write_private_file(const std::filesystem::path& path, std::string_view content) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return std::unexpected("cannot write " + path.string() + ": " + std::strerror(errno));
+    ::fchmod(fd, 0600);
+    const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                    ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return std::unexpected("cannot write " + path.string());
+    return {};
+}
+
+std::expected<std::string, std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::unexpected("cannot read " + path.string());
+    std::string s((std::istreambuf_iterator<char>(in)), {});
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+std::expected<std::string, std::string> keystore_passphrase(const DataDir& dir) {
+    if (const char* env = std::getenv("KOPILKAD_PASSPHRASE"); env && *env) return std::string(env);
+    auto p = read_file(dir.passphrase());
+    if (!p) return std::unexpected(p.error() + " (or set KOPILKAD_PASSPHRASE)");
+    return p;
+}
+
+std::string random_token(std::size_t bytes) {
+    Bytes b(bytes);
+    random_bytes(b);
+    return to_hex(b);
+}
+
+}  // namespace
+
+std::expected<void, std::string> init_data_dir(const std::filesystem::path& root, const InitOptions& options) {
+    DataDir dir{root};
+    std::error_code ec;
+    if (std::filesystem::exists(dir.ledger(), ec))
+        return std::unexpected("a ledger already exists in " + dir.ledger().string() + "; refusing to overwrite it");
+    std::filesystem::create_directories(dir.keys(), ec);
+    if (!ec) std::filesystem::create_directories(dir.root / "private", ec);
+    if (ec) return std::unexpected("cannot create " + root.string() + ": " + ec.message());
+    std::filesystem::permissions(dir.keys(), std::filesystem::perms::owner_all, ec);
+    std::filesystem::permissions(dir.root / "private", std::filesystem::perms::owner_all, ec);
+
+    std::string passphrase;
+    if (const char* env = std::getenv("KOPILKAD_PASSPHRASE"); env && *env) {
+        passphrase = env;
+    } else {
+        passphrase = random_token(passphrase_bytes);
+        if (auto ok = write_private_file(dir.passphrase(), passphrase + "\n"); !ok) return ok;
+    }
+    KeyPair producer = KeyPair::generate();
+    KeyPair attestor = KeyPair::generate();
+    for (auto [path, key, name] : {std::tuple{dir.producer_key(), &producer, "producer"},
+                                   std::tuple{dir.attestor_key(), &attestor, "attestor"}}) {
+        if (auto ok = keystore_write_file(path, *key, name, passphrase); !ok)
+            return std::unexpected("cannot write the " + std::string(name) + " key: " + ok.error().message);
+    }
+    Hash256 phone_secret;
+    random_bytes(phone_secret);
+    if (auto ok = write_private_file(dir.phone_secret(), to_hex(phone_secret) + "\n"); !ok) return ok;
+    if (!std::filesystem::exists(dir.config())) {
+        std::ofstream conf(dir.config());
+        conf << config_template();
+        if (!conf) return std::unexpected("cannot write " + dir.config().string());
+    }
+
+    Genesis g;
+    g.chain_name = options.chain_name;
+    g.time_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+    g.producer = producer.public_key();
+    g.attestors = {attestor.public_key()};
+    auto chain = Chain::create(dir.ledger(), g);
+    if (!chain) return std::unexpected(chain.error());
+    return {};
+}
+
+Node::Node(const Config& config, Clock& clock, Log& log)
+    : config_(config), clock_(clock), log_(log), dir_{config.data_dir} {}
+
+Node::~Node() { stop(); }
+
+std::expected<std::unique_ptr<Node>, std::string> Node::open(const Config& config, Clock& clock, Log& log) {
+    std::unique_ptr<Node> node(new Node(config, clock, log));
+    if (auto ok = node->load(); !ok) return std::unexpected(ok.error());
+    return node;
+}
+
+std::expected<void, std::string> Node::load() {
+    auto chain = Chain::open(dir_.ledger());
+    if (!chain) return std::unexpected(chain.error());
+    chain_ = std::move(*chain);
+
+    auto passphrase = keystore_passphrase(dir_);
+    if (!passphrase) return std::unexpected(passphrase.error());
+    auto producer = keystore_read_file(dir_.producer_key(), *passphrase);
+    if (!producer) return std::unexpected("cannot open the producer key: " + producer.error().message);
+    auto attestor = keystore_read_file(dir_.attestor_key(), *passphrase);
+    if (!attestor) return std::unexpected("cannot open the attestor key: " + attestor.error().message);
+    if (producer->public_key() != chain_->genesis().producer)
+        return std::unexpected("the producer key in " + dir_.producer_key().string() +
+                               " is not this chain's block producer");
+    producer_ = std::make_unique<KeyPair>(std::move(*producer));
+    attestor_ = std::make_unique<KeyPair>(std::move(*attestor));
+
+    auto secret_hex = read_file(dir_.phone_secret());
+    if (!secret_hex) return std::unexpected(secret_hex.error());
+    auto secret = from_hex(*secret_hex);
+    if (!secret || secret->size() != hash_bytes)
+        return std::unexpected(dir_.phone_secret().string() + " must hold 64 hex characters");
+    Hash256 phone_secret;
+    std::copy(secret->begin(), secret->end(), phone_secret.begin());
+    std::error_code ec;
+    std::filesystem::create_directories(dir_.root / "private", ec);
+    PhoneLimits limits{config_.phone_lookups_per_minute, config_.claim_codes_per_phone_per_hour,
+                       config_.claim_codes_per_ip_per_hour, config_.claim_code_ttl_s, config_.claim_code_attempts_max};
+    phones_ = std::make_unique<PhoneService>(dir_.phone_book(), phone_secret, config_.default_country, limits, clock_);
+    notifier_ = std::make_unique<OutboxNotifier>(dir_.outbox(), log_);
+
+    // A fresh admin token each start, as bitcoind's cookie.
+    admin_token_ = random_token(cookie_bytes);
+    if (auto ok = write_private_file(dir_.cookie(), admin_token_ + "\n"); !ok) return ok;
+    // The dispatcher and the documented table must name the same methods.
+    for (const auto& m : rpc::method_table())
+        if (!handlers().contains(m.name))
+            return std::unexpected("internal: method " + std::string(m.name) + " has no handler");
+    for (const auto& [name, _] : handlers())
+        if (!rpc::find_method(name)) return std::unexpected("internal: handler " + std::string(name) + " is undocumented");
+    metrics_.height = chain_->height();
+    listen_url_ = config_.effective_public_url();
+    log_.info("node.open", {{"data_dir", dir_.root.string()},
+                            {"chain", chain_->genesis().chain_name},
+                            {"chain_id", to_hex(chain_->id())},
+                            {"height", chain_->height()}});
+    return {};
+}
+
+void Node::start() {
+    const unsigned threads = config_.verify_threads ? config_.verify_threads
+                                                    : std::max(1u, std::thread::hardware_concurrency());
+    verify_pool_ = std::make_unique<boost::asio::thread_pool>(threads);
+    producer_thread_ = std::thread([this] { producer_loop(); });
+}
+
+void Node::stop() {
+    {
+        std::lock_guard lock(mempool_mutex_);
+        if (stopping_ && !producer_thread_.joinable()) return;
+        stopping_ = true;
+    }
+    mempool_cv_.notify_all();
+    // Let verifications in flight finish and enqueue, so nothing accepted is dropped.
+    if (verify_pool_) verify_pool_->join();
+    if (producer_thread_.joinable()) producer_thread_.join();
+    if (chain_) log_.info("node.stopped", {{"height", chain_->height()}});
+}
+
+void Node::request_stop() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stop_requested_ = true;
+    }
+    stop_cv_.notify_all();
+}
+
+void Node::wait_for_stop_request(const std::function<bool()>& also_stop) {
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_requested_ && !also_stop()) stop_cv_.wait_for(lock, std::chrono::milliseconds(100));
+}
+
+bool Node::admin_token_ok(std::string_view token) {
+    return !token.empty() && equal_constant_time(as_bytes(token), as_bytes(admin_token_));
+}
+
+std::string Node::health() {
+    json::object o;
+    std::shared_lock lock(chain_mutex_);
+    o["status"] = write_error_ ? "degraded" : "ok";
+    o["height"] = chain_->height();
+    o["chain_id"] = to_hex(chain_->id());
+    if (write_error_) o["error"] = *write_error_;
+    return json::serialize(o);
+}
+
+std::string Node::metrics() { return metrics_.prometheus(); }
+
+// --- JSON-RPC dispatch ---
+
+void Node::handle(std::string body, CallContext ctx, std::function<void(std::string)> done) {
+    json::value parsed;
+    {
+        boost::system::error_code ec;
+        json::parse_options opts;
+        opts.max_depth = 32;  // hostile nesting costs nothing
+        parsed = json::parse(body, ec, {}, opts);
+        if (ec) {
+            done(json::serialize(rpc::make_error(nullptr, rpc::parse_error, "the request is not valid JSON")));
+            return;
+        }
+    }
+    if (!parsed.is_array()) {
+        dispatch_one(parsed, ctx, [done = std::move(done)](json::value r) {
+            done(r.is_null() ? std::string() : json::serialize(r));
+        });
+        return;
+    }
+    auto& items = parsed.as_array();
+    if (items.empty()) {
+        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request, "an empty batch")));
+        return;
+    }
+    if (items.size() > config_.batch_requests_max) {
+        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request,
+                                             "a batch of " + std::to_string(items.size()) + " requests; at most " +
+                                                 std::to_string(config_.batch_requests_max) + " allowed")));
+        return;
+    }
+    // Answers may arrive from several threads; the last one sends the batch.
+    struct Batch {
+        std::mutex mutex;
+        std::vector<json::value> responses;
+        std::size_t remaining;
+        std::function<void(std::string)> done;
+    };
+    auto batch = std::make_shared<Batch>();
+    batch->responses.resize(items.size());
+    batch->remaining = items.size();
+    batch->done = std::move(done);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        dispatch_one(items[i], ctx, [batch, i](json::value r) {
+            std::unique_lock lock(batch->mutex);
+            batch->responses[i] = std::move(r);
+            if (--batch->remaining != 0) return;
+            json::array out;
+            for (auto& x : batch->responses)
+                if (!x.is_null()) out.push_back(std::move(x));
+            lock.unlock();
+            batch->done(out.empty() ? std::string() : json::serialize(out));
+        });
+    }
+}
+
+void Node::dispatch_one(const json::value& request, const CallContext& ctx, Reply reply) {
+    ++metrics_.rpc_requests;
+    if (!request.is_object()) {
+        reply(rpc::make_error(nullptr, rpc::invalid_request, "a request must be a JSON object"));
+        return;
+    }
+    const auto& o = request.as_object();
+    json::value id = nullptr;
+    const bool notification = !o.contains("id");
+    if (auto* v = o.if_contains("id")) {
+        if (!v->is_string() && !v->is_number() && !v->is_null()) {
+            reply(rpc::make_error(nullptr, rpc::invalid_request, "id must be a string, a number or null"));
+            return;
+        }
+        id = *v;
+    }
+    auto respond = [reply, notification](json::value response) { reply(notification ? json::value() : response); };
+    const auto* version = o.if_contains("jsonrpc");
+    if (!version || !version->is_string() || version->as_string() != "2.0") {
+        respond(rpc::make_error(id, rpc::invalid_request, "jsonrpc must be \"2.0\""));
+        return;
+    }
+    const auto* method = o.if_contains("method");
+    if (!method || !method->is_string()) {
+        respond(rpc::make_error(id, rpc::invalid_request, "method must be a string"));
+        return;
+    }
+    const std::string_view name = method->as_string();
+    const rpc::MethodInfo* info = rpc::find_method(name);
+    auto handler = handlers().find(name);
+    if (!info || handler == handlers().end()) {
+        std::string shown(name.substr(0, 64));
+        respond(rpc::make_error(id, rpc::method_not_found, "no method '" + shown + "'; rpc.discover lists them"));
+        return;
+    }
+    if (info->admin && !ctx.admin) {
+        respond(rpc::make_error(id, rpc::unauthorized,
+                                "admin method: send Authorization: Bearer <the .cookie file's token>"));
+        return;
+    }
+    if (info->websocket_only && ctx.session == 0) {
+        respond(rpc::make_error(id, rpc::method_not_found, std::string(name) + " works over WebSocket (/ws) only"));
+        return;
+    }
+    static const json::value no_params = nullptr;
+    const json::value* params = o.if_contains("params");
+    try {
+        Call call{ctx, rpc::Params(params ? *params : no_params), id, respond};
+        std::optional<json::value> result = (this->*(handler->second))(call);
+        if (result) respond(rpc::make_result(id, std::move(*result)));
+    } catch (const Error& e) {
+        respond(rpc::make_error(id, e.code, e.what(), e.data));
+    } catch (const std::exception& e) {
+        log_.error("rpc.internal", {{"method", name}, {"what", e.what()}});
+        respond(rpc::make_error(id, rpc::internal_error, "internal error; the node's log has details"));
+    }
+}
+
+// --- mempool ---
+
+Node::Enqueued Node::enqueue(SignedTx stx, const Hash256& id, Waiter waiter) {
+    {
+        std::lock_guard lock(mempool_mutex_);
+        if (stopping_) return Enqueued::stopping;
+        if (auto it = pending_.find(id); it != pending_.end()) {
+            if (waiter) it->second.waiters.push_back(std::move(waiter));
+            return Enqueued::joined;
+        }
+        if (pending_.size() >= config_.mempool_txs_max) return Enqueued::full;
+        Pending p{std::move(stx), id, std::chrono::steady_clock::now(), {}};
+        if (waiter) p.waiters.push_back(std::move(waiter));
+        pending_.emplace(id, std::move(p));
+        queue_.push_back(id);
+        metrics_.mempool = pending_.size();
+    }
+    ++metrics_.tx_accepted;
+    mempool_cv_.notify_one();
+    return Enqueued::added;
+}
+
+bool Node::is_pending(const Hash256& id) {
+    std::lock_guard lock(mempool_mutex_);
+    return pending_.contains(id);
+}
+
+std::optional<Refused> Node::recent_refusal(const Hash256& id) {
+    std::lock_guard lock(mempool_mutex_);
+    auto it = refusals_.find(id);
+    if (it == refusals_.end()) return std::nullopt;
+    return it->second;
+}
+
+void Node::producer_loop() {
+    const auto interval = std::chrono::milliseconds(config_.block_interval_ms);
+    const std::size_t cap = std::min<std::size_t>(config_.block_txs_max, block_txs_max);
+    for (;;) {
+        std::vector<Pending> batch;
+        {
+            std::unique_lock lock(mempool_mutex_);
+            mempool_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, nothing left
+            // Let a block fill for one interval after its first transaction,
+            // unless it is already full or the node is stopping.
+            if (!stopping_ && queue_.size() < cap) {
+                const auto deadline = pending_.at(queue_.front()).submitted + interval;
+                mempool_cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= cap; });
+            }
+            while (!queue_.empty() && batch.size() < cap) {
+                auto node = pending_.extract(queue_.front());
+                queue_.pop_front();
+                batch.push_back(std::move(node.mapped()));
+            }
+            metrics_.mempool = pending_.size();
+        }
+        produce(std::move(batch));
+    }
+}
+
+void Node::produce(std::vector<Pending> batch) {
+    std::vector<SignedTx> txs;
+    txs.reserve(batch.size());
+    for (auto& p : batch) txs.push_back(p.stx);
+    std::expected<Produced, std::string> produced;
+    {
+        std::unique_lock lock(chain_mutex_);
+        produced = chain_->produce_block(txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true);
+        if (produced) write_error_.reset();
+        else write_error_ = produced.error();
+    }
+    if (!produced) {
+        // Nothing was written and the state is as before: tell every waiter,
+        // and put the transactions back so nothing accepted is lost.
+        ++metrics_.write_failures;
+        log_.error("block.write_failed", {{"error", produced.error()}, {"txs", batch.size()}});
+        for (auto& p : batch) {
+            for (auto& w : p.waiters) w(TxOutcome{}, Hash256{}, produced.error());
+            p.waiters.clear();
+        }
+        {
+            std::lock_guard lock(mempool_mutex_);
+            for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+                queue_.push_front(it->id);
+                pending_.emplace(it->id, std::move(*it));
+            }
+            metrics_.mempool = pending_.size();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // back off before retrying the disk
+        return;
+    }
+    Hash256 block_hash_value{};
+    if (produced->block) {
+        block_hash_value = block_hash(produced->block->header);
+        metrics_.height = produced->block->header.height;
+        ++metrics_.blocks;
+        log_.debug("block.committed", {{"height", produced->block->header.height},
+                                       {"txs", produced->block->tx_ids.size()}});
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const TxOutcome& o = produced->outcomes[i];
+        if (o.status == TxOutcome::Status::refused) {
+            metrics_.refused(refusal_name(o.refusal->code));
+            std::lock_guard lock(mempool_mutex_);
+            if (refusals_.emplace(o.id, *o.refusal).second) {
+                refusal_order_.push_back(o.id);
+                if (refusal_order_.size() > refusals_remembered_max) {
+                    refusals_.erase(refusal_order_.front());
+                    refusal_order_.pop_front();
+                }
+            }
+        } else if (o.status == TxOutcome::Status::committed) {
+            ++metrics_.tx_committed;
+            metrics_.commit_latency(
+                std::chrono::duration<double, std::milli>(now - batch[i].submitted).count());
+        }
+        Hash256 bh = block_hash_value;
+        if (o.status == TxOutcome::Status::already_committed) {
+            std::shared_lock lock(chain_mutex_);
+            if (auto b = chain_->block_at(o.location.height)) bh = block_hash(b->header);
+        }
+        for (auto& w : batch[i].waiters) w(o, bh, std::nullopt);
+    }
+    if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
+}
+
+void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcomes,
+                        const std::vector<Pending>& batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outcomes[i].status != TxOutcome::Status::committed) continue;
+        if (const auto* t = std::get_if<Transfer>(&batch[i].stx.tx.body); t && !t->to.is_key()) notify_phone(*t);
+    }
+    publish(block, outcomes, batch);
+}
+
+void Node::notify_phone(const Transfer& t) {
+    const PhoneRef ref = t.to.phone();
+    auto number = phones_->number_of(ref);
+    if (!number) {
+        log_.warn("message.no_number", {{"account", account_text(t.to)}});
+        return;
+    }
+    std::string venue_name = t.ticker;
+    Amount balance = 0;
+    bool claimed = false;
+    {
+        std::shared_lock lock(chain_mutex_);
+        if (const VenueRecord* v = chain_->state().venue(t.ticker)) venue_name = v->profile.name;
+        balance = chain_->state().balance(t.ticker, t.to);
+        claimed = chain_->state().binding(ref) != nullptr;
+    }
+    std::string code;
+    std::string link = listen_url_ + "/c/" + to_hex(ref);
+    if (!claimed) {
+        code = phones_->link_code(ref);
+        link += "?code=" + code;
+    }
+    Message m;
+    m.phone = *number;
+    m.link = link;
+    m.time_ms = clock_.now_ms();
+    m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
+             format_amount(balance) + " " + t.ticker + ". Open " + link;
+    notifier_->send(m, code);
+}
+
+void Node::publish(const Block& block, const std::vector<TxOutcome>& outcomes, const std::vector<Pending>& batch) {
+    std::lock_guard lock(subs_mutex_);
+    if (sessions_.empty()) return;
+    auto note = [](std::uint64_t sub, json::value result) {
+        json::object params{{"subscription", sub}, {"result", std::move(result)}};
+        return json::serialize(json::object{{"jsonrpc", "2.0"}, {"method", "subscription"}, {"params", params}});
+    };
+    const json::object header = rpc::header_json(block.header);
+    for (auto& [session, s] : sessions_) {
+        for (const auto& sub : s.subs) {
+            if (sub.topic == Subscription::Topic::blocks) {
+                s.push(note(sub.id, header));
+                continue;
+            }
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                const TxOutcome& o = outcomes[i];
+                if (o.status != TxOutcome::Status::committed) continue;
+                const bool match =
+                    sub.topic == Subscription::Topic::account
+                        ? std::find(o.touched.begin(), o.touched.end(), sub.account) != o.touched.end()
+                        : tx_ticker(batch[i].stx.tx) == sub.ticker;
+                if (!match) continue;
+                json::object r{{"id", to_hex(o.id)},
+                               {"height", o.location.height},
+                               {"index", o.location.index},
+                               {"tx", rpc::tx_json(batch[i].stx)}};
+                s.push(note(sub.id, std::move(r)));
+            }
+        }
+    }
+}
+
+void Node::session_closed(std::uint64_t session) {
+    std::lock_guard lock(subs_mutex_);
+    sessions_.erase(session);
+}
+
+}  // namespace kopilka::node

@@ -1,0 +1,200 @@
+// The node: one object that owns the chain, the mempool and block producer,
+// the phone service, the notifier and the metrics, and answers JSON-RPC.
+// No globals (after stellar-core's Application): two nodes can run in one
+// process, and time comes from the injected clock.
+#pragma once
+
+#include "ledger/chain.h"
+#include "node/clock.h"
+#include "node/config.h"
+#include "node/log.h"
+#include "node/metrics.h"
+#include "node/notifier.h"
+#include "node/phones.h"
+#include "node/server.h"
+#include "rpc/protocol.h"
+
+#include <boost/json/value.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace boost::asio {
+class thread_pool;
+}
+
+namespace kopilka::node {
+
+inline constexpr std::string_view node_version = "0.1.0";
+
+// Files in a data dir.
+struct DataDir {
+    std::filesystem::path root;
+    std::filesystem::path ledger() const { return root / "ledger"; }
+    std::filesystem::path keys() const { return root / "keys"; }
+    std::filesystem::path producer_key() const { return root / "keys" / "producer.key"; }
+    std::filesystem::path attestor_key() const { return root / "keys" / "attestor.key"; }
+    std::filesystem::path passphrase() const { return root / "keys" / "passphrase"; }
+    std::filesystem::path phone_secret() const { return root / "phone.secret"; }
+    std::filesystem::path cookie() const { return root / ".cookie"; }
+    std::filesystem::path config() const { return root / "kopilkad.conf"; }
+    std::filesystem::path phone_book() const { return root / "private" / "phones"; }
+    std::filesystem::path outbox() const { return root / "private" / "outbox.jsonl"; }
+};
+
+struct InitOptions {
+    std::string chain_name = "kopilka";
+};
+
+// Creates a data dir: genesis, producer and attestor keys (encrypted keystores
+// whose passphrase is generated into a mode-0600 file, unless
+// KOPILKAD_PASSPHRASE gives one), the phone secret and a commented config.
+// Refuses to touch an existing ledger.
+std::expected<void, std::string> init_data_dir(const std::filesystem::path& dir, const InitOptions& options);
+
+class Node final : public RpcHandler {
+public:
+    static std::expected<std::unique_ptr<Node>, std::string> open(const Config& config, Clock& clock, Log& log);
+    ~Node() override;
+
+    // Starts the block producer and the signature-checking pool.
+    void start();
+    // Commits what is pending, syncs, and stops the producer. Idempotent.
+    void stop();
+    // Set by admin.stop; main waits on it along with signals.
+    void wait_for_stop_request(const std::function<bool()>& also_stop);
+    void request_stop();
+
+    // RpcHandler
+    void handle(std::string body, CallContext ctx, std::function<void(std::string)> done) override;
+    void session_closed(std::uint64_t session) override;
+    bool admin_token_ok(std::string_view token) override;
+    std::string health() override;
+    std::string metrics() override;
+    void connection_opened() override { ++metrics_.connections; }
+    void connection_closed() override { --metrics_.connections; }
+
+    const std::string& admin_token() const { return admin_token_; }
+    void set_listen_url(std::string url) { listen_url_ = std::move(url); }
+
+    // One method call; `reply` gets the full JSON-RPC response object.
+    using Reply = std::function<void(boost::json::value response)>;
+    struct Call;
+
+private:
+    Node(const Config& config, Clock& clock, Log& log);
+    std::expected<void, std::string> load();
+
+    void dispatch_one(const boost::json::value& request, const CallContext& ctx, Reply reply);
+
+    // Handlers (handlers.cpp). Each returns the result or throws rpc::Error;
+    // an asynchronous one returns nullopt and answers through call.done.
+    using Handler = std::optional<boost::json::value> (Node::*)(Call& call);
+    static const std::unordered_map<std::string_view, Handler>& handlers();
+    std::optional<boost::json::value> node_info(Call&);
+    std::optional<boost::json::value> tx_submit(Call&);
+    std::optional<boost::json::value> tx_get(Call&);
+    std::optional<boost::json::value> tx_decode(Call&);
+    std::optional<boost::json::value> block_get(Call&);
+    std::optional<boost::json::value> block_raw(Call&);
+    std::optional<boost::json::value> chain_genesis(Call&);
+    std::optional<boost::json::value> account_balances(Call&);
+    std::optional<boost::json::value> account_history(Call&);
+    std::optional<boost::json::value> venue_list(Call&);
+    std::optional<boost::json::value> venue_get(Call&);
+    std::optional<boost::json::value> venue_history(Call&);
+    std::optional<boost::json::value> venue_stats(Call&);
+    std::optional<boost::json::value> phone_lookup(Call&);
+    std::optional<boost::json::value> phone_claim_request(Call&);
+    std::optional<boost::json::value> phone_claim_confirm(Call&);
+    std::optional<boost::json::value> voucher_check(Call&);
+    std::optional<boost::json::value> rpc_discover(Call&);
+    std::optional<boost::json::value> subscribe(Call&);
+    std::optional<boost::json::value> unsubscribe(Call&);
+    std::optional<boost::json::value> admin_outbox(Call&);
+    std::optional<boost::json::value> admin_stop(Call&);
+
+    boost::json::value history_page(const ledger::HistoryPage& page);
+    boost::json::value committed_result(const Hash256& id, ledger::TxLocation at);
+
+    // --- mempool and block production (node.cpp) ---
+    using Waiter = std::function<void(const ledger::TxOutcome&, const Hash256& block_hash,
+                                      const std::optional<std::string>& write_error)>;
+    struct Pending {
+        ledger::SignedTx stx;
+        Hash256 id{};
+        std::chrono::steady_clock::time_point submitted;
+        std::vector<Waiter> waiters;
+    };
+    enum class Enqueued { added, joined, full, stopping };
+    // Adds a verified transaction (or a waiter to one already pending).
+    Enqueued enqueue(ledger::SignedTx stx, const Hash256& id, Waiter waiter);
+    bool is_pending(const Hash256& id);
+    std::optional<ledger::Refused> recent_refusal(const Hash256& id);
+    void producer_loop();
+    void produce(std::vector<Pending> batch);
+    void after_commit(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
+                      const std::vector<Pending>& batch);
+    void notify_phone(const ledger::Transfer& t);
+    void publish(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
+                 const std::vector<Pending>& batch);
+
+    Config config_;
+    Clock& clock_;
+    Log& log_;
+    DataDir dir_;
+    Metrics metrics_;
+    std::unique_ptr<ledger::Chain> chain_;
+    mutable std::shared_mutex chain_mutex_;  // exclusive while a block is produced
+    std::unique_ptr<KeyPair> producer_;
+    std::unique_ptr<KeyPair> attestor_;
+    std::unique_ptr<PhoneService> phones_;
+    std::unique_ptr<OutboxNotifier> notifier_;
+    std::string admin_token_;
+    std::string listen_url_;
+    std::unique_ptr<boost::asio::thread_pool> verify_pool_;
+
+    std::mutex mempool_mutex_;
+    std::condition_variable mempool_cv_;
+    std::deque<Hash256> queue_;
+    std::unordered_map<Hash256, Pending, ledger::Hash256Hasher> pending_;
+    std::unordered_map<Hash256, ledger::Refused, ledger::Hash256Hasher> refusals_;
+    std::deque<Hash256> refusal_order_;
+    bool stopping_ = false;
+    std::optional<std::string> write_error_;  // the store refused the last block
+    std::thread producer_thread_;
+
+    std::mutex stop_mutex_;
+    std::condition_variable stop_cv_;
+    bool stop_requested_ = false;
+
+    struct Subscription {
+        std::uint64_t id = 0;
+        enum class Topic { blocks, account, venue } topic = Topic::blocks;
+        ledger::Account account;
+        std::string ticker;
+    };
+    struct Session {
+        std::function<void(std::string)> push;
+        std::vector<Subscription> subs;
+    };
+    std::mutex subs_mutex_;
+    std::unordered_map<std::uint64_t, Session> sessions_;
+    std::uint64_t next_subscription_ = 1;
+};
+
+// Limits of the node's own bookkeeping.
+inline constexpr std::size_t refusals_remembered_max = 10'000;
+inline constexpr std::size_t history_page_default = 50;
+inline constexpr std::size_t stats_scan_txs_max = 200'000;
+inline constexpr std::uint64_t attestation_ttl_s = 600;
+inline constexpr std::size_t outbox_page_default = 100;
+
+}  // namespace kopilka::node

@@ -1,0 +1,946 @@
+// The HTTP/WebSocket front of kopilkad on Boost.Beast.
+//
+// Shape: one io_context run by `threads` threads; one strand per TCP
+// connection (every handler of a connection runs on it, so a connection needs
+// no locks); the acceptor has its own strand. Everything a connection shares
+// with the server lives in Core, which connections hold by shared_ptr: an
+// RpcHandler may call `done` or `push` after the Server is gone, and that must
+// land on a live io_context, not on freed memory.
+//
+// Limits (each from ServerLimits, so an operator can see and change them):
+//   - a request (line, headers, body) must arrive within header_timeout_ms of
+//     its first byte, or of the accept for a connection's first request: a
+//     client that dribbles bytes (slowloris) is cut off;
+//   - a kept-alive connection may sit idle idle_timeout_ms between requests;
+//   - headers over header_bytes_max → 431, bodies over body_bytes_max → 413,
+//     both with a JSON-RPC error body, then the connection is closed;
+//   - at most connections_max open TCP connections. A socket accepted over the
+//     limit gets a best-effort canned 503 (written without blocking, so a
+//     client that does not read cannot hold an I/O thread) and is closed at
+//     once. It never reaches the RpcHandler and is not counted by
+//     connection_opened/connection_closed. We keep accepting rather than
+//     stop listening so the kernel backlog cannot fill with clients that then
+//     time out instead of learning that the node is busy;
+//   - a WebSocket session queues at most ws_send_queue_max frames (responses
+//     and pushes together); one more closes the session, so a client that
+//     stops reading cannot grow the node's memory. It may have at most
+//     ws_calls_in_flight_max calls waiting for the handler; past that the
+//     server stops reading its frames until some are answered.
+//
+// HTTP requests on one connection are answered in order: the next request is
+// read only after the previous response was written.
+#include "node/server.h"
+
+#include "rpc/protocol.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace kopilka::node {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = beast::error_code;
+
+constexpr std::string_view server_name = "kopilkad";
+// A WebSocket client may pipeline this many calls before the server stops
+// reading its frames until the handler answers some of them.
+constexpr std::size_t ws_calls_in_flight_max = 32;
+// After an error response (413, 431, 400) the server stops sending and reads
+// and discards what the client still sends, for at most this long, so the
+// client is not reset before it has read the response.
+constexpr std::uint32_t linger_ms_max = 2'000;
+constexpr std::size_t linger_chunk_bytes = 4 * 1024;
+// First read of a kept-alive connection's next request.
+constexpr std::size_t first_read_bytes = 4 * 1024;
+// stop() waits this long for connections to finish closing before it abandons
+// whatever is left and stops the io_context.
+constexpr std::chrono::milliseconds stop_wait_ms{5'000};
+// Back-off after a failed accept (e.g. out of file descriptors) so the
+// acceptor does not spin.
+constexpr std::chrono::milliseconds accept_retry_ms{100};
+
+// JSON string literal for a message the server itself writes (no user data).
+std::string json_quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string rpc_error_body(int code, std::string_view message) {
+    return R"({"jsonrpc":"2.0","error":{"code":)" + std::to_string(code) + R"(,"message":)" + json_quote(message) +
+           R"(},"id":null})";
+}
+
+std::string plain_error_body(std::string_view message) { return R"({"error":)" + json_quote(message) + "}"; }
+
+// Sent, best effort, to a socket accepted over connections_max.
+const std::string& busy_response() {
+    static const std::string text = [] {
+        std::string body = rpc_error_body(rpc::rate_limited, "the node has too many open connections; retry shortly");
+        return "HTTP/1.1 503 Service Unavailable\r\nServer: kopilkad\r\nContent-Type: application/json\r\n"
+               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// The token of "Authorization: Bearer <token>", or empty.
+std::string_view bearer_token(std::string_view authorization) {
+    authorization = trim(authorization);
+    constexpr std::string_view scheme = "bearer ";
+    if (authorization.size() <= scheme.size() || !iequals(authorization.substr(0, scheme.size()), scheme)) return {};
+    return trim(authorization.substr(scheme.size()));
+}
+
+std::string ip_text(const tcp::endpoint& ep) {
+    auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
+    return a.to_string();
+}
+
+std::string lower_first(std::string s) {
+    if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+    return s;
+}
+
+// Anything the server can close when it stops.
+struct Closable {
+    virtual ~Closable() = default;
+    // Any thread: schedule a hard close on the connection's strand.
+    virtual void shut() = 0;
+};
+
+struct Core {
+    Core(RpcHandler& h, ServerLimits l) : handler(h), limits(l), ioc(static_cast<int>(std::max(1u, l.threads))) {}
+
+    RpcHandler& handler;
+    const ServerLimits limits;
+    net::io_context ioc;
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::uint64_t> next_session{1};
+    std::atomic<std::uint64_t> next_conn{1};
+
+    std::mutex mu;
+    bool stopping = false;  // under mu
+    std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> live;  // under mu
+
+    // False when the server is stopping: the caller must close at once.
+    bool add(std::uint64_t id, std::weak_ptr<Closable> c) {
+        std::lock_guard lock(mu);
+        if (stopping) return false;
+        live.emplace(id, std::move(c));
+        return true;
+    }
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(mu);
+        live.erase(id);
+    }
+    // For work arriving from outside the I/O threads (a handler's `done`, a
+    // push). Once the server is stopping nothing new is queued, so the
+    // io_context can drain and its threads return.
+    template <class Executor, class F>
+    void post_from_outside(const Executor& ex, F&& f) {
+        std::lock_guard lock(mu);
+        if (!stopping) net::post(ex, std::forward<F>(f));
+    }
+    bool is_stopping() {
+        std::lock_guard lock(mu);
+        return stopping;
+    }
+};
+
+// One counted TCP connection: connection_opened on creation, and
+// connection_closed exactly once, on release() or destruction. Moves with the
+// socket from the HTTP session to the WebSocket session on upgrade.
+class Slot {
+public:
+    explicit Slot(std::shared_ptr<Core> core) : core_(std::move(core)) {
+        core_->connections.fetch_add(1);
+        try {
+            core_->handler.connection_opened();
+        } catch (...) {
+        }
+    }
+    Slot(Slot&& o) noexcept : core_(std::move(o.core_)) {}
+    Slot& operator=(Slot&&) = delete;
+    Slot(const Slot&) = delete;
+    ~Slot() { release(); }
+    void release() {
+        if (!core_) return;
+        auto core = std::move(core_);
+        core_.reset();
+        core->connections.fetch_sub(1);
+        try {
+            core->handler.connection_closed();
+        } catch (...) {
+        }
+    }
+
+private:
+    std::shared_ptr<Core> core_;
+};
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+Response make_response(http::status status, unsigned version, bool keep_alive, std::string_view content_type,
+                       std::string body) {
+    Response res{status, version};
+    res.set(http::field::server, server_name);
+    if (status != http::status::no_content) {
+        res.set(http::field::content_type, content_type);
+        res.body() = std::move(body);
+    }
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+}
+
+// ---------------------------------------------------------------------------
+// WebSocket session
+
+class WsSession : public Closable, public std::enable_shared_from_this<WsSession> {
+public:
+    WsSession(std::shared_ptr<Core> core, beast::tcp_stream&& stream, Slot&& slot, std::string client_ip, bool admin)
+        : core_(std::move(core)),
+          ws_(std::move(stream)),
+          ex_(ws_.get_executor()),
+          slot_(std::move(slot)),
+          client_ip_(std::move(client_ip)),
+          admin_(admin),
+          conn_id_(core_->next_conn.fetch_add(1)),
+          session_(core_->next_session.fetch_add(1)) {}
+
+    ~WsSession() override { core_->remove(conn_id_); }
+
+    // On the strand.
+    void run(Request req) {
+        if (!core_->add(conn_id_, weak_from_this())) return finish();
+        const auto& lim = core_->limits;
+        // The WebSocket keeps its own timers; the TCP stream's must be off.
+        beast::get_lowest_layer(ws_).expires_never();
+        websocket::stream_base::timeout t{};
+        t.handshake_timeout = std::chrono::milliseconds(lim.header_timeout_ms);
+        t.idle_timeout = std::chrono::milliseconds(lim.idle_timeout_ms);
+        t.keep_alive_pings = true;  // a quiet subscriber is pinged, not dropped
+        ws_.set_option(t);
+        ws_.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, server_name); }));
+        ws_.read_message_max(lim.ws_message_bytes_max);
+        ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+    }
+
+    void shut() override { net::post(ex_, [self = shared_from_this()] { self->finish(); }); }
+
+private:
+    void on_accept(error_code ec) {
+        if (ec) return finish();
+        open_ = true;
+        do_read();
+    }
+
+    void do_read() {
+        if (closed_ || reading_) return;
+        if (in_flight_ >= ws_calls_in_flight_max) return;  // resumed by on_done
+        reading_ = true;
+        ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+    }
+
+    void on_read(error_code ec, std::size_t) {
+        reading_ = false;
+        if (ec || closed_) return finish();
+        std::string msg = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        if (!ws_.got_text()) {
+            enqueue(rpc_error_body(rpc::invalid_request, "send JSON-RPC messages as WebSocket text frames"));
+        } else {
+            call(std::move(msg));
+        }
+        do_read();
+    }
+
+    void call(std::string msg) {
+        CallContext ctx;
+        ctx.client_ip = client_ip_;
+        ctx.admin = admin_;
+        ctx.session = session_;
+        ctx.push = [weak = weak_from_this()](std::string frame) {
+            if (auto self = weak.lock()) self->push(std::move(frame));
+        };
+        ++in_flight_;
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        auto done = [self = shared_from_this(), answered](std::string resp) {
+            if (answered->exchange(true)) return;  // `done` called twice: a handler bug; keep the first
+            self->core_->post_from_outside(self->ex_, [self, r = std::move(resp)]() mutable {
+                self->on_done(std::move(r));
+            });
+        };
+        try {
+            core_->handler.handle(std::move(msg), std::move(ctx), done);
+        } catch (const std::exception&) {
+            if (!answered->exchange(true)) {
+                --in_flight_;
+                enqueue(rpc_error_body(rpc::internal_error, "internal error"));
+            }
+        }
+    }
+
+    void on_done(std::string resp) {
+        --in_flight_;
+        if (closed_) return;
+        if (!resp.empty()) enqueue(std::move(resp));
+        do_read();
+    }
+
+    // Any thread.
+    void push(std::string frame) {
+        if (closing_.load()) return;
+        if (queued_.fetch_add(1) >= core_->limits.ws_send_queue_max) {
+            queued_.fetch_sub(1);
+            overflow();
+            return;
+        }
+        bool posted = false;
+        {
+            std::lock_guard lock(core_->mu);
+            if (!core_->stopping) {
+                net::post(ex_, [self = shared_from_this(), f = std::move(frame)]() mutable {
+                    self->on_queued(std::move(f));
+                });
+                posted = true;
+            }
+        }
+        if (!posted) queued_.fetch_sub(1);
+    }
+
+    // On the strand: a response of this session's own call.
+    void enqueue(std::string frame) {
+        if (closed_) return;
+        if (queued_.fetch_add(1) >= core_->limits.ws_send_queue_max) {
+            queued_.fetch_sub(1);
+            return finish();
+        }
+        on_queued(std::move(frame));
+    }
+
+    void on_queued(std::string frame) {
+        if (closed_) {
+            queued_.fetch_sub(1);
+            return;
+        }
+        queue_.push_back(std::move(frame));
+        if (!writing_) do_write();
+    }
+
+    void overflow() {
+        // The client reads slower than the node writes to it: drop it rather
+        // than buffer without bound. It can reconnect and resubscribe.
+        closing_.store(true);
+        net::post(ex_, [self = shared_from_this()] { self->finish(); });
+    }
+
+    void do_write() {
+        writing_ = true;
+        ws_.text(true);
+        ws_.async_write(net::buffer(queue_.front()),
+                        beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+    }
+
+    void on_write(error_code ec, std::size_t) {
+        writing_ = false;
+        queue_.pop_front();
+        queued_.fetch_sub(1);
+        if (ec || closed_) return finish();
+        if (!queue_.empty()) do_write();
+    }
+
+    // On the strand; idempotent. A hard close: the client either left already
+    // or is being dropped, so no close handshake is awaited.
+    void finish() {
+        if (closed_) return;
+        closed_ = true;
+        closing_.store(true);
+        error_code ec;
+        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+        beast::get_lowest_layer(ws_).close();
+        queued_.fetch_sub(queue_.size() - (writing_ ? 1 : 0));
+        if (writing_) {
+            // on_write still pops the frame in flight.
+            auto front = std::move(queue_.front());
+            queue_.clear();
+            queue_.push_back(std::move(front));
+        } else {
+            queue_.clear();
+        }
+        if (open_) {
+            try {
+                core_->handler.session_closed(session_);
+            } catch (...) {
+            }
+        }
+        slot_.release();
+        core_->remove(conn_id_);
+    }
+
+    std::shared_ptr<Core> core_;  // first: outlives the stream, which needs its io_context
+    websocket::stream<beast::tcp_stream> ws_;
+    net::any_io_executor ex_;
+    Slot slot_;
+    std::string client_ip_;
+    bool admin_;
+    std::uint64_t conn_id_;
+    std::uint64_t session_;
+    beast::flat_buffer buffer_;
+    std::deque<std::string> queue_;
+    std::atomic<std::size_t> queued_{0};  // frames posted or in queue_
+    std::atomic<bool> closing_{false};
+    std::size_t in_flight_ = 0;
+    bool open_ = false;
+    bool reading_ = false;
+    bool writing_ = false;
+    bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// HTTP session
+
+class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(std::shared_ptr<Core> core, tcp::socket&& socket, std::string client_ip)
+        : core_(std::move(core)),
+          stream_(std::move(socket)),
+          ex_(stream_.get_executor()),
+          slot_(core_),
+          client_ip_(std::move(client_ip)),
+          conn_id_(core_->next_conn.fetch_add(1)) {}
+
+    ~HttpSession() override { std::fprintf(stderr, "DEBUG ~HttpSession %p\n", (void*)this); core_->remove(conn_id_); }
+
+    void start() {
+        net::dispatch(ex_, [self = shared_from_this()] {
+            if (!self->core_->add(self->conn_id_, self->weak_from_this())) return self->close();
+            // The first request must arrive whole within the header timeout of the accept.
+            self->stream_.expires_after(std::chrono::milliseconds(self->core_->limits.header_timeout_ms));
+            self->do_read();
+        });
+    }
+
+    void shut() override { std::fprintf(stderr, "DEBUG shut posted %p\n", (void*)this); net::post(ex_, [self = shared_from_this()] { std::fprintf(stderr, "DEBUG shut ran %p\n", (void*)self.get()); self->close(); }); }
+
+private:
+    const ServerLimits& lim() const { return core_->limits; }
+
+    void do_read() {
+        if (closed_) return;
+        parser_.emplace();
+        parser_->body_limit(lim().body_bytes_max);
+        parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim().header_bytes_max, UINT32_MAX)));
+        if (requests_ == 0) return read_header();
+        if (buffer_.size() > 0) {  // pipelined: the next request has begun
+            stream_.expires_after(std::chrono::milliseconds(lim().header_timeout_ms));
+            return read_header();
+        }
+        // Kept alive: wait up to the idle timeout for the next request to
+        // begin, then give it the header timeout to arrive whole.
+        stream_.expires_after(std::chrono::milliseconds(lim().idle_timeout_ms));
+        stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                                beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
+    }
+
+    void on_first_bytes(error_code ec, std::size_t n) {
+        if (ec) return close();  // idle timeout, or the client closed
+        buffer_.commit(n);
+        stream_.expires_after(std::chrono::milliseconds(lim().header_timeout_ms));
+        read_header();
+    }
+
+    void read_header() {
+        http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+    }
+
+    void on_header(error_code ec, std::size_t) {
+        if (ec) return on_read_error(ec);
+        auto& req = parser_->get();
+        auto expect = req[http::field::expect];
+        if (iequals(trim(expect), "100-continue") && !parser_->is_done()) {
+            // curl and others wait for this before sending a large body.
+            static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+            net::async_write(stream_, net::buffer(cont.data(), cont.size()),
+                             [self = shared_from_this()](error_code wec, std::size_t) {
+                                 if (wec) return self->close();
+                                 self->read_body();
+                             });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    }
+
+    void on_read_error(error_code ec) {
+        if (ec == http::error::body_limit) {
+            return reply_and_close(http::status::payload_too_large,
+                                   rpc_error_body(rpc::invalid_request, "request body is over the node's limit of " +
+                                                              std::to_string(lim().body_bytes_max) + " bytes"));
+        }
+        if (ec == http::error::header_limit) {
+            return reply_and_close(http::status::request_header_fields_too_large,
+                                   rpc_error_body(rpc::invalid_request, "request headers are over the node's limit of " +
+                                                              std::to_string(lim().header_bytes_max) + " bytes"));
+        }
+        if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            return reply_and_close(http::status::bad_request,
+                                   rpc_error_body(rpc::invalid_request, "malformed HTTP request: " + ec.message()));
+        }
+        // Timeout (slowloris or idle), the client left, or a socket error.
+        close();
+    }
+
+    void on_read(error_code ec, std::size_t) {
+        if (ec) return on_read_error(ec);
+        ++requests_;
+        route();
+    }
+
+    void route() {
+        Request& req = parser_->get();
+        std::string_view target = req.target();
+        std::string_view path = target.substr(0, target.find('?'));
+        const auto method = req.method();
+
+        if (path == "/rpc") {
+            if (method != http::verb::post) return reply_not_allowed("POST");
+            auto ct = req[http::field::content_type];
+            auto media = trim(ct.substr(0, ct.find(';')));
+            if (!iequals(media, "application/json")) {
+                return reply(http::status::unsupported_media_type, "application/json",
+                             rpc_error_body(rpc::invalid_request, "POST /rpc needs Content-Type: application/json"));
+            }
+            return call_handler();
+        }
+        if (path == "/ws") {
+            if (websocket::is_upgrade(req)) return upgrade();
+            return reply(http::status::upgrade_required, "application/json",
+                         plain_error_body("GET /ws is a WebSocket endpoint; connect with a WebSocket client"),
+                         [](Response& r) {
+                             r.set(http::field::upgrade, "websocket");
+                             r.set(http::field::connection, "Upgrade");
+                         });
+        }
+        if (path == "/health") {
+            if (method != http::verb::get) return reply_not_allowed("GET");
+            std::string body;
+            try {
+                body = core_->handler.health();
+            } catch (const std::exception&) {
+                return reply(http::status::internal_server_error, "application/json",
+                             plain_error_body("health check failed"));
+            }
+            return reply(http::status::ok, "application/json", std::move(body));
+        }
+        if (path == "/metrics") {
+            if (method != http::verb::get) return reply_not_allowed("GET");
+            std::string body;
+            try {
+                body = core_->handler.metrics();
+            } catch (const std::exception&) {
+                return reply(http::status::internal_server_error, "application/json",
+                             plain_error_body("metrics failed"));
+            }
+            return reply(http::status::ok, "text/plain; version=0.0.4", std::move(body));
+        }
+        reply(http::status::not_found, "application/json",
+              plain_error_body("not found; use POST /rpc, GET /ws, GET /health or GET /metrics"));
+    }
+
+    CallContext context(const Request& req) {
+        CallContext ctx;
+        ctx.client_ip = client_ip_;
+        auto token = bearer_token(req[http::field::authorization]);
+        if (!token.empty()) {
+            try {
+                ctx.admin = core_->handler.admin_token_ok(token);
+            } catch (...) {
+                ctx.admin = false;
+            }
+        }
+        return ctx;
+    }
+
+    void call_handler() {
+        Request& req = parser_->get();
+        CallContext ctx = context(req);
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        // `done` holds the session until the handler answers, from any thread.
+        auto done = [self = shared_from_this(), answered](std::string resp) {
+            if (answered->exchange(true)) return;  // `done` called twice: a handler bug; keep the first
+            self->core_->post_from_outside(self->ex_, [self, r = std::move(resp)]() mutable {
+                self->on_rpc_done(std::move(r));
+            });
+        };
+        try {
+            core_->handler.handle(std::move(req.body()), std::move(ctx), done);
+        } catch (const std::exception&) {
+            if (!answered->exchange(true)) {
+                reply(http::status::internal_server_error, "application/json",
+                      rpc_error_body(rpc::internal_error, "internal error"));
+            }
+        }
+    }
+
+    void on_rpc_done(std::string resp) {
+        if (closed_) return;
+        if (resp.empty()) return reply(http::status::no_content, "", {});
+        reply(http::status::ok, "application/json", std::move(resp));
+    }
+
+    void reply_not_allowed(std::string_view allow) {
+        reply(http::status::method_not_allowed, "application/json",
+              plain_error_body("method not allowed; use " + std::string(allow)),
+              [allow](Response& r) { r.set(http::field::allow, allow); });
+    }
+
+    void reply(http::status status, std::string_view content_type, std::string body,
+               const std::function<void(Response&)>& decorate = nullptr) {
+        const Request& req = parser_->get();
+        res_.emplace(make_response(status, req.version(), req.keep_alive(), content_type, std::move(body)));
+        if (decorate) decorate(*res_);
+        write(false);
+    }
+
+    void reply_and_close(http::status status, std::string body) {
+        res_.emplace(make_response(status, 11, false, "application/json", std::move(body)));
+        write(true);
+    }
+
+    void write(bool linger) {
+        // A client that does not read its response is cut off like an idle one.
+        stream_.expires_after(std::chrono::milliseconds(lim().idle_timeout_ms));
+        http::async_write(stream_, *res_,
+                          beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), linger));
+    }
+
+    void on_write(bool linger, error_code ec, std::size_t) {
+        const bool keep = res_->keep_alive();
+        res_.reset();
+        if (ec) return close();
+        if (linger) return start_linger();
+        if (!keep) {
+            error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            return close();
+        }
+        do_read();
+    }
+
+    // After an error response the request may still be arriving: stop
+    // sending, read and discard for a while, then close. Closing with unread
+    // data would reset the connection, and the client could lose the response.
+    void start_linger() {
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(std::chrono::milliseconds(std::min(lim().header_timeout_ms, linger_ms_max)));
+        buffer_.consume(buffer_.size());
+        do_linger();
+    }
+
+    void do_linger() {
+        stream_.async_read_some(buffer_.prepare(linger_chunk_bytes), [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec || self->closed_) return self->close();
+            self->do_linger();
+        });
+    }
+
+    void upgrade() {
+        Request req = parser_->release();
+        auto token = bearer_token(req[http::field::authorization]);
+        bool admin = false;
+        if (!token.empty()) {
+            try {
+                admin = core_->handler.admin_token_ok(token);
+            } catch (...) {
+            }
+        }
+        closed_ = true;  // this object is done; the socket now belongs to the WebSocket session
+        core_->remove(conn_id_);
+        auto ws = std::make_shared<WsSession>(core_, std::move(stream_), std::move(slot_), client_ip_, admin);
+        ws->run(std::move(req));
+    }
+
+    // On the strand; idempotent.
+    void close() {
+        if (closed_) return;
+        closed_ = true;
+        stream_.close();
+        slot_.release();
+        core_->remove(conn_id_);
+    }
+
+    std::shared_ptr<Core> core_;  // first: outlives the stream, which needs its io_context
+    beast::tcp_stream stream_;
+    net::any_io_executor ex_;
+    Slot slot_;
+    std::string client_ip_;
+    std::uint64_t conn_id_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<Response> res_;
+    std::uint64_t requests_ = 0;
+    bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Listener
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    Listener(std::shared_ptr<Core> core, tcp::acceptor&& acceptor)
+        : core_(std::move(core)), acceptor_(std::move(acceptor)), retry_(acceptor_.get_executor()) {}
+
+    void run() {
+        net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+    }
+
+    // Any thread.
+    void stop() {
+        net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+            self->stopped_ = true;
+            error_code ec;
+            self->acceptor_.close(ec);
+            self->retry_.cancel();
+        });
+    }
+
+private:
+    void do_accept() {
+        if (stopped_) return;
+        acceptor_.async_accept(net::make_strand(core_->ioc),
+                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    }
+
+    void on_accept(error_code ec, tcp::socket socket) {
+        std::fprintf(stderr, "DEBUG on_accept %s stopped=%d\n", ec.message().c_str(), int(stopped_));
+        if (stopped_ || ec == net::error::operation_aborted) return;
+        if (ec) {
+            // Out of file descriptors or a similar passing trouble: wait a
+            // little instead of spinning on the error.
+            retry_.expires_after(accept_retry_ms);
+            retry_.async_wait([self = shared_from_this()](error_code wec) {
+                if (!wec) self->do_accept();
+            });
+            return;
+        }
+        if (core_->connections.load() >= core_->limits.connections_max || core_->is_stopping()) {
+            refuse(std::move(socket));
+        } else {
+            error_code rec;
+            auto remote = socket.remote_endpoint(rec);
+            std::string ip = rec ? std::string() : ip_text(remote);
+            auto sess = std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip));
+            std::fprintf(stderr, "DEBUG new HttpSession %p\n", (void*)sess.get());
+            sess->start();
+        }
+        do_accept();
+    }
+
+    static void refuse(tcp::socket socket) {
+        error_code ec;
+        socket.non_blocking(true, ec);
+        socket.write_some(net::buffer(busy_response()), ec);
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+    }
+
+    std::shared_ptr<Core> core_;
+    tcp::acceptor acceptor_;
+    net::steady_timer retry_;
+    bool stopped_ = false;
+};
+
+std::string where(const std::string& address, std::uint16_t port) {
+    if (address.find(':') != std::string::npos) return "[" + address + "]:" + std::to_string(port);
+    return address + ":" + std::to_string(port);
+}
+
+[[noreturn]] void listen_failed(const std::string& address, std::uint16_t port, const error_code& ec) {
+    std::string msg = "cannot listen on " + where(address, port) + ": " + lower_first(ec.message());
+    if (ec == net::error::address_in_use) {
+        msg += " (is another kopilkad running? stop it or choose another port)";
+    } else if (ec == net::error::access_denied) {
+        msg += " (ports below 1024 need privileges; choose a port above 1024)";
+    } else if (ec == boost::system::errc::address_not_available) {
+        msg += " (this machine has no such address; use 127.0.0.1 or 0.0.0.0)";
+    }
+    throw std::runtime_error(msg);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct Server::Impl {
+    Impl(RpcHandler& handler, ServerLimits limits) : core(std::make_shared<Core>(handler, limits)) {}
+
+    std::shared_ptr<Core> core;
+    std::shared_ptr<Listener> listener;
+    std::vector<std::thread> threads;
+    std::atomic<std::uint16_t> port{0};
+
+    std::mutex lifecycle;  // start/stop
+    bool started = false;
+
+    std::mutex run_mu;
+    std::condition_variable run_cv;
+    unsigned running = 0;  // threads inside io_context::run, under run_mu
+
+    void run_thread() {
+        for (;;) {
+            try {
+                core->ioc.run();
+                std::fprintf(stderr, "DEBUG run returned stopped=%d\n", int(core->ioc.stopped()));
+                break;
+            } catch (const std::exception& e) {
+                // A handler threw out of a completion handler; keep serving.
+                std::fprintf(stderr, "kopilkad: server I/O thread: %s\n", e.what());
+            }
+        }
+        std::lock_guard lock(run_mu);
+        --running;
+        run_cv.notify_all();
+    }
+};
+
+Server::Server(RpcHandler& handler, ServerLimits limits) : impl_(std::make_unique<Impl>(handler, limits)) {}
+
+Server::~Server() { stop(); }
+
+void Server::start(const std::string& address, std::uint16_t port) {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->started) throw std::runtime_error("the server is already started");
+    auto& ioc = impl_->core->ioc;
+
+    error_code ec;
+    tcp::endpoint endpoint;
+    auto ip = net::ip::make_address(address, ec);
+    if (!ec) {
+        endpoint = tcp::endpoint(ip, port);
+    } else {
+        tcp::resolver resolver(ioc);
+        auto results = resolver.resolve(address, std::to_string(port), tcp::resolver::passive, ec);
+        if (ec || results.empty()) {
+            throw std::runtime_error("cannot listen on " + where(address, port) + ": '" + address +
+                                     "' is not an IP address or a known host name (use e.g. 127.0.0.1 or 0.0.0.0)");
+        }
+        endpoint = results.begin()->endpoint();
+    }
+
+    tcp::acceptor acceptor(net::make_strand(ioc));
+    acceptor.open(endpoint.protocol(), ec);
+    if (ec) listen_failed(address, port, ec);
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) listen_failed(address, port, ec);
+    acceptor.bind(endpoint, ec);
+    if (ec) listen_failed(address, port, ec);
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) listen_failed(address, port, ec);
+    impl_->port = acceptor.local_endpoint(ec).port();
+    if (ec) listen_failed(address, port, ec);
+
+    impl_->listener = std::make_shared<Listener>(impl_->core, std::move(acceptor));
+    impl_->listener->run();
+    impl_->started = true;
+
+    const unsigned n = std::max(1u, impl_->core->limits.threads);
+    {
+        std::lock_guard rl(impl_->run_mu);
+        impl_->running = n;
+    }
+    impl_->threads.reserve(n);
+    for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([impl = impl_.get()] { impl->run_thread(); });
+}
+
+std::uint16_t Server::port() const { return impl_->port.load(); }
+
+void Server::stop() {
+    if (!impl_) return;
+    std::lock_guard lock(impl_->lifecycle);
+    if (!impl_->started || impl_->threads.empty()) return;
+    auto& core = *impl_->core;
+
+    std::vector<std::shared_ptr<Closable>> open;
+    {
+        std::lock_guard l(core.mu);
+        core.stopping = true;
+        for (auto& [id, weak] : core.live) {
+            if (auto c = weak.lock()) open.push_back(std::move(c));
+        }
+    }
+    impl_->listener->stop();
+    for (auto& c : open) c->shut();
+
+    // With the acceptor and every socket closed, the io_context runs out of
+    // work and its threads return. If something still holds it (a stuck
+    // close), stop it rather than hang the caller.
+    {
+        std::unique_lock rl(impl_->run_mu);
+        std::fprintf(stderr, "DEBUG stop: running=%u live=%zu\n", impl_->running, open.size());
+        if (!impl_->run_cv.wait_for(rl, stop_wait_ms, [&] { return impl_->running == 0; })) core.ioc.stop();
+    }
+    for (auto& t : impl_->threads) t.join();
+    impl_->threads.clear();
+    impl_->listener.reset();
+}
+
+std::size_t Server::connections() const { return impl_->core->connections.load(); }
+
+}  // namespace kopilka::node

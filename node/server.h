@@ -1,0 +1,76 @@
+// The network front of kopilkad: HTTP/1.1 with keep-alive and WebSocket, on
+// Boost.Beast. It knows nothing of the ledger: every request body goes to an
+// RpcHandler, which answers through a callback (possibly later, from another
+// thread — a submit that waits for its block). Beast stays inside server.cpp.
+//
+// Routes: POST /rpc (JSON-RPC 2.0, batches), GET /ws (WebSocket upgrade, one
+// JSON-RPC message per text frame), GET /health, GET /metrics.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace kopilka::node {
+
+// What the server knows about a call's origin.
+struct CallContext {
+    std::string client_ip;
+    bool admin = false;          // the request carried the right bearer token
+    std::uint64_t session = 0;   // a WebSocket session's id; 0 for plain HTTP
+    // WebSocket only: queue a text frame to this client (notifications). Safe
+    // from any thread; drops the session if its send queue is over its limit.
+    std::function<void(std::string)> push;
+};
+
+class RpcHandler {
+public:
+    virtual ~RpcHandler() = default;
+    // `body` is a JSON-RPC request or batch. `done` must be called exactly once
+    // with the response body (empty when the request held only notifications),
+    // from any thread.
+    virtual void handle(std::string body, CallContext ctx, std::function<void(std::string)> done) = 0;
+    virtual void session_closed(std::uint64_t session) = 0;
+    virtual bool admin_token_ok(std::string_view token) = 0;  // constant-time compare
+    virtual std::string health() = 0;   // JSON body of GET /health
+    virtual std::string metrics() = 0;  // Prometheus text of GET /metrics
+    // Counters for /metrics.
+    virtual void connection_opened() {}
+    virtual void connection_closed() {}
+};
+
+struct ServerLimits {
+    std::size_t body_bytes_max = 1 << 20;           // one request body
+    std::size_t header_bytes_max = 8 * 1024;        // request line + headers
+    std::size_t connections_max = 512;              // open sockets; more are closed at once
+    std::uint32_t header_timeout_ms = 10'000;       // to receive a whole request (slowloris)
+    std::uint32_t idle_timeout_ms = 60'000;         // keep-alive idle time
+    std::size_t ws_send_queue_max = 1024;           // queued frames per WebSocket before it is dropped
+    std::size_t ws_message_bytes_max = 1 << 20;     // one incoming WebSocket message
+    unsigned threads = 2;                           // I/O threads
+};
+
+class Server {
+public:
+    Server(RpcHandler& handler, ServerLimits limits);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and starts the I/O threads. Port 0 picks a free port; port() tells
+    // which. Throws std::runtime_error with a message a person can act on
+    // ("port 8645 on 127.0.0.1 is in use") when binding fails.
+    void start(const std::string& address, std::uint16_t port);
+    std::uint16_t port() const;
+    // Stops accepting, closes every connection, joins the threads.
+    void stop();
+    std::size_t connections() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kopilka::node

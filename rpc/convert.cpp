@@ -1,0 +1,214 @@
+#include "rpc/convert.h"
+
+#include "crypto/address.h"
+
+#include <boost/json.hpp>
+
+namespace kopilka::rpc {
+
+using namespace ledger;
+
+namespace {
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+
+std::string addr(const PublicKey& k) { return address_from_key(k); }
+
+json::value opt_amount(const std::optional<Amount>& a) {
+    if (!a) return nullptr;
+    return json::value(format_amount(*a));
+}
+}  // namespace
+
+json::object profile_json(const Profile& p) {
+    json::object o;
+    o["name"] = p.name;
+    o["logo_url"] = p.logo_url;
+    o["address"] = p.street_address;
+    if (p.geo)
+        o["geo"] = json::object{{"lat_e7", p.geo->lat_e7}, {"lon_e7", p.geo->lon_e7}};
+    else
+        o["geo"] = nullptr;
+    o["phone"] = p.phone;
+    json::array links;
+    for (const auto& l : p.links) links.push_back(json::value(l));
+    o["links"] = std::move(links);
+    o["hours"] = p.hours;
+    return o;
+}
+
+json::object product_json(const Product& p) {
+    json::object o;
+    o["id"] = p.id;
+    o["name"] = p.name;
+    o["price"] = format_amount(p.price);
+    o["category"] = p.category;
+    o["image_url"] = p.image_url;
+    o["active"] = p.active;
+    return o;
+}
+
+json::object voucher_json(const Voucher& v) {
+    json::object o;
+    o["id"] = to_hex(voucher_id(v));
+    o["ticker"] = v.ticker;
+    o["product_id"] = v.product_id;
+    o["price"] = format_amount(v.price);
+    o["client"] = account_text(v.client);
+    o["nonce"] = v.nonce;
+    o["expiry_s"] = v.expiry_s;
+    o["signer"] = addr(v.signer);
+    o["signature"] = to_hex(v.signature.view());
+    return o;
+}
+
+json::object attestation_json(const Attestation& a) {
+    json::object o;
+    o["account"] = account_text(Account::of_phone(a.phone));
+    o["key"] = addr(a.key);
+    o["sequence"] = a.sequence;
+    o["expiry_s"] = a.expiry_s;
+    o["attestor"] = addr(a.attestor);
+    o["signature"] = to_hex(a.signature.view());
+    return o;
+}
+
+json::object tx_json(const SignedTx& stx) {
+    const Tx& tx = stx.tx;
+    json::object o;
+    o["id"] = to_hex(tx_id(tx));
+    o["kind"] = kind_name(tx.kind());
+    o["signer"] = addr(tx.signer);
+    o["nonce"] = tx.nonce;
+    o["expiry_s"] = tx.expiry_s;
+    std::visit(Overloaded{
+                   [&](const VenueCreate& b) {
+                       o["ticker"] = b.ticker;
+                       o["profile"] = profile_json(b.profile);
+                   },
+                   [&](const VenueUpdate& b) {
+                       o["ticker"] = b.ticker;
+                       o["profile"] = profile_json(b.profile);
+                   },
+                   [&](const ProductUpsert& b) {
+                       o["ticker"] = b.ticker;
+                       o["product"] = product_json(b.product);
+                   },
+                   [&](const ProductRemove& b) {
+                       o["ticker"] = b.ticker;
+                       o["product_id"] = b.product_id;
+                   },
+                   [&](const StaffAdd& b) {
+                       o["ticker"] = b.ticker;
+                       o["staff"] = addr(b.staff);
+                       o["role"] = role_name(b.role);
+                       o["limit_per_tx"] = opt_amount(b.limits.per_tx);
+                       o["limit_per_day"] = opt_amount(b.limits.per_day);
+                   },
+                   [&](const StaffRemove& b) {
+                       o["ticker"] = b.ticker;
+                       o["staff"] = addr(b.staff);
+                   },
+                   [&](const Transfer& b) {
+                       o["ticker"] = b.ticker;
+                       o["from"] = account_text(b.from);
+                       o["to"] = account_text(b.to);
+                       o["amount"] = format_amount(b.amount);
+                       o["memo"] = b.memo;
+                   },
+                   [&](const PhoneBind& b) { o["attestation"] = attestation_json(b.attestation); },
+                   [&](const Redeem& b) {
+                       o["ticker"] = b.ticker;
+                       o["voucher"] = voucher_json(b.voucher);
+                   },
+               },
+               tx.body);
+    o["signature"] = to_hex(stx.signature.view());
+    return o;
+}
+
+json::object header_json(const BlockHeader& h) {
+    json::object o;
+    o["height"] = h.height;
+    o["hash"] = to_hex(block_hash(h));
+    o["prev"] = to_hex(h.prev);
+    o["time_ms"] = h.time_ms;
+    o["tx_root"] = to_hex(h.tx_root);
+    o["state_digest"] = to_hex(h.state_digest);
+    o["tx_count"] = h.tx_count;
+    o["producer"] = addr(h.producer);
+    return o;
+}
+
+json::object block_json(const Block& b) {
+    json::object o = header_json(b.header);
+    o["signature"] = to_hex(b.signature.view());
+    json::array ids;
+    for (const auto& id : b.tx_ids) ids.push_back(json::value(to_hex(id)));
+    o["tx_ids"] = std::move(ids);
+    return o;
+}
+
+json::object proof_json(const InclusionProof& p) {
+    json::object o;
+    o["index"] = p.index;
+    o["tree_size"] = p.tree_size;
+    json::array path;
+    for (const auto& h : p.path) path.push_back(json::value(to_hex(h)));
+    o["path"] = std::move(path);
+    return o;
+}
+
+InclusionProof proof_from_json(const json::value& v) {
+    InclusionProof p;
+    try {
+        const auto& o = v.as_object();
+        p.index = static_cast<std::uint32_t>(o.at("index").to_number<std::uint32_t>());
+        p.tree_size = static_cast<std::uint32_t>(o.at("tree_size").to_number<std::uint32_t>());
+        for (const auto& h : o.at("path").as_array()) p.path.push_back(parse_hash(std::string(h.as_string()), "path"));
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception&) {
+        throw Error(invalid_params, "proof must be {index, tree_size, path}");
+    }
+    return p;
+}
+
+Account parse_account(const std::string& text, std::string_view param) {
+    if (auto a = account_from_text(text)) return *a;
+    throw Error(invalid_params, "param '" + std::string(param) +
+                                    "' is not an address (kop1…, checksum checked) or phone:<64 hex>");
+}
+
+PublicKey parse_address(const std::string& text, std::string_view param) {
+    if (auto k = key_from_address(text)) return *k;
+    throw Error(invalid_params, "param '" + std::string(param) + "' is not a valid address (kop1…)");
+}
+
+Hash256 parse_hash(const std::string& text, std::string_view param) {
+    auto raw = from_hex(text);
+    if (!raw || raw->size() != hash_bytes)
+        throw Error(invalid_params, "param '" + std::string(param) + "' must be 64 hex characters");
+    Hash256 h;
+    std::copy(raw->begin(), raw->end(), h.begin());
+    return h;
+}
+
+Bytes parse_base64url(const std::string& text, std::string_view param, std::size_t max_bytes) {
+    if (text.size() > (max_bytes * 4 + 2) / 3)
+        throw Error(invalid_params, "param '" + std::string(param) + "' is longer than " +
+                                        std::to_string(max_bytes) + " bytes");
+    auto raw = from_base64url(text);
+    if (!raw) throw Error(invalid_params, "param '" + std::string(param) + "' is not base64url (no padding)");
+    return *raw;
+}
+
+std::string parse_ticker(const std::string& text, std::string_view param) {
+    if (!valid_ticker(text))
+        throw Error(invalid_params, "param '" + std::string(param) + "' must be 3-10 characters of A-Z and 0-9");
+    return text;
+}
+
+}  // namespace kopilka::rpc

@@ -1,0 +1,32 @@
+// JSON views of ledger objects, and parsing of the text forms people and
+// wallets send (accounts, amounts, hex ids). JSON is only the transport: the
+// signed bytes are always the canonical binary form.
+#pragma once
+
+#include "ledger/block.h"
+#include "ledger/chain.h"
+#include "ledger/tx.h"
+#include "rpc/protocol.h"
+
+#include <boost/json/object.hpp>
+
+namespace kopilka::rpc {
+
+json::object profile_json(const ledger::Profile& p);
+json::object product_json(const ledger::Product& p);
+json::object tx_json(const ledger::SignedTx& stx);  // kind-specific fields, amounts as decimal strings
+json::object voucher_json(const ledger::Voucher& v);
+json::object attestation_json(const ledger::Attestation& a);
+json::object header_json(const ledger::BlockHeader& h);
+json::object block_json(const ledger::Block& b);
+json::object proof_json(const ledger::InclusionProof& p);
+ledger::InclusionProof proof_from_json(const json::value& v);  // throws Error(invalid_params)
+
+// Parsers that throw Error(invalid_params) naming the param.
+ledger::Account parse_account(const std::string& text, std::string_view param);
+PublicKey parse_address(const std::string& text, std::string_view param);
+Hash256 parse_hash(const std::string& text, std::string_view param);
+Bytes parse_base64url(const std::string& text, std::string_view param, std::size_t max_bytes);
+std::string parse_ticker(const std::string& text, std::string_view param);
+
+}  // namespace kopilka::rpc

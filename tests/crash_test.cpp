@@ -1,0 +1,251 @@
+// Fault injection: SIGKILL a process while it commits, then check what it left.
+//
+// crash_child (see crash_child.cpp) writes in a loop and prints what it has
+// synced. The parent spawns it, lets it run for a random 20-300 ms, kills it
+// with SIGKILL (no destructor, no flush, no close: the process is simply
+// gone, possibly in the middle of a write), and then:
+//   - the chain opens (Chain::open must not refuse what a crash leaves),
+//   - the auditor's full replay passes on it,
+//   - every block the child reported is there (it was synced before the
+//     report), and at most one more (the block being written is wholly there
+//     or wholly absent — never half a block, which the audit would name).
+// The same dir is killed again and again, so the chain grows across crashes.
+//
+// The seed is printed; KOPILKA_SEED=<seed> replays the same kill delays and
+// child seeds (the kill points themselves depend on the machine's timing).
+#include "support.h"
+
+#include "ledger/codec.h"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <poll.h>
+#include <random>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+using namespace kopilka;
+using namespace kopilka::test;
+
+namespace {
+
+constexpr int rounds = 20;
+constexpr std::uint64_t kill_after_ms_min = 20;
+constexpr std::uint64_t kill_after_ms_max = 300;
+// The first child of a chain creates it; before the genesis is stored a kill
+// would leave a RocksDB dir without a genesis, which no later run can open or
+// re-create. The parent waits for the child's first report (the genesis is
+// stored) before it starts that round's kill timer.
+constexpr int first_report_timeout_ms = 60'000;
+
+std::uint64_t pick_seed() {
+    if (const char* s = std::getenv("KOPILKA_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+// One run of the child: spawned, read from, killed, reaped.
+struct Run {
+    std::vector<std::uint64_t> reported;  // every complete line, in order
+    int status = 0;                        // from waitpid
+    bool killed_by_us() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+    std::string describe() const {
+        if (WIFEXITED(status)) return "the child exited by itself with status " + std::to_string(WEXITSTATUS(status));
+        if (WIFSIGNALED(status)) return "the child died of signal " + std::to_string(WTERMSIG(status));
+        return "the child's status is " + std::to_string(status);
+    }
+};
+
+std::int64_t ms_until(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t - std::chrono::steady_clock::now()).count();
+}
+
+Run run_and_kill(const std::string& mode, const std::filesystem::path& dir, std::uint64_t child_seed,
+                 std::uint64_t kill_after_ms, bool wait_for_first_report) {
+    int fds[2];
+    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    REQUIRE(posix_spawn_file_actions_init(&actions) == 0);
+    // dup2 clears close-on-exec on the child's stdout; both pipe ends close at exec.
+    REQUIRE(posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO) == 0);
+    std::string path = CRASH_CHILD, dir_arg = dir.string(), seed_arg = std::to_string(child_seed);
+    char* argv[] = {path.data(), const_cast<char*>(mode.c_str()), dir_arg.data(), seed_arg.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    REQUIRE(rc == 0);
+
+    Run run;
+    std::string pending;
+    bool eof = false;
+    auto read_some = [&](int timeout_ms) {
+        pollfd p{fds[0], POLLIN, 0};
+        const int n = poll(&p, 1, timeout_ms);
+        if (n <= 0) return;
+        char buf[4096];
+        const ssize_t got = read(fds[0], buf, sizeof buf);
+        if (got <= 0) {
+            eof = true;
+            return;
+        }
+        pending.append(buf, static_cast<std::size_t>(got));
+        for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+            run.reported.push_back(std::stoull(pending.substr(0, nl)));
+    };
+    if (wait_for_first_report) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(first_report_timeout_ms);
+        while (run.reported.empty() && !eof && ms_until(give_up) > 0) read_some(static_cast<int>(ms_until(give_up)));
+    }
+    const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_ms);
+    while (!eof && ms_until(kill_at) > 0) read_some(static_cast<int>(std::max<std::int64_t>(ms_until(kill_at), 0)));
+    kill(pid, SIGKILL);
+    // The child is dead: read what it wrote before it died, to the end.
+    while (!eof) read_some(-1);
+    close(fds[0]);
+    while (waitpid(pid, &run.status, 0) < 0 && errno == EINTR) {
+    }
+    // A line cut short by the kill was never a complete report: ignored.
+    return run;
+}
+
+// Keep these in step with crash_child.cpp.
+const std::string coin = "CRASH";
+constexpr std::uint32_t store_keys_per_column = 16;
+constexpr std::size_t store_value_bytes = 1024;
+
+Genesis crash_genesis() {
+    Genesis g;
+    g.chain_name = "kopilka-crash";
+    g.time_ms = test_epoch_ms;
+    g.producer = test_key(1).public_key();
+    g.attestors = {test_key(2).public_key()};
+    return g;
+}
+
+Bytes be64(std::uint64_t v) {
+    Writer w;
+    w.u64(v);
+    return std::move(w).take();
+}
+
+Bytes store_value(std::uint64_t g, std::size_t c, std::uint32_t key) {
+    Bytes v = be64(g);
+    v.resize(store_value_bytes);
+    for (std::size_t i = 8; i < v.size(); ++i) v[i] = static_cast<std::uint8_t>(g * 31 + c * 7 + key + i);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("a chain SIGKILLed while committing reopens, audits clean and keeps every block it reported", "[crash]") {
+    const std::uint64_t seed = pick_seed();
+    std::cout << "crash_test (chain): KOPILKA_SEED=" << seed << std::endl;
+    INFO("KOPILKA_SEED=" << seed);
+    std::mt19937_64 rng(seed);
+    TempDir tmp("kopilka-crash");
+    const auto dir = tmp.path() / "data";
+
+    std::uint64_t height = 0;  // what the last reopen found
+    int rounds_with_reports = 0;
+    for (int round = 0; round < rounds; ++round) {
+        const std::uint64_t delay = std::uniform_int_distribution<std::uint64_t>(kill_after_ms_min, kill_after_ms_max)(rng);
+        INFO("round " << round << ", killed after " << delay << " ms");
+        const Run run = run_and_kill("chain", dir, rng(), delay, round == 0);
+        INFO("the child reported " << run.reported.size() << " commits"
+                                   << (run.reported.empty() ? "" : ", the last at height " +
+                                                                          std::to_string(run.reported.back())));
+        REQUIRE(run.killed_by_us());  // not dead of its own accord (it says why on stderr)
+        if (round == 0) REQUIRE_FALSE(run.reported.empty());  // the genesis, at least
+
+        // Reports come in order, one per block, each one higher.
+        for (std::size_t i = 1; i < run.reported.size(); ++i) CHECK(run.reported[i] == run.reported[i - 1] + 1);
+        if (!run.reported.empty()) {
+            CHECK(run.reported.front() <= height + 1);  // nothing skipped since the last reopen
+            ++rounds_with_reports;
+        }
+        // The last height known to be durable: the child's last report, or
+        // what the previous reopen found if it reported nothing this time.
+        const std::uint64_t durable = run.reported.empty() ? height : std::max(height, run.reported.back());
+
+        auto chain = Chain::open(dir);
+        INFO((chain ? std::string() : "Chain::open: " + chain.error()));
+        REQUIRE(chain);
+        const std::uint64_t reopened = (*chain)->height();
+        CHECK(reopened >= durable);      // a reported block was synced: it is there
+        CHECK(reopened <= durable + 1);  // and at most the one being written besides
+        CHECK((*chain)->genesis() == crash_genesis());
+        if (reopened > 0) {
+            auto totals = (*chain)->state().coin_totals();
+            REQUIRE(totals);
+            CHECK(totals->at(coin) == coin_supply_units);
+        }
+        chain->reset();
+
+        const AuditReport report = audit_dir(dir);
+        INFO("audit: " << report.reason);
+        REQUIRE(report.ok);
+        CHECK(report.blocks_checked == reopened);
+        CHECK(report.tip_height == reopened);
+        height = reopened;
+    }
+    std::cout << "crash_test (chain): " << rounds << " kills, final height " << height << ", " << rounds_with_reports
+              << " rounds committed something\n";
+    // The test proves little if the child never got to write before the kill.
+    CHECK(height >= static_cast<std::uint64_t>(rounds));
+    CHECK(rounds_with_reports >= rounds / 2);
+}
+
+TEST_CASE("a Store SIGKILLed while writing keeps each batch whole across every column family", "[crash][store]") {
+    const std::uint64_t seed = pick_seed();
+    std::cout << "crash_test (store): KOPILKA_SEED=" << seed << std::endl;
+    INFO("KOPILKA_SEED=" << seed);
+    std::mt19937_64 rng(seed ^ 0x5EED);
+    TempDir tmp("kopilka-crash");
+    const auto dir = tmp.path() / "store";
+    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
+    const Bytes gen_key{'g', 'e', 'n'};
+
+    std::uint64_t generation = 0;
+    for (int round = 0; round < rounds; ++round) {
+        const std::uint64_t delay = std::uniform_int_distribution<std::uint64_t>(kill_after_ms_min, kill_after_ms_max)(rng);
+        INFO("round " << round << ", killed after " << delay << " ms");
+        const Run run = run_and_kill("store", dir, 0, delay, round == 0);
+        REQUIRE(run.killed_by_us());
+        const std::uint64_t durable =
+            run.reported.empty() ? generation : std::max(generation, run.reported.back());
+
+        auto s = Store::open(dir, Store::Mode::open_existing);
+        INFO((s ? std::string() : s.error()));
+        REQUIRE(s);
+        // Every family holds the same generation, and all of it: one batch
+        // wholly there or wholly absent, never split across families.
+        std::optional<std::uint64_t> g;
+        for (std::size_t c = 0; c < column_count; ++c) {
+            auto v = (*s)->get(columns[c], gen_key);
+            REQUIRE(v);
+            Reader r(*v);
+            const std::uint64_t here = r.u64();
+            if (!g) g = here;
+            INFO("column " << column_name(columns[c]));
+            REQUIRE(here == *g);
+            for (std::uint32_t k = 0; k < store_keys_per_column; ++k)
+                REQUIRE((*s)->get(columns[c], Bytes{'k', static_cast<std::uint8_t>(k)}) == store_value(*g, c, k));
+        }
+        CHECK(*g >= durable);
+        CHECK(*g <= durable + 1);
+        generation = *g;
+    }
+    std::cout << "crash_test (store): " << rounds << " kills, final generation " << generation << "\n";
+    CHECK(generation >= static_cast<std::uint64_t>(rounds));
+}
