@@ -100,6 +100,37 @@ std::optional<InclusionProof> merkle_prove(std::span<const Hash256> ids, std::ui
     return proof;
 }
 
+MerkleTree::MerkleTree(std::span<const Hash256> ids) {
+    if (ids.empty() || ids.size() > std::numeric_limits<std::uint32_t>::max()) return;
+    levels_.push_back(leaf_level(ids));
+    while (levels_.back().size() > 1) {
+        std::vector<Hash256> next = levels_.back();
+        next.resize(fold_level(next, next.size()));
+        levels_.push_back(std::move(next));
+    }
+}
+
+Hash256 MerkleTree::root() const {
+    if (levels_.empty()) return blake2b256(ByteView{});
+    return levels_.back()[0];
+}
+
+std::optional<InclusionProof> MerkleTree::prove(std::uint32_t index) const {
+    if (levels_.empty() || index >= levels_[0].size()) return std::nullopt;
+    InclusionProof proof;
+    proof.index = index;
+    proof.tree_size = static_cast<std::uint32_t>(levels_[0].size());
+    // The same walk as merkle_prove, over the kept levels.
+    std::size_t position = index;
+    for (std::size_t l = 0; l + 1 < levels_.size(); ++l) {
+        const std::size_t sibling = position ^ 1U;
+        if (sibling < levels_[l].size()) proof.path.push_back(levels_[l][sibling]);
+        position >>= 1;
+    }
+    assert(proof.path.size() == audit_path_hashes(proof.index, proof.tree_size));
+    return proof;
+}
+
 bool merkle_verify(const Hash256& id, const InclusionProof& proof, const Hash256& root) {
     // Step 1; also covers tree_size 0, which has no leaves to prove.
     if (proof.index >= proof.tree_size) return false;

@@ -25,6 +25,18 @@ struct InclusionProof {
 // Proof that ids[index] is in the tree; nullopt if index is out of range.
 std::optional<InclusionProof> merkle_prove(std::span<const Hash256> ids, std::uint32_t index);
 
+// All levels of one tree, for when many proofs of one block are wanted (the
+// node answering every waiter of a block): O(n) to build, O(log n) a proof.
+class MerkleTree {
+public:
+    explicit MerkleTree(std::span<const Hash256> ids);
+    Hash256 root() const;
+    std::optional<InclusionProof> prove(std::uint32_t index) const;
+
+private:
+    std::vector<std::vector<Hash256>> levels_;  // leaf hashes first, the root last
+};
+
 // RFC 9162 section 2.1.3.2 verification. False for any inconsistency
 // (index >= tree_size, a path of the wrong length, a different root).
 bool merkle_verify(const Hash256& id, const InclusionProof& proof, const Hash256& root);

@@ -90,17 +90,25 @@ std::optional<json::value> Node::node_info(Call& call) {
     return o;
 }
 
-json::value Node::committed_result(const Hash256& id, TxLocation at) {
+json::value Node::committed_result(const Hash256& id, TxLocation at, const BlockFacts* known) {
     json::object o;
     o["id"] = to_hex(id);
     o["status"] = "committed";
     o["height"] = at.height;
     o["index"] = at.index;
-    std::shared_lock lock(chain_mutex_);
-    if (auto b = chain_->block_at(at.height)) {
-        o["block_hash"] = to_hex(block_hash(b->header));
-        o["block_time_ms"] = b->header.time_ms;
-        if (auto proof = merkle_prove(b->tx_ids, at.index)) o["proof"] = rpc::proof_json(*proof);
+    BlockFacts read;
+    if (!known) {
+        if (auto b = chain_->block_at(at.height)) {
+            read.hash = block_hash(b->header);
+            read.time_ms = b->header.time_ms;
+            read.proof = merkle_prove(b->tx_ids, at.index);
+            known = &read;
+        }
+    }
+    if (known) {
+        o["block_hash"] = to_hex(known->hash);
+        o["block_time_ms"] = known->time_ms;
+        if (known->proof) o["proof"] = rpc::proof_json(*known->proof);
     }
     return o;
 }
@@ -137,7 +145,8 @@ std::optional<json::value> Node::tx_submit(Call& call) {
         }
         Waiter waiter;
         if (wait) {
-            waiter = [this, done, id_json, id](const TxOutcome& o, const Hash256&, const std::optional<std::string>& err) {
+            waiter = [this, done, id_json, id](const TxOutcome& o, const BlockFacts* block,
+                                               const std::optional<std::string>& err) {
                 if (err) {
                     done(rpc::make_error(id_json, rpc::unavailable,
                                          "the block could not be written; the transaction stays queued: " + *err));
@@ -145,7 +154,7 @@ std::optional<json::value> Node::tx_submit(Call& call) {
                     const Error e = rpc::refused_error(*o.refusal);
                     done(rpc::make_error(id_json, e.code, e.what(), e.data));
                 } else {
-                    done(rpc::make_result(id_json, committed_result(id, o.location)));
+                    done(rpc::make_result(id_json, committed_result(id, o.location, block)));
                 }
             };
         }

@@ -409,7 +409,7 @@ void Node::produce(std::vector<Pending> batch) {
         ++metrics_.write_failures;
         log_.error("block.write_failed", {{"error", produced.error()}, {"txs", batch.size()}});
         for (auto& p : batch) {
-            for (auto& w : p.waiters) w(TxOutcome{}, Hash256{}, produced.error());
+            for (auto& w : p.waiters) w(TxOutcome{}, nullptr, produced.error());
             p.waiters.clear();
         }
         {
@@ -423,13 +423,20 @@ void Node::produce(std::vector<Pending> batch) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));  // back off before retrying the disk
         return;
     }
-    Hash256 block_hash_value{};
+    // One Merkle tree serves every waiter of the block: O(log n) a proof.
+    std::optional<MerkleTree> tree;
+    Hash256 this_block_hash{};
     if (produced->block) {
-        block_hash_value = block_hash(produced->block->header);
-        metrics_.height = produced->block->header.height;
+        const BlockHeader& h = produced->block->header;
+        this_block_hash = block_hash(h);
+        metrics_.height = h.height;
         ++metrics_.blocks;
-        log_.debug("block.committed", {{"height", produced->block->header.height},
-                                       {"txs", produced->block->tx_ids.size()}});
+        log_.debug("block.committed", {{"height", h.height}, {"txs", produced->block->tx_ids.size()}});
+        for (const auto& p : batch)
+            if (!p.waiters.empty()) {
+                tree.emplace(produced->block->tx_ids);
+                break;
+            }
     }
     const auto now = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -449,12 +456,14 @@ void Node::produce(std::vector<Pending> batch) {
             metrics_.commit_latency(
                 std::chrono::duration<double, std::milli>(now - batch[i].submitted).count());
         }
-        Hash256 bh = block_hash_value;
-        if (o.status == TxOutcome::Status::already_committed) {
-            std::shared_lock lock(chain_mutex_);
-            if (auto b = chain_->block_at(o.location.height)) bh = block_hash(b->header);
+        if (batch[i].waiters.empty()) continue;
+        if (o.status == TxOutcome::Status::committed && produced->block) {
+            const BlockFacts facts{this_block_hash, produced->block->header.time_ms, tree->prove(o.location.index)};
+            for (auto& w : batch[i].waiters) w(o, &facts, std::nullopt);
+        } else {
+            // Refused, or committed in an earlier block: the handler reads what it needs.
+            for (auto& w : batch[i].waiters) w(o, nullptr, std::nullopt);
         }
-        for (auto& w : batch[i].waiters) w(o, bh, std::nullopt);
     }
     if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
 }

@@ -122,10 +122,18 @@ private:
     std::optional<boost::json::value> admin_stop(Call&);
 
     boost::json::value history_page(const ledger::HistoryPage& page);
-    boost::json::value committed_result(const Hash256& id, ledger::TxLocation at);
+    // The answer for a committed transaction. `known` saves reading the block
+    // back when the producer already has it (hash, time, proof).
+    struct BlockFacts {
+        Hash256 hash{};
+        std::uint64_t time_ms = 0;
+        std::optional<ledger::InclusionProof> proof;
+    };
+    boost::json::value committed_result(const Hash256& id, ledger::TxLocation at,
+                                        const BlockFacts* known = nullptr);
 
     // --- mempool and block production (node.cpp) ---
-    using Waiter = std::function<void(const ledger::TxOutcome&, const Hash256& block_hash,
+    using Waiter = std::function<void(const ledger::TxOutcome&, const BlockFacts* block,
                                       const std::optional<std::string>& write_error)>;
     struct Pending {
         ledger::SignedTx stx;

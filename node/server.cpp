@@ -34,6 +34,7 @@
 #include "rpc/protocol.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -459,7 +460,7 @@ public:
           client_ip_(std::move(client_ip)),
           conn_id_(core_->next_conn.fetch_add(1)) {}
 
-    ~HttpSession() override { std::fprintf(stderr, "DEBUG ~HttpSession %p\n", (void*)this); core_->remove(conn_id_); }
+    ~HttpSession() override { core_->remove(conn_id_); }
 
     void start() {
         net::dispatch(ex_, [self = shared_from_this()] {
@@ -470,7 +471,7 @@ public:
         });
     }
 
-    void shut() override { std::fprintf(stderr, "DEBUG shut posted %p\n", (void*)this); net::post(ex_, [self = shared_from_this()] { std::fprintf(stderr, "DEBUG shut ran %p\n", (void*)self.get()); self->close(); }); }
+    void shut() override { net::post(ex_, [self = shared_from_this()] { self->close(); }); }
 
 private:
     const ServerLimits& lim() const { return core_->limits; }
@@ -769,7 +770,6 @@ private:
     }
 
     void on_accept(error_code ec, tcp::socket socket) {
-        std::fprintf(stderr, "DEBUG on_accept %s stopped=%d\n", ec.message().c_str(), int(stopped_));
         if (stopped_ || ec == net::error::operation_aborted) return;
         if (ec) {
             // Out of file descriptors or a similar passing trouble: wait a
@@ -786,9 +786,7 @@ private:
             error_code rec;
             auto remote = socket.remote_endpoint(rec);
             std::string ip = rec ? std::string() : ip_text(remote);
-            auto sess = std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip));
-            std::fprintf(stderr, "DEBUG new HttpSession %p\n", (void*)sess.get());
-            sess->start();
+            std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip))->start();
         }
         do_accept();
     }
@@ -833,6 +831,11 @@ struct Server::Impl {
 
     std::shared_ptr<Core> core;
     std::shared_ptr<Listener> listener;
+    // Keeps io_context::run from returning on its own (when every connection
+    // happens to be closed) before stop() has posted the last closes: work
+    // posted to an io_context that no longer runs would never run, and would
+    // keep the sessions (and Core) alive in a cycle.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::thread> threads;
     std::atomic<std::uint16_t> port{0};
 
@@ -847,7 +850,6 @@ struct Server::Impl {
         for (;;) {
             try {
                 core->ioc.run();
-                std::fprintf(stderr, "DEBUG run returned stopped=%d\n", int(core->ioc.stopped()));
                 break;
             } catch (const std::exception& e) {
                 // A handler threw out of a completion handler; keep serving.
@@ -896,6 +898,7 @@ void Server::start(const std::string& address, std::uint16_t port) {
     impl_->port = acceptor.local_endpoint(ec).port();
     if (ec) listen_failed(address, port, ec);
 
+    impl_->work.emplace(ioc.get_executor());
     impl_->listener = std::make_shared<Listener>(impl_->core, std::move(acceptor));
     impl_->listener->run();
     impl_->started = true;
@@ -927,13 +930,14 @@ void Server::stop() {
     }
     impl_->listener->stop();
     for (auto& c : open) c->shut();
+    open.clear();
+    impl_->work.reset();
 
     // With the acceptor and every socket closed, the io_context runs out of
     // work and its threads return. If something still holds it (a stuck
     // close), stop it rather than hang the caller.
     {
         std::unique_lock rl(impl_->run_mu);
-        std::fprintf(stderr, "DEBUG stop: running=%u live=%zu\n", impl_->running, open.size());
         if (!impl_->run_cv.wait_for(rl, stop_wait_ms, [&] { return impl_->running == 0; })) core.ioc.stop();
     }
     for (auto& t : impl_->threads) t.join();

@@ -991,3 +991,20 @@ TEST_CASE("inclusion proofs verify against the block's tx root", "[ledger][proof
     unknown[0] = 0x42;
     CHECK_FALSE(f.c.chain->prove(unknown).has_value());
 }
+
+TEST_CASE("transfer: returning coins to the treasury is not giving, so limits do not apply",
+          "[ledger][transfer][limits]") {
+    // A barista handing back an unused allowance must not be blocked by, or
+    // use up, the limits the owner set on what she gives to clients.
+    Cafe f;
+    f.ok(f.tx().staff_add(f.owner, coin, f.petya.public_key(), StaffLimits{Amount{100}, Amount{1'000}}));
+    f.no(f.give(f.petya, acct(f.client), 101), Refusal::limit_per_tx);
+    const Amount before = f.bal(f.treasury);
+    f.ok(f.give(f.petya, f.treasury, 20'000));  // far over both limits
+    CHECK(f.bal(f.treasury) == before + 20'000);
+    CHECK(f.bal(f.petya) == allowance - 20'000);
+    CHECK(f.state().staff(coin, f.petya.public_key())->given_today == 0);
+    // Giving to a client is still limited.
+    f.ok(f.give(f.petya, acct(f.client), 100));
+    f.no(f.give(f.petya, acct(f.client), 101), Refusal::limit_per_tx);
+}

@@ -20,6 +20,9 @@ using kopilka::ledger::InclusionProof;
 using kopilka::ledger::merkle_prove;
 using kopilka::ledger::merkle_root;
 using kopilka::ledger::merkle_verify;
+using kopilka::ledger::MerkleTree;
+using kopilka::as_bytes;
+using kopilka::blake2b256;
 
 namespace {
 
@@ -274,5 +277,27 @@ TEST_CASE("merkle root and proofs for a million ids", "[merkle]") {
         CHECK(proof->path.size() == reference_shape(i, n).size());
         CHECK(merkle_verify(ids[i], *proof, root));
         CHECK_FALSE(merkle_verify(ids[(i + 1) % n], *proof, root));
+    }
+}
+
+TEST_CASE("MerkleTree gives the same root and proofs as merkle_root and merkle_prove", "[merkle]") {
+    // The node answers every waiter of a block from one MerkleTree; it must be
+    // indistinguishable from the one-shot functions.
+    for (std::uint32_t n : {0u, 1u, 2u, 3u, 5u, 8u, 13u, 64u, 65u, 100u}) {
+        std::vector<Hash256> ids;
+        for (std::uint32_t i = 0; i < n; ++i) ids.push_back(blake2b256(as_bytes(std::to_string(i * 7 + n))));
+        const MerkleTree tree(ids);
+        INFO("n = " << n);
+        CHECK(tree.root() == merkle_root(ids));
+        for (std::uint32_t i = 0; i < n; ++i) {
+            auto a = tree.prove(i);
+            auto b = merkle_prove(ids, i);
+            REQUIRE(a);
+            REQUIRE(b);
+            CHECK(a->path == b->path);
+            CHECK(a->tree_size == b->tree_size);
+            CHECK(merkle_verify(ids[i], *a, tree.root()));
+        }
+        CHECK_FALSE(tree.prove(n));
     }
 }

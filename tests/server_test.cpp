@@ -180,6 +180,22 @@ public:
         }
     }
 
+    // Reads until `received` holds `text` or `limit` passes. True when it does.
+    bool read_until(std::string_view text, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (received.find(text) == std::string::npos) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() < 0) return false;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+            char buf[4096];
+            auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) return false;
+            received.append(buf, static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+
     std::string received;
 
 private:
@@ -263,6 +279,24 @@ TEST_CASE("pipelined requests are answered in order", "[server]") {
     REQUIRE(c != std::string::npos);
     CHECK(a < b);
     CHECK(b < c);
+    CHECK(s.received.find("Server: kopilkad\r\n") != std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets a 100 before the body is sent", "[server]") {
+    TestHandler h;
+    Server server(h, fast_limits());
+    server.start("127.0.0.1", 0);
+    RawSocket s(server.port());
+    std::string body = R"({"jsonrpc":"2.0","id":7,"method":"echo","params":{"x":1}})";
+    REQUIRE(s.send("POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                   "Connection: close\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n"));
+    REQUIRE(s.read_until("\r\n\r\n", wait_max));
+    CHECK(s.received == "HTTP/1.1 100 Continue\r\n\r\n");
+    REQUIRE(s.send(body));
+    CHECK(s.closed_by_peer(wait_max));
+    CHECK(s.received.find("HTTP/1.1 200 OK") != std::string::npos);
+    CHECK(s.received.find(R"("x":1)") != std::string::npos);
 }
 
 TEST_CASE("an oversized body gets 413 and the node keeps serving", "[server]") {

@@ -2,6 +2,12 @@
 
 #include "crypto/address.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <regex>
+#include <sys/socket.h>
+
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -186,6 +192,230 @@ int error_code_of(rpc::Client& c, std::string_view method, json::value params) {
         return e.code;
     }
     throw std::runtime_error(std::string(method) + " succeeded where an error was expected");
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the functional scenarios.
+
+int NodeProcess::wait_stopped(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        const pid_t r = waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) {
+            pid_ = -1;
+            if (WIFEXITED(status)) return WEXITSTATUS(status);
+            if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+            return -1;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+pid_t spawn_kopilkad(const std::vector<std::string>& args, const std::filesystem::path& out_file,
+                     const std::vector<std::string>& extra_env) {
+    std::vector<std::string> env_text;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const std::string name = entry.substr(0, entry.find('='));
+        bool overridden = false;
+        for (const auto& x : extra_env) overridden = overridden || x.substr(0, x.find('=')) == name;
+        if (!overridden) env_text.push_back(entry);
+    }
+    env_text.insert(env_text.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> envp;
+    for (auto& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    std::vector<std::string> full{KOPILKAD_BIN};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : full) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("cannot start kopilkad");
+    return pid;
+}
+
+int wait_child(pid_t pid) { return wait_exit(pid); }
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port");
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+std::string read_text(const std::filesystem::path& p) { return slurp(p); }
+
+RawReply post_rpc(rpc::Client& c, std::string body) {
+    auto res = c.post("/rpc", std::move(body));
+    RawReply r;
+    r.status = res.status;
+    r.text = res.body;
+    boost::system::error_code ec;
+    if (!res.body.empty()) {
+        r.json = json::parse(res.body, ec);
+        if (ec) r.json = nullptr;
+    }
+    return r;
+}
+
+rpc::Error error_of(rpc::Client& c, std::string_view method, json::value params) {
+    try {
+        c.call(method, std::move(params));
+    } catch (const rpc::Error& e) {
+        return e;
+    }
+    throw std::runtime_error(std::string(method) + " succeeded where an error was expected");
+}
+
+RawSocket::RawSocket(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+    }
+}
+
+RawSocket::~RawSocket() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawSocket::send(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+bool RawSocket::wait_closed(std::chrono::milliseconds timeout, std::string* received) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        // Polls at least once, so a zero timeout asks "closed by now?".
+        const auto left = std::max<std::int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+        pollfd p{fd_, POLLIN, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        char buf[4096];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return true;  // EOF, or reset
+        if (received) received->append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+Volodi::Volodi(rpc::Client& c, std::string ticker) : rpc(c), wallet(c), coin(std::move(ticker)) {}
+
+void Volodi::open() {
+    auto commit = [&](const ledger::SignedTx& stx) {
+        auto r = wallet.submit(stx);
+        if (r.at("status").as_string() != "committed") throw std::runtime_error("not committed: " + json::serialize(r));
+        tx_ids.push_back(std::string(r.at("id").as_string()));
+    };
+    ledger::Profile profile;
+    profile.name = "U Volodi";
+    profile.street_address = "ul. Lenina 1";
+    commit(wallet.sign(owner, ledger::VenueCreate{coin, profile}));
+    const std::tuple<std::uint32_t, const char*, ledger::Amount> catalogue[] = {
+        {1, "coffee", 100}, {2, "donut", 200}, {3, "cheesecake", 300}};
+    for (const auto& [id, name, price] : catalogue) {
+        ledger::Product p;
+        p.id = id;
+        p.name = name;
+        p.price = price;
+        commit(wallet.sign(owner, ledger::ProductUpsert{coin, p}));
+    }
+    for (const KeyPair* b : {&masha, &petya}) {
+        commit(wallet.sign(owner, ledger::StaffAdd{coin, b->public_key(), ledger::StaffRole::barista, {}}));
+        commit(wallet.sign(owner, ledger::Transfer{coin, treasury(), of(*b), 500'00, "allowance"}));
+    }
+}
+
+ledger::Account Volodi::phone(const std::string& typed) {
+    auto r = rpc.call("phone.lookup", json::object{{"phone", typed}});
+    auto a = ledger::account_from_text(std::string(r.at("account").as_string()));
+    if (!a) throw std::runtime_error("phone.lookup gave no account");
+    return *a;
+}
+
+json::value Volodi::give(const KeyPair& from, const ledger::Account& to, ledger::Amount amount, const std::string& memo) {
+    return wallet.submit(wallet.sign(from, ledger::Transfer{coin, of(from), to, amount, memo}));
+}
+
+std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164) {
+    auto outbox = admin.call("admin.outbox", json::object{{"limit", 1000}});
+    static const std::regex code_re("code=([0-9]+)");
+    for (const auto& m : outbox.at("messages").as_array()) {  // newest first
+        if (m.at("phone").as_string() != e164) continue;
+        const std::string link(m.at("link").as_string());
+        std::smatch match;
+        if (std::regex_search(link, match, code_re)) return match[1].str();
+    }
+    return std::nullopt;
+}
+
+json::value claim_phone(TestWallet& w, rpc::Client& c, const std::string& phone, const std::string& code,
+                        const KeyPair& key) {
+    auto att = c.call("phone.claim.confirm",
+                      json::object{{"phone", phone}, {"code", code}, {"key", address_from_key(key.public_key())}});
+    auto bytes = from_base64url(std::string(att.at("attestation").as_string()));
+    if (!bytes) throw std::runtime_error("attestation is not base64url");
+    auto a = ledger::decode_attestation(*bytes);
+    if (!a) throw std::runtime_error("attestation does not decode: " + a.error());
+    return w.submit(w.sign(key, ledger::PhoneBind{*a}));
+}
+
+std::optional<double> metric(const std::string& text, const std::string& name, const std::string& labels) {
+    const std::string head = labels.empty() ? name + " " : name + "{" + labels + "} ";
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(head, 0) != 0) continue;
+        try {
+            return std::stod(line.substr(head.size()));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace kopilka::test

@@ -10,6 +10,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
+#include <optional>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -25,6 +29,11 @@ public:
     NodeProcess& operator=(const NodeProcess&) = delete;
 
     void start();
+    // Replaces the extra flags the next start() passes (a restart with other settings).
+    void set_extra_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }
+    // Waits for a node that is stopping by itself (admin.stop); returns its exit
+    // status, or -1 when it is still running after `timeout`.
+    int wait_stopped(std::chrono::milliseconds timeout);
     // Sends `sig` and waits; returns the exit status (or 128+signal).
     int stop(int sig = 15);
     void kill9();
@@ -70,5 +79,83 @@ private:
 
 // Calls a method expecting an error; returns its code (fails the test if it succeeded).
 int error_code_of(rpc::Client& c, std::string_view method, boost::json::value params);
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the functional scenarios (one scenario per file).
+
+// Starts `kopilkad ARGS...` with its stdout and stderr appended to `out_file`
+// and `extra_env` ("NAME=value") added to this process's environment.
+pid_t spawn_kopilkad(const std::vector<std::string>& args, const std::filesystem::path& out_file,
+                     const std::vector<std::string>& extra_env = {});
+// Waits for a child to exit; its status as NodeProcess::stop returns it.
+int wait_child(pid_t pid);
+// A TCP port that was free a moment ago (bind to 0, read it, close).
+std::uint16_t free_port();
+// Polls `done` every 10 ms until it is true or `timeout` passes; returns its last value.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+std::string read_text(const std::filesystem::path& p);
+
+// POST /rpc with `body` sent byte for byte; the reply's status, text and JSON
+// (null when the body is empty or not JSON).
+struct RawReply {
+    int status = 0;
+    std::string text;
+    boost::json::value json;
+};
+RawReply post_rpc(rpc::Client& c, std::string body);
+
+// The error a call ends with (fails the test through an exception if it succeeded).
+rpc::Error error_of(rpc::Client& c, std::string_view method, boost::json::value params);
+
+// A plain TCP socket for clients no library would write (slowloris, garbage).
+class RawSocket {
+public:
+    explicit RawSocket(std::uint16_t port);
+    ~RawSocket();
+    RawSocket(const RawSocket&) = delete;
+    RawSocket& operator=(const RawSocket&) = delete;
+    // False when the peer has closed or reset the connection.
+    bool send(std::string_view bytes);
+    // True once the peer closed the connection (EOF or reset) within `timeout`;
+    // whatever it sent first is appended to `received`.
+    bool wait_closed(std::chrono::milliseconds timeout, std::string* received = nullptr);
+
+private:
+    int fd_ = -1;
+};
+
+// The U Volodi venue from SPEC, set up over RPC by open(): coin VOLODYA,
+// catalogue coffee 1.00 / donut 2.00 / cheesecake 3.00, baristas Masha and
+// Petya with 500.00 each.
+struct Volodi {
+    explicit Volodi(rpc::Client& c, std::string ticker = "VOLODYA");
+    rpc::Client& rpc;
+    TestWallet wallet;
+    std::string coin;
+    KeyPair owner = KeyPair::generate();
+    KeyPair masha = KeyPair::generate();
+    KeyPair petya = KeyPair::generate();
+    std::vector<std::string> tx_ids;  // every transaction open() committed, in order
+
+    ledger::Account treasury() const { return ledger::Account::of_key(owner.public_key()); }
+    static ledger::Account of(const KeyPair& k) { return ledger::Account::of_key(k.public_key()); }
+    void open();
+    // phone.lookup of a number as a person types it; returns its account.
+    ledger::Account phone(const std::string& typed);
+    // A transfer of the coin signed by `from`'s key from its own account, committed.
+    boost::json::value give(const KeyPair& from, const ledger::Account& to, ledger::Amount amount,
+                            const std::string& memo = "");
+};
+
+// The claim code in the newest outbox message to `e164` (admin client), or
+// nullopt when there is none.
+std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164);
+// phone.claim.confirm with `code`, then phone.bind signed by `key`; returns the bind's result.
+boost::json::value claim_phone(TestWallet& w, rpc::Client& c, const std::string& phone, const std::string& code,
+                               const KeyPair& key);
+
+// The value of a Prometheus sample "name{labels} value" (labels as written,
+// e.g. R"(reason="malformed")"), or nullopt when the sample is absent.
+std::optional<double> metric(const std::string& text, const std::string& name, const std::string& labels = "");
 
 }  // namespace kopilka::test

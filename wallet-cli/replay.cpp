@@ -1,0 +1,154 @@
+#include "wallet-cli/replay.h"
+
+#include "ledger/apply.h"
+#include "ledger/block.h"
+#include "ledger/codec.h"
+#include "wallet-cli/cli_error.h"
+
+#include <boost/json.hpp>
+
+#include <limits>
+#include <unordered_map>
+
+namespace kopilka::wallet {
+
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+
+ledger::Amount saturating_add(ledger::Amount a, ledger::Amount b) {
+    return b > std::numeric_limits<ledger::Amount>::max() - a ? std::numeric_limits<ledger::Amount>::max() : a + b;
+}
+
+// What a movement was: by the transaction's kind, then by who holds the two
+// accounts (the venue's treasury, its staff, anyone else).
+std::string classify(const ledger::State& before, const ledger::Tx& tx, const ledger::Movement& m) {
+    if (std::holds_alternative<ledger::Redeem>(tx.body)) return "redemption";
+    if (std::holds_alternative<ledger::StaffRemove>(tx.body)) return "return";
+    const ledger::VenueRecord* v = before.venue(m.ticker);
+    if (!v) return "transfer";
+    const ledger::Account treasury = ledger::Account::of_key(v->owner);
+    auto is_staff = [&](const ledger::Account& a) { return a.is_key() && before.staff(m.ticker, a.key()); };
+    if (m.to == treasury) return "return";
+    if (m.from == treasury && is_staff(m.to)) return "allowance";
+    if (m.from == treasury || is_staff(m.from)) return "bonus";
+    return "gift";
+}
+
+}  // namespace
+
+RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std::string& keep_rows_of) {
+    RemoteAudit out;
+    const auto g = s.call("chain.genesis");
+    auto genesis_bytes = from_base64url(str(g, "genesis"));
+    if (!genesis_bytes) throw CliError(exit_node_error, "chain.genesis is not base64url");
+    ledger::Replayer rp(*genesis_bytes);
+    std::optional<ledger::Genesis> genesis;
+    try {
+        genesis = ledger::decode_genesis(*genesis_bytes);
+    } catch (const ledger::DecodeError&) {
+        // The replayer has recorded the fault.
+    }
+    // The chain id the node claims must be the hash of the genesis it serves.
+    if (!rp.failed() && to_hex(rp.report().chain_id) != str(g, "chain_id"))
+        rp.fail(0, "the node's chain id is not the hash of the genesis it serves");
+
+    const auto& info = s.info(true);
+    boost::system::error_code ec;
+    const std::uint64_t tip = info.at("height").to_number<std::uint64_t>(ec);
+    if (ec) throw CliError(exit_node_error, "node.info gave no height");
+    const std::string tip_hash = str(info, "tip_hash");
+    rp.report().tip_height = tip;
+
+    ledger::State shadow;
+    for (std::uint64_t h = 1; h <= tip && !rp.failed(); ++h) {
+        if (progress) progress(h, tip);
+        const auto raw = s.call("block.raw", json::object{{"height", h}});
+        auto block_bytes = from_base64url(str(raw, "block"));
+        if (!block_bytes) {
+            rp.fail(h, "block " + std::to_string(h) + ": the node served it as something other than base64url");
+            break;
+        }
+        // The node lists the records in the block's order; pair them with the
+        // ids the block names (the replayer checks each record against its id).
+        std::unordered_map<Hash256, Bytes, ledger::Hash256Hasher> records;
+        auto block = ledger::decode_block(*block_bytes);
+        if (block) {
+            const json::array* txs = raw.as_object().at("txs").if_array();
+            for (std::size_t i = 0; txs && i < txs->size() && i < block->tx_ids.size(); ++i)
+                if ((*txs)[i].is_string())
+                    if (auto rec = from_base64url((*txs)[i].get_string())) records.emplace(block->tx_ids[i], std::move(*rec));
+        }
+        auto fetch = [&](const Hash256& id) -> std::optional<Bytes> {
+            auto it = records.find(id);
+            if (it == records.end()) return std::nullopt;
+            return it->second;
+        };
+        if (!rp.replay_block(h, *block_bytes, fetch)) break;
+
+        // The block verified: classify its movements on the shadow state.
+        const ledger::BlockContext ctx{rp.report().chain_id, &*genesis, h, block->header.time_ms};
+        shadow.prune_window(ctx.time_s());
+        for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
+            const Hash256& id = block->tx_ids[i];
+            auto rec = ledger::decode_tx_record(records.at(id));
+            auto stx = ledger::decode_signed_tx(rec->blob);
+            const ledger::Tx& tx = stx->tx;
+            std::vector<MovementRow> rows;
+            auto row = [&](std::string movement, const std::string& ticker, std::string from, std::string to,
+                           ledger::Amount amount, std::string memo) {
+                MovementRow r;
+                r.height = h;
+                r.index = i;
+                r.time_ms = block->header.time_ms;
+                r.tx_id = id;
+                r.tx_kind = std::string(ledger::kind_name(tx.kind()));
+                r.movement = std::move(movement);
+                r.ticker = ticker;
+                r.from = std::move(from);
+                r.to = std::move(to);
+                r.amount = amount;
+                r.memo = std::move(memo);
+                rows.push_back(std::move(r));
+            };
+            if (const auto* vc = std::get_if<ledger::VenueCreate>(&tx.body))
+                row("mint", vc->ticker, "", ledger::account_text(ledger::Account::of_key(tx.signer)),
+                    ledger::coin_supply_units, "");
+            std::string memo;
+            if (const auto* t = std::get_if<ledger::Transfer>(&tx.body)) memo = t->memo;
+            if (const auto* r = std::get_if<ledger::Redeem>(&tx.body)) memo = "product " + std::to_string(r->voucher.product_id);
+            auto fx = ledger::apply_tx(shadow, ctx, *stx, id);
+            if (!fx) {
+                // The replayer applied it to the same state; the shadow must agree.
+                rp.fail(h, "block " + std::to_string(h) + ": the shadow replay disagrees: " + fx.error().message);
+                break;
+            }
+            // A transfer or redemption changes no venue or staff record, so
+            // classifying on the state after it is the same as before it.
+            for (const auto& m : fx->movements)
+                row(classify(shadow, tx, m), m.ticker, ledger::account_text(m.from), ledger::account_text(m.to),
+                    m.amount, memo);
+            for (auto& r : rows) {
+                auto& t = out.movements[r.ticker][r.movement];
+                ++t.count;
+                t.units = saturating_add(t.units, r.amount);
+                if (!keep_rows_of.empty() && r.ticker == keep_rows_of) out.rows.push_back(std::move(r));
+            }
+        }
+        shadow.clear_journal();
+    }
+    out.report = rp.report();
+    out.report.ok = !rp.failed() && out.report.blocks_checked == tip;
+    out.tip_matches = tip == 0 || to_hex(rp.last_hash()) == tip_hash;
+    if (out.report.ok && !out.tip_matches) {
+        out.report.ok = false;
+        out.report.bad_block = tip;
+        out.report.reason = "block " + std::to_string(tip) + ": its hash is not the tip hash the node reports";
+    }
+    return out;
+}
+
+}  // namespace kopilka::wallet

@@ -1,0 +1,240 @@
+#include "wallet-cli/session.h"
+
+#include "crypto/address.h"
+#include "rpc/protocol.h"
+#include "wallet-cli/cli_error.h"
+#include "wallet-cli/format.h"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <regex>
+
+namespace kopilka::wallet {
+
+std::string str(const json::value& v, std::string_view key) {
+    const json::object* o = v.if_object();
+    const json::value* f = o ? o->if_contains(key) : nullptr;
+    if (!f || !f->is_string())
+        throw CliError(exit_node_error, "the node's answer lacks '" + std::string(key) + "' (a different kopilkad version?)");
+    return std::string(f->get_string());
+}
+
+std::string str_or(const json::value& v, std::string_view key, std::string fallback) {
+    const json::object* o = v.if_object();
+    const json::value* f = o ? o->if_contains(key) : nullptr;
+    if (!f || !f->is_string()) return fallback;
+    return std::string(f->get_string());
+}
+
+NodeAddress parse_node_address(std::string_view text) {
+    std::string_view t = text;
+    if (t.starts_with("http://")) t.remove_prefix(7);
+    while (!t.empty() && t.back() == '/') t.remove_suffix(1);
+    NodeAddress a;
+    std::string_view port_text;
+    if (t.starts_with("[")) {
+        const auto close = t.find(']');
+        if (close == std::string_view::npos) throw CliError(exit_usage, "--node '" + std::string(text) + "' has no closing ']'");
+        a.host = std::string(t.substr(1, close - 1));
+        auto rest = t.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') throw CliError(exit_usage, "--node '" + std::string(text) + "' is not [host]:port");
+            port_text = rest.substr(1);
+        }
+    } else if (const auto colon = t.rfind(':'); colon != std::string_view::npos && t.find(':') == colon) {
+        a.host = std::string(t.substr(0, colon));
+        port_text = t.substr(colon + 1);
+    } else {
+        a.host = std::string(t);
+    }
+    if (a.host.empty()) throw CliError(exit_usage, "--node '" + std::string(text) + "' has no host", "give host:port, e.g. 127.0.0.1:8645");
+    if (!port_text.empty()) {
+        unsigned v = 0;
+        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
+        if (ec != std::errc{} || p != port_text.data() + port_text.size() || v == 0 || v > 65535)
+            throw CliError(exit_usage, "--node '" + std::string(text) + "': the port must be 1-65535");
+        a.port = static_cast<std::uint16_t>(v);
+    }
+    return a;
+}
+
+Session::Session(const GlobalOptions& opts)
+    : opts_(opts), wallet_(opts.wallet_dir.empty() ? WalletDir::default_path() : std::filesystem::path(opts.wallet_dir)) {
+    node_text_ = opts.node;
+    if (node_text_.empty())
+        if (const char* env = std::getenv("KOPILKA_NODE"); env && *env) node_text_ = env;
+    if (node_text_.empty()) node_text_ = std::string(default_node);
+    address_ = parse_node_address(node_text_);
+}
+
+json::value Session::call(std::string_view method, json::object params) {
+    if (!client_) {
+        client_ = std::make_unique<rpc::Client>(address_.host, address_.port, admin_token_);
+        client_->set_timeout(std::chrono::seconds(opts_.timeout_s));
+    }
+    try {
+        return client_->call(method, std::move(params));
+    } catch (const rpc::TransportError& e) {
+        throw CliError(exit_unreachable, e.what(), "give the node with --node HOST:PORT or KOPILKA_NODE");
+    } catch (const rpc::Error& e) {
+        fail(e, method);
+    }
+}
+
+const json::object& Session::info(bool fresh) {
+    if (!info_ || fresh) {
+        auto v = call("node.info");
+        if (!v.is_object()) throw CliError(exit_node_error, "node.info did not answer an object");
+        info_ = v.as_object();
+    }
+    return *info_;
+}
+
+const ChainId& Session::chain_id() {
+    if (!chain_) {
+        auto raw = from_hex(str(info(), "chain_id"));
+        if (!raw || raw->size() != hash_bytes) throw CliError(exit_node_error, "node.info gave no valid chain id");
+        ChainId id{};
+        std::copy(raw->begin(), raw->end(), id.begin());
+        chain_ = id;
+    }
+    return *chain_;
+}
+
+std::uint64_t Session::node_now_s() {
+    const auto& o = info(true);
+    // The node's clock decides expiries, so the wallet uses it, not its own.
+    if (const auto* t = o.if_contains("time_ms"); t && t->is_number()) {
+        boost::system::error_code ec;
+        const auto ms = t->to_number<std::uint64_t>(ec);
+        if (!ec) return ms / 1000;
+    }
+    return static_cast<std::uint64_t>(std::time(nullptr));
+}
+
+const std::string& Session::me() {
+    if (me_.empty()) me_ = wallet_.pick(opts_.as);
+    return me_;
+}
+
+const Identity& Session::identity() {
+    if (!identity_) identity_ = wallet_.identity(me());
+    return *identity_;
+}
+
+const KeyPair& Session::key() {
+    if (!key_) {
+        PassphraseSource src{opts_.passphrase_file};
+        Passphrase pass = src.get("Passphrase for '" + me() + "': ", false);
+        key_.emplace(wallet_.open(me(), pass));
+    }
+    return *key_;
+}
+
+ledger::Account Session::spending_account() {
+    const Identity& id = identity();
+    if (id.phone) return id.phone->account;
+    return ledger::Account::of_key(id.key);
+}
+
+ledger::SignedTx Session::sign(ledger::TxBody body) {
+    const KeyPair& k = key();
+    ledger::Tx tx;
+    tx.signer = k.public_key();
+    tx.nonce = random_u64();
+    tx.expiry_s = node_now_s() + tx_ttl_s;
+    tx.body = std::move(body);
+    return ledger::sign_tx(tx, k, chain_id());
+}
+
+json::object Session::submit(const ledger::SignedTx& stx) {
+    auto r = call("tx.submit", json::object{{"blob", to_base64url(ledger::encode_signed_tx(stx))}, {"wait", true}});
+    if (!r.is_object()) throw CliError(exit_node_error, "tx.submit did not answer an object");
+    return r.as_object();
+}
+
+Recipient Session::resolve_recipient(const std::string& text) {
+    if (text.starts_with("kop1") || text.starts_with("KOP1")) {
+        auto k = key_from_address(text);
+        if (!k)
+            throw CliError(exit_usage, "'" + text + "' is not a valid address (the checksum does not match)",
+                           "check every character; a mistyped address is refused so no coins are lost");
+        return {ledger::Account::of_key(*k), address_from_key(*k)};
+    }
+    if (text.starts_with("phone:")) {
+        auto a = ledger::account_from_text(text);
+        if (!a) throw CliError(exit_usage, "'" + text + "' is not phone:<64 lowercase hex>");
+        return {*a, text};
+    }
+    auto r = call("phone.lookup", json::object{{"phone", text}});
+    auto a = ledger::account_from_text(str(r, "account"));
+    if (!a) throw CliError(exit_node_error, "phone.lookup answered an account the wallet cannot read");
+    return {*a, str(r, "e164")};
+}
+
+std::string explain_refusal(std::string_view reason, const std::string& message, std::uint64_t now_s) {
+    std::string msg = message;
+    // Unix times in the ledger's messages become dates a person can read.
+    static const std::regex unix_s(R"(at ([0-9]{9,12}) \(unix s\))");
+    std::smatch m;
+    if (std::regex_search(msg, m, unix_s)) {
+        const std::uint64_t t = std::stoull(m[1]);
+        msg = m.prefix().str() + "at " + utc_time_s(t) + " (" + relative_time(t, now_s) + ")" + m.suffix().str();
+    }
+    return "refused (" + std::string(reason) + "): " + msg;
+}
+
+std::string refusal_hint(std::string_view reason, const std::string& who, const std::string& address,
+                         const std::string& ticker) {
+    const std::string t = ticker.empty() ? "TICKER" : ticker;
+    if (reason == "not_staff")
+        return "you are '" + who + "' (" + address + "); ask the owner of " + t + " to run: kopilka staff add " + t +
+               " " + address + " --role cashier";
+    if (reason == "not_owner") return "you are '" + who + "' (" + address + "); act as the owner's key with --as NAME";
+    if (reason == "insufficient_balance") return "see the balances with: kopilka balance";
+    if (reason == "voucher_expired" || reason == "voucher_used" || reason == "voucher_expiry_too_far")
+        return "ask the client to show a new QR (kopilka voucher " + t + " PRODUCT_ID)";
+    if (reason == "voucher_wrong_venue") return "a voucher redeems only at the venue it was made for";
+    if (reason == "bad_signature")
+        return "the QR was altered, damaged or made for another chain; ask the client to show a new one";
+    if (reason == "voucher_not_client")
+        return "the phone was claimed by another key since the voucher was made; ask the client for a new QR";
+    if (reason == "price_changed") return "the price changed since the voucher was made; ask the client for a new QR";
+    if (reason == "not_account_holder") return "claim the phone first: kopilka claim-request PHONE, then kopilka claim PHONE --code CODE";
+    if (reason == "limit_per_tx" || reason == "limit_per_day") return "the owner sets staff limits with: kopilka staff add";
+    if (reason == "ticker_taken") return "choose another ticker (3-10 of A-Z and 0-9)";
+    if (reason == "unknown_ticker") return "see the venues with: kopilka venue list";
+    return "";
+}
+
+void Session::fail(const rpc::Error& e, std::string_view method) {
+    std::string reason;
+    if (const auto* o = e.data.if_object())
+        if (const auto* r = o->if_contains("reason"); r && r->is_string()) reason = std::string(r->get_string());
+    if (e.code > rpc::refusal_code_base && e.code < rpc::not_found) {
+        if (reason.empty()) reason = "refused";
+        const std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
+        std::string who, address;
+        if (identity_) {
+            who = identity_->name;
+            address = address_from_key(identity_->key);
+        }
+        throw CliError(exit_refused, explain_refusal(reason, e.what(), now), refusal_hint(reason, who, address, ticker_hint_));
+    }
+    const std::string m = std::string(method) + ": " + e.what();
+    switch (e.code) {
+        case rpc::invalid_params: throw CliError(exit_usage, m);
+        case rpc::code_invalid:
+            throw CliError(exit_node_error, "the claim code is wrong, expired or already used",
+                           "ask for a new one: kopilka claim-request PHONE");
+        case rpc::rate_limited: throw CliError(exit_node_error, m, "wait a minute and retry");
+        case rpc::unauthorized: throw CliError(exit_node_error, m, "give the node's cookie with --cookie DATADIR/.cookie");
+        case rpc::mempool_full:
+        case rpc::unavailable: throw CliError(exit_node_error, m, "retry in a moment");
+        default: throw CliError(exit_node_error, m);
+    }
+}
+
+}  // namespace kopilka::wallet
