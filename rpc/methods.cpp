@@ -197,10 +197,20 @@ json::value openrpc_document(std::string_view version) {
             json::object ex;
             ex["name"] = std::string(m.name) + " example";
             json::array ex_params;
-            for (const auto& kv : json::parse(m.example_params).as_object())
-                ex_params.push_back(json::object{{"name", kv.key()}, {"value", kv.value()}});
+            // Keep the parsed value alive: a range-for over a temporary's
+            // member would dangle (C++20 does not extend its lifetime).
+            const json::value example = json::parse(m.example_params);
+            for (const auto& kv : example.as_object()) {
+                json::object param;
+                param["name"] = kv.key();
+                param["value"] = kv.value();
+                ex_params.push_back(std::move(param));
+            }
             ex["params"] = std::move(ex_params);
-            ex["result"] = json::object{{"name", "result"}, {"value", json::parse(m.example_result)}};
+            json::object result;
+            result["name"] = "result";
+            result["value"] = json::parse(m.example_result);
+            ex["result"] = std::move(result);
             o["examples"] = json::array{std::move(ex)};
         }
         methods.push_back(std::move(o));

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
+  libzbar-dev zbar-tools libpng-dev
   catch2 libcli11-dev
 )
 missing=()

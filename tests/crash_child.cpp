@@ -5,10 +5,10 @@
 //   crash_child store DIR SEED   writes batches spanning every column family
 //                                of a bare Store in DIR forever
 //
-// After each synced write it prints one line to stdout and flushes: in chain
-// mode the height just committed (0 once the genesis is stored), in store
-// mode the generation just written. A line printed is a promise: that write
-// is on disk. Anything unexpected ends the process with a message on stderr
+// It prints one line to stdout (and flushes) once the dir is open — the
+// height (0 once a new chain's genesis is stored) or the generation found —
+// and one after each synced write: the height just committed, or the
+// generation just written. A line printed is a promise: that much is on disk. Anything unexpected ends the process with a message on stderr
 // and a non-zero status, which the parent reports.
 //
 // The genesis and the keys are fixed (the same as crash_test's), so the
@@ -92,6 +92,7 @@ int run_chain(const std::filesystem::path& dir, std::uint64_t seed) {
         if (!c) die(3, "cannot open the chain: " + c.error());
         chain = std::move(*c);
         if (chain->genesis() != genesis) die(4, "the dir holds another chain");
+        report(chain->height());
     }
     const KeyPair producer = test_key(1);
     const KeyPair owner = test_key(owner_key);
@@ -163,6 +164,7 @@ int run_store(const std::filesystem::path& dir) {
         Reader r(*v);
         g = r.u64();
     }
+    report(g);
     constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
     for (;;) {
         ++g;

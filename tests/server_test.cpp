@@ -458,6 +458,8 @@ TEST_CASE("WebSocket: call, push from another thread, session_closed on disconne
     REQUIRE(note);
     CHECK(parse(*note).at("params").at("n") == 1);
     CHECK_FALSE(ws.receive(50ms));  // nothing more: a timeout, not an error
+    // The read left waiting by that timeout takes the next response.
+    CHECK(ws.call("echo", json::object{{"after", "timeout"}}).at("after") == "timeout");
 
     // A second session gets the next id.
     {

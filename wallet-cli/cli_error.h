@@ -20,8 +20,8 @@ enum Exit : int {
 };
 
 struct CliError : std::runtime_error {
-    CliError(int code, std::string message, std::string hint = "")
-        : std::runtime_error(std::move(message)), exit_code(code), hint(std::move(hint)) {}
+    CliError(int code, std::string message, std::string next_step = "")
+        : std::runtime_error(std::move(message)), exit_code(code), hint(std::move(next_step)) {}
     int exit_code;
     std::string hint;  // a next step, printed on its own line
 };

@@ -478,11 +478,11 @@ void add_owner_commands(CLI::App& app, Program& p) {
                 sum.add({"redeemed", str(r, "redeemed")});
                 sum.add({"redemptions", json::serialize(r.at("redemptions"))});
                 std::cout << sum.render() << "\n";
-                Table staff({"STAFF", "ROLE", "CLIENTS SERVED", "GIVEN", "REDEEMED"});
+                Table per_staff({"STAFF", "ROLE", "CLIENTS SERVED", "GIVEN", "REDEEMED"});
                 for (const auto& x : r.at("staff").as_array())
-                    staff.add({str(x, "address"), str(x, "role"), json::serialize(x.at("clients_served")), str(x, "given"),
+                    per_staff.add({str(x, "address"), str(x, "role"), json::serialize(x.at("clients_served")), str(x, "given"),
                                str(x, "redeemed")});
-                std::cout << (staff.empty() ? "no staff\n" : staff.render());
+                std::cout << (per_staff.empty() ? "no staff\n" : per_staff.render());
                 if (const auto* tr = r.as_object().if_contains("truncated"); tr && tr->is_bool() && tr->as_bool())
                     std::cout << "(the node scanned only the newest transactions; narrow the range with --from/--to)\n";
                 return 0;

@@ -1,5 +1,6 @@
 // Staff: send coins to a phone or an address; check and redeem a voucher.
 #include "crypto/address.h"
+#include "ledger/codec.h"
 #include "rpc/protocol.h"
 #include "wallet-cli/cli_error.h"
 #include "wallet-cli/commands.h"

@@ -135,6 +135,8 @@ std::expected<std::vector<std::string>, std::string> scan_png(const std::filesys
         return std::unexpected("cannot read " + path.string() + " as PNG: " + why);
     }
 
+    // zbar.h puts its C API in namespace zbar when compiled as C++.
+    using namespace zbar;
     std::unique_ptr<zbar_image_scanner_t, void (*)(zbar_image_scanner_t*)> scanner(zbar_image_scanner_create(),
                                                                                   zbar_image_scanner_destroy);
     zbar_image_scanner_set_config(scanner.get(), ZBAR_NONE, ZBAR_CFG_ENABLE, 0);

@@ -1,0 +1,59 @@
+// The kopilkad the benchmark drives: a child it starts on a temporary data
+// dir (init, then run on port 0, reading the port from the "server.listening"
+// log line, as the functional tests do), and what /proc says about a process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kopilka::bench {
+
+// CPU and memory of a process, from /proc/<pid>/stat and /proc/<pid>/status.
+struct ProcSample {
+    double cpu_s = 0;              // utime + stime
+    std::uint64_t rss_bytes = 0;   // VmRSS
+    std::uint64_t hwm_bytes = 0;   // VmHWM: the peak RSS so far
+};
+std::optional<ProcSample> sample_process(pid_t pid);
+// The same figures for this process (getrusage and /proc/self).
+ProcSample sample_self();
+
+class NodeProcess {
+public:
+    // `run_args` are passed to `kopilkad run` after --datadir and --port 0.
+    NodeProcess(std::filesystem::path kopilkad, std::filesystem::path data_dir, std::filesystem::path log_file,
+                std::vector<std::string> run_args);
+    ~NodeProcess();  // SIGKILLs a node still running (an aborted benchmark)
+    NodeProcess(const NodeProcess&) = delete;
+    NodeProcess& operator=(const NodeProcess&) = delete;
+
+    // `kopilkad init`; throws with the node's output when it fails.
+    void init();
+    // Starts the node and waits for it to listen; throws with its log when it
+    // exits or does not listen within `timeout`.
+    void start(std::chrono::seconds timeout = std::chrono::seconds(60));
+    // SIGTERM, then waits: the node commits what is pending and syncs.
+    // Returns the exit status (128 + signal when killed).
+    int stop();
+
+    pid_t pid() const { return pid_; }
+    std::uint16_t port() const { return port_; }
+    const std::filesystem::path& data_dir() const { return data_dir_; }
+    std::string log_text() const;
+
+private:
+    std::filesystem::path kopilkad_;
+    std::filesystem::path data_dir_;
+    std::filesystem::path log_file_;
+    std::vector<std::string> run_args_;
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+}  // namespace kopilka::bench

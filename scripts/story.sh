@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Plays the "U Volodi" story against a running kopilkad with the kopilka CLI,
+# printing each command and its output:
+#
+#   scripts/story.sh HOST:PORT --cookie DATADIR/.cookie
+#
+# The owner creates the coin VOLODYA with a catalogue (coffee 1, donut 2,
+# cheesecake 3) and two baristas with 500 each; a barista sends 3 to
+# +7 900 000-00-01; the client claims the phone with the code from the node's
+# outbox, makes a coffee voucher (QR); the other barista redeems it; the owner
+# reads the statistics. Keys go to a fresh wallet dir (or KOPILKA_WALLET_DIR),
+# all under the passphrase in KOPILKA_PASSPHRASE (a demo one if unset).
+# KOPILKA_BIN points at the kopilka binary (default: build/wallet-cli/kopilka).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() { echo "usage: $0 HOST:PORT --cookie DATADIR/.cookie" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+node=$1; shift
+cookie=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cookie) [ $# -ge 2 ] || usage; cookie=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[ -n "$cookie" ] || usage
+[ -r "$cookie" ] || { echo "story: cannot read the cookie $cookie (it is in the node's data dir)" >&2; exit 2; }
+
+bin=${KOPILKA_BIN:-$root/build/wallet-cli/kopilka}
+[ -x "$bin" ] || { echo "story: no kopilka binary at $bin (build it, or set KOPILKA_BIN)" >&2; exit 2; }
+export KOPILKA_NODE=$node
+export KOPILKA_WALLET_DIR=${KOPILKA_WALLET_DIR:-$(mktemp -d /tmp/kopilka-story-XXXXXX)}
+export KOPILKA_PASSPHRASE=${KOPILKA_PASSPHRASE:-u-volodi-demo-passphrase}
+work=$(mktemp -d /tmp/kopilka-story-files-XXXXXX)
+
+# Prints the command as a person would type it, then runs it.
+step() {
+  local shown="" a
+  for a in "$@"; do
+    if [[ "$a" =~ [[:space:]] ]]; then shown+=" '$a'"; else shown+=" $a"; fi
+  done
+  printf '\n\033[1m$ kopilka%s\033[0m\n' "$shown"
+  "$bin" "$@"
+}
+say() { printf '\n\033[36m# %s\033[0m\n' "$*"; }
+
+say "Keys: the owner, two baristas and a client, each in its own encrypted keystore"
+for who in owner masha petya client; do
+  if "$bin" key address "$who" >/dev/null 2>&1; then echo "(key '$who' already in $KOPILKA_WALLET_DIR)"; else step key new "$who"; fi
+done
+masha=$("$bin" key address masha)
+petya=$("$bin" key address petya)
+
+# The coin's ticker is unique on the chain: on a node that has seen the story, take the next free one.
+ticker=VOLODYA
+for n in "" 2 3 4 5 6 7 8 9; do
+  ticker=VOLODYA$n
+  if ! "$bin" venue show "$ticker" >/dev/null 2>&1; then break; fi
+done
+
+say "The owner creates the venue and its coin; the whole supply goes to the treasury"
+step --as owner venue create "$ticker" --name "U Volodi" --address "ul. Lenina 1" --hours "Mo-Su 08:00-22:00"
+say "The catalogue: coffee 1, donut 2, cheesecake 3"
+step --as owner product set "$ticker" 1 coffee 1 --category drinks
+step --as owner product set "$ticker" 2 donut 2 --category bakery
+step --as owner product set "$ticker" 3 cheesecake 3 --category desserts
+say "Two baristas, 500 each from the treasury"
+step --as owner staff add "$ticker" "$masha" --role barista --limit-per-tx 50 --limit-per-day 300
+step --as owner staff add "$ticker" "$petya" --role barista --limit-per-tx 50 --limit-per-day 300
+step --as owner fund "$ticker" "$masha" 500
+step --as owner fund "$ticker" "$petya" 500
+step venue show "$ticker"
+
+say "Masha gives a client 3 for a purchase, by the phone number they say"
+step --as masha send "$ticker" "+7 900 000-00-01" 3 --memo "welcome to U Volodi"
+
+say "The node sent the client an SMS with a link and a code (this node's outbox prints it)"
+step admin outbox --cookie "$cookie" --limit 1
+code=$("$bin" admin outbox --cookie "$cookie" --phone "+7 900 000-00-01" --code)
+
+say "The client claims the phone with the code, binding it to their own key"
+step --as client claim "+7 900 000-00-01" --code "$code"
+step --as client balance
+step --as client rewards "$ticker"
+
+say "The client picks a coffee and shows the QR"
+step --as client voucher "$ticker" 1 --png "$work/coffee.png"
+
+say "Petya scans it (here: the PNG, decoded with zbar), sees what it would do, and redeems it"
+step --as petya redeem "$ticker" --png "$work/coffee.png"
+step --as client balance
+
+say "The owner's statistics and the venue's history"
+step --as owner stats "$ticker"
+step --as owner history "$ticker"
+
+say "Anyone can audit: replay every block from the node and verify it locally"
+step audit
+
+cat <<EOF
+
+The node is still running at $node. Go on by hand:
+
+  export KOPILKA_NODE=$node KOPILKA_WALLET_DIR=$KOPILKA_WALLET_DIR KOPILKA_PASSPHRASE=$KOPILKA_PASSPHRASE
+  $bin --as client rewards $ticker
+  $bin --as client voucher $ticker 2           # a donut
+  $bin --as masha redeem $ticker -             # paste the payload, as a USB scanner would type it
+  $bin --as client gift $ticker "+7 900 000-00-02" 1
+  $bin --help                                  # every command; docs/cli.md has examples
+EOF
