@@ -17,11 +17,13 @@
 #include "bench/workload.h"
 
 #include "ledger/audit.h"
+#include "ledger/store.h"
 #include "rpc/client.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <random>
@@ -64,6 +66,7 @@ struct Options {
     std::size_t half_connections = 64;
     double verify_seconds = 1.5;
     bool audit = true;
+    bool half_load = true;
     // Passed to kopilkad run.
     std::optional<unsigned> block_interval_ms, block_txs_max, verify_threads, io_threads;
     std::optional<std::size_t> mempool_txs_max, batch_requests_max;
@@ -135,21 +138,35 @@ struct PhaseFigures {
     DriveResult result;
     double node_cpu_s = NAN;
     double bench_cpu_s = 0;
+    std::vector<double> thread_busy;  // the node's threads' CPU / wall time, busiest first
 };
 
 // One timed drive with the node's and our own CPU around it.
 PhaseFigures timed_drive(const SignedSet& set, const DriveOptions& d, int pid, LiveCounters& live) {
     PhaseFigures f;
-    const auto node0 = pid > 0 ? sample_process(pid) : std::nullopt;
-    const auto self0 = sample_self();
+    const ProcSample node0 = sample_process(pid);
+    const auto threads0 = thread_cpu(pid);
+    const ProcSample self0 = sample_self();
     f.result = drive(set, d, live);
-    const auto node1 = pid > 0 ? sample_process(pid) : std::nullopt;
+    const ProcSample node1 = sample_process(pid);
+    const auto threads1 = thread_cpu(pid);
     f.bench_cpu_s = sample_self().cpu_s - self0.cpu_s;
-    if (node0 && node1) f.node_cpu_s = node1->cpu_s - node0->cpu_s;
+    if (node0.ok && node1.ok) f.node_cpu_s = node1.cpu_s - node0.cpu_s;
+    // A serial stage (the block producer is one thread) shows as one thread
+    // busy nearly all the time while the others are not.
+    for (const auto& [tid, cpu] : threads1) {
+        double before = 0;
+        for (const auto& [tid0, cpu0] : threads0)
+            if (tid0 == tid) before = cpu0;
+        if (f.result.seconds > 0) f.thread_busy.push_back((cpu - before) / f.result.seconds);
+    }
+    std::sort(f.thread_busy.rbegin(), f.thread_busy.rend());
+    f.thread_busy.resize(std::min<std::size_t>(f.thread_busy.size(), 6));
     return f;
 }
 
-json::object phase_json(const PhaseFigures& f, const std::string& label, double bound_tx, unsigned cores) {
+json::object phase_json(const PhaseFigures& f, const std::string& label, double bound_tx, unsigned cores,
+                        double verify_cpu_us_per_tx) {
     const DriveResult& r = f.result;
     json::object o;
     o["label"] = label;
@@ -168,8 +185,16 @@ json::object phase_json(const PhaseFigures& f, const std::string& label, double 
         o["node_cpu_us_per_tx"] = r.committed ? 1e6 * f.node_cpu_s / static_cast<double>(r.committed) : 0.0;
         o["node_cpu_cores"] = r.seconds > 0 ? f.node_cpu_s / r.seconds : 0.0;
         o["node_cpu_share_of_machine"] = r.seconds > 0 ? f.node_cpu_s / r.seconds / cores : 0.0;
+        // Of the node's CPU, the share its signature checks need: the most
+        // of the bound a CPU-bound node could reach on an idle machine,
+        // whatever the load was during this run.
+        if (r.committed && f.node_cpu_s > 0)
+            o["verify_share_of_node_cpu"] =
+                verify_cpu_us_per_tx / (1e6 * f.node_cpu_s / static_cast<double>(r.committed));
     }
     o["bench_cpu_s"] = f.bench_cpu_s;
+    o["bench_cpu_us_per_tx"] = r.committed ? 1e6 * f.bench_cpu_s / static_cast<double>(r.committed) : 0.0;
+    o["node_threads_busy"] = json::value_from(f.thread_busy);
     return o;
 }
 
@@ -196,7 +221,8 @@ int run(Options& o, const std::string& command_line) {
     o.workload.mix = *mix;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const bool external = !o.node.empty();
-    if (o.half_txs == 0) o.half_txs = std::min<std::size_t>(o.txs / 2, 200'000);
+    if (!o.half_load) o.half_txs = 0;
+    else if (o.half_txs == 0) o.half_txs = std::max<std::size_t>(1, std::min<std::size_t>(o.txs / 2, 200'000));
     if (o.half_fraction <= 0 || o.half_fraction > 1) throw std::invalid_argument("--half-load must be in (0, 1]");
 
     json::object rep;
@@ -213,10 +239,15 @@ int run(Options& o, const std::string& command_line) {
     const double bound_tx = vb.per_s() / sig_per_tx;
     progress.done(group(vb.per_s()) + " Ed25519 verifications/s on " + std::to_string(vb.threads) + " threads");
     machine["verify_threads"] = vb.threads;
+    // The CPU a transaction's signatures cost, whatever else the machine runs.
+    const double verify_cpu_us_per_tx = vb.cpu_us_per_verify() * sig_per_tx;
     rep["bound"] = json::object{{"verify_per_s", vb.per_s()},
                                 {"verify_seconds", vb.seconds},
+                                {"verify_cpu_us", vb.cpu_us_per_verify()},
                                 {"signatures_per_tx", sig_per_tx},
-                                {"tx_per_s", bound_tx}};
+                                {"verify_cpu_us_per_tx", verify_cpu_us_per_tx},
+                                {"tx_per_s", bound_tx},
+                                {"cpu_tx_per_s", verify_cpu_us_per_tx > 0 ? 1e6 * cores / verify_cpu_us_per_tx : 0.0}};
 
     // 2. The node.
     std::string host = "127.0.0.1";
@@ -310,7 +341,7 @@ int run(Options& o, const std::string& command_line) {
         for (const auto& r : rounds) run_setup_round(r, o, host, port, setup_live);
         const double setup_s = seconds_since(setup_start);
         progress.done(group(static_cast<double>(setup_txs)) + " setup transactions committed");
-        const auto after_setup = pid > 0 ? sample_process(pid) : std::nullopt;
+        const ProcSample after_setup = sample_process(pid);
 
         // 4. Pre-sign (not timed against the node; the node is idle meanwhile).
         std::atomic<std::size_t> signed_count{0};
@@ -331,14 +362,15 @@ int run(Options& o, const std::string& command_line) {
         json::object phases;
         LiveCounters peak_live;
         json::array rss_samples;
-        std::uint64_t hwm_seen = after_setup ? after_setup->hwm_bytes : 0;
+        std::uint64_t hwm_seen = after_setup.hwm_bytes;
+        std::uint64_t rss_max = after_setup.rss_bytes;  // while serving; VmHWM also holds the start (key decryption)
         auto sample_rss = [&](std::uint64_t base_txs, const LiveCounters& live) {
-            if (pid <= 0) return;
-            if (auto s = sample_process(pid)) {
-                hwm_seen = std::max(hwm_seen, s->hwm_bytes);
-                if (rss_samples.size() < rss_samples_max)
-                    rss_samples.push_back(json::array{base_txs + live.committed.load(), s->rss_bytes});
-            }
+            const ProcSample s = sample_process(pid);
+            if (!s.ok) return;
+            hwm_seen = std::max(hwm_seen, s.hwm_bytes);
+            rss_max = std::max(rss_max, s.rss_bytes);
+            if (rss_samples.size() < rss_samples_max)
+                rss_samples.push_back(json::array{base_txs + live.committed.load(), s.rss_bytes});
         };
         DriveOptions peak_opts;
         peak_opts.host = host;
@@ -359,7 +391,7 @@ int run(Options& o, const std::string& command_line) {
                                        {"seconds", setup_s},
                                        {"tx_per_s", setup_s > 0 ? static_cast<double>(setup_txs) / setup_s : 0.0}};
         phases["peak"] = phase_json(peak, "peak (K=" + std::to_string(o.connections) + ", B=" + std::to_string(o.batch) + ")",
-                                    bound_tx, cores);
+                                    bound_tx, cores, verify_cpu_us_per_tx);
         phases["peak"].as_object()["connections"] = o.connections;
         phases["peak"].as_object()["batch"] = o.batch;
 
@@ -383,7 +415,7 @@ int run(Options& o, const std::string& command_line) {
             half = timed_drive(half_set, half_opts, pid, half_live);
             progress.done("p99 " + fixed(summarize(half->result.latency_ms).p99, 1) + " ms at " +
                           group(half->result.tx_per_s()) + " tx/s");
-            auto h = phase_json(*half, "half load (open, " + group(half_rate) + "/s)", bound_tx, cores);
+            auto h = phase_json(*half, "half load (open, " + group(half_rate) + "/s)", bound_tx, cores, verify_cpu_us_per_tx);
             h["target_tx_per_s"] = half_rate;
             h["connections"] = o.half_connections;
             h["batch"] = 1;
@@ -430,21 +462,23 @@ int run(Options& o, const std::string& command_line) {
 
         // 8. Memory, then stop the node so RocksDB closes its files.
         json::object node_o;
-        std::optional<ProcSample> end_sample = pid > 0 ? sample_process(pid) : std::nullopt;
-        if (end_sample) hwm_seen = std::max(hwm_seen, end_sample->hwm_bytes);
-        if (after_setup) node_o["rss_after_setup_bytes"] = after_setup->rss_bytes;
-        if (end_sample) {
-            node_o["rss_end_bytes"] = end_sample->rss_bytes;
+        const ProcSample end_sample = sample_process(pid);
+        if (end_sample.ok) hwm_seen = std::max(hwm_seen, end_sample.hwm_bytes);
+        if (after_setup.ok) node_o["rss_after_setup_bytes"] = after_setup.rss_bytes;
+        if (end_sample.ok) {
+            rss_max = std::max(rss_max, end_sample.rss_bytes);
+            node_o["rss_end_bytes"] = end_sample.rss_bytes;
+            node_o["rss_max_serving_bytes"] = rss_max;
             node_o["rss_peak_bytes"] = hwm_seen;
-            node_o["cpu_total_s"] = end_sample->cpu_s;
+            node_o["cpu_total_s"] = end_sample.cpu_s;
         }
         const std::uint64_t chain_txs = (external ? 0 : setup_txs) + answered;
         node_o["accounts"] = workload.accounts();
         node_o["chain_txs"] = chain_txs;
         node_o["height"] = height;
-        if (end_sample && after_setup && answered > 0)
+        if (end_sample.ok && after_setup.ok && answered > 0)
             node_o["rss_growth_per_tx_bytes"] =
-                (static_cast<double>(end_sample->rss_bytes) - static_cast<double>(after_setup->rss_bytes)) /
+                (static_cast<double>(end_sample.rss_bytes) - static_cast<double>(after_setup.rss_bytes)) /
                 static_cast<double>(answered);
         node_o["rss_samples"] = std::move(rss_samples);
         if (node) {
@@ -460,16 +494,35 @@ int run(Options& o, const std::string& command_line) {
 
         // 9. Disk.
         if (!data_dir.empty()) {
-            const DiskUse d = disk_use(data_dir / "ledger");
+            const auto ledger_dir = data_dir / "ledger";
+            const DiskUse as_left = disk_use(ledger_dir);
+            DiskUse d = as_left;
+            std::string note;
+            if (external) {
+                note = "the node is running and the chain may hold other transactions";
+            } else if (as_left.wal_bytes > 0) {
+                // RocksDB does not flush its memtables at close when it has a
+                // WAL; opening the store replays the WAL into tables, so the
+                // figure counts tables, as a long-running node's disk would.
+                auto reopened = ledger::Store::open(ledger_dir, ledger::Store::Mode::open_existing);
+                if (reopened) {
+                    reopened->reset();
+                    d = disk_use(ledger_dir);
+                    note = "after replaying the node's WAL into tables";
+                } else {
+                    note = "the WAL holds what is not yet flushed into tables";
+                }
+            }
             json::object disk{{"total_bytes", d.total_bytes},
                               {"sst_bytes", d.sst_bytes},
                               {"wal_bytes", d.wal_bytes},
                               {"files", d.files},
+                              {"as_left_total_bytes", as_left.total_bytes},
+                              {"as_left_wal_bytes", as_left.wal_bytes},
                               {"chain_txs", chain_txs}};
             disk["bytes_per_tx"] = chain_txs ? static_cast<double>(d.total_bytes) / static_cast<double>(chain_txs) : 0.0;
             disk["sst_bytes_per_tx"] = chain_txs ? static_cast<double>(d.sst_bytes) / static_cast<double>(chain_txs) : 0.0;
-            if (d.wal_bytes > 0) disk["note"] = "the WAL holds what is not yet flushed into tables";
-            if (external) disk["note"] = "the node is running and the chain may hold other transactions";
+            if (!note.empty()) disk["note"] = note;
             rep["disk"] = std::move(disk);
         }
 
@@ -516,13 +569,14 @@ int run(Options& o, const std::string& command_line) {
                                      {"summary", summary},
                                      {"problems", std::move(problems)}};
         json::object errors;
-        for (const auto* r : {&peak.result, half ? &half->result : nullptr}) {
+        const std::vector<const DriveResult*> results{&peak.result, half ? &half->result : nullptr};
+        for (const DriveResult* r : results) {
             if (!r) continue;
             for (const auto& [k, v] : r->errors) errors[k] = errors.contains(k) ? errors[k].as_uint64() + v : v;
         }
         rep["errors"] = std::move(errors);
         json::array samples;
-        for (const auto* r : {&peak.result, half ? &half->result : nullptr})
+        for (const DriveResult* r : results)
             if (r)
                 for (const auto& s : r->error_samples) samples.push_back(json::value(s));
         rep["error_samples"] = std::move(samples);
@@ -544,11 +598,12 @@ int run(Options& o, const std::string& command_line) {
                                      fixed(100 * share, 1) + "% (" + group(a->as_object().at("tx_per_s").to_number<double>()) + " tx/s)",
                                      share >= target_audit_share));
         }
-        if (end_sample) {
-            const bool at_scale = workload.accounts() >= target_rss_accounts && chain_txs >= target_rss_txs;
+        if (end_sample.ok) {
+            const bool at_scale = static_cast<double>(workload.accounts()) >= target_rss_accounts &&
+                                  static_cast<double>(chain_txs) >= target_rss_txs;
             targets.push_back(target("node RSS < 1 GiB at 1M accounts, 10M txs",
-                                     mib(static_cast<double>(hwm_seen)) + " peak",
-                                     at_scale ? std::optional<bool>(static_cast<double>(hwm_seen) < target_rss_bytes)
+                                     mib(static_cast<double>(rss_max)) + " max",
+                                     at_scale ? std::optional<bool>(static_cast<double>(rss_max) < target_rss_bytes)
                                               : std::nullopt,
                                      at_scale ? "" : "this run: " + group(static_cast<double>(workload.accounts())) +
                                                          " accounts, " + group(static_cast<double>(chain_txs)) +
@@ -608,6 +663,7 @@ int main(int argc, char** argv) {
     app.add_flag("--json", o.json_out, "print the report as JSON on stdout (progress stays on stderr)");
     app.add_flag("--keep-datadir", o.keep_datadir, "keep the temporary data dir and the node's log");
     app.add_flag("!--no-audit", o.audit, "skip the offline audit");
+    app.add_flag("!--no-half-load", o.half_load, "skip the half-load phase");
     app.add_option("--block-interval-ms", o.block_interval_ms, "passed to kopilkad");
     app.add_option("--block-txs-max", o.block_txs_max, "passed to kopilkad");
     app.add_option("--verify-threads", o.verify_threads, "passed to kopilkad");

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,12 @@ struct Sample {
     std::array<unsigned char, crypto_sign_BYTES> sig;
 };
 
+double thread_cpu_s() {
+    timespec t{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 }  // namespace
 
 VerifyBound measure_verify_bound(double seconds, unsigned threads) {
@@ -48,10 +56,13 @@ VerifyBound measure_verify_bound(double seconds, unsigned threads) {
     std::atomic<bool> go{false};
     std::atomic<std::uint64_t> total{0};
     std::atomic<std::uint64_t> bad{0};
+    std::mutex cpu_mutex;
+    double cpu_total = 0;
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < threads; ++t)
         pool.emplace_back([&, t] {
             while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+            const double cpu0 = thread_cpu_s();
             std::uint64_t n = 0, failed = 0;
             std::size_t i = t * (samples / threads);
             while (!stop.load(std::memory_order_relaxed)) {
@@ -61,6 +72,9 @@ VerifyBound measure_verify_bound(double seconds, unsigned threads) {
             }
             total += n;
             bad += failed;
+            const double used = thread_cpu_s() - cpu0;
+            std::lock_guard lock(cpu_mutex);
+            cpu_total += used;
         });
     const auto start = std::chrono::steady_clock::now();
     go.store(true, std::memory_order_release);
@@ -73,6 +87,7 @@ VerifyBound measure_verify_bound(double seconds, unsigned threads) {
     b.threads = threads;
     b.verifications = total;
     b.seconds = std::chrono::duration<double>(end - start).count();
+    b.cpu_seconds = cpu_total;
     return b;
 }
 

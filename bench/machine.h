@@ -10,8 +10,12 @@ namespace kopilka::bench {
 struct VerifyBound {
     unsigned threads = 0;
     std::uint64_t verifications = 0;
-    double seconds = 0;
+    double seconds = 0;      // wall time
+    double cpu_seconds = 0;  // the threads' CPU time: unlike the rate, not lowered by other load
     double per_s() const { return seconds > 0 ? static_cast<double>(verifications) / seconds : 0; }
+    double cpu_us_per_verify() const {
+        return verifications ? 1e6 * cpu_seconds / static_cast<double>(verifications) : 0;
+    }
 };
 // crypto_sign_verify_detached in `threads` threads (0: one per core) over
 // pre-made signatures of messages the size of a signed transfer, for about

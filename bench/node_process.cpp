@@ -57,17 +57,12 @@ std::uint64_t status_kb(const std::string& status, std::string_view field) {
     return std::strtoull(status.c_str() + at + field.size(), nullptr, 10) * 1024;
 }
 
-}  // namespace
-
-std::optional<ProcSample> sample_process(pid_t pid) {
-    const std::filesystem::path dir = "/proc/" + std::to_string(pid);
-    const std::string stat = slurp(dir / "stat");
-    const std::string status = slurp(dir / "status");
-    if (stat.empty() || status.empty()) return std::nullopt;
+// utime + stime of a /proc/.../stat line, in seconds.
+std::optional<double> stat_cpu_s(const std::string& stat) {
     // The command name (field 2) may hold spaces and parentheses: count the
     // fields from the last ')'. utime and stime are fields 14 and 15.
     const auto close = stat.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
+    if (stat.empty() || close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
     std::istringstream rest(stat.substr(close + 2));
     std::string field;
     unsigned long long utime = 0, stime = 0;
@@ -76,8 +71,31 @@ std::optional<ProcSample> sample_process(pid_t pid) {
         if (i == 15) stime = std::stoull(field);
     }
     static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return static_cast<double>(utime + stime) / ticks;
+}
+
+}  // namespace
+
+std::vector<std::pair<int, double>> thread_cpu(pid_t pid) {
+    std::vector<std::pair<int, double>> out;
+    if (pid <= 0) return out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        if (auto cpu = stat_cpu_s(slurp(e.path() / "stat")))
+            out.emplace_back(std::atoi(e.path().filename().c_str()), *cpu);
+    }
+    return out;
+}
+
+ProcSample sample_process(pid_t pid) {
+    if (pid <= 0) return {};
+    const std::filesystem::path dir = "/proc/" + std::to_string(pid);
+    const auto cpu = stat_cpu_s(slurp(dir / "stat"));
+    const std::string status = slurp(dir / "status");
+    if (!cpu || status.empty()) return {};
     ProcSample s;
-    s.cpu_s = static_cast<double>(utime + stime) / ticks;
+    s.ok = true;
+    s.cpu_s = *cpu;
     s.rss_bytes = status_kb(status, "VmRSS:");
     s.hwm_bytes = status_kb(status, "VmHWM:");
     return s;
@@ -88,6 +106,7 @@ ProcSample sample_self() {
     ::getrusage(RUSAGE_SELF, &ru);
     auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     ProcSample s;
+    s.ok = true;
     s.cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
     const std::string status = slurp("/proc/self/status");
     s.rss_bytes = status_kb(status, "VmRSS:");

@@ -16,13 +16,16 @@ namespace kopilka::bench {
 
 // CPU and memory of a process, from /proc/<pid>/stat and /proc/<pid>/status.
 struct ProcSample {
+    bool ok = false;               // false: no such process (or no /proc)
     double cpu_s = 0;              // utime + stime
     std::uint64_t rss_bytes = 0;   // VmRSS
     std::uint64_t hwm_bytes = 0;   // VmHWM: the peak RSS so far
 };
-std::optional<ProcSample> sample_process(pid_t pid);
+ProcSample sample_process(pid_t pid);
 // The same figures for this process (getrusage and /proc/self).
 ProcSample sample_self();
+// CPU seconds (utime + stime) of each thread of a process, by thread id.
+std::vector<std::pair<int, double>> thread_cpu(pid_t pid);
 
 class NodeProcess {
 public:

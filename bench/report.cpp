@@ -98,8 +98,8 @@ void Progress::done(const std::string& summary) {
     if (name_.empty()) return;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
     std::string line = name_ + ": " + (summary.empty() ? "done" : summary) + " (" + fixed(s, 1) + " s)";
-    if (tty_) line = "\r" + pad(line, last_width_, false);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    if (tty_) line = pad(std::move(line), last_width_, false);
+    std::fprintf(stderr, "%s%s\n", tty_ ? "\r" : "", line.c_str());
     std::fflush(stderr);
     last_width_ = 0;
     name_.clear();
@@ -146,7 +146,8 @@ void print_table(const json::object& r, std::FILE* out) {
     line("Ed25519 bound: " + group(num(r, {"bound", "verify_per_s"})) + " verifications/s on " +
          cell(num(r, {"machine", "verify_threads"}), 0) + " threads = " + group(bound_tx) + " tx/s at " +
          cell(num(r, {"bound", "signatures_per_tx"}), 2) + " signatures/tx (mix " +
-         str(r.at("config").as_object(), "mix") + ")");
+         str(r.at("config").as_object(), "mix") + "); " + cell(num(r, {"bound", "verify_cpu_us"}), 1) +
+         " µs CPU a verification = " + group(num(r, {"bound", "cpu_tx_per_s"})) + " tx/s on idle cores");
     line("");
     line(pad("phase", 28, false) + pad("txs", 10) + pad("tx/s", 10) + pad("% bound", 9) + pad("p50 ms", 9) +
          pad("p95 ms", 9) + pad("p99 ms", 9) + pad("max ms", 9) + pad("node CPU", 10) + pad("µs/tx", 8));
@@ -158,7 +159,7 @@ void print_table(const json::object& r, std::FILE* out) {
              pad(cell_group(num(p, {"tx_per_s"})), 10) + pad(cell(num(p, {"pct_of_bound"}), 1), 9) +
              pad(cell(num(p, {"latency_ms", "p50"}), 1), 9) + pad(cell(num(p, {"latency_ms", "p95"}), 1), 9) +
              pad(cell(num(p, {"latency_ms", "p99"}), 1), 9) + pad(cell(num(p, {"latency_ms", "max"}), 1), 9) +
-             pad(cell(num(p, {"node_cpu_s"}), 2) + " s", 10) + pad(cell(num(p, {"node_cpu_us_per_tx"}), 0), 8));
+             pad(std::isnan(num(p, {"node_cpu_s"})) ? "-" : cell(num(p, {"node_cpu_s"}), 2) + " s", 10) + pad(cell(num(p, {"node_cpu_us_per_tx"}), 0), 8));
     }
     if (const auto* a = r.if_contains("audit"); a && a->is_object()) {
         const auto& ao = a->as_object();
@@ -166,10 +167,26 @@ void print_table(const json::object& r, std::FILE* out) {
              pad(cell_group(num(ao, {"tx_per_s"})), 10) + pad(cell(num(ao, {"pct_of_bound"}), 1), 9));
     }
     line("");
+    if (phases)
+        if (const auto* p = phases->as_object().if_contains("peak")) {
+            const auto& po = p->as_object();
+            std::string busy;
+            if (const auto* t = po.if_contains("node_threads_busy"))
+                for (const auto& x : t->as_array()) {
+                    if (!busy.empty()) busy += ' ';
+                    busy += fixed(100 * x.to_number<double>(), 0);
+                    busy += '%';
+                }
+            line("peak: node CPU " + cell(num(po, {"node_cpu_cores"}), 2) + " cores of " + cell(num(r, {"machine", "cores"}), 0) +
+                 "; its threads busy " + busy + " of the time; signature checks are " +
+                 cell(100 * num(po, {"verify_share_of_node_cpu"}), 0) + "% of its CPU; this program " +
+                 cell(num(po, {"bench_cpu_us_per_tx"}), 0) + " µs CPU/tx");
+        }
     if (const auto* n = r.if_contains("node"); n && n->is_object()) {
         const auto& no = n->as_object();
-        line("node memory: peak RSS " + mib(num(no, {"rss_peak_bytes"})) + " (after setup " +
-             mib(num(no, {"rss_after_setup_bytes"})) + ", at the end " + mib(num(no, {"rss_end_bytes"})) + ") with " +
+        line("node memory: RSS at most " + mib(num(no, {"rss_max_serving_bytes"})) + " while serving (after setup " +
+             mib(num(no, {"rss_after_setup_bytes"})) + ", at the end " + mib(num(no, {"rss_end_bytes"})) +
+             "; VmHWM " + mib(num(no, {"rss_peak_bytes"})) + " includes the key decryption at start) with " +
              group(num(no, {"accounts"})) + " accounts and " + group(num(no, {"chain_txs"})) + " transactions; height " +
              group(num(no, {"height"})));
     }

@@ -115,8 +115,8 @@ Workload::Workload(const WorkloadOptions& options) : options_(options), rng_stat
 }
 
 std::string Workload::ticker(std::size_t venue) const {
-    char digits[16];
-    std::snprintf(digits, sizeof digits, "%04zu", venue);
+    std::string digits = std::to_string(venue);
+    if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
     return options_.ticker_prefix + digits;
 }
 

@@ -67,7 +67,17 @@ std::expected<std::unique_ptr<Chain>, std::string> Chain::create(const std::file
         return std::unexpected(std::string("invalid genesis: ") + e.what());
     }
     auto store = Store::open(dir, Store::Mode::create_new);
-    if (!store) return std::unexpected(store.error());
+    if (!store) {
+        // An interrupted create leaves RocksDB files but no records; that dir
+        // may be initialised again, anything holding a record may not.
+        auto existing = Store::open(dir, Store::Mode::open_existing);
+        if (!existing) return std::unexpected(store.error());
+        bool empty = true;
+        for (std::size_t c = 0; c < column_count && empty; ++c)
+            (*existing)->scan(static_cast<Column>(c), {}, {}, [&](ByteView, ByteView) { return empty = false; });
+        if (!empty) return std::unexpected(store.error());
+        store = std::move(existing);
+    }
     const ChainId id = blake2b256(genesis_bytes);
     Batch b;
     b.put(Column::meta, keys::meta_genesis(), genesis_bytes);
@@ -169,7 +179,11 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     time_ms = std::max(time_ms, tip_.time_ms);
 
     BlockContext ctx{chain_id_, &genesis_, tip_.height + 1, time_ms};
-    state_.prune_window(ctx.time_s());
+    // Forget only ids that expired before the committed tip: this candidate
+    // block may commit nothing, and a later one may carry an earlier time than
+    // this one (never earlier than the tip). Ids expired between the tip and
+    // this block are refused as expired before the window is consulted.
+    state_.prune_window(tip_.time_ms / 1000);
     const State::Mark start = state_.mark();
 
     Produced out;

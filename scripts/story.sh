@@ -34,16 +34,19 @@ export KOPILKA_WALLET_DIR=${KOPILKA_WALLET_DIR:-$(mktemp -d /tmp/kopilka-story-X
 export KOPILKA_PASSPHRASE=${KOPILKA_PASSPHRASE:-u-volodi-demo-passphrase}
 work=$(mktemp -d /tmp/kopilka-story-files-XXXXXX)
 
+# Bold commands and cyan notes on a terminal; plain text in a log.
+if [ -t 1 ]; then bold=$'\033[1m' cyan=$'\033[36m' plain=$'\033[0m'; else bold="" cyan="" plain=""; fi
+
 # Prints the command as a person would type it, then runs it.
 step() {
   local shown="" a
   for a in "$@"; do
     if [[ "$a" =~ [[:space:]] ]]; then shown+=" '$a'"; else shown+=" $a"; fi
   done
-  printf '\n\033[1m$ kopilka%s\033[0m\n' "$shown"
+  printf '\n%s$ kopilka%s%s\n' "$bold" "$shown" "$plain"
   "$bin" "$@"
 }
-say() { printf '\n\033[36m# %s\033[0m\n' "$*"; }
+say() { printf '\n%s# %s%s\n' "$cyan" "$*" "$plain"; }
 
 say "Keys: the owner, two baristas and a client, each in its own encrypted keystore"
 for who in owner masha petya client; do
@@ -77,7 +80,11 @@ step --as masha send "$ticker" "+7 900 000-00-01" 3 --memo "welcome to U Volodi"
 
 say "The node sent the client an SMS with a link and a code (this node's outbox prints it)"
 step admin outbox --cookie "$cookie" --limit 1
-code=$("$bin" admin outbox --cookie "$cookie" --phone "+7 900 000-00-01" --code)
+if ! code=$("$bin" admin outbox --cookie "$cookie" --phone "+7 900 000-00-01" --code 2>/dev/null); then
+  say "This phone was claimed in an earlier run, so its message has no code: the client asks for one to bind their new key"
+  step --as client claim-request "+7 900 000-00-01"
+  code=$("$bin" admin outbox --cookie "$cookie" --phone "+7 900 000-00-01" --code)
+fi
 
 say "The client claims the phone with the code, binding it to their own key"
 step --as client claim "+7 900 000-00-01" --code "$code"

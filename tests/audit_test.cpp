@@ -40,7 +40,7 @@ Account key_acc(const KeyPair& k) { return Account::of_key(k.public_key()); }
 // transfers to keys and to unclaimed phones, phone binds and a rebind, gifts
 // between clients, redemptions, a price change, a product removed, a profile
 // update and a staff member removed (their balance back to the treasury).
-// Small on purpose (29 transactions): the tampering test audits it ~10k times.
+// Small on purpose (29 transactions): the tampering test audits it ~6k times.
 struct Story {
     TestChain tc;
     KeyPair owner_k = test_key(10), owner_b = test_key(11), owner_w = test_key(12);
@@ -167,13 +167,13 @@ std::string describe(const AuditReport& r) {
 }
 
 // The audit must fail and name `block`.
-#define CHECK_CAUGHT_AT(report, block)                     \
-    do {                                                    \
-        const AuditReport& r_ = (report);                   \
-        INFO(describe(r_));                                 \
-        CHECK_FALSE(r_.ok);                                 \
-        CHECK(r_.bad_block == std::optional<std::uint64_t>(block)); \
-        CHECK_FALSE(r_.reason.empty());                     \
+#define CHECK_CAUGHT_AT(report, block)                                  \
+    do {                                                                \
+        const AuditReport& r_ = (report);                               \
+        INFO(describe(r_));                                             \
+        CHECK_FALSE(r_.ok);                                             \
+        CHECK(r_.bad_block == std::optional<std::uint64_t>(block));     \
+        CHECK_FALSE(r_.reason.empty());                                 \
     } while (0)
 
 std::optional<std::uint64_t> history_entry_block(const Bytes& key) {

@@ -22,7 +22,6 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 
 using namespace kopilka;
 using namespace kopilka::test;
@@ -35,8 +34,9 @@ Profile profile_named(std::string name) {
     return p;
 }
 
-// How much to do: at least this many committed transactions (about as many
-// again are refused), enough blocks to cross many days, every rule hit often.
+// How much to do: at least this many committed transactions (and some 8,000
+// more refused or resubmitted), enough blocks to cross weeks of block time,
+// every rule hit often.
 constexpr std::size_t committed_min = 10'000;
 constexpr std::size_t block_candidates_max = 100;
 constexpr std::size_t venue_count = 5;
@@ -572,7 +572,8 @@ private:
     }
     void gen_resubmit() {
         if (!block_.empty() && chance(0.5)) {
-            // The same blob twice in one block: once at most.
+            // The same blob twice in one block: it commits once, and the copy
+            // gets the first one's result.
             Candidate c = block_[uni(0, block_.size() - 1)];
             if (c.expect.code == Refusal::malformed) return add_malformed(c.stx, "again: " + c.what);
             return add(c.stx, "again in the same block: " + c.what,
@@ -647,6 +648,7 @@ private:
         Chain& chain = *tc_.chain;
         const std::uint64_t height = chain.height();
         const Hash256 digest = chain.state().digest();
+        const Hash256 tip = chain.tip_hash();
         std::vector<SignedTx> stxs;
         for (const auto& c : block_) stxs.push_back(c.stx);
         auto produced = chain.produce_block(stxs, now_ms_, tc_.producer);
@@ -690,6 +692,9 @@ private:
             REQUIRE(produced->block);
             CHECK(chain.height() == height + 1);
             CHECK(produced->block->tx_ids == committed_ids);
+            CHECK(produced->block->header.prev == tip);
+            CHECK(produced->block->header.time_ms == now_ms_);
+            CHECK(chain.tip_hash() == block_hash(produced->block->header));
             CHECK(produced->block->header.state_digest == chain.state().digest());
             ++blocks_;
         }

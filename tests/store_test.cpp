@@ -412,3 +412,36 @@ TEST_CASE("Chain::create and Chain::open refuse the wrong kind of dir", "[store]
     REQUIRE_FALSE(not_ledger);
     CHECK_THAT(not_ledger.error(), Catch::Contains("no genesis record"));
 }
+
+// Regression: Chain::produce_block used to prune the replay window at the
+// *candidate* block's time before it knew whether anything would commit. When
+// nothing did, the pruning stayed, and a later block at an earlier time (the
+// wall clock stepped back; the time is clamped only to the tip's) no longer
+// knew the voucher was used: it was redeemed twice, and the auditor's replay
+// named that block as bad. It now prunes at the tip's time.
+TEST_CASE("a voucher stays redeemed when the producer's clock steps back after a block that committed nothing",
+          "[store][chain][window]") {
+    TestChain tc;
+    SmallStory story;
+    story.play(tc);  // the voucher was redeemed in the last block, and is still live
+    REQUIRE(tc.now_ms / 1000 < story.voucher.expiry_s);
+
+    // The producer tries a block later than the voucher's expiry (its clock
+    // ran ahead) in which nothing applies, so nothing is committed...
+    const std::uint64_t ahead_ms = (story.voucher.expiry_s + 60) * 1000;
+    auto none = tc.chain->produce_block(
+        std::vector<SignedTx>{tc.tx->transfer(story.barista, story.coin, Account::of_key(story.client.public_key()), 0)},
+        ahead_ms, tc.producer);
+    REQUIRE(none);
+    REQUIRE_FALSE(none->block);
+    // ...then the clock steps back (still after the tip) and the same QR is
+    // scanned again. The block time is that of a block the voucher is live
+    // in, and it was redeemed: it must be refused, as the auditor's replay,
+    // which only knows committed blocks, refuses it.
+    auto again = tc.commit1(tc.tx->redeem(story.barista, story.coin, story.voucher));
+    CHECK(again.status == TxOutcome::Status::refused);
+    CHECK((again.refusal ? again.refusal->code : Refusal{}) == Refusal::voucher_used);
+    auto report = audit_dir(tc.dir.path() / "data");
+    INFO(report.reason);
+    CHECK(report.ok);
+}

@@ -165,7 +165,7 @@ void add_audit_commands(CLI::App& app, Program& p) {
         c->add_option("--cookie", *cookie, "the node's cookie file (DATADIR/.cookie)")->required();
         c->add_option("--limit", *limit, "at most this many")->capture_default_str();
         c->add_option("--phone", *phone, "only messages to this phone");
-        c->add_flag("--code", *code_only, "print only the claim code of the newest message (for scripts)");
+        c->add_flag("--code", *code_only, "print only the claim code in the newest message (for scripts)");
         c->callback([&p, cookie, limit, phone, code_only] {
             p.action = [=](Session& s) {
                 std::ifstream in(*cookie);
@@ -181,9 +181,13 @@ void add_audit_commands(CLI::App& app, Program& p) {
                 for (const auto& m : r.at("messages").as_array()) {
                     if (!e164.empty() && str(m, "phone") != e164) continue;
                     if (*code_only) {
+                        // Only the newest message counts: an older code may be used or expired.
                         std::smatch match;
                         const std::string link = str_or(m, "link");
-                        if (!std::regex_search(link, match, code_re)) continue;
+                        if (!std::regex_search(link, match, code_re))
+                            throw CliError(exit_node_error,
+                                           "the newest message to " + str(m, "phone") + " has no claim code (the phone is claimed already)",
+                                           "ask for one: kopilka claim-request PHONE");
                         std::cout << match[1] << "\n";
                         return 0;
                     }

@@ -187,22 +187,21 @@ EntryView view_of(const json::value& tx) {
 }
 
 // Every page of a history, newest first.
-json::array fetch_history(Session& s, std::string_view method, json::object params) {
+json::array fetch_history(Session& s, std::string_view method, json::object params, std::uint64_t page_size) {
     json::array all;
     std::string cursor;
-    // Bounded: a history longer than this many pages is cut with a note.
-    constexpr int history_pages_max = 2000;
-    for (int page = 0; page < history_pages_max; ++page) {
+    // Bounded: a history longer than this is cut, with a note, rather than filling the memory.
+    constexpr std::size_t history_entries_max = 1'000'000;
+    while (all.size() < history_entries_max) {
         json::object p = params;
-        p["limit"] = history_page_limit;
+        p["limit"] = page_size;
         if (!cursor.empty()) p["cursor"] = cursor;
         auto r = s.call(method, std::move(p));
         for (auto& e : r.at("entries").as_array()) all.push_back(e);
         cursor = str_or(r, "next_cursor");
         if (cursor.empty()) return all;
     }
-    std::cerr << "kopilka: the history is longer than " << history_pages_max * history_page_limit
-              << " entries; showing the newest\n";
+    std::cerr << "kopilka: the history is longer than " << history_entries_max << " entries; showing the newest\n";
     return all;
 }
 
@@ -493,13 +492,17 @@ void add_owner_commands(CLI::App& app, Program& p) {
         auto target = std::make_shared<std::string>();
         auto json_out = std::make_shared<bool>(false);
         auto csv_out = std::make_shared<bool>(false);
+        auto page_size = std::make_shared<std::uint64_t>(history_page_limit);
         auto* c = app.add_subcommand("history", "transactions of a venue (TICKER), an account (kop1... or phone:...), "
                                                 "a phone (+7...), or by default your own, newest first");
         c->add_option("TARGET", *target, "TICKER, ADDRESS, phone:<hex> or +PHONE");
         auto* j = c->add_flag("--json", *json_out, "as JSON (every entry the node gives)");
         auto* v = c->add_flag("--csv", *csv_out, "as CSV");
         j->excludes(v);
-        c->callback([&p, target, json_out, csv_out] {
+        c->add_option("--page-size", *page_size, "entries fetched per request (every page is fetched)")
+            ->check(CLI::Range(std::uint64_t{1}, history_page_limit))
+            ->capture_default_str();
+        c->callback([&p, target, json_out, csv_out, page_size] {
             p.action = [=](Session& s) {
                 json::array entries;
                 std::set<std::string> mine;
@@ -512,7 +515,7 @@ void add_owner_commands(CLI::App& app, Program& p) {
                     std::vector<json::value> merged;
                     for (const auto& a : accounts) {
                         mine.insert(ledger::account_text(a));
-                        for (auto& e : fetch_history(s, "account.history", {{"account", ledger::account_text(a)}}))
+                        for (auto& e : fetch_history(s, "account.history", {{"account", ledger::account_text(a)}}, *page_size))
                             if (seen.insert(str(e, "id")).second) merged.push_back(e);
                     }
                     std::sort(merged.begin(), merged.end(), [](const json::value& a, const json::value& b) {
@@ -521,11 +524,11 @@ void add_owner_commands(CLI::App& app, Program& p) {
                     for (auto& e : merged) entries.push_back(std::move(e));
                     title = "history of " + id.name;
                 } else if (ledger::valid_ticker(*target)) {
-                    entries = fetch_history(s, "venue.history", {{"ticker", *target}});
+                    entries = fetch_history(s, "venue.history", {{"ticker", *target}}, *page_size);
                     title = "history of " + *target;
                 } else {
                     const Recipient r = s.resolve_recipient(*target);
-                    entries = fetch_history(s, "account.history", {{"account", ledger::account_text(r.account)}});
+                    entries = fetch_history(s, "account.history", {{"account", ledger::account_text(r.account)}}, *page_size);
                     title = "history of " + r.label;
                 }
                 if (*json_out) {

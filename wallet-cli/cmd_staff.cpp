@@ -129,8 +129,20 @@ void add_staff_commands(CLI::App& app, Program& p) {
                     throw CliError(exit_refused, explain_refusal(reason, str_or(check, "message"), now),
                                    refusal_hint(reason, id.name, address_from_key(id.key), t));
                 }
+                if (*check_only) {
+                    std::cout << "check:   OK, it would redeem now\n";
+                    return 0;
+                }
+                // voucher.check does not know who scans; say "not staff" before signing anything.
+                const Identity& me = s.identity();
+                const std::string my_address = address_from_key(me.key);
+                auto venue = s.call("venue.get", json::object{{"ticker", t}});
+                bool may_redeem = str(venue, "owner") == my_address;
+                for (const auto& m : venue.at("staff").as_array()) may_redeem = may_redeem || str(m, "address") == my_address;
+                if (!may_redeem)
+                    throw CliError(exit_refused, "refused (not_staff): you are not staff of " + t,
+                                   refusal_hint("not_staff", me.name, my_address, t));
                 std::cout << "check:   OK, it would redeem now\n";
-                if (*check_only) return 0;
                 auto res = s.submit(s.sign(ledger::Redeem{t, v}));
                 std::cout << "redeemed " << product << " for " << ledger::format_amount(v.price) << " " << t << "\n";
                 print_committed(res);

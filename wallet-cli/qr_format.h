@@ -27,7 +27,7 @@ namespace kopilka::wallet {
 
 inline constexpr std::string_view voucher_qr_prefix = "KV1:";
 // Longer text is refused before any decoding: the largest body (every varint
-// at its widest) is 141 bytes, 212 characters with the prefix.
+// at its widest) is 141 bytes, 216 characters with the prefix.
 inline constexpr std::size_t voucher_qr_chars_max = 256;
 inline constexpr std::string_view base41_alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+-./:";
 

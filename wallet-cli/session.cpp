@@ -217,6 +217,13 @@ void Session::fail(const rpc::Error& e, std::string_view method) {
         if (reason.empty()) reason = "refused";
         const std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
         std::string who, address;
+        if (!me_.empty() && !identity_) {
+            try {
+                identity();
+            } catch (const CliError&) {
+                // The hint goes without the name.
+            }
+        }
         if (identity_) {
             who = identity_->name;
             address = address_from_key(identity_->key);

@@ -183,6 +183,10 @@ TEST_CASE("kopilka roles: owner, staff, client end to end against kopilkad (U Vo
     const auto doc = json::parse(r.out);
     const std::size_t n = doc.at("entries").as_array().size();
     CHECK(n == 14);  // create, 4 products, 1 remove, 2 staff, 2 funds, update, send, redeem, gift
+    // Every page is fetched: three entries a page gives the same history.
+    r = cli({"--as", "owner", "history", "VOLODYA", "--json", "--page-size", "3"});
+    REQUIRE(r.code == 0);
+    CHECK(json::parse(r.out) == doc);
     r = cli({"--as", "owner", "history", "VOLODYA", "--csv"});
     REQUIRE(r.code == 0);
     CHECK(count_lines(r.out) == n + 1);

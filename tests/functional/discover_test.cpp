@@ -76,14 +76,10 @@ std::vector<std::string> table_names() {
 
 }  // namespace
 
-// [!mayfail]: rpc.discover crashes kopilkad (SIGSEGV). rpc::openrpc_document
-// iterates `json::parse(m.example_params).as_object()` in a range-for: the
-// parsed value is a temporary that dies before the loop body runs (g++ 12
-// does not extend its lifetime), so the loop reads freed memory. This case
-// also executes rpc.discover's own documented example, which the
-// all-examples case below leaves to it. Remove the tag once methods.cpp keeps
-// the parsed value in a named variable.
-TEST_CASE("rpc.discover lists exactly the methods of the table, with their params, flags and examples", "[!mayfail]") {
+// This case also executes rpc.discover's own documented example. (It caught
+// rpc.discover crashing the node: openrpc_document iterated a destroyed
+// temporary; fixed in ea73db6.)
+TEST_CASE("rpc.discover lists exactly the methods of the table, with their params, flags and examples") {
     NodeProcess node;
     rpc::Client c = node.client();
     const rpc::MethodInfo* self = rpc::find_method("rpc.discover");
@@ -217,12 +213,16 @@ TEST_CASE("every method's documented example runs against a node that played the
         INFO("params " << params_text);
         const json::value params = json::parse(params_text);
         json::value result;
-        if (m.websocket_only) {
-            result = ws.call(m.name, params);
-        } else if (m.admin) {
-            result = admin.call(m.name, params);
-        } else {
-            result = c.call(m.name, params);
+        try {
+            if (m.websocket_only) {
+                result = ws.call(m.name, params);
+            } else if (m.admin) {
+                result = admin.call(m.name, params);
+            } else {
+                result = c.call(m.name, params);
+            }
+        } catch (const rpc::TransportError& e) {
+            FAIL("the node is unreachable: " << e.what() << "\nits log:\n" << node.log());
         }
         INFO("result " << json::serialize(result));
         const json::value example = json::parse(m.example_result);
@@ -235,21 +235,75 @@ TEST_CASE("every method's documented example runs against a node that played the
             stop = &m;  // last: it ends the node
             continue;
         }
-        // Its example runs in the rpc.discover case above, which is marked
-        // [!mayfail] while rpc.discover crashes the node; running it here
-        // would take every later example down with it.
-        if (m.name == "rpc.discover") {
-            ++executed;
-            continue;
-        }
         run(m);
     }
     // The examples ran against the story, and none of them moved coins: the
     // client still holds 3.00 less the coffee.
     CHECK(cafe.wallet.balance(phone, cafe.coin) == "2.00");
     REQUIRE(stop);
-    run(*stop);
+    // admin.stop last. Its answer may be lost (see the [!mayfail] case
+    // below, which checks it); that it stops the node is checked here.
+    try {
+        auto result = admin.call(stop->name, json::parse(substitute(std::string(stop->example_params))));
+        check_shape(json::parse(stop->example_result), result, "admin.stop");
+    } catch (const rpc::TransportError& e) {
+        WARN("admin.stop's answer was lost: " << e.what());
+    }
+    ++executed;
     CHECK(executed == static_cast<int>(rpc::method_table().size()));
-    // admin.stop: the node closes its block, syncs and exits 0 by itself.
+    // The node closes its block, syncs and exits 0 by itself.
     CHECK(node.wait_stopped(std::chrono::seconds(30)) == 0);
+}
+
+// [!mayfail]: a graceful stop drops answers the node owes. main() stops the
+// server (closing every connection, and dropping answers queued from then on)
+// before it stops the node (which commits what is pending and answers its
+// waiters). So:
+//  - admin.stop's own answer races with the stop it triggers: lost in about
+//    one call in five on a busy machine (rpc::Client then retries into
+//    "connection refused");
+//  - a caller waiting for its block (tx.submit wait=true) when the stop comes
+//    is never told, though its transaction is committed: here a batch holds
+//    such a submit and admin.stop, so its answer comes after the block and is
+//    lost every time.
+TEST_CASE("admin.stop answers, and callers waiting for a block are answered before the node exits 0", "[!mayfail]") {
+    NodeProcess node;
+    rpc::Client c = node.client();
+    Volodi cafe(c);
+    cafe.open();
+    const SignedTx stx = cafe.wallet.sign(cafe.masha, Transfer{cafe.coin, Volodi::of(cafe.masha), cafe.treasury(), 1'00, "back"});
+    const std::string body = R"([{"jsonrpc":"2.0","id":1,"method":"tx.submit","params":{"blob":")" + TestWallet::blob(stx) +
+                             R"(","wait":true}},{"jsonrpc":"2.0","id":2,"method":"admin.stop"}])";
+    rpc::Client admin = node.client(true);
+    try {
+        auto res = admin.post("/rpc", body);
+        auto answers = json::parse(res.body);
+        INFO(res.body);
+        REQUIRE(answers.is_array());
+        REQUIRE(answers.as_array().size() == 2);
+        CHECK(answers.as_array()[0].at("result").at("status") == "committed");
+        CHECK(answers.as_array()[1].at("result").at("stopping") == true);
+    } catch (const rpc::TransportError& e) {
+        FAIL_CHECK("no answer to the batch holding admin.stop: " << e.what());
+    }
+    CHECK(node.wait_stopped(std::chrono::seconds(30)) == 0);
+    // The transaction was committed all the same: only the answer was lost.
+    node.start();
+    c = node.client();
+    CHECK(c.call("tx.get", json::object{{"id", to_hex(tx_id(stx.tx))}}).at("status") == "committed");
+    REQUIRE(node.stop() == 0);
+
+    // admin.stop alone, on a kept-alive connection as a wallet has it.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        INFO("attempt " << attempt);
+        node.start();
+        rpc::Client a = node.client(true);
+        CHECK(a.call("node.info").is_object());
+        try {
+            CHECK(a.call("admin.stop").at("stopping") == true);
+        } catch (const rpc::TransportError& e) {
+            FAIL_CHECK("admin.stop got no answer: " << e.what());
+        }
+        CHECK(node.wait_stopped(std::chrono::seconds(30)) == 0);
+    }
 }

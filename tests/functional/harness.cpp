@@ -381,16 +381,28 @@ json::value Volodi::give(const KeyPair& from, const ledger::Account& to, ledger:
     return wallet.submit(wallet.sign(from, ledger::Transfer{coin, of(from), to, amount, memo}));
 }
 
-std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164) {
-    auto outbox = admin.call("admin.outbox", json::object{{"limit", 1000}});
+std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164,
+                                                  std::chrono::milliseconds timeout) {
     static const std::regex code_re("code=([0-9]+)");
-    for (const auto& m : outbox.at("messages").as_array()) {  // newest first
-        if (m.at("phone").as_string() != e164) continue;
-        const std::string link(m.at("link").as_string());
-        std::smatch match;
-        if (std::regex_search(link, match, code_re)) return match[1].str();
-    }
-    return std::nullopt;
+    std::optional<std::string> code;
+    // The node writes a transfer's message after it has answered the
+    // transfer's submitter, so the message may be a moment behind.
+    wait_until(
+        [&] {
+            auto outbox = admin.call("admin.outbox", json::object{{"limit", 1000}});
+            for (const auto& m : outbox.at("messages").as_array()) {  // newest first
+                if (m.at("phone").as_string() != e164) continue;
+                const std::string link(m.at("link").as_string());
+                std::smatch match;
+                if (std::regex_search(link, match, code_re)) {
+                    code = match[1].str();
+                    return true;
+                }
+            }
+            return false;
+        },
+        timeout);
+    return code;
 }
 
 json::value claim_phone(TestWallet& w, rpc::Client& c, const std::string& phone, const std::string& code,

@@ -148,8 +148,9 @@ struct Volodi {
 };
 
 // The claim code in the newest outbox message to `e164` (admin client), or
-// nullopt when there is none.
-std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164);
+// nullopt when none has come within `timeout`.
+std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164,
+                                                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
 // phone.claim.confirm with `code`, then phone.bind signed by `key`; returns the bind's result.
 boost::json::value claim_phone(TestWallet& w, rpc::Client& c, const std::string& phone, const std::string& code,
                                const KeyPair& key);

@@ -125,7 +125,7 @@ TEST_CASE("GET /health and GET /metrics report the node's state, refusals by rea
     CHECK(c.post("/health", "{}").status == 405);
 }
 
-TEST_CASE("configuration: the environment and kopilkad.conf beat the default, a flag beats both; the file alone sets port and log level") {
+TEST_CASE("configuration: the environment and kopilkad.conf beat the default, a flag beats both, and the file alone sets port and log level") {
     NodeProcess node;
     rpc::Client c = node.client();
     // A number typed without a country code shows which default country applied.
@@ -348,7 +348,7 @@ TEST_CASE("phone.lookup is rate limited per client address") {
     CHECK(c.call("node.info").is_object());
 }
 
-TEST_CASE("claim codes: limited per phone and per address; five wrong tries burn a code") {
+TEST_CASE("claim codes: limited per phone and per address, and five wrong tries burn a code") {
     NodeProcess node({"--claim-codes-per-phone-per-hour", "2", "--claim-codes-per-ip-per-hour", "6"});
     rpc::Client c = node.client();
     rpc::Client admin = node.client(true);

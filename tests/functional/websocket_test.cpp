@@ -73,7 +73,7 @@ std::vector<json::value> of_sub(const std::vector<json::value>& notes, std::uint
 
 }  // namespace
 
-TEST_CASE("subscriptions to blocks, a phone account and a venue each get their notifications; unsubscribe stops them") {
+TEST_CASE("subscriptions to blocks, a phone account and a venue each get their notifications, and unsubscribe stops them") {
     NodeProcess node;
     rpc::Client c = node.client();
     Volodi cafe(c);
