@@ -127,6 +127,10 @@ std::optional<json::value> Node::tx_submit(Call& call) {
     if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
     {
         std::lock_guard lock(mempool_mutex_);
+        if (stopping_) throw Error(rpc::unavailable, "the node is stopping; retry when it is back");
+    }
+    {
+        std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
         if (write_error_)
             throw Error(rpc::unavailable, "the node cannot write to its disk right now: " + *write_error_);
     }

@@ -64,9 +64,12 @@ int run(node::Config& config) {
     std::signal(SIGPIPE, SIG_IGN);
     n.wait_for_stop_request([] { return g_signal != 0; });
     log.info("node.stopping", {{"signal", static_cast<int>(g_signal)}});
-    // Stop taking requests first, then commit what is pending and sync.
-    server.stop();
+    // Commit what is pending and sync first, while the server can still
+    // deliver the answers: callers waiting for their block are told, and
+    // admin.stop's own answer goes out. New submissions are refused with
+    // "the node is stopping" meanwhile. Then close the server.
     n.stop();
+    server.stop();
     return 0;
 }
 
@@ -137,6 +140,25 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        // CLI11 reads the config file before the environment, then takes from
+        // the environment only what is still unset, so the file would beat the
+        // environment. Apply the environment again to every option not given
+        // as a flag: flag > environment > file > default, as documented.
+        for (CLI::Option* o : app.get_options()) {
+            const std::string env = o->get_envname();
+            const char* value = env.empty() ? nullptr : std::getenv(env.c_str());
+            if (!value || !*value) continue;
+            bool flagged = false;
+            for (int i = 1; i < argc && !flagged; ++i) {
+                const std::string_view a = argv[i];
+                for (const auto& name : o->get_lnames())
+                    flagged = flagged || a == "--" + name || a.starts_with("--" + name + "=");
+            }
+            if (flagged) continue;
+            o->clear();
+            o->add_result(value);
+            o->run_callback();
+        }
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }

@@ -439,6 +439,10 @@ void Node::produce(std::vector<Pending> batch) {
             }
     }
     const auto now = std::chrono::steady_clock::now();
+    // Messages and subscriptions before the answers: a caller told that its
+    // transfer to a phone is committed finds the phone's message already in
+    // the outbox (the issue: "that phone is told at once").
+    if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const TxOutcome& o = produced->outcomes[i];
         if (o.status == TxOutcome::Status::refused) {
@@ -465,7 +469,6 @@ void Node::produce(std::vector<Pending> batch) {
             for (auto& w : batch[i].waiters) w(o, nullptr, std::nullopt);
         }
     }
-    if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
 }
 
 void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcomes,

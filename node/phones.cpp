@@ -3,13 +3,43 @@
 #include "crypto/bytes.h"
 
 #include <sodium.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <sstream>
 
 namespace kopilka::node {
 
 namespace {
 constexpr std::uint64_t minute_ms = 60'000;
 constexpr std::uint64_t hour_ms = 60 * minute_ms;
+
+// Live claim codes are kept in private/codes, next to the phone book, so a
+// link sent by SMS keeps working across a restart (an upgrade, a reboot):
+// one "<ref hex> <code> <expiry_ms> <attempts>" line per live code, the
+// whole file rewritten (to a temporary, then renamed) on every change. Codes
+// change at the pace of people typing them, so the rewrite costs nothing.
+std::filesystem::path codes_file(const std::filesystem::path& book_file) {
+    return book_file.parent_path() / "codes";
+}
+
+template <class Codes>
+void save_codes(const std::filesystem::path& book_file, const Codes& codes, std::uint64_t now_ms) {
+    const auto path = codes_file(book_file);
+    const auto tmp = path.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;  // best effort: the codes still work until a restart
+    std::string text;
+    for (const auto& [ref, code] : codes)
+        if (code.expiry_ms > now_ms)
+            text += to_hex(ref) + ' ' + code.text + ' ' + std::to_string(code.expiry_ms) + ' ' +
+                    std::to_string(code.attempts) + '\n';
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    std::error_code ec;  // never throw: this runs on the block producer too
+    if (ok) std::filesystem::rename(tmp, path, ec);
+}
 }  // namespace
 
 PhoneService::PhoneService(std::filesystem::path book_file, Hash256 secret, std::string default_country,
@@ -32,6 +62,21 @@ PhoneService::PhoneService(std::filesystem::path book_file, Hash256 secret, std:
     in.close();
     book_out_.open(book_file_, std::ios::app);
     ::chmod(book_file_.c_str(), 0600);
+
+    std::ifstream codes_in(codes_file(book_file_));
+    const std::uint64_t now = clock_.now_ms();
+    for (std::string line; std::getline(codes_in, line);) {
+        std::istringstream fields(line);
+        std::string ref_hex, text;
+        std::uint64_t expiry_ms = 0;
+        std::uint32_t attempts = 0;
+        if (!(fields >> ref_hex >> text >> expiry_ms >> attempts) || expiry_ms <= now) continue;
+        auto raw = from_hex(ref_hex);
+        if (!raw || raw->size() != hash_bytes || text.size() != claim_code_digits) continue;
+        ledger::PhoneRef ref;
+        std::copy(raw->begin(), raw->end(), ref.begin());
+        codes_[ref] = Code{text, expiry_ms, attempts};
+    }
 }
 
 bool PhoneService::take(std::unordered_map<std::string, Window>& buckets, const std::string& key, std::uint32_t max,
@@ -79,6 +124,7 @@ std::string PhoneService::new_code(const ledger::PhoneRef& ref) {
         text += static_cast<char>('0' + randombytes_uniform(10));
     }
     codes_[ref] = Code{text, clock_.now_ms() + std::uint64_t{limits_.code_ttl_s} * 1000, 0};
+    save_codes(book_file_, codes_, clock_.now_ms());
     return text;
 }
 
@@ -109,17 +155,22 @@ std::expected<void, PhoneFailure> PhoneService::consume_code(const ledger::Phone
     Code& c = it->second;
     if (c.expiry_ms <= clock_.now_ms()) {
         codes_.erase(it);
+        save_codes(book_file_, codes_, clock_.now_ms());
         return std::unexpected(PhoneFailure{PhoneError::code_invalid, "the code has expired; ask for a new one"});
     }
     if (!equal_constant_time(as_bytes(code), as_bytes(c.text))) {
+        // Saved before answering, so a restart cannot reset the count of wrong tries.
         if (++c.attempts >= limits_.code_attempts_max) {
             codes_.erase(it);
+            save_codes(book_file_, codes_, clock_.now_ms());
             return std::unexpected(
                 PhoneFailure{PhoneError::code_invalid, "the code is wrong and has now been cancelled; ask for a new one"});
         }
+        save_codes(book_file_, codes_, clock_.now_ms());
         return std::unexpected(PhoneFailure{PhoneError::code_invalid, "the code is wrong"});
     }
     codes_.erase(it);  // single use
+    save_codes(book_file_, codes_, clock_.now_ms());
     return {};
 }
 

@@ -66,11 +66,12 @@ Session::Session(const GlobalOptions& opts)
     if (node_text_.empty())
         if (const char* env = std::getenv("KOPILKA_NODE"); env && *env) node_text_ = env;
     if (node_text_.empty()) node_text_ = std::string(default_node);
-    address_ = parse_node_address(node_text_);
 }
 
 json::value Session::call(std::string_view method, json::object params) {
     if (!client_) {
+        // Parsed here, not at start: key commands never need the node.
+        address_ = parse_node_address(node_text_);
         client_ = std::make_unique<rpc::Client>(address_.host, address_.port, admin_token_);
         client_->set_timeout(std::chrono::seconds(opts_.timeout_s));
     }

@@ -112,7 +112,7 @@ Product product(std::uint32_t id, const char* name, Amount price) {
 
 }  // namespace
 
-TEST_CASE("kopilka audit: replays the node's chain locally; export writes every movement; a lying node is caught at its block") {
+TEST_CASE("kopilka audit: replays the node's chain locally, export writes every movement, a lying node is caught at its block") {
     NodeProcess node;
     rpc::Client c = node.client();
     TestWallet w(c);

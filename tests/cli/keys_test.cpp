@@ -14,7 +14,7 @@ namespace {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("kopilka keys: new, list, address, export, import; several identities picked by name") {
+TEST_CASE("kopilka keys: new, list, address, export, import, several identities picked by name") {
     TempDir dir("kopilka-wallet");
     Cli cli(dir.path() / "wallet", "127.0.0.1:1");
 
@@ -84,7 +84,7 @@ TEST_CASE("kopilka keys: new, list, address, export, import; several identities 
     CHECK(has(r.err, "cannot be a key name"));
 }
 
-TEST_CASE("kopilka passphrases: wrong, missing, from a file; damaged keystores are named") {
+TEST_CASE("kopilka passphrases: wrong, missing, from a file, damaged keystores are named") {
     TempDir dir("kopilka-wallet");
     Cli cli(dir.path() / "wallet", "127.0.0.1:1");
     REQUIRE(cli({"key", "new", "client"}).code == 0);
@@ -138,7 +138,7 @@ TEST_CASE("kopilka passphrases: wrong, missing, from a file; damaged keystores a
     CHECK(has(r.err, "client.key"));
 }
 
-TEST_CASE("kopilka errors: node unreachable is exit 3 with the address; usage is exit 2; --help documents the codes") {
+TEST_CASE("kopilka errors: node unreachable is exit 3 with the address, usage is exit 2, --help documents the codes") {
     TempDir dir("kopilka-wallet");
     Cli cli(dir.path() / "wallet", "127.0.0.1:1");
     REQUIRE(cli({"key", "new", "a"}).code == 0);

@@ -214,7 +214,7 @@ TEST_CASE("qr base41: round trips every length, refuses what it never produces")
     CHECK(lower.error().find("Caps Lock") != std::string::npos);
 }
 
-TEST_CASE("qr decode: strict — anything the encoder would not produce is refused with a reason") {
+TEST_CASE("qr decode: strict, anything the encoder would not produce is refused with a reason") {
     const ledger::Voucher v = build(inputs[0]);
     const std::string good = *encode_voucher_qr(v);
     const Bytes body = *base41_decode(std::string_view(good).substr(4));
@@ -252,7 +252,7 @@ TEST_CASE("qr decode: strict — anything the encoder would not produce is refus
     CHECK_FALSE(encode_voucher_qr(other));
 }
 
-TEST_CASE("qr decode: random vouchers round trip; random edits never decode to a different text") {
+TEST_CASE("qr decode: random vouchers round trip, random edits never decode to a different text") {
     const std::uint64_t seed = std::random_device{}();
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
@@ -293,7 +293,7 @@ TEST_CASE("qr decode: random vouchers round trip; random edits never decode to a
     }
 }
 
-TEST_CASE("qr pictures: a voucher written to PNG decodes with zbar back to the same payload; SVG and terminal") {
+TEST_CASE("qr pictures: a voucher written to PNG decodes with zbar back to the same payload, SVG and terminal") {
     test::TempDir dir("kopilka-qr");
     for (const auto& in : inputs) {
         const std::string payload = *encode_voucher_qr(build(in));

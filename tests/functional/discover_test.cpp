@@ -241,8 +241,7 @@ TEST_CASE("every method's documented example runs against a node that played the
     // client still holds 3.00 less the coffee.
     CHECK(cafe.wallet.balance(phone, cafe.coin) == "2.00");
     REQUIRE(stop);
-    // admin.stop last. Its answer may be lost (see the [!mayfail] case
-    // below, which checks it); that it stops the node is checked here.
+    // admin.stop last; the case below checks its answer always arrives.
     try {
         auto result = admin.call(stop->name, json::parse(substitute(std::string(stop->example_params))));
         check_shape(json::parse(stop->example_result), result, "admin.stop");
@@ -255,18 +254,11 @@ TEST_CASE("every method's documented example runs against a node that played the
     CHECK(node.wait_stopped(std::chrono::seconds(30)) == 0);
 }
 
-// [!mayfail]: a graceful stop drops answers the node owes. main() stops the
-// server (closing every connection, and dropping answers queued from then on)
-// before it stops the node (which commits what is pending and answers its
-// waiters). So:
-//  - admin.stop's own answer races with the stop it triggers: lost in about
-//    one call in five on a busy machine (rpc::Client then retries into
-//    "connection refused");
-//  - a caller waiting for its block (tx.submit wait=true) when the stop comes
-//    is never told, though its transaction is committed: here a batch holds
-//    such a submit and admin.stop, so its answer comes after the block and is
-//    lost every time.
-TEST_CASE("admin.stop answers, and callers waiting for a block are answered before the node exits 0", "[!mayfail]") {
+// A graceful stop owes answers: admin.stop's own, and every caller waiting
+// for its block (tx.submit wait=true). main() stops the node (committing and
+// answering) before it closes the server; a batch holding such a submit and
+// admin.stop proves both answers arrive.
+TEST_CASE("admin.stop answers, and callers waiting for a block are answered before the node exits 0", "[node][stop]") {
     NodeProcess node;
     rpc::Client c = node.client();
     Volodi cafe(c);

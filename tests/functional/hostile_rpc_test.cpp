@@ -496,8 +496,11 @@ TEST_CASE("invalid, truncated and foreign blobs are refused with their reason, a
 
 TEST_CASE("connections over --connections-max get a 503 at once, and service resumes when the squatters time out") {
     constexpr int connections_max = 6;
+    // Long enough that every squatter is still connected when the extra
+    // client arrives, even on a slow (sanitized, loaded) machine.
+    constexpr int squatter_timeout_ms = 2000;
     NodeProcess node({"--connections-max", std::to_string(connections_max), "--header-timeout-ms",
-                      std::to_string(header_timeout_ms)});
+                      std::to_string(squatter_timeout_ms)});
     rpc::Client c = node.client();
     const Baseline base(c);
     // Squatters connect and say nothing, filling every slot (our own client's

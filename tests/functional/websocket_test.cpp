@@ -210,6 +210,36 @@ TEST_CASE("subscribe and unsubscribe are WebSocket only, and check their params"
     CHECK(code({{"topic", "account"}, {"account", "+79000000001"}}, "'account'") == rpc::invalid_params);
     CHECK(code({{"topic", "venue"}, {"ticker", "no"}}, "'ticker'") == rpc::invalid_params);
     CHECK(code({{"topic", "blocks"}, {"since", 5}}, "'since'") == rpc::invalid_params);
+    // Batches, protocol errors and oversized messages over the WebSocket.
+    {
+        ws.send(R"([{"jsonrpc":"2.0","id":100,"method":"node.info"},{"jsonrpc":"2.0","method":"node.info"},)"
+                R"({"jsonrpc":"2.0","id":101,"method":"no.such"}])");
+        auto frame = ws.receive(std::chrono::duration_cast<std::chrono::milliseconds>(generous));
+        REQUIRE(frame);
+        auto answers = json::parse(*frame);
+        REQUIRE(answers.is_array());
+        REQUIRE(answers.as_array().size() == 2);  // the notification is not answered
+        CHECK(answers.as_array()[0].at("id") == 100);
+        CHECK(answers.as_array()[0].at("result").is_object());
+        CHECK(answers.as_array()[1].at("error").at("code") == rpc::method_not_found);
+        ws.send("{not json");
+        frame = ws.receive(std::chrono::duration_cast<std::chrono::milliseconds>(generous));
+        REQUIRE(frame);
+        CHECK(json::parse(*frame).at("error").at("code") == rpc::parse_error);
+    }
+    {
+        // Over the node's 1 MiB message limit: the session is closed, others go on.
+        rpc::WsClient big("127.0.0.1", node.port());
+        bool closed = false;
+        try {
+            big.send(R"({"jsonrpc":"2.0","id":1,"method":"node.info","params":{"pad":")" + std::string(2 << 20, 'a') + R"("}})");
+            big.receive(std::chrono::duration_cast<std::chrono::milliseconds>(generous));
+        } catch (const rpc::TransportError&) {
+            closed = true;
+        }
+        CHECK(closed);
+        CHECK(ws.call("node.info").is_object());
+    }
     // A bound on subscriptions per connection, so one client cannot make every block cost the node without limit.
     int accepted = 0;
     for (int i = 0; i < 100; ++i) {
