@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
   libzbar-dev zbar-tools libpng-dev
-  catch2 libcli11-dev
+  catch2 libcli11-dev curl
 )
 missing=()
 for p in "${packages[@]}"; do
