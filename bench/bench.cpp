@@ -530,6 +530,7 @@ int run(Options& o, const std::string& command_line) {
         if (o.audit && !data_dir.empty()) {
             std::atomic<std::uint64_t> audited{0}, tip{0};
             const auto audit_start = Clock::now();
+            const double audit_cpu0 = sample_self().cpu_s;
             progress.phase("audit", [&] {
                 return "block " + group(static_cast<double>(audited.load())) + "/" + group(static_cast<double>(tip.load()));
             });
@@ -538,6 +539,7 @@ int run(Options& o, const std::string& command_line) {
                 tip = t;
             });
             const double audit_s = seconds_since(audit_start);
+            const double audit_cpu_s = sample_self().cpu_s - audit_cpu0;
             const double audit_rate = audit_s > 0 ? static_cast<double>(ar.txs_checked) / audit_s : 0;
             progress.done(ar.ok ? group(audit_rate) + " tx/s" : "FAILED: " + ar.reason);
             rep["audit"] = json::object{{"ok", ar.ok},
@@ -545,6 +547,8 @@ int run(Options& o, const std::string& command_line) {
                                         {"blocks", ar.blocks_checked},
                                         {"txs", ar.txs_checked},
                                         {"seconds", audit_s},
+                                        {"cpu_s", audit_cpu_s},
+                                        {"cpu_us_per_tx", ar.txs_checked ? 1e6 * audit_cpu_s / static_cast<double>(ar.txs_checked) : 0.0},
                                         {"tx_per_s", audit_rate},
                                         {"pct_of_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0}};
             if (!ar.ok) problems.push_back(json::value("the audit failed: " + ar.reason));

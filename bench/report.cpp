@@ -168,7 +168,7 @@ void print_table(const json::object& r, std::FILE* out) {
     }
     if (const auto* a = r.if_contains("audit"); a && a->is_object()) {
         const auto& ao = a->as_object();
-        line(pad("audit replay (offline, 1 thread)", 28, false) + pad(cell_group(num(ao, {"txs"})), 10) +
+        line(pad("audit replay (offline)", 28, false) + pad(cell_group(num(ao, {"txs"})), 10) +
              pad(cell_group(num(ao, {"tx_per_s"})), 10) + pad(cell(num(ao, {"pct_of_bound"}), 1), 9));
     }
     line("");

@@ -545,6 +545,9 @@ std::optional<json::value> Node::voucher_check(Call& call) {
     if (v->expiry_s < now_s)
         return refuse(Refusal::voucher_expired, "the voucher expired at " + std::to_string(v->expiry_s) +
                                                     " (unix s); the client should show a new QR");
+    // The block refuses these too (apply.cpp's Redeem); say so before anyone submits.
+    if (v->expiry_s > now_s + voucher_expiry_ahead_s_max)
+        return refuse(Refusal::voucher_expiry_too_far, "the voucher's expiry is more than a day ahead");
     if (s.voucher_used(voucher_id(*v))) return refuse(Refusal::voucher_used, "this voucher has already been redeemed");
     const Product* p = s.product(ticker, v->product_id);
     if (!p) return refuse(Refusal::unknown_product, "product " + std::to_string(v->product_id) + " is not in the catalogue");
@@ -556,6 +559,8 @@ std::optional<json::value> Node::voucher_check(Call& call) {
     const bool holds = v->client.is_key() ? v->client.key() == v->signer
                                           : (s.binding(v->client.phone()) && s.binding(v->client.phone())->key == v->signer);
     if (!holds) return refuse(Refusal::voucher_not_client, "the voucher is not signed by the key that holds the account");
+    if (v->client == Account::of_key(s.venue(ticker)->owner))
+        return refuse(Refusal::self_transfer, "the treasury cannot redeem from itself");
     const Amount bal = s.balance(ticker, v->client);
     o["client_balance"] = format_amount(bal);
     if (bal < v->price)
