@@ -64,6 +64,7 @@ struct Options {
     double half_fraction = 0.5;
     std::size_t half_txs = 0;            // 0: txs / 2 (at most 200,000)
     std::size_t half_connections = 64;
+    std::size_t half_batch = 1;          // a till sends one transaction at a time
     double verify_seconds = 1.5;
     bool audit = true;
     bool half_load = true;
@@ -224,6 +225,7 @@ int run(Options& o, const std::string& command_line) {
     if (!o.half_load) o.half_txs = 0;
     else if (o.half_txs == 0) o.half_txs = std::max<std::size_t>(1, std::min<std::size_t>(o.txs / 2, 200'000));
     if (o.half_fraction <= 0 || o.half_fraction > 1) throw std::invalid_argument("--half-load must be in (0, 1]");
+    if (o.half_batch == 0) throw std::invalid_argument("--half-load-batch must be at least 1");
 
     json::object rep;
     rep["version"] = 1;
@@ -308,6 +310,7 @@ int run(Options& o, const std::string& command_line) {
         {"half_load_fraction", o.half_fraction},
         {"half_load_txs", o.half_txs},
         {"half_load_connections", o.half_connections},
+        {"half_load_batch", o.half_batch},
         {"node", external ? "external " + o.node : "started by the benchmark"},
         {"node_args", json::value_from(run_args)},
         {"data_dir", data_dir.string()},
@@ -403,7 +406,7 @@ int run(Options& o, const std::string& command_line) {
             half_opts.host = host;
             half_opts.port = port;
             half_opts.connections = o.half_connections;
-            half_opts.batch = 1;
+            half_opts.batch = o.half_batch;
             half_opts.rate_per_s = half_rate;
             LiveCounters half_live;
             const auto half_start = Clock::now();
@@ -415,10 +418,11 @@ int run(Options& o, const std::string& command_line) {
             half = timed_drive(half_set, half_opts, pid, half_live);
             progress.done("p99 " + fixed(summarize(half->result.latency_ms).p99, 1) + " ms at " +
                           group(half->result.tx_per_s()) + " tx/s");
-            auto h = phase_json(*half, "half load (open, " + group(half_rate) + "/s)", bound_tx, cores, verify_cpu_us_per_tx);
+            auto h = phase_json(*half, "half load (open, " + group(half_rate) + "/s, B=" + std::to_string(o.half_batch) + ")",
+                                bound_tx, cores, verify_cpu_us_per_tx);
             h["target_tx_per_s"] = half_rate;
             h["connections"] = o.half_connections;
-            h["batch"] = 1;
+            h["batch"] = o.half_batch;
             h["send_lag_max_ms"] = half->result.send_lag_max_ms;
             phases["half_load"] = std::move(h);
         }
@@ -661,6 +665,7 @@ int main(int argc, char** argv) {
     auto* half_txs = app.add_option("--half-load-txs", o.half_txs, "transactions in the second phase (0: --txs/2, at most 200,000)");
     app.add_option("--half-load-connections", o.half_connections, "connections in the second phase (one request each in flight)")
         ->capture_default_str();
+    app.add_option("--half-load-batch", o.half_batch, "transactions per request in the second phase")->capture_default_str();
     auto* verify_s = app.add_option("--verify-seconds", o.verify_seconds, "how long to measure the verification bound")
         ->capture_default_str();
     app.add_flag("--quick", o.quick, "a few hundred transactions, seconds (what the test suite runs)");

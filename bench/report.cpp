@@ -154,13 +154,13 @@ void print_table(const json::object& r, std::FILE* out) {
          str(r.at("config").as_object(), "mix") + "); " + cell(num(r, {"bound", "verify_cpu_us"}), 1) +
          " µs CPU a verification = " + group(num(r, {"bound", "cpu_tx_per_s"})) + " tx/s on idle cores");
     line("");
-    line(pad("phase", 28, false) + pad("txs", 10) + pad("tx/s", 10) + pad("% bound", 9) + pad("p50 ms", 9) +
+    line(pad("phase", 34, false) + pad("txs", 10) + pad("tx/s", 10) + pad("% bound", 9) + pad("p50 ms", 9) +
          pad("p95 ms", 9) + pad("p99 ms", 9) + pad("max ms", 9) + pad("node CPU", 10) + pad("µs/tx", 8));
     const auto* phases = r.if_contains("phases");
     for (std::string_view name : {"setup", "peak", "half_load"}) {
         if (!phases || !phases->as_object().contains(name)) continue;
         const auto& p = phases->as_object().at(name).as_object();
-        line(pad(str(p, "label"), 28, false) + pad(cell_group(num(p, {"committed"})), 10) +
+        line(pad(str(p, "label"), 34, false) + pad(cell_group(num(p, {"committed"})), 10) +
              pad(cell_group(num(p, {"tx_per_s"})), 10) + pad(cell(num(p, {"pct_of_bound"}), 1), 9) +
              pad(cell(num(p, {"latency_ms", "p50"}), 1), 9) + pad(cell(num(p, {"latency_ms", "p95"}), 1), 9) +
              pad(cell(num(p, {"latency_ms", "p99"}), 1), 9) + pad(cell(num(p, {"latency_ms", "max"}), 1), 9) +
@@ -168,7 +168,7 @@ void print_table(const json::object& r, std::FILE* out) {
     }
     if (const auto* a = r.if_contains("audit"); a && a->is_object()) {
         const auto& ao = a->as_object();
-        line(pad("audit replay (offline)", 28, false) + pad(cell_group(num(ao, {"txs"})), 10) +
+        line(pad("audit replay (offline)", 34, false) + pad(cell_group(num(ao, {"txs"})), 10) +
              pad(cell_group(num(ao, {"tx_per_s"})), 10) + pad(cell(num(ao, {"pct_of_bound"}), 1), 9));
     }
     line("");

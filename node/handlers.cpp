@@ -126,10 +126,6 @@ std::optional<json::value> Node::tx_submit(Call& call) {
     // Idempotent: a committed transaction returns its first result.
     if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
     {
-        std::lock_guard lock(mempool_mutex_);
-        if (stopping_) throw Error(rpc::unavailable, "the node is stopping; retry when it is back");
-    }
-    {
         std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
         if (write_error_)
             throw Error(rpc::unavailable, "the node cannot write to its disk right now: " + *write_error_);
@@ -139,6 +135,8 @@ std::optional<json::value> Node::tx_submit(Call& call) {
     // the transaction is sequenced.
     auto done = call.done;
     auto id_json = call.id;
+    std::shared_lock gate(submit_gate_);
+    if (!accepting_) throw Error(rpc::unavailable, "the node is stopping; retry when it is back");
     boost::asio::post(*verify_pool_, [this, stx = std::move(*stx), id, wait, done, id_json]() mutable {
         if (!verify_tx_signatures(stx, chain_->id())) {
             metrics_.refused("bad_signature");

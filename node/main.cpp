@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 #include <unistd.h>
 
 using namespace kopilka;
@@ -69,6 +70,10 @@ int run(node::Config& config) {
     // admin.stop's own answer goes out. New submissions are refused with
     // "the node is stopping" meanwhile. Then close the server.
     n.stop();
+    // The answers n.stop() gave (waiters, admin.stop's own) are queued on
+    // their connections; let them reach the wire before the server closes.
+    constexpr auto shutdown_drain = std::chrono::milliseconds(300);
+    std::this_thread::sleep_for(shutdown_drain);
     server.stop();
     return 0;
 }

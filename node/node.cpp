@@ -178,13 +178,18 @@ void Node::start() {
 
 void Node::stop() {
     {
+        std::unique_lock gate(submit_gate_);
+        accepting_ = false;
+    }
+    // Let verifications in flight finish and enqueue, so nothing a caller
+    // handed in before the stop is dropped; then drain the mempool.
+    if (verify_pool_) verify_pool_->join();
+    {
         std::lock_guard lock(mempool_mutex_);
         if (stopping_ && !producer_thread_.joinable()) return;
         stopping_ = true;
     }
     mempool_cv_.notify_all();
-    // Let verifications in flight finish and enqueue, so nothing accepted is dropped.
-    if (verify_pool_) verify_pool_->join();
     if (producer_thread_.joinable()) producer_thread_.join();
     if (chain_) log_.info("node.stopped", {{"height", chain_->height()}});
 }

@@ -176,6 +176,11 @@ private:
     std::unordered_map<Hash256, ledger::Refused, ledger::Hash256Hasher> refusals_;
     std::deque<Hash256> refusal_order_;
     bool stopping_ = false;
+    // Closed by stop() before the verify pool is joined: a submission either
+    // gets through the gate and its verification runs to the mempool, or is
+    // refused at the gate ("stopping"); none is posted to a joined pool.
+    std::shared_mutex submit_gate_;
+    bool accepting_ = true;
     std::optional<std::string> write_error_;  // the store refused the last block
     std::thread producer_thread_;
 
