@@ -3,9 +3,37 @@
 #include "ledger/chain.h"
 #include "ledger/codec.h"
 
+#include <algorithm>
 #include <limits>
+#include <thread>
 
 namespace kopilka::ledger {
+
+namespace {
+// Below this many transactions a block's signatures are checked on the
+// calling thread: starting threads would cost more than it saves.
+constexpr std::size_t parallel_verify_txs_min = 64;
+
+// verify_tx_signatures of each transaction, on every core for a large block.
+std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const ChainId& chain) {
+    std::vector<char> ok(stxs.size(), 0);
+    auto run = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) ok[i] = verify_tx_signatures(stxs[i], chain) ? 1 : 0;
+    };
+    const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
+    if (stxs.size() < parallel_verify_txs_min || workers == 1) {
+        run(0, stxs.size());
+        return ok;
+    }
+    const std::size_t chunk = (stxs.size() + workers - 1) / workers;
+    std::vector<std::jthread> threads;
+    for (std::size_t begin = chunk; begin < stxs.size(); begin += chunk)
+        threads.emplace_back(run, begin, std::min(begin + chunk, stxs.size()));
+    run(0, std::min(chunk, stxs.size()));
+    for (auto& t : threads) t.join();
+    return ok;
+}
+}  // namespace
 
 Replayer::Replayer(ByteView genesis_bytes) {
     try {
@@ -70,43 +98,64 @@ bool Replayer::replay_block(std::uint64_t height, ByteView block_bytes,
         return false;
     }
 
-    BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
-    state_.prune_window(ctx.time_s());
-    last_txs_.clear();
-    for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
+    // Decode every record first, stopping at the first fault; then check the
+    // signatures of the decoded ones on all cores; then apply in order. The
+    // fault reported is the one the sequential order would meet first.
+    const std::size_t n = block->tx_ids.size();
+    // Built only for a fault: most blocks need none.
+    auto tx_at = [&](std::uint32_t i) {
+        return at + "transaction " + std::to_string(i) + " (" + to_hex(block->tx_ids[i]) + "): ";
+    };
+    std::vector<SignedTx> stxs;
+    stxs.reserve(n);
+    std::string decode_fault;
+    for (std::uint32_t i = 0; i < n && decode_fault.empty(); ++i) {
         const Hash256& id = block->tx_ids[i];
-        const std::string tx_at = at + "transaction " + std::to_string(i) + " (" + to_hex(id) + "): ";
         auto raw = fetch_tx(id);
         if (!raw) {
-            fail(height, tx_at + "its record is missing");
-            return false;
+            decode_fault = tx_at(i) + "its record is missing";
+            break;
         }
         auto rec = decode_tx_record(*raw);
         if (!rec) {
-            fail(height, tx_at + rec.error());
-            return false;
+            decode_fault = tx_at(i) + rec.error();
+            break;
         }
         if (rec->height != height || rec->index != i) {
-            fail(height, tx_at + "its record says it is at block " + std::to_string(rec->height) + " position " +
-                             std::to_string(rec->index));
-            return false;
+            decode_fault = tx_at(i) + "its record says it is at block " + std::to_string(rec->height) + " position " +
+                           std::to_string(rec->index);
+            break;
         }
         auto stx = decode_signed_tx(rec->blob);
         if (!stx) {
-            fail(height, tx_at + stx.error());
-            return false;
+            decode_fault = tx_at(i) + stx.error();
+            break;
         }
         if (tx_id(stx->tx) != id) {
-            fail(height, tx_at + "its bytes do not hash to its id");
+            decode_fault = tx_at(i) + "its bytes do not hash to its id";
+            break;
+        }
+        stxs.push_back(std::move(*stx));
+    }
+    const std::vector<char> signed_ok = verify_all(stxs, report_.chain_id);
+
+    BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
+    state_.prune_window(ctx.time_s());
+    last_txs_.clear();
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const Hash256& id = block->tx_ids[i];
+        if (i == stxs.size()) {
+            fail(height, decode_fault);
             return false;
         }
-        if (!verify_tx_signatures(*stx, report_.chain_id)) {
-            fail(height, tx_at + "a signature does not verify");
+        const SignedTx* stx = &stxs[i];
+        if (!signed_ok[i]) {
+            fail(height, tx_at(i) + "a signature does not verify");
             return false;
         }
         auto fx = apply_tx(state_, ctx, *stx, id);
         if (!fx) {
-            fail(height, tx_at + "the rules refuse it (" + std::string(refusal_name(fx.error().code)) + "): " +
+            fail(height, tx_at(i) + "the rules refuse it (" + std::string(refusal_name(fx.error().code)) + "): " +
                              fx.error().message);
             return false;
         }

@@ -208,12 +208,19 @@ std::vector<std::pair<std::string, Amount>> State::balances_of(const Account& ac
 std::optional<std::map<std::string, Amount>> State::coin_totals() const {
     std::map<std::string, Amount> totals;
     for (const auto& [t, _] : venues_) totals[t] = 0;
-    for (const auto& [k, a] : balances_) {
-        Amount& t = totals[k.ticker];
-        if (t > std::numeric_limits<Amount>::max() - a) return std::nullopt;
-        t += a;
+    for (const auto& [t, sum] : coin_totals_) {
+        if (sum > std::numeric_limits<Amount>::max()) return std::nullopt;
+        totals[t] = static_cast<Amount>(sum);
     }
     return totals;
+}
+
+void State::change_total(const std::string& ticker, Amount removed, Amount added) {
+    if (removed == added) return;
+    auto it = coin_totals_.find(ticker);
+    if (it == coin_totals_.end()) it = coin_totals_.emplace(ticker, Total{0}).first;
+    it->second = it->second - removed + added;  // removed is part of the sum: no wrap
+    if (it->second == 0) coin_totals_.erase(it);
 }
 
 std::vector<std::pair<Account, Amount>> State::holders(std::string_view ticker) const {
@@ -287,10 +294,13 @@ void State::set_balance(const std::string& ticker, const Account& account, Amoun
     std::optional<Bytes> now;
     if (amount != 0) now = encode_balance(amount);
     record_write(record::balance_key(ticker, account), std::move(old), std::move(now));
+    change_total(ticker, it == balances_.end() ? 0 : it->second, amount);
     if (amount == 0) {
         if (it != balances_.end()) balances_.erase(it);
+    } else if (it != balances_.end()) {
+        it->second = amount;
     } else {
-        balances_[std::move(k)] = amount;
+        balances_.emplace(std::move(k), amount);
     }
 }
 
@@ -432,13 +442,17 @@ void State::set_typed(ByteView key, const std::optional<Bytes>& value) {
         case tag_balance: {
             BalanceKey bk{read_ticker(k), read_account(k)};
             k.finish();
+            auto it = balances_.find(bk);
+            const Amount before = it == balances_.end() ? 0 : it->second;
             if (!value) {
-                balances_.erase(bk);
+                if (it != balances_.end()) balances_.erase(it);
+                change_total(bk.ticker, before, 0);
                 return;
             }
             read_value([&](Reader& v) {
                 const Amount a = v.u64();
                 if (a == 0) throw DecodeError("zero balance stored as a record");
+                change_total(bk.ticker, before, a);
                 balances_[bk] = a;
             });
             return;

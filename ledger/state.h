@@ -155,6 +155,12 @@ private:
 
     std::map<std::string, VenueEntry, std::less<>> venues_;
     std::unordered_map<BalanceKey, Amount, BalanceKeyHash> balances_;
+    // Sum of every balance of each coin, kept as balances change so the
+    // supply check after each block costs O(coins), not O(accounts). 128
+    // bits: a damaged state whose sum overflows 64 bits is still reported.
+    __extension__ using Total = unsigned __int128;
+    std::map<std::string, Total, std::less<>> coin_totals_;
+    void change_total(const std::string& ticker, Amount removed, Amount added);
     std::unordered_map<PhoneRef, Binding, Hash256Hasher> bindings_;
     LtHash lthash_;
     std::size_t record_count_ = 0;
