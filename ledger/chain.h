@@ -39,6 +39,12 @@ struct Produced {
     std::optional<Block> block;        // nullopt when nothing applied
 };
 
+// The first damage the startup check found.
+struct ChainDamage {
+    std::uint64_t height = 0;  // the broken block
+    std::string reason;        // what is wrong with it, for a person
+};
+
 struct HistoryEntry {
     Hash256 id{};
     TxLocation location;
@@ -54,8 +60,10 @@ public:
     static std::expected<std::unique_ptr<Chain>, std::string> create(const std::filesystem::path& dir,
                                                                      const Genesis& genesis);
     // Opens an existing chain; refuses (naming the problem) when the stored
-    // state does not match the tip block's state digest.
-    static std::expected<std::unique_ptr<Chain>, std::string> open(const std::filesystem::path& dir);
+    // state does not match the tip block's state digest. When the refusal is
+    // damage in a stored block (or in the state it leaves), `damage` says which.
+    static std::expected<std::unique_ptr<Chain>, std::string> open(const std::filesystem::path& dir,
+                                                                   ChainDamage* damage = nullptr);
 
     const Genesis& genesis() const { return genesis_; }
     const ChainId& id() const { return chain_id_; }
@@ -64,6 +72,24 @@ public:
     const Hash256& tip_hash() const { return tip_hash_; }
     const State& state() const { return state_; }
     Store& store() { return *store_; }
+
+    // The startup check (after Bitcoin Core's -checkblocks). Walks every
+    // stored block header from 1 to the tip: contiguous heights, each prev
+    // hash the hash of the header before (block 1: the chain id), the genesis
+    // producer, time never going back, the tip record's hash; where a link
+    // breaks, the signatures on both sides name the damaged block. The last
+    // `full_blocks` blocks (0: all) are checked in full: the producer's
+    // signature, the tx root against the stored ids, and each transaction
+    // record present at its place, decoding, hashing to its id, its
+    // signatures valid (on `threads` threads). It does not re-apply the rules
+    // (`kopilkad verify` does).
+    std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks, unsigned threads = 1) const;
+
+    // Reopens the store from disk and rebuilds the tip, the state and the
+    // replay window from what it holds; used after a failed write, when a
+    // block whose write failed may or may not be on disk. On an error the
+    // in-memory chain is left as it was (and the store may be read-only).
+    std::expected<void, std::string> reopen();
 
     // Applies the candidates in order on top of the tip and, if any applies,
     // commits them as one block (one synced write). A transaction already
@@ -88,7 +114,14 @@ public:
 
 private:
     Chain(std::unique_ptr<Store> store, Genesis genesis);
-    std::expected<void, std::string> load();
+    std::expected<void, std::string> load(ChainDamage* damage = nullptr);
+    // False only when `id` cannot have been committed: the replay window holds
+    // every committed id whose expiry is not before the tip's time, so an id
+    // outside it that expires at or after the tip was never committed. Spares
+    // the producer a store read per new transaction.
+    bool maybe_committed(const Tx& tx, const Hash256& id) const {
+        return state_.tx_seen(id) || tx.expiry_s < tip_.time_ms / 1000;
+    }
     std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor,
                                                     std::size_t limit) const;
 

@@ -1,6 +1,7 @@
 #include "ledger/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/table.h>
@@ -8,11 +9,68 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <shared_mutex>
+#include <unistd.h>
 
 namespace kopilka::ledger {
 
 namespace {
 constexpr std::array<std::string_view, column_count> column_names = {"meta", "blocks", "txs", "state", "index"};
+
+// The column `meta` takes one small write per block and never fills a
+// memtable, so without a cap RocksDB keeps every WAL file alive (it holds
+// meta's only copy) and replays all of them at each open: 562 MiB of WAL after
+// a million transactions. Past this size RocksDB flushes the column families
+// that pin the oldest WAL, and the files are deleted.
+constexpr std::uint64_t wal_total_bytes_max = 64ull << 20;
+
+// What check_writable writes when an open has failed: enough to tell a full
+// disk (or a file-size limit) from a dir that merely cannot be locked.
+constexpr std::size_t open_probe_bytes = 64 << 10;
+
+// RocksDB's info log ("LOG" in the ledger dir). Its default logger writes
+// through a file writer that, in Debian's librocksdb (built with assertions),
+// aborts the process on the first line after a failed write: on a full disk
+// the node would die instead of reporting the error. This one writes with
+// stdio, ignores errors, keeps one older generation and stops at a cap. With
+// no file (read-only opens, which must not touch a live node's dir) it
+// discards everything.
+constexpr long info_log_bytes_max = 16l << 20;
+
+class InfoLog final : public rocksdb::Logger {
+public:
+    explicit InfoLog(std::FILE* file) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), file_(file) {}
+    ~InfoLog() override {
+        if (file_) std::fclose(file_);
+    }
+    using rocksdb::Logger::Logv;
+    void Logv(const char* format, va_list ap) override {
+        std::lock_guard lock(mutex_);
+        if (!file_ || written_ >= info_log_bytes_max) return;
+        const int n = std::vfprintf(file_, format, ap);
+        std::fputc('\n', file_);
+        std::fflush(file_);
+        if (n > 0) written_ += n + 1;
+    }
+
+private:
+    std::mutex mutex_;
+    std::FILE* file_;
+    long written_ = 0;
+};
+
+std::shared_ptr<rocksdb::Logger> info_log(const std::filesystem::path& dir, bool read_only) {
+    if (read_only) return std::make_shared<InfoLog>(nullptr);
+    std::error_code ec;
+    std::filesystem::rename(dir / "LOG", dir / "LOG.old", ec);
+    return std::make_shared<InfoLog>(std::fopen((dir / "LOG").c_str(), "we"));
+}
 
 rocksdb::Slice slice(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 ByteView view(const rocksdb::Slice& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
@@ -23,14 +81,27 @@ std::string_view column_name(Column c) { return column_names[static_cast<std::si
 struct Store::Impl {
     std::unique_ptr<rocksdb::DB> db;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
-    bool read_only = false;
+    bool read_only = false;     // opened in Mode::read_only
+    bool fallback_ro = false;   // reopen() could only open the ledger read-only
+    std::string closed_reason;  // why db is null after a failed reopen()
+    // Shared by every read and write, exclusive while reopen() swaps the
+    // database: readers that hold no lock of the caller's (the node serves
+    // many reads without the chain lock) never see a closed handle.
+    mutable std::shared_mutex mutex;
 
-    ~Impl() {
+    ~Impl() { close(); }
+    void close() {
         for (auto* h : handles)
             if (db && h) db->DestroyColumnFamilyHandle(h);
+        handles.clear();
         if (db) db->Close();
+        db.reset();
     }
+    std::expected<void, std::string> open(const std::filesystem::path& dir, Mode mode);
     rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<std::size_t>(c) + 1]; }
+    void require_open() const {
+        if (!db) throw std::runtime_error("the ledger is not open: " + closed_reason);
+    }
 };
 
 Store::Store(std::unique_ptr<Impl> impl, std::filesystem::path dir) : impl_(std::move(impl)), dir_(std::move(dir)) {}
@@ -47,7 +118,20 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
         std::filesystem::create_directories(dir, ec);
         if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
     }
+    auto impl = std::make_unique<Impl>();
+    impl->read_only = mode == Mode::read_only;
+    if (auto ok = impl->open(dir, mode); !ok) {
+        // RocksDB's complaint about a read-only or full data dir names a LOCK
+        // or MANIFEST file; say first, plainly, that the dir cannot be written.
+        if (mode != Mode::read_only)
+            if (auto w = check_writable(dir, open_probe_bytes); !w)
+                return std::unexpected(w.error() + " [" + ok.error() + "]");
+        return std::unexpected(ok.error());
+    }
+    return std::unique_ptr<Store>(new Store(std::move(impl), dir));
+}
 
+std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& dir, Mode mode) {
     rocksdb::Options options;
     options.create_if_missing = mode == Mode::create_new;
     options.create_missing_column_families = mode == Mode::create_new;
@@ -56,6 +140,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
     options.IncreaseParallelism(2);
     options.max_open_files = 256;
     options.keep_log_file_num = 4;
+    options.max_total_wal_size = wal_total_bytes_max;
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // tx lookups by id are point reads
@@ -66,18 +151,63 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
     descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
     for (auto name : column_names) descriptors.emplace_back(std::string(name), cf_options);
 
-    auto impl = std::make_unique<Impl>();
-    impl->read_only = mode == Mode::read_only;
+    options.info_log = info_log(dir, mode == Mode::read_only);
+
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = impl->read_only
-                            ? rocksdb::DB::OpenForReadOnly(options, dir.string(), descriptors, &impl->handles, &raw)
-                            : rocksdb::DB::Open(options, dir.string(), descriptors, &impl->handles, &raw);
-    if (!s.ok()) return std::unexpected("cannot open the ledger in " + dir.string() + ": " + s.ToString());
-    impl->db.reset(raw);
-    return std::unique_ptr<Store>(new Store(std::move(impl), dir));
+    handles.clear();
+    rocksdb::Status s = mode == Mode::read_only
+                            ? rocksdb::DB::OpenForReadOnly(options, dir.string(), descriptors, &handles, &raw)
+                            : rocksdb::DB::Open(options, dir.string(), descriptors, &handles, &raw);
+    if (!s.ok()) {
+        handles.clear();
+        return std::unexpected("cannot open the ledger in " + dir.string() + ": " + s.ToString());
+    }
+    db.reset(raw);
+    return {};
+}
+
+std::expected<void, std::string> Store::check_writable(const std::filesystem::path& dir, std::size_t bytes) {
+    const std::filesystem::path probe = dir / ".write-probe";
+    auto fail = [&](const char* what, int err) -> std::expected<void, std::string> {
+        return std::unexpected("cannot write to the data dir " + dir.string() + " (" + what + " " + probe.string() +
+                               ": " + std::strerror(err) +
+                               "); the disk may be full or the dir read-only or owned by another user");
+    };
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("creating", errno);
+    std::vector<char> zeros(bytes, 0);
+    int err = 0;
+    for (std::size_t done = 0; done < zeros.size() && err == 0;) {
+        const ssize_t n = ::write(fd, zeros.data() + done, zeros.size() - done);
+        if (n < 0 && errno != EINTR) err = errno;
+        if (n > 0) done += static_cast<std::size_t>(n);
+    }
+    if (err == 0 && ::fsync(fd) != 0) err = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    if (err != 0) return fail("writing", err);
+    return {};
+}
+
+std::expected<void, std::string> Store::reopen() {
+    if (impl_->read_only) return std::unexpected("the ledger is open read-only");
+    std::unique_lock lock(impl_->mutex);
+    impl_->close();
+    impl_->fallback_ro = false;
+    auto ok = impl_->open(dir_, Mode::open_existing);
+    if (ok) return {};
+    // Keep serving reads from what is on disk while the disk stays broken.
+    if (impl_->open(dir_, Mode::read_only)) {
+        impl_->fallback_ro = true;
+    } else {
+        impl_->closed_reason = ok.error();
+    }
+    return ok;
 }
 
 std::optional<Bytes> Store::get(Column c, ByteView key) const {
+    std::shared_lock lock(impl_->mutex);
+    impl_->require_open();
     std::string value;
     rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(c), slice(key), &value);
     if (s.IsNotFound()) return std::nullopt;
@@ -87,6 +217,8 @@ std::optional<Bytes> Store::get(Column c, ByteView key) const {
 
 void Store::scan(Column c, ByteView prefix, ByteView from,
                  const std::function<bool(ByteView key, ByteView value)>& visit) const {
+    std::shared_lock lock(impl_->mutex);
+    impl_->require_open();
     rocksdb::ReadOptions ro;
     ro.verify_checksums = true;
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(c)));
@@ -101,6 +233,10 @@ void Store::scan(Column c, ByteView prefix, ByteView from,
 
 std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     if (impl_->read_only) return std::unexpected("the ledger is open read-only");
+    std::shared_lock lock(impl_->mutex);
+    if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
+    if (impl_->fallback_ro)
+        return std::unexpected("the ledger could only be reopened read-only; the disk is not fixed yet");
     rocksdb::WriteBatch wb;
     for (const auto& op : batch.ops) {
         rocksdb::Status s = op.value ? wb.Put(impl_->cf(op.column), slice(op.key), slice(*op.value))
@@ -110,7 +246,9 @@ std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     rocksdb::Status s = impl_->db->Write(wo, &wb);
-    if (!s.ok()) return std::unexpected("the ledger could not be written (nothing was committed): " + s.ToString());
+    // Not "nothing was written": the write-ahead-log record may have reached
+    // the file before the error, and then it comes back at the next open.
+    if (!s.ok()) return std::unexpected("the ledger could not be written: " + s.ToString());
     return {};
 }
 

@@ -56,8 +56,23 @@ public:
     void scan(Column c, ByteView prefix, ByteView from,
               const std::function<bool(ByteView key, ByteView value)>& visit) const;
     // Writes the batch atomically; with sync, returns only after the write-ahead
-    // log is on disk. An error (disk full, read-only) leaves nothing written.
+    // log is on disk. After an error (disk full, read-only) the outcome is
+    // unknown: the log record may have reached the file before the error and
+    // then comes back at the next open (or a crash may drop it). RocksDB then
+    // refuses every write until the store is reopened.
     std::expected<void, std::string> write(const Batch& batch, bool sync = true);
+
+    // Closes the database and opens it again from disk, so what it serves is
+    // exactly what the files hold (a record whose write failed is either back
+    // and flushed, or gone for good). Reads wait meanwhile. When the read-write
+    // open fails (the disk is still full) it falls back to a read-only open, so
+    // reads go on, and returns the error; call it again once the disk is fixed.
+    std::expected<void, std::string> reopen();
+
+    // Creates, fills with `bytes` zeros, syncs and deletes a probe file in
+    // `dir`; the error names the OS reason ("No space left on device",
+    // "Read-only file system", "Permission denied", "File too large").
+    static std::expected<void, std::string> check_writable(const std::filesystem::path& dir, std::size_t bytes);
 
     const std::filesystem::path& dir() const { return dir_; }
 

@@ -20,6 +20,11 @@ using namespace kopilka;
 
 namespace {
 
+// Exit codes besides 0 (ok), 1 (failed) and 2 (bad usage); a service manager
+// can keep from restarting a node on a damaged ledger (RestartPreventExitStatus=3).
+constexpr int exit_damaged = 3;     // the startup check found a damaged block
+constexpr int exit_unwritable = 4;  // the data dir cannot be written (read-only, full)
+
 volatile std::sig_atomic_t g_signal = 0;  // the one global: a signal handler has nowhere else to write
 extern "C" void on_signal(int sig) { g_signal = sig; }
 
@@ -39,10 +44,13 @@ int run(node::Config& config) {
     }
     node::Log log(*level);
     node::SystemClock clock;
-    auto opened = node::Node::open(config, clock, log);
+    node::Node::OpenFailure why = node::Node::OpenFailure::other;
+    auto opened = node::Node::open(config, clock, log, &why);
     if (!opened) {
         log.error("node.open_failed", {{"error", opened.error()}});
         std::cerr << "kopilkad: " << opened.error() << "\n";
+        if (why == node::Node::OpenFailure::damaged) return exit_damaged;
+        if (why == node::Node::OpenFailure::unwritable) return exit_unwritable;
         return 1;
     }
     node::Node& n = **opened;
@@ -106,10 +114,15 @@ int verify(const std::filesystem::path& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must fail a write with EFBIG, which the
+    // node handles like a full disk, not kill the process mid-block.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"kopilkad — the Kopilka loyalty ledger node"};
     app.set_version_flag("--version", std::string(node::node_version));
     app.footer(
-        "Exit codes: 0 ok; 1 the node failed (message on stderr); 2 bad usage.\n"
+        "Exit codes: 0 ok; 1 the node failed (message on stderr); 2 bad usage;\n"
+        "3 the ledger is damaged (the startup check names the block; run verify);\n"
+        "4 the data dir cannot be written (read-only or full) at start.\n"
         "Every run option may also come from the environment (KOPILKAD_<NAME>) or from\n"
         "<datadir>/kopilkad.conf; a flag beats the environment, which beats the file.");
 

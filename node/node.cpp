@@ -114,16 +114,47 @@ Node::Node(const Config& config, Clock& clock, Log& log)
 
 Node::~Node() { stop(); }
 
-std::expected<std::unique_ptr<Node>, std::string> Node::open(const Config& config, Clock& clock, Log& log) {
+std::expected<std::unique_ptr<Node>, std::string> Node::open(const Config& config, Clock& clock, Log& log,
+                                                              OpenFailure* why) {
     std::unique_ptr<Node> node(new Node(config, clock, log));
-    if (auto ok = node->load(); !ok) return std::unexpected(ok.error());
+    OpenFailure failure = OpenFailure::other;
+    if (auto ok = node->load(&failure); !ok) {
+        if (why) *why = failure;
+        return std::unexpected(ok.error());
+    }
     return node;
 }
 
-std::expected<void, std::string> Node::load() {
-    auto chain = Chain::open(dir_.ledger());
-    if (!chain) return std::unexpected(chain.error());
+std::expected<void, std::string> Node::load(OpenFailure* why) {
+    auto refuse_damaged = [&](const ChainDamage& d) {
+        *why = OpenFailure::damaged;
+        return std::unexpected("the ledger in " + dir_.ledger().string() + " is damaged at block " +
+                               std::to_string(d.height) + ": " + d.reason +
+                               ". The node will not start on it; run `kopilkad verify --datadir " +
+                               dir_.root.string() + "` for a full audit, and restore the ledger from a backup");
+    };
+    ChainDamage damage;
+    auto chain = Chain::open(dir_.ledger(), &damage);
+    if (!chain) {
+        if (!damage.reason.empty()) return refuse_damaged(damage);
+        std::error_code ec;
+        if (std::filesystem::is_directory(dir_.ledger(), ec) && !Store::check_writable(dir_.ledger(), 1))
+            *why = OpenFailure::unwritable;
+        return std::unexpected(chain.error());
+    }
     chain_ = std::move(*chain);
+
+    // Every header, and the newest blocks in full, before anything is served
+    // (after Bitcoin Core's -checkblocks): a damaged data dir is named at
+    // start, not when a client happens to read the broken block.
+    const auto check_start = std::chrono::steady_clock::now();
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    if (auto ok = chain_->check_blocks(config_.check_blocks, threads); !ok) return refuse_damaged(ok.error());
+    const std::uint64_t full = config_.check_blocks == 0 ? chain_->height()
+                                                         : std::min(config_.check_blocks, chain_->height());
+    const auto check_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - check_start).count();
+    log_.info("chain.checked", {{"height", chain_->height()}, {"full_blocks", full}, {"ms", check_ms}});
 
     auto passphrase = keystore_passphrase(dir_);
     if (!passphrase) return std::unexpected(passphrase.error());
@@ -173,6 +204,7 @@ void Node::start() {
     const unsigned threads = config_.verify_threads ? config_.verify_threads
                                                     : std::max(1u, std::thread::hardware_concurrency());
     verify_pool_ = std::make_unique<boost::asio::thread_pool>(threads);
+    answer_pool_ = std::make_unique<boost::asio::thread_pool>(1);
     producer_thread_ = std::thread([this] { producer_loop(); });
 }
 
@@ -191,6 +223,7 @@ void Node::stop() {
     }
     mempool_cv_.notify_all();
     if (producer_thread_.joinable()) producer_thread_.join();
+    if (answer_pool_) answer_pool_->join();  // every committed block's waiters are answered
     if (chain_) log_.info("node.stopped", {{"height", chain_->height()}});
 }
 
@@ -405,51 +438,27 @@ void Node::produce(std::vector<Pending> batch) {
     {
         std::unique_lock lock(chain_mutex_);
         produced = chain_->produce_block(txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true);
-        if (produced) write_error_.reset();
-        else write_error_ = produced.error();
+        if (!produced) write_error_ = "the node cannot write to its data dir: " + produced.error();
     }
     if (!produced) {
-        // Nothing was written and the state is as before: tell every waiter,
-        // and put the transactions back so nothing accepted is lost.
-        ++metrics_.write_failures;
-        log_.error("block.write_failed", {{"error", produced.error()}, {"txs", batch.size()}});
-        for (auto& p : batch) {
-            for (auto& w : p.waiters) w(TxOutcome{}, nullptr, produced.error());
-            p.waiters.clear();
-        }
-        {
-            std::lock_guard lock(mempool_mutex_);
-            for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-                queue_.push_front(it->id);
-                pending_.emplace(it->id, std::move(*it));
-            }
-            metrics_.mempool = pending_.size();
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // back off before retrying the disk
+        on_write_failure(std::move(batch), produced.error());
         return;
     }
-    // One Merkle tree serves every waiter of the block: O(log n) a proof.
-    std::optional<MerkleTree> tree;
-    Hash256 this_block_hash{};
     if (produced->block) {
         const BlockHeader& h = produced->block->header;
-        this_block_hash = block_hash(h);
         metrics_.height = h.height;
         ++metrics_.blocks;
         log_.debug("block.committed", {{"height", h.height}, {"txs", produced->block->tx_ids.size()}});
-        for (const auto& p : batch)
-            if (!p.waiters.empty()) {
-                tree.emplace(produced->block->tx_ids);
-                break;
-            }
     }
     const auto now = std::chrono::steady_clock::now();
     // Messages and subscriptions before the answers: a caller told that its
     // transfer to a phone is committed finds the phone's message already in
     // the outbox (the issue: "that phone is told at once").
     if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
+    bool waiting = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const TxOutcome& o = produced->outcomes[i];
+        waiting = waiting || !batch[i].waiters.empty();
         if (o.status == TxOutcome::Status::refused) {
             metrics_.refused(refusal_name(o.refusal->code));
             std::lock_guard lock(mempool_mutex_);
@@ -465,15 +474,128 @@ void Node::produce(std::vector<Pending> batch) {
             metrics_.commit_latency(
                 std::chrono::duration<double, std::milli>(now - batch[i].submitted).count());
         }
+    }
+    if (!waiting) return;
+    // The proofs and JSON of the answers are built on the answer pool, so the
+    // producer starts the next block at once; the block is already durable.
+    auto work = std::make_shared<std::pair<std::vector<Pending>, Produced>>(std::move(batch), std::move(*produced));
+    boost::asio::post(*answer_pool_, [work] {
+        const auto& [done, result] = *work;
+        answer(done, result.outcomes, result.block ? &*result.block : nullptr);
+    });
+}
+
+void Node::answer(const std::vector<Pending>& batch, const std::vector<TxOutcome>& outcomes, const Block* block) {
+    // One Merkle tree serves every waiter of the block: O(log n) a proof.
+    std::optional<MerkleTree> tree;
+    Hash256 this_block_hash{};
+    if (block) {
+        this_block_hash = block_hash(block->header);
+        tree.emplace(block->tx_ids);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
         if (batch[i].waiters.empty()) continue;
-        if (o.status == TxOutcome::Status::committed && produced->block) {
-            const BlockFacts facts{this_block_hash, produced->block->header.time_ms, tree->prove(o.location.index)};
+        const TxOutcome& o = outcomes[i];
+        if (o.status == TxOutcome::Status::committed && block) {
+            const BlockFacts facts{this_block_hash, block->header.time_ms, tree->prove(o.location.index)};
             for (auto& w : batch[i].waiters) w(o, &facts, std::nullopt);
         } else {
             // Refused, or committed in an earlier block: the handler reads what it needs.
             for (auto& w : batch[i].waiters) w(o, nullptr, std::nullopt);
         }
     }
+}
+
+void Node::on_write_failure(std::vector<Pending> batch, const std::string& error) {
+    // The chain has rolled its memory back, but the block's write-ahead-log
+    // record may have reached the disk before the error: the block may come
+    // back when the store is reopened. So its transactions are neither
+    // committed nor refused: the waiters are told the outcome is unknown and
+    // that sending the same signed bytes again is safe (a committed id answers
+    // with its first result, never a second movement).
+    ++metrics_.write_failures;
+    log_.error("block.write_failed", {{"error", error}, {"txs", batch.size()}});
+    for (auto& p : batch) {
+        for (auto& w : p.waiters) w(TxOutcome{}, nullptr, error);
+        p.waiters.clear();
+    }
+    {
+        // Queued again, so the block is retried once the disk is back: what
+        // reappeared resolves as already committed, the rest commits then.
+        std::lock_guard lock(mempool_mutex_);
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+            queue_.push_front(it->id);
+            pending_.emplace(it->id, std::move(*it));
+        }
+        metrics_.mempool = pending_.size();
+    }
+    // RocksDB refuses every write after this until the store is reopened, so
+    // the producer waits here, probing the disk, instead of retrying blocks.
+    for (std::uint64_t attempt = 1;; ++attempt) {
+        bool stopping = false;
+        {
+            std::unique_lock lock(mempool_mutex_);
+            mempool_cv_.wait_for(lock, std::chrono::milliseconds(disk_retry_ms), [&] { return stopping_; });
+            stopping = stopping_;
+        }
+        auto ok = recover_disk();
+        if (ok) {
+            log_.info("disk.recovered", {{"attempts", attempt}, {"height", chain_->height()}});
+            return;
+        }
+        if (attempt == 1 || attempt % 20 == 0)
+            log_.warn("disk.still_failing", {{"error", ok.error()}, {"attempts", attempt}});
+        // Callers that queued after the failure get the same answer rather
+        // than wait for a disk that may take hours to fix.
+        answer_queued_waiters(error);
+        if (stopping) {
+            // Stopping on a broken disk: what is queued cannot be written.
+            // Its submitters were answered "unknown; resubmit"; nothing a
+            // client was told is committed is affected.
+            std::lock_guard lock(mempool_mutex_);
+            log_.error("node.stop_unwritten", {{"txs", pending_.size()}, {"error", ok.error()}});
+            pending_.clear();
+            queue_.clear();
+            metrics_.mempool = 0;
+            return;
+        }
+    }
+}
+
+std::expected<void, std::string> Node::recover_disk() {
+    // Probe first: reopening a database on a disk that is still full only
+    // trades a read-write handle for a read-only one and back.
+    if (auto ok = Store::check_writable(dir_.ledger(), disk_probe_bytes); !ok) {
+        std::unique_lock lock(chain_mutex_);
+        write_error_ = "the node " + ok.error();  // "the node cannot write to the data dir ... (<OS reason>)"
+        return ok;
+    }
+    std::unique_lock lock(chain_mutex_);
+    const std::uint64_t before = chain_->height();
+    if (auto ok = chain_->reopen(); !ok) {
+        write_error_ = "the node cannot write to its data dir: " + ok.error();
+        return ok;
+    }
+    // The memory now equals the disk. A block whose write was reported as
+    // failed may be there after all; its transactions, still queued, resolve
+    // as already committed in the next block.
+    if (chain_->height() != before)
+        log_.warn("disk.block_reappeared", {{"height", chain_->height()}, {"was", before}});
+    metrics_.height = chain_->height();
+    write_error_.reset();
+    return {};
+}
+
+void Node::answer_queued_waiters(const std::string& message) {
+    std::vector<Waiter> waiters;
+    {
+        std::lock_guard lock(mempool_mutex_);
+        for (auto& [id, p] : pending_) {
+            for (auto& w : p.waiters) waiters.push_back(std::move(w));
+            p.waiters.clear();
+        }
+    }
+    for (auto& w : waiters) w(TxOutcome{}, nullptr, message);
 }
 
 void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcomes,

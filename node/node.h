@@ -61,7 +61,10 @@ std::expected<void, std::string> init_data_dir(const std::filesystem::path& dir,
 
 class Node final : public RpcHandler {
 public:
-    static std::expected<std::unique_ptr<Node>, std::string> open(const Config& config, Clock& clock, Log& log);
+    // Why open failed, for main's exit code.
+    enum class OpenFailure { other, damaged, unwritable };
+    static std::expected<std::unique_ptr<Node>, std::string> open(const Config& config, Clock& clock, Log& log,
+                                                                  OpenFailure* why = nullptr);
     ~Node() override;
 
     // Starts the block producer and the signature-checking pool.
@@ -90,7 +93,7 @@ public:
 
 private:
     Node(const Config& config, Clock& clock, Log& log);
-    std::expected<void, std::string> load();
+    std::expected<void, std::string> load(OpenFailure* why);
 
     void dispatch_one(const boost::json::value& request, const CallContext& ctx, Reply reply);
 
@@ -148,6 +151,16 @@ private:
     std::optional<ledger::Refused> recent_refusal(const Hash256& id);
     void producer_loop();
     void produce(std::vector<Pending> batch);
+    // After a failed block write: answer the waiters (outcome unknown), queue
+    // the transactions again, and hold the producer until recover_disk works.
+    void on_write_failure(std::vector<Pending> batch, const std::string& error);
+    // Probes the data dir, then reopens the chain from disk (chain lock held).
+    std::expected<void, std::string> recover_disk();
+    // Answers (and drops) the waiters of every queued transaction with `message`.
+    void answer_queued_waiters(const std::string& message);
+    // Answers every waiter of `batch` (on the answer pool).
+    static void answer(const std::vector<Pending>& batch, const std::vector<ledger::TxOutcome>& outcomes,
+                       const ledger::Block* block);
     void after_commit(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
                       const std::vector<Pending>& batch);
     void notify_phone(const ledger::Transfer& t);
@@ -168,6 +181,9 @@ private:
     std::string admin_token_;
     std::string listen_url_;
     std::unique_ptr<boost::asio::thread_pool> verify_pool_;
+    // Builds the answers (inclusion proofs, JSON) of a committed block while
+    // the producer goes on to the next one; one thread keeps blocks in order.
+    std::unique_ptr<boost::asio::thread_pool> answer_pool_;
 
     std::mutex mempool_mutex_;
     std::condition_variable mempool_cv_;
@@ -181,7 +197,10 @@ private:
     // refused at the gate ("stopping"); none is posted to a joined pool.
     std::shared_mutex submit_gate_;
     bool accepting_ = true;
-    std::optional<std::string> write_error_;  // the store refused the last block
+    // Set (under the chain lock) when the store refuses a block, cleared when
+    // recover_disk has reopened the chain: meanwhile tx.submit refuses new
+    // transactions and /health says "degraded".
+    std::optional<std::string> write_error_;
     std::thread producer_thread_;
 
     std::mutex stop_mutex_;
@@ -209,5 +228,10 @@ inline constexpr std::size_t history_page_default = 50;
 inline constexpr std::size_t stats_scan_txs_max = 200'000;
 inline constexpr std::uint64_t attestation_ttl_s = 600;
 inline constexpr std::size_t outbox_page_default = 100;
+// Between attempts to reopen a data dir that refused a write.
+inline constexpr std::uint32_t disk_retry_ms = 500;
+// What the probe writes before a reopen: room for a new write-ahead log,
+// manifest and the flush of what the log held.
+inline constexpr std::size_t disk_probe_bytes = 1 << 20;
 
 }  // namespace kopilka::node
