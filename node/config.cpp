@@ -31,14 +31,22 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "default-country", c.default_country, "country calling code for numbers typed without one");
     opt(app, "block-interval-ms", c.block_interval_ms, "a block closes this long after its first transaction");
     opt(app, "block-txs-max", c.block_txs_max, "a block closes when it holds this many transactions");
+    opt(app, "check-blocks", c.check_blocks,
+        "at start, check this many of the newest blocks in full (0: all); every header is always checked");
     opt(app, "mempool-txs-max", c.mempool_txs_max, "pending transactions; more are refused with 'retry'");
     opt(app, "batch-requests-max", c.batch_requests_max, "requests in one JSON-RPC batch");
     opt(app, "verify-threads", c.verify_threads, "threads checking signatures (0: one per core)");
     opt(app, "body-bytes-max", c.server.body_bytes_max, "largest HTTP request body");
+    opt(app, "header-bytes-max", c.server.header_bytes_max, "largest HTTP request line and headers");
     opt(app, "connections-max", c.server.connections_max, "open client connections");
     opt(app, "header-timeout-ms", c.server.header_timeout_ms, "time to receive a whole request");
     opt(app, "idle-timeout-ms", c.server.idle_timeout_ms, "keep-alive idle time");
     opt(app, "ws-send-queue-max", c.server.ws_send_queue_max, "queued WebSocket frames before a slow client is dropped");
+    opt(app, "ws-message-bytes-max", c.server.ws_message_bytes_max, "largest incoming WebSocket message");
+    opt(app, "requests-per-second-max", c.server.requests_per_second_max,
+        "requests per second per client address, a batch counting its length (0: no limit)");
+    opt(app, "requests-burst-max", c.server.requests_burst_max,
+        "requests one client address may send at once above that rate");
     opt(app, "io-threads", c.server.threads, "threads serving connections");
     opt(app, "phone-lookups-per-minute", c.phone_lookups_per_minute, "phone lookups per client address");
     opt(app, "claim-codes-per-phone-per-hour", c.claim_codes_per_phone_per_hour, "claim codes sent to one phone");

@@ -24,6 +24,7 @@ struct Config {
 
     std::uint32_t block_interval_ms = 5;      // a block closes this long after its first transaction
     std::uint32_t block_txs_max = 2000;       // or when it holds this many
+    std::uint64_t check_blocks = 288;         // blocks checked in full at start (0: all); every header always
     std::size_t mempool_txs_max = 100'000;    // pending transactions; more are refused (retry)
     std::size_t batch_requests_max = 1000;    // requests in one JSON-RPC batch
     unsigned verify_threads = 0;              // signature checks; 0: one per core

@@ -127,8 +127,13 @@ std::optional<json::value> Node::tx_submit(Call& call) {
     if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
     {
         std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
+        // New transactions wait until the disk is fixed and the store
+        // reopened (the producer retries by itself); reads go on meanwhile.
         if (write_error_)
-            throw Error(rpc::unavailable, "the node cannot write to its disk right now: " + *write_error_);
+            throw Error(rpc::unavailable,
+                        *write_error_ + ". It takes no new transactions until the disk is fixed (it retries by "
+                                        "itself); reads still work",
+                        json::object{{"reason", "disk"}});
     }
 
     // Signature checks run on the verify pool, off the I/O threads, before
@@ -150,8 +155,15 @@ std::optional<json::value> Node::tx_submit(Call& call) {
             waiter = [this, done, id_json, id](const TxOutcome& o, const BlockFacts* block,
                                                const std::optional<std::string>& err) {
                 if (err) {
-                    done(rpc::make_error(id_json, rpc::unavailable,
-                                         "the block could not be written; the transaction stays queued: " + *err));
+                    // The write may have reached the disk before it failed:
+                    // never say "not committed" here.
+                    done(rpc::make_error(
+                        id_json, rpc::unavailable,
+                        "the block holding this transaction could not be written to disk, so its outcome is not "
+                        "confirmed: it may or may not be committed. Submitting the same signed transaction again is "
+                        "safe (it commits at most once; tx.get tells its status once the node has recovered): " +
+                            *err,
+                        json::object{{"reason", "disk"}, {"outcome", "unknown"}}));
                 } else if (o.status == TxOutcome::Status::refused) {
                     const Error e = rpc::refused_error(*o.refusal);
                     done(rpc::make_error(id_json, e.code, e.what(), e.data));
@@ -469,7 +481,7 @@ std::optional<json::value> Node::venue_stats(Call& call) {
 
 std::optional<json::value> Node::phone_lookup(Call& call) {
     call.params.only({"phone"});
-    auto r = phones_->resolve(call.params.str("phone"), call.ctx.client_ip);
+    auto r = phones_->resolve(call.params.str("phone"), client_rate_key(call.ctx.client_ip));
     if (!r) throw phone_error(r.error());
     json::object o{{"e164", r->e164}, {"account", account_text(Account::of_phone(r->ref))}};
     std::shared_lock lock(chain_mutex_);
@@ -481,9 +493,9 @@ std::optional<json::value> Node::phone_lookup(Call& call) {
 
 std::optional<json::value> Node::phone_claim_request(Call& call) {
     call.params.only({"phone"});
-    auto r = phones_->resolve(call.params.str("phone"), call.ctx.client_ip);
+    auto r = phones_->resolve(call.params.str("phone"), client_rate_key(call.ctx.client_ip));
     if (!r) throw phone_error(r.error());
-    auto code = phones_->request_code(r->ref, call.ctx.client_ip);
+    auto code = phones_->request_code(r->ref, client_rate_key(call.ctx.client_ip));
     if (!code) throw phone_error(code.error());
     const std::string link = listen_url_ + "/c/" + to_hex(r->ref) + "?code=" + *code;
     Message m;

@@ -25,7 +25,13 @@
 //     and pushes together); one more closes the session, so a client that
 //     stops reading cannot grow the node's memory. It may have at most
 //     ws_calls_in_flight_max calls waiting for the handler; past that the
-//     server stops reading its frames until some are answered.
+//     server stops reading its frames until some are answered;
+//   - every HTTP request and every WebSocket message is charged to its
+//     client address (RequestRateLimiter: a JSON-RPC batch costs its length).
+//     Over requests_per_second_max the request is not handed to the
+//     RpcHandler: HTTP gets 429 with Retry-After, and the JSON-RPC calls in it
+//     get rate_limited (2003) errors with their own ids saying when to retry;
+//     a WebSocket gets the same errors as frames and stays open.
 //
 // HTTP requests on one connection are answered in order: the next request is
 // read only after the previous response was written.
@@ -43,6 +49,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -53,6 +61,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -107,6 +116,60 @@ std::string rpc_error_body(int code, std::string_view message) {
 
 std::string plain_error_body(std::string_view message) { return R"({"error":)" + json_quote(message) + "}"; }
 
+std::uint64_t steady_now_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+}
+
+std::string rate_limited_message(const ServerLimits& lim, std::uint64_t retry_ms) {
+    return "too many requests from this address (the node serves " + std::to_string(lim.requests_per_second_max) +
+           " a second per address, bursts of " + std::to_string(lim.requests_burst_max) + "); retry in " +
+           std::to_string(retry_ms) + " ms";
+}
+
+// The answer to a JSON-RPC body that was over the rate limit: a
+// rate_limited error for each call in it, with that call's id, so a client
+// matching answers by id (WebSocket, batches) is not left waiting. Empty when
+// every call was a notification. The body is parsed only to find the ids;
+// it is never executed.
+std::string rate_limited_answer(std::string_view body, const std::string& message) {
+    namespace json = boost::json;
+    json::parse_options opts;
+    opts.max_depth = 32;
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec, {}, opts);
+    auto one = [&](const json::value& req) -> json::value {
+        if (!req.is_object()) return rpc::make_error(nullptr, rpc::rate_limited, message);
+        const auto* id = req.as_object().if_contains("id");
+        if (!id) return nullptr;  // a notification gets no answer
+        if (!id->is_string() && !id->is_number() && !id->is_null())
+            return rpc::make_error(nullptr, rpc::rate_limited, message);
+        return rpc::make_error(*id, rpc::rate_limited, message);
+    };
+    if (ec) return rpc_error_body(rpc::rate_limited, message);
+    if (!v.is_array()) {
+        json::value r = one(v);
+        return r.is_null() ? std::string() : json::serialize(r);
+    }
+    if (v.as_array().empty()) return rpc_error_body(rpc::rate_limited, message);
+    json::array out;
+    for (const auto& req : v.as_array())
+        if (auto r = one(req); !r.is_null()) out.push_back(std::move(r));
+    return out.empty() ? std::string() : json::serialize(out);
+}
+
+// The address a client is counted under: IPv4 as is, IPv6 by its /64.
+std::string rate_key(const std::string& ip) {
+    if (ip.find(':') == std::string::npos) return ip;
+    error_code ec;
+    auto a = net::ip::make_address_v6(ip, ec);
+    if (ec) return ip;
+    auto bytes = a.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return net::ip::address_v6(bytes).to_string() + "/64";
+}
+
 // Sent, best effort, to a socket accepted over connections_max.
 const std::string& busy_response() {
     static const std::string text = [] {
@@ -157,10 +220,15 @@ struct Closable {
 };
 
 struct Core {
-    Core(RpcHandler& h, ServerLimits l) : handler(h), limits(l), ioc(static_cast<int>(std::max(1u, l.threads))) {}
+    Core(RpcHandler& h, ServerLimits l)
+        : handler(h),
+          limits(l),
+          rate(l.requests_per_second_max, l.requests_burst_max),
+          ioc(static_cast<int>(std::max(1u, l.threads))) {}
 
     RpcHandler& handler;
     const ServerLimits limits;
+    RequestRateLimiter rate;
     net::io_context ioc;
     std::atomic<std::size_t> connections{0};
     std::atomic<std::uint64_t> next_session{1};
@@ -192,6 +260,10 @@ struct Core {
     bool is_stopping() {
         std::lock_guard lock(mu);
         return stopping;
+    }
+    // 0 when `calls` more from `ip` are allowed, else milliseconds to wait.
+    std::uint64_t charge(const std::string& ip, std::uint64_t calls) {
+        return rate.take(ip, calls, steady_now_ms());
     }
 };
 
@@ -297,7 +369,13 @@ private:
         if (ec || closed_) return finish();
         std::string msg = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
-        if (!ws_.got_text()) {
+        const bool text = ws_.got_text();
+        if (auto wait_ms = core_->charge(client_ip_, text ? jsonrpc_call_count(msg) : 1); wait_ms != 0) {
+            // Refused, not dropped: the session stays open and the client retries.
+            const std::string message = rate_limited_message(core_->limits, wait_ms);
+            auto answer = text ? rate_limited_answer(msg, message) : rpc_error_body(rpc::rate_limited, message);
+            if (!answer.empty()) enqueue(std::move(answer));
+        } else if (!text) {
             enqueue(rpc_error_body(rpc::invalid_request, "send JSON-RPC messages as WebSocket text frames"));
         } else {
             call(std::move(msg));
@@ -559,6 +637,10 @@ private:
         std::string_view path = target.substr(0, target.find('?'));
         const auto method = req.method();
 
+        const bool rpc_call = path == "/rpc" && method == http::verb::post;
+        if (auto wait_ms = core_->charge(client_ip_, rpc_call ? jsonrpc_call_count(req.body()) : 1); wait_ms != 0)
+            return reply_rate_limited(rpc_call, wait_ms);
+
         if (path == "/rpc") {
             if (method != http::verb::post) return reply_not_allowed("POST");
             auto ct = req[http::field::content_type];
@@ -643,6 +725,15 @@ private:
         if (closed_) return;
         if (resp.empty()) return reply(http::status::no_content, "", {});
         reply(http::status::ok, "application/json", std::move(resp));
+    }
+
+    void reply_rate_limited(bool rpc_call, std::uint64_t wait_ms) {
+        const std::string message = rate_limited_message(lim(), wait_ms);
+        std::string body = rpc_call ? rate_limited_answer(parser_->get().body(), message) : plain_error_body(message);
+        if (body.empty()) body = rpc_error_body(rpc::rate_limited, message);  // only notifications: still say why
+        const std::string retry_after_s = std::to_string((wait_ms + 999) / 1000);
+        reply(http::status::too_many_requests, "application/json", std::move(body),
+              [&retry_after_s](Response& r) { r.set(http::field::retry_after, retry_after_s); });
     }
 
     void reply_not_allowed(std::string_view allow) {
@@ -825,6 +916,114 @@ std::string where(const std::string& address, std::uint16_t port) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
+// RequestRateLimiter
+//
+// A token bucket per address, in thousandths of a request so that integer
+// arithmetic refills exactly: requests_per_second_max thousandths per ms.
+// Entries sit in a list ordered by last use (most recent first), so both
+// evictions — refilled entries and, when full, the least recent — take the
+// tail in O(1).
+
+struct RequestRateLimiter::Impl {
+    struct Entry {
+        std::string address;
+        std::uint64_t milli_tokens;
+        std::uint64_t last_ms;
+    };
+    std::uint64_t refill_per_ms;  // thousandths of a request
+    std::uint64_t capacity;       // thousandths of a request
+    mutable std::mutex mu;
+    std::list<Entry> lru;  // under mu
+    std::unordered_map<std::string_view, std::list<Entry>::iterator> by_address;  // keys point into lru
+
+    // The entry's tokens at `now` (never above capacity).
+    std::uint64_t refilled(const Entry& e, std::uint64_t now) const {
+        const std::uint64_t elapsed = now > e.last_ms ? now - e.last_ms : 0;
+        const std::uint64_t missing = capacity - e.milli_tokens;
+        if (elapsed >= (missing + refill_per_ms - 1) / refill_per_ms) return capacity;
+        return e.milli_tokens + elapsed * refill_per_ms;
+    }
+    void drop_tail() {
+        by_address.erase(lru.back().address);
+        lru.pop_back();
+    }
+};
+
+RequestRateLimiter::RequestRateLimiter(std::uint32_t requests_per_second_max, std::uint32_t requests_burst_max)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->refill_per_ms = requests_per_second_max;
+    impl_->capacity = std::uint64_t{std::max<std::uint32_t>(1, requests_burst_max)} * 1000;
+    impl_->by_address.reserve(1024);
+}
+
+RequestRateLimiter::~RequestRateLimiter() = default;
+
+std::uint64_t RequestRateLimiter::take(std::string_view address, std::uint64_t requests, std::uint64_t now_ms) {
+    auto& m = *impl_;
+    if (m.refill_per_ms == 0) return 0;  // the limit is off
+    const std::uint64_t cost = std::clamp<std::uint64_t>(requests, 1, m.capacity / 1000) * 1000;
+    const std::string key = rate_key(std::string(address));
+    address = key;
+    std::lock_guard lock(m.mu);
+    // Forget addresses whose buckets have refilled: they are as if never seen.
+    while (!m.lru.empty() && m.lru.back().address != address && m.refilled(m.lru.back(), now_ms) == m.capacity)
+        m.drop_tail();
+    auto it = m.by_address.find(address);
+    if (it == m.by_address.end()) {
+        if (m.lru.size() >= tracked_addresses_max) m.drop_tail();
+        m.lru.push_front(Impl::Entry{std::string(address), m.capacity, now_ms});
+        it = m.by_address.emplace(m.lru.front().address, m.lru.begin()).first;
+    } else {
+        m.lru.splice(m.lru.begin(), m.lru, it->second);
+    }
+    Impl::Entry& e = *it->second;
+    e.milli_tokens = m.refilled(e, now_ms);
+    e.last_ms = std::max(e.last_ms, now_ms);
+    if (e.milli_tokens >= cost) {
+        e.milli_tokens -= cost;
+        return 0;
+    }
+    return (cost - e.milli_tokens + m.refill_per_ms - 1) / m.refill_per_ms;
+}
+
+std::size_t RequestRateLimiter::tracked_addresses() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->lru.size();
+}
+
+std::size_t jsonrpc_call_count(std::string_view body) {
+    std::size_t i = 0;
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (i < body.size() && space(body[i])) ++i;
+    if (i == body.size() || body[i] != '[') return 1;
+    std::size_t depth = 0, commas = 0;
+    bool in_string = false, escaped = false, any = false;
+    for (; i < body.size(); ++i) {
+        const char c = body[i];
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            ++depth;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0 || --depth == 0) break;
+        } else if (c == ',' && depth == 1) {
+            ++commas;
+            continue;
+        } else if (space(c)) {
+            continue;
+        }
+        if (depth >= 1 && !(depth == 1 && c == '[')) any = true;
+    }
+    return std::max<std::size_t>(1, any ? commas + 1 : commas);
+}
+
+// ---------------------------------------------------------------------------
 
 struct Server::Impl {
     Impl(RpcHandler& handler, ServerLimits limits) : core(std::make_shared<Core>(handler, limits)) {}
@@ -946,5 +1145,7 @@ void Server::stop() {
 }
 
 std::size_t Server::connections() const { return impl_->core->connections.load(); }
+
+std::string client_rate_key(const std::string& client_ip) { return rate_key(client_ip); }
 
 }  // namespace kopilka::node

@@ -25,6 +25,10 @@ struct CallContext {
     std::function<void(std::string)> push;
 };
 
+// The key a client's limits are kept under: an IPv4 address as is, an IPv6
+// address by its /64 (one host commonly holds a whole /64).
+std::string client_rate_key(const std::string& client_ip);
+
 class RpcHandler {
 public:
     virtual ~RpcHandler() = default;
@@ -49,8 +53,53 @@ struct ServerLimits {
     std::uint32_t idle_timeout_ms = 60'000;         // keep-alive idle time
     std::size_t ws_send_queue_max = 1024;           // queued frames per WebSocket before it is dropped
     std::size_t ws_message_bytes_max = 1 << 20;     // one incoming WebSocket message
+    // Requests per client address (token bucket): refilled at this rate, up
+    // to requests_burst_max at once. Every HTTP request and every WebSocket
+    // message counts, a JSON-RPC batch as its length. 0 turns the limit off
+    // (e.g. when a reverse proxy limits instead: behind a proxy every client
+    // has the proxy's address). Keep the burst >= the node's batch limit, or
+    // longer batches are charged the burst only. The default is generous (a
+    // till or a client's page sends a few a second); a benchmark or load test
+    // driving the node from one address sets 0. Kept in memory only: a
+    // restart forgets every address.
+    std::uint32_t requests_per_second_max = 1000;
+    std::uint32_t requests_burst_max = 2000;
     unsigned threads = 2;                           // I/O threads
 };
+
+// Counts requests per client address against ServerLimits'
+// requests_per_second_max and requests_burst_max. Thread-safe. Time comes in
+// from the caller (milliseconds of a monotonic clock), so tests move it.
+//
+// Memory is bounded: at most tracked_addresses_max addresses are kept; an
+// address whose bucket has refilled is forgotten (it carries no state), and
+// when the table is full the least recently seen address is dropped. IPv6
+// clients are counted per /64, since one host commonly holds a whole /64.
+class RequestRateLimiter {
+public:
+    static constexpr std::size_t tracked_addresses_max = 65'536;
+
+    RequestRateLimiter(std::uint32_t requests_per_second_max, std::uint32_t requests_burst_max);
+    ~RequestRateLimiter();
+    RequestRateLimiter(const RequestRateLimiter&) = delete;
+    RequestRateLimiter& operator=(const RequestRateLimiter&) = delete;
+
+    // Charges `requests` (capped at the burst) to `address`. Returns 0 when
+    // they are allowed, else the milliseconds until they would be (nothing is
+    // charged then). Always 0 when the limit is off.
+    std::uint64_t take(std::string_view address, std::uint64_t requests, std::uint64_t now_ms);
+    std::size_t tracked_addresses() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The number of JSON-RPC calls in a request body without parsing it: a
+// top-level array counts its elements (at least 1), anything else is 1.
+// Linear in the body, no allocation; malformed JSON gives some count >= 1
+// (the handler then refuses the body anyway).
+std::size_t jsonrpc_call_count(std::string_view body);
 
 class Server {
 public:

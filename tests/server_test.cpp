@@ -141,10 +141,21 @@ private:
 // A plain TCP socket, for clients that misbehave on purpose.
 class RawSocket {
 public:
-    explicit RawSocket(std::uint16_t port) {
+    // `from`: the local address to connect from (any 127.x.y.z is this host
+    // too), so a test can be two clients at two addresses.
+    explicit RawSocket(std::uint16_t port, const char* from = nullptr) {
         // No Catch assertions here: some tests use raw sockets from a thread.
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         if (fd_ < 0) throw std::runtime_error("socket() failed");
+        if (from) {
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            ::inet_pton(AF_INET, from, &local.sin_addr);
+            if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+                ::close(fd_);
+                throw std::runtime_error("bind() failed");
+            }
+        }
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);
@@ -405,7 +416,7 @@ TEST_CASE("a slowloris client is cut off while others are served", "[server]") {
     CHECK(cut_off);
 }
 
-TEST_CASE("connections over connections_max are refused; closing one makes room", "[server]") {
+TEST_CASE("connections over connections_max are refused, and closing one makes room", "[server]") {
     TestHandler h;
     auto limits = fast_limits();
     limits.connections_max = 3;
@@ -569,4 +580,184 @@ TEST_CASE("transport errors say what to do", "[server]") {
                                  Catch::Contains("connection refused"));
     }
     CHECK_THROWS_AS(rpc::WsClient("127.0.0.1", port), rpc::TransportError);
+}
+
+// ---------------------------------------------------------------------------
+// Requests per client address (ServerLimits::requests_per_second_max).
+
+TEST_CASE("the request rate limiter: a burst, then the rate, per address, in bounded memory", "[server][rate]") {
+    using kopilka::node::RequestRateLimiter;
+    RequestRateLimiter rate(10, 20);  // 10 a second, bursts of 20: a token every 100 ms
+    std::uint64_t t = 1'000'000;
+    for (int i = 0; i < 20; ++i) REQUIRE(rate.take("10.0.0.1", 1, t) == 0);
+    CHECK(rate.take("10.0.0.1", 1, t) == 100);  // nothing charged for a refusal
+    CHECK(rate.take("10.0.0.1", 1, t + 99) == 1);
+    CHECK(rate.take("10.0.0.1", 1, t + 100) == 0);
+    CHECK(rate.take("10.0.0.2", 1, t + 100) == 0);  // another address has its own bucket
+    // A batch costs its length; one longer than the burst costs the burst.
+    t += 10'000;  // refilled
+    CHECK(rate.take("10.0.0.1", 15, t) == 0);
+    CHECK(rate.take("10.0.0.1", 15, t) == 1000);  // 10 missing at 10/s
+    t += 10'000;
+    CHECK(rate.take("10.0.0.1", 5000, t) == 0);
+    CHECK(rate.take("10.0.0.1", 1, t) == 100);
+    // IPv6 is counted per /64: one host, many addresses, one bucket.
+    for (int i = 0; i < 20; ++i) REQUIRE(rate.take("2001:db8:1:2::" + std::to_string(i + 1), 1, t) == 0);
+    CHECK(rate.take("2001:db8:1:2:ffff::9", 1, t) != 0);
+    CHECK(rate.take("2001:db8:1:3::1", 1, t) == 0);
+
+    // A spray of addresses cannot grow the table past its bound...
+    for (std::size_t i = 0; i < RequestRateLimiter::tracked_addresses_max + 1000; ++i) {
+        const std::string a = "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." +
+                              std::to_string(i & 255);
+        rate.take(a, 1, t);
+    }
+    CHECK(rate.tracked_addresses() == RequestRateLimiter::tracked_addresses_max);
+    // ...and addresses that went quiet (their buckets refilled) are forgotten.
+    t += 3'000;
+    CHECK(rate.take("192.0.2.1", 1, t) == 0);
+    CHECK(rate.tracked_addresses() == 1);
+
+    RequestRateLimiter off(0, 20);
+    for (int i = 0; i < 1000; ++i) REQUIRE(off.take("10.0.0.1", 1000, t) == 0);
+    CHECK(off.tracked_addresses() == 0);
+}
+
+TEST_CASE("jsonrpc_call_count counts a batch's calls without parsing it", "[server][rate]") {
+    using kopilka::node::jsonrpc_call_count;
+    CHECK(jsonrpc_call_count(R"({"jsonrpc":"2.0","id":1,"method":"a"})") == 1);
+    CHECK(jsonrpc_call_count(R"( [ {"id":1,"params":[1,2,{"x":"],["}]}, {"id":"[,]\"],"} ,3] )") == 3);
+    CHECK(jsonrpc_call_count("[]") == 1);
+    CHECK(jsonrpc_call_count("[{}]") == 1);
+    CHECK(jsonrpc_call_count("") == 1);
+    CHECK(jsonrpc_call_count("not json") == 1);
+    CHECK(jsonrpc_call_count("[1,2,") >= 1);  // truncated: some count, the handler refuses it
+    std::string batch = "[";
+    for (int i = 0; i < 1000; ++i) batch += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + "}";
+    CHECK(jsonrpc_call_count(batch + "]") == 1000);
+}
+
+TEST_CASE("over the request rate: HTTP 429 with Retry-After and the call's id, other addresses are served, and it recovers", "[server][rate]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.requests_per_second_max = 1;
+    limits.requests_burst_max = 3;
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+
+    rpc::Client client("127.0.0.1", server.port());
+    int served = 0;
+    std::string refusal;
+    for (int i = 0; i < 10 && refusal.empty(); ++i) {
+        try {
+            client.call("echo", json::object{{"i", i}});
+            ++served;
+        } catch (const rpc::Error& e) {
+            CHECK(e.code == rpc::rate_limited);
+            refusal = e.what();
+        }
+    }
+    CHECK(served >= 3);
+    INFO(refusal);
+    CHECK_THAT(refusal, Catch::Contains("retry in") && Catch::Contains("ms"));
+
+    // The raw reply: 429, Retry-After in whole seconds, the error carries the id.
+    // (Asked until refused: a slow machine may have refilled a token since.)
+    {
+        const std::string body = R"({"jsonrpc":"2.0","id":"abc","method":"echo"})";
+        std::string got;
+        for (int i = 0; i < 5 && !got.starts_with("HTTP/1.1 429"); ++i) {
+            RawSocket raw(server.port());
+            raw.send("POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+            raw.closed_by_peer(wait_max);
+            got = raw.received;
+        }
+        INFO(got);
+        CHECK(got.starts_with("HTTP/1.1 429"));
+        CHECK_THAT(got, Catch::Contains("Retry-After: 1\r\n"));
+        auto reply = parse(got.substr(got.find("\r\n\r\n") + 4));
+        CHECK(reply.at("id") == "abc");
+        CHECK(reply.at("error").at("code") == rpc::rate_limited);
+    }
+    // A batch over the limit gets one error per call, each with its id; a
+    // notification in it gets none.
+    {
+        auto got = client.post("/rpc", R"([{"jsonrpc":"2.0","id":1,"method":"echo"},{"jsonrpc":"2.0","method":"echo"},)"
+                                       R"({"jsonrpc":"2.0","id":2,"method":"echo"}])");
+        CHECK(got.status == 429);
+        auto reply = parse(got.body);
+        REQUIRE(reply.is_array());
+        REQUIRE(reply.as_array().size() == 2);
+        CHECK(reply.as_array()[0].at("id") == 1);
+        CHECK(reply.as_array()[1].at("id") == 2);
+        CHECK(reply.as_array()[1].at("error").at("code") == rpc::rate_limited);
+    }
+    // /health and the rest count too.
+    int health = 0;
+    for (int i = 0; i < 5 && health != 429; ++i) health = client.get("/health").status;
+    CHECK(health == 429);
+
+    // Another address has its own budget.
+    {
+        RawSocket other(server.port(), "127.0.0.2");
+        other.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        other.closed_by_peer(wait_max);
+        INFO(other.received);
+        CHECK(other.received.starts_with("HTTP/1.1 200"));
+    }
+    // After the wait the first address is served again.
+    std::this_thread::sleep_for(1100ms);
+    CHECK(client.call("echo", json::object{{"again", true}}).at("again") == true);
+}
+
+TEST_CASE("over the request rate a WebSocket gets errors with its calls' ids and stays open", "[server][rate][ws]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.requests_per_second_max = 1;
+    limits.requests_burst_max = 4;  // the upgrade request costs one
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+
+    rpc::WsClient ws("127.0.0.1", server.port());
+    int served = 0;
+    std::string refusal;
+    for (int i = 0; i < 10 && refusal.empty(); ++i) {
+        try {
+            ws.call("echo", json::object{{"i", i}});  // answered by id: a refusal with id null would hang here
+            ++served;
+        } catch (const rpc::Error& e) {
+            CHECK(e.code == rpc::rate_limited);
+            refusal = e.what();
+        }
+    }
+    CHECK(served >= 3);
+    CHECK_THAT(refusal, Catch::Contains("retry in"));
+    std::this_thread::sleep_for(1100ms);
+    CHECK(ws.call("echo", json::object{{"again", true}}).at("again") == true);
+    CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a WebSocket message over ws_message_bytes_max closes the session, and others are served", "[server][ws]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.ws_message_bytes_max = 4 * 1024;
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+
+    rpc::WsClient ws("127.0.0.1", server.port());
+    const auto session = ws.call("whoami").at("session").to_number<std::uint64_t>();
+    // Under the limit: answered.
+    CHECK(ws.call("echo", json::object{{"pad", std::string(2 * 1024, 'p')}}).at("pad").as_string().size() == 2 * 1024);
+    // Over it: the node closes the session rather than buffer the message.
+    bool ended = false;
+    try {
+        ws.send(R"({"jsonrpc":"2.0","id":9,"method":"echo","params":{"pad":")" + std::string(64 * 1024, 'p') + R"("}})");
+        for (int i = 0; i < 10; ++i) (void)ws.receive(wait_max);
+    } catch (const rpc::TransportError&) {
+        ended = true;
+    }
+    CHECK(ended);
+    CHECK(eventually([&] { return h.session_was_closed(session); }));
+    CHECK(rpc::WsClient("127.0.0.1", server.port()).call("echo", json::object{{"ok", true}}).at("ok") == true);
 }

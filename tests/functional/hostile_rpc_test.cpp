@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include "crypto/address.h"
+#include "rpc/methods.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -31,8 +32,12 @@ constexpr int header_timeout_ms = 500;
 constexpr std::size_t batch_requests_max = 1000;  // kopilkad's default
 constexpr auto generous = std::chrono::seconds(15);
 
+// The request rate is off: these cases send thousands of calls from one
+// address on purpose (a batch of 10,000, then one of 1,000) to cross other
+// limits; functional/limits_test.cpp crosses the rate limit itself.
 std::vector<std::string> hostile_node_args() {
-    return {"--body-bytes-max", std::to_string(body_bytes_max), "--header-timeout-ms", std::to_string(header_timeout_ms)};
+    return {"--body-bytes-max", std::to_string(body_bytes_max), "--header-timeout-ms", std::to_string(header_timeout_ms),
+            "--requests-per-second-max", "0"};
 }
 
 int code_of(const json::value& response) {
@@ -531,4 +536,72 @@ TEST_CASE("connections over --connections-max get a 503 at once, and service res
     REQUIRE(metric(metrics, "kopilka_connections"));
     CHECK(*metric(metrics, "kopilka_connections") <= connections_max);
     base.check_unchanged(later);
+}
+
+TEST_CASE("every admin method in the method table is refused without the cookie token or with a wrong one") {
+    // Driven by rpc::method_table(), so an admin method added later is covered
+    // without touching this test.
+    Fixture& f = shared_fixture();
+    const Baseline base(f.c);
+    const std::string token = f.node.admin_token();
+    REQUIRE(token.size() >= 32);
+    std::vector<std::string_view> admin_methods;
+    for (const auto& m : rpc::method_table())
+        if (m.admin) admin_methods.push_back(m.name);
+    REQUIRE(!admin_methods.empty());
+
+    auto check_refused = [&](const rpc::Error& e, std::string_view method, const std::string& sent) {
+        INFO(method << ": " << e.what());
+        CHECK(e.code == rpc::unauthorized);
+        // Neither the real token nor the one sent (it may be another node's) is echoed.
+        for (const std::string& secret : {token, sent}) {
+            if (secret.size() < 8) continue;
+            CHECK(std::string(e.what()).find(secret) == std::string::npos);
+            CHECK(json::serialize(e.data).find(secret) == std::string::npos);
+        }
+    };
+    const std::vector<std::string> wrong_tokens{std::string(), "wrong", token.substr(1), token + "x",
+                                                std::string(token.size(), 'A')};
+    for (const auto& wrong : wrong_tokens) {
+        rpc::Client http("127.0.0.1", f.node.port(), wrong);
+        rpc::WsClient ws("127.0.0.1", f.node.port(), wrong);
+        for (auto method : admin_methods) {
+            // With and without params: the token is checked before anything else.
+            for (const json::value& params : {json::value(json::object{}), json::value(json::object{{"limit", 1}}),
+                                              json::value(nullptr)}) {
+                check_refused(error_of(http, method, params), method, wrong);
+                try {
+                    ws.call(method, params);
+                    FAIL(std::string(method) + " over WebSocket without the right token succeeded");
+                } catch (const rpc::Error& e) {
+                    check_refused(e, method, wrong);
+                }
+            }
+        }
+    }
+    // In a batch too, each admin call alone is refused while the others are answered.
+    {
+        json::array batch;
+        int id = 0;
+        for (auto method : admin_methods)
+            batch.push_back(json::object{{"jsonrpc", "2.0"}, {"id", ++id}, {"method", method}});
+        batch.push_back(json::object{{"jsonrpc", "2.0"}, {"id", ++id}, {"method", "node.info"}});
+        auto r = post_rpc(f.c, json::serialize(batch));
+        REQUIRE(r.json.is_array());
+        REQUIRE(r.json.as_array().size() == admin_methods.size() + 1);
+        for (std::size_t i = 0; i < admin_methods.size(); ++i) CHECK(code_of(r.json.as_array()[i]) == rpc::unauthorized);
+        CHECK(r.json.as_array().back().as_object().contains("result"));
+    }
+    // No method outside the admin list asks for the token.
+    for (const auto& m : rpc::method_table()) {
+        if (m.admin || m.websocket_only) continue;
+        INFO(m.name);
+        try {
+            f.c.call(m.name, json::object{});
+        } catch (const rpc::Error& e) {
+            CHECK(e.code != rpc::unauthorized);
+        }
+    }
+    base.check_unchanged(f.c);
+    CHECK(f.node.running());
 }

@@ -331,6 +331,37 @@ TEST_CASE("secret files are private to the node's user, and the JSON-lines log h
     CHECK(log.find("79000000002") == std::string::npos);
 }
 
+TEST_CASE("a wrong or missing keystore passphrase stops the start, and no error echoes a passphrase") {
+    TempDir tmp("kopilkad-passphrase");
+    const auto dir = tmp.path() / "data";
+    const std::string right = "right-passphrase-4f1c9a7e2b";
+    const std::string wrong = "wrong-passphrase-8d3e0b6a91";
+    {
+        SetEnv env("KOPILKAD_PASSPHRASE", right);
+        auto [rc, out] = run_kopilkad({"init", "--datadir", dir.string(), "--chain-name", "passphrase-test"});
+        INFO(out);
+        REQUIRE(rc == 0);
+        CHECK(out.find(right) == std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "keys" / "passphrase"));  // given by the environment: not written
+    {
+        SetEnv env("KOPILKAD_PASSPHRASE", wrong);
+        auto [rc, out] = run_kopilkad({"--datadir", dir.string(), "--port", "0"});
+        INFO(out);
+        CHECK(rc != 0);
+        CHECK_THAT(out, Catch::Contains("producer key"));
+        CHECK(out.find(wrong) == std::string::npos);
+        CHECK(out.find(right) == std::string::npos);
+    }
+    {
+        auto [rc, out] = run_kopilkad({"--datadir", dir.string(), "--port", "0"});
+        INFO(out);
+        CHECK(rc != 0);
+        CHECK_THAT(out, Catch::Contains("KOPILKAD_PASSPHRASE"));
+        CHECK(out.find(right) == std::string::npos);
+    }
+}
+
 TEST_CASE("phone.lookup is rate limited per client address") {
     NodeProcess node({"--phone-lookups-per-minute", "3"});
     rpc::Client c = node.client();
