@@ -273,6 +273,9 @@ int run(Options& o, const std::string& command_line) {
     run_args.insert(run_args.end(), o.node_args.begin(), o.node_args.end());
     // Big batches answer only when their last transaction commits.
     if (!o.batch_requests_max && o.batch > 1000) run_args.insert(run_args.end(), {"--batch-requests-max", std::to_string(o.batch)});
+    // One client address drives the whole load: the node's per-address
+    // request limit (docs/node.md, Limits) would measure itself, not the node.
+    if (!external) run_args.insert(run_args.begin(), {"--requests-per-second-max", "0"});
 
     if (external) {
         if (!run_args.empty()) throw std::invalid_argument("node tuning flags need a node the benchmark starts (not --node)");

@@ -20,6 +20,9 @@ constexpr std::size_t error_samples_max = 8;
 // A node that says "full" or "unavailable" is asked again after this pause.
 constexpr auto retry_pause = std::chrono::milliseconds(5);
 constexpr auto reconnect_pause = std::chrono::milliseconds(100);
+// A node that says "rate limited" asks for a longer pause (it names one of
+// about a tenth of a second); 5 ms would spend the attempts before it lifts.
+constexpr auto rate_limited_pause = std::chrono::milliseconds(100);
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
@@ -34,7 +37,23 @@ void append_request(std::string& body, const SignedSet& set, std::size_t i) {
 }
 
 // What became of one transaction in one answer.
-enum class Answer { committed, retry, failed };
+enum class Answer { committed, retry, retry_later, failed };
+
+// Where a "committed" result says its transaction is (height 0 when it does not say).
+CommittedAnswer place_of(const json::object& item, std::size_t tx) {
+    CommittedAnswer c;
+    c.tx = tx;
+    const auto* r = item.if_contains("result");
+    if (!r || !r->is_object()) return c;
+    const auto& ro = r->as_object();
+    boost::system::error_code ec;
+    if (const auto* id = ro.if_contains("id"); id && id->is_string()) c.id = id->as_string();
+    if (const auto* h = ro.if_contains("height"); h && h->is_number()) c.height = h->to_number<std::uint64_t>(ec);
+    if (ec) c.height = 0;
+    if (const auto* i = ro.if_contains("index"); i && i->is_number()) c.index = i->to_number<std::uint32_t>(ec);
+    if (ec) c.height = 0;
+    return c;
+}
 
 struct Shared {
     const SignedSet& set;
@@ -47,6 +66,7 @@ struct Shared {
     std::atomic<std::uint64_t> transport_errors{0};
     std::atomic<std::uint64_t> retries{0};
 
+    bool cancelled() const { return options.cancel && options.cancel->load(std::memory_order_acquire); }
     void note_error(const std::string& reason, const std::string& message) {
         std::lock_guard lock(mutex);
         ++result.errors[reason];
@@ -78,8 +98,9 @@ Answer read_answer(Shared& sh, const json::object& item, std::size_t& index) {
             if (const auto* why = d->as_object().if_contains("reason"); why && why->is_string())
                 reason = why->as_string();
     }
-    // mempool_full and unavailable say "retry"; the ledger refusals do not.
+    // mempool_full, unavailable and rate_limited say "retry"; the ledger refusals do not.
     if (code == rpc::mempool_full || code == rpc::unavailable) return Answer::retry;
+    if (code == rpc::rate_limited) return Answer::retry_later;
     sh.note_error(reason, message);
     return Answer::failed;
 }
@@ -114,6 +135,7 @@ void submit(Shared& sh, rpc::Client& client, std::vector<std::size_t> txs, Clock
 
         std::vector<std::size_t> again;
         std::vector<std::uint8_t> seen(txs.size(), 0);
+        bool later = false;  // the node asked for a longer pause
         if (res.status != 0) {
             boost::system::error_code ec;
             json::value v = json::parse(res.body, ec);
@@ -138,8 +160,10 @@ void submit(Shared& sh, rpc::Client& client, std::vector<std::size_t> txs, Clock
                     sh.result.committed_flags[index] = 1;
                     sh.latency_by_tx[index] = static_cast<float>(ms_between(since, answered));
                     ++sh.live.committed;
-                } else if (a == Answer::retry) {
+                    if (sh.options.on_committed) sh.options.on_committed(place_of(*item, index));
+                } else if (a == Answer::retry || a == Answer::retry_later) {
                     seen[k] = 0;  // sent again below
+                    later = later || a == Answer::retry_later;
                 } else {
                     ++sh.live.failed;
                 }
@@ -147,8 +171,14 @@ void submit(Shared& sh, rpc::Client& client, std::vector<std::size_t> txs, Clock
         }
         // Unanswered or "retry": again, up to the limit. tx.submit is
         // idempotent, so a transaction that did commit answers "committed".
+        // A cancelled drive sends nothing again.
+        const bool cancelled = sh.cancelled();
         for (std::size_t k = 0; k < txs.size(); ++k) {
             if (seen[k]) continue;
+            if (cancelled) {
+                ++sh.live.failed;
+                continue;
+            }
             if (++attempts[k] >= sh.options.attempts_max) {
                 sh.note_error("gave_up", "no commit after " + std::to_string(attempts[k]) + " sends");
                 ++sh.live.failed;
@@ -159,7 +189,7 @@ void submit(Shared& sh, rpc::Client& client, std::vector<std::size_t> txs, Clock
         if (!again.empty()) {
             sh.retries += again.size();
             sh.live.retried += again.size();
-            std::this_thread::sleep_for(retry_pause);
+            std::this_thread::sleep_for(later ? rate_limited_pause : retry_pause);
             std::vector<std::size_t> next_attempts;
             for (std::size_t k = 0; k < txs.size(); ++k)
                 if (!seen[k] && attempts[k] < sh.options.attempts_max) next_attempts.push_back(attempts[k]);
@@ -205,6 +235,7 @@ DriveResult drive(const SignedSet& set, const DriveOptions& options, LiveCounter
             while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
             double my_lag = 0;
             for (;;) {
+                if (sh.cancelled()) break;
                 const std::size_t u = next.fetch_add(1);
                 if (u >= units) break;
                 std::vector<std::size_t> txs;

@@ -13,11 +13,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace kopilka::bench {
+
+// One "committed" answer: where the node says the transaction is.
+struct CommittedAnswer {
+    std::size_t tx = 0;        // index in the SignedSet
+    std::string id;            // the id the node answered, hex
+    std::uint64_t height = 0;  // 0 when the answer named no place
+    std::uint32_t index = 0;   // position in the block
+};
 
 struct DriveOptions {
     std::string host = "127.0.0.1";
@@ -27,6 +36,13 @@ struct DriveOptions {
     double rate_per_s = 0;         // 0: closed loop; above 0: open loop at this many transactions a second
     std::chrono::milliseconds timeout{120'000};
     std::size_t attempts_max = 20; // sends of one transaction (mempool full, dropped connection) before it fails
+    // Told of each "committed" answer as it arrives, from the driving threads
+    // (so it must be thread-safe); a test records what a client was promised.
+    std::function<void(const CommittedAnswer&)> on_committed;
+    // When it turns true the drive winds down: no request leaves any more and
+    // nothing is sent again; what was not answered counts as failed. For a
+    // caller that kills the node on purpose.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Updated while a drive runs, for the progress line.

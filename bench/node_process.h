@@ -1,6 +1,11 @@
 // The kopilkad the benchmark drives: a child it starts on a temporary data
 // dir (init, then run on port 0, reading the port from the "server.listening"
-// log line, as the functional tests do), and what /proc says about a process.
+// log line), and what /proc says about a process.
+//
+// The spawning and port reading below (spawn_process, wait_exit,
+// start_listening) are the one copy the functional tests use too
+// (tests/functional/harness.cpp links kopilka_node_process), so the bench and
+// the tests start a node the same way.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +18,25 @@
 #include <vector>
 
 namespace kopilka::bench {
+
+// Starts `args` (args[0] is a path, not searched in PATH) with stdout and
+// stderr appended to `out_file`, and `extra_env` ("NAME=value") added to this
+// process's environment, replacing a variable of the same name. Throws when
+// the child cannot be started.
+pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& out_file,
+                    const std::vector<std::string>& extra_env = {});
+// Waits for a child to exit: its exit code, 128 + signal when killed, -1 on error.
+int wait_exit(pid_t pid);
+// Starts a `kopilkad run ... --port 0` child (`args` as spawn_process takes
+// them) with its log appended to `log_file`, and returns the port its
+// "server.listening" log line names. `pid` is set as soon as the child exists,
+// so the caller can still kill it when this throws; it is reset to -1 when the
+// child exits before listening (throws with its log) — a child that does not
+// listen within `timeout` is left running (throws with its log).
+std::uint16_t start_listening(const std::vector<std::string>& args, const std::filesystem::path& log_file,
+                              std::chrono::milliseconds timeout, pid_t& pid);
+// The whole content of a file ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& p);
 
 // CPU and memory of a process, from /proc/<pid>/stat and /proc/<pid>/status.
 struct ProcSample {

@@ -3,6 +3,8 @@
 # folders below it on the ladder
 #     crypto < ledger < rpc < node, wallet-cli
 # node and wallet-cli are siblings: the wallet reaches the node only over JSON-RPC.
+# bench (kopilka-bench) is a client like the wallet: rpc and below, never node;
+# tests/ may include anything (they link bench's node_process and load driver).
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -13,6 +15,7 @@ declare -A allowed=(
   [rpc]="crypto ledger rpc"
   [node]="crypto ledger rpc node"
   [wallet-cli]="crypto ledger rpc wallet-cli"
+  [bench]="crypto ledger rpc bench"
 )
 status=0
 checked=0
@@ -22,7 +25,7 @@ for dir in "${!allowed[@]}"; do
     file=${line%%:*}
     inc=$(sed -E 's/.*#include[[:space:]]*"([^/"]+)\/.*/\1/' <<<"${line#*:}")
     checked=$((checked + 1))
-    case " crypto ledger rpc node wallet-cli " in *" $inc "*) ;; *) continue ;; esac
+    case " crypto ledger rpc node wallet-cli bench " in *" $inc "*) ;; *) continue ;; esac
     case " ${allowed[$dir]} " in
       *" $inc "*) ;;
       *) echo "levelization: $file includes $inc/ but $dir may include only: ${allowed[$dir]}"; status=1 ;;

@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include "bench/node_process.h"
 #include "crypto/address.h"
 
 #include <arpa/inet.h>
@@ -12,16 +13,11 @@
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
-#include <fstream>
-#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace kopilka::test {
 
@@ -30,34 +26,13 @@ namespace json = boost::json;
 namespace {
 constexpr auto node_start_timeout = std::chrono::seconds(30);
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
+// Spawning, waiting and reading the port are bench/node_process's: the
+// benchmark and these tests start a node the same way.
+std::string slurp(const std::filesystem::path& p) { return bench::read_file(p); }
 pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& out_file) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
-    return pid;
+    return bench::spawn_process(args, out_file);
 }
-
-int wait_exit(pid_t pid) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return -1;
-}
+int wait_exit(pid_t pid) { return bench::wait_exit(pid); }
 }  // namespace
 
 std::pair<int, std::string> run_kopilkad(const std::vector<std::string>& args) {
@@ -90,30 +65,7 @@ void NodeProcess::start() {
     // with whatever else runs on the machine.
     std::vector<std::string> args{KOPILKAD_BIN, "--datadir", data_dir_.string(), "--port", "0"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    const auto before = std::filesystem::exists(log_file_) ? std::filesystem::file_size(log_file_) : 0;
-    pid_ = spawn(args, log_file_);
-    const auto deadline = std::chrono::steady_clock::now() + node_start_timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        std::string text = slurp(log_file_).substr(before);
-        std::istringstream lines(text);
-        for (std::string line; std::getline(lines, line);) {
-            boost::system::error_code ec;
-            auto v = json::parse(line, ec);
-            if (ec || !v.is_object()) continue;
-            auto& o = v.as_object();
-            if (o["event"] == "server.listening") {
-                port_ = static_cast<std::uint16_t>(o["port"].to_number<int>());
-                return;
-            }
-        }
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            throw std::runtime_error("kopilkad exited at start: " + text);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    throw std::runtime_error("kopilkad did not start listening in time: " + log());
+    port_ = bench::start_listening(args, log_file_, node_start_timeout, pid_);
 }
 
 int NodeProcess::stop(int sig) {
@@ -216,34 +168,9 @@ int NodeProcess::wait_stopped(std::chrono::milliseconds timeout) {
 
 pid_t spawn_kopilkad(const std::vector<std::string>& args, const std::filesystem::path& out_file,
                      const std::vector<std::string>& extra_env) {
-    std::vector<std::string> env_text;
-    for (char** e = environ; *e; ++e) {
-        const std::string entry = *e;
-        const std::string name = entry.substr(0, entry.find('='));
-        bool overridden = false;
-        for (const auto& x : extra_env) overridden = overridden || x.substr(0, x.find('=')) == name;
-        if (!overridden) env_text.push_back(entry);
-    }
-    env_text.insert(env_text.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> envp;
-    for (auto& e : env_text) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
     std::vector<std::string> full{KOPILKAD_BIN};
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error("cannot start kopilkad");
-    return pid;
+    return bench::spawn_process(full, out_file, extra_env);
 }
 
 int wait_child(pid_t pid) { return wait_exit(pid); }
