@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -324,6 +325,11 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
     if (auto* v = o.if_contains("id")) {
         if (!v->is_string() && !v->is_number() && !v->is_null()) {
             reply(rpc::make_error(nullptr, rpc::invalid_request, "id must be a string, a number or null"));
+            return;
+        }
+        // 1e999 parses as infinity, which no JSON answer can echo.
+        if (v->is_double() && !std::isfinite(v->get_double())) {
+            reply(rpc::make_error(nullptr, rpc::invalid_request, "id is a number too large to echo; use a smaller one"));
             return;
         }
         id = *v;

@@ -133,6 +133,11 @@ TEST_CASE("JSON-RPC protocol errors each get their code and a message naming the
             CHECK(e.at("id").is_null());
         }
         CHECK(code_of(post_rpc(c, "[]").json) == rpc::invalid_request);  // an empty batch
+        // An id no answer can echo (1e999 is infinity; found by tests/fuzz/fuzz_rpc).
+        auto huge = post_rpc(c, R"({"jsonrpc":"2.0","id":1e999,"method":"node.info"})");
+        REQUIRE(huge.json.is_object());
+        CHECK(code_of(huge.json) == rpc::invalid_request);
+        CHECK(huge.json.at("id").is_null());
         CHECK(code_of(post_rpc(c, "null").json) == rpc::invalid_request);
         CHECK(code_of(post_rpc(c, "\"node.info\"").json) == rpc::invalid_request);
     }
