@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev libsodium-dev libqrencode-dev
   libzbar-dev zbar-tools libpng-dev
   catch2 libcli11-dev curl
+  clang-19 libclang-rt-19-dev
 )
 missing=()
 for p in "${packages[@]}"; do
