@@ -4,6 +4,10 @@
 #include "ledger/codec.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <limits>
 #include <thread>
 
@@ -55,19 +59,72 @@ void Replayer::fail(std::uint64_t height, std::string reason) {
     report_.ok = false;
 }
 
-bool Replayer::replay_block(std::uint64_t height, ByteView block_bytes,
-                            const std::function<std::optional<Bytes>(const Hash256&)>& fetch_tx) {
+PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
+                                const FetchTx& fetch_tx) {
+    PreparedBlock p;
+    p.height = height;
+    auto block = decode_block(block_bytes);
+    if (!block) {
+        p.block_fault = block.error();
+        return p;
+    }
+    p.block = std::move(*block);
+    const Block& b = *p.block;
+    p.producer_signature_ok = verify_block_signature(b, chain);
+    p.merkle_root_ok = merkle_root(b.tx_ids) == b.header.tx_root;
+
+    const std::string at = "block " + std::to_string(height) + ": ";
+    // Built only for a fault: most blocks need none.
+    auto tx_at = [&](std::uint32_t i) {
+        return at + "transaction " + std::to_string(i) + " (" + to_hex(b.tx_ids[i]) + "): ";
+    };
+    const std::size_t n = b.tx_ids.size();
+    p.txs.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const Hash256& id = b.tx_ids[i];
+        auto raw = fetch_tx(id);
+        if (!raw) {
+            p.tx_fault = tx_at(i) + "its record is missing";
+            break;
+        }
+        auto rec = decode_tx_record(*raw);
+        if (!rec) {
+            p.tx_fault = tx_at(i) + rec.error();
+            break;
+        }
+        if (rec->height != height || rec->index != i) {
+            p.tx_fault = tx_at(i) + "its record says it is at block " + std::to_string(rec->height) + " position " +
+                         std::to_string(rec->index);
+            break;
+        }
+        auto stx = decode_signed_tx(rec->blob);
+        if (!stx) {
+            p.tx_fault = tx_at(i) + stx.error();
+            break;
+        }
+        if (tx_id(stx->tx) != id) {
+            p.tx_fault = tx_at(i) + "its bytes do not hash to its id";
+            break;
+        }
+        p.txs.push_back(std::move(*stx));
+    }
+    p.tx_signatures_ok = verify_all(p.txs, chain);
+    return p;
+}
+
+bool Replayer::apply(PreparedBlock&& prepared) {
     if (failed()) return false;
+    const std::uint64_t height = prepared.height;
     const std::string at = "block " + std::to_string(height) + ": ";
     if (height != next_height_) {
         fail(height, at + "expected block " + std::to_string(next_height_) + " next");
         return false;
     }
-    auto block = decode_block(block_bytes);
-    if (!block) {
-        fail(height, at + block.error());
+    if (!prepared.block) {
+        fail(height, at + prepared.block_fault);
         return false;
     }
+    const Block* block = &*prepared.block;
     const BlockHeader& h = block->header;
     if (h.height != height) {
         fail(height, at + "the header says height " + std::to_string(h.height));
@@ -81,7 +138,7 @@ bool Replayer::replay_block(std::uint64_t height, ByteView block_bytes,
         fail(height, at + "was produced by a key that is not the chain's producer");
         return false;
     }
-    if (!verify_block_signature(*block, report_.chain_id)) {
+    if (!prepared.producer_signature_ok) {
         fail(height, at + "the producer's signature does not verify");
         return false;
     }
@@ -93,51 +150,18 @@ bool Replayer::replay_block(std::uint64_t height, ByteView block_bytes,
         fail(height, at + "is empty; the producer never commits an empty block");
         return false;
     }
-    if (merkle_root(block->tx_ids) != h.tx_root) {
+    if (!prepared.merkle_root_ok) {
         fail(height, at + "the Merkle root does not match its transaction ids");
         return false;
     }
 
-    // Decode every record first, stopping at the first fault; then check the
-    // signatures of the decoded ones on all cores; then apply in order. The
-    // fault reported is the one the sequential order would meet first.
     const std::size_t n = block->tx_ids.size();
-    // Built only for a fault: most blocks need none.
     auto tx_at = [&](std::uint32_t i) {
         return at + "transaction " + std::to_string(i) + " (" + to_hex(block->tx_ids[i]) + "): ";
     };
-    std::vector<SignedTx> stxs;
-    stxs.reserve(n);
-    std::string decode_fault;
-    for (std::uint32_t i = 0; i < n && decode_fault.empty(); ++i) {
-        const Hash256& id = block->tx_ids[i];
-        auto raw = fetch_tx(id);
-        if (!raw) {
-            decode_fault = tx_at(i) + "its record is missing";
-            break;
-        }
-        auto rec = decode_tx_record(*raw);
-        if (!rec) {
-            decode_fault = tx_at(i) + rec.error();
-            break;
-        }
-        if (rec->height != height || rec->index != i) {
-            decode_fault = tx_at(i) + "its record says it is at block " + std::to_string(rec->height) + " position " +
-                           std::to_string(rec->index);
-            break;
-        }
-        auto stx = decode_signed_tx(rec->blob);
-        if (!stx) {
-            decode_fault = tx_at(i) + stx.error();
-            break;
-        }
-        if (tx_id(stx->tx) != id) {
-            decode_fault = tx_at(i) + "its bytes do not hash to its id";
-            break;
-        }
-        stxs.push_back(std::move(*stx));
-    }
-    const std::vector<char> signed_ok = verify_all(stxs, report_.chain_id);
+    const std::vector<SignedTx>& stxs = prepared.txs;
+    const std::string& decode_fault = prepared.tx_fault;
+    const std::vector<char>& signed_ok = prepared.tx_signatures_ok;
 
     BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
     state_.prune_window(ctx.time_s());
@@ -225,6 +249,68 @@ bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height,
     return true;
 }
 
+// Prepares blocks 1..tip in order on its own thread, at most
+// prefetch_blocks_max ahead of the consumer. A store error on that thread is
+// rethrown by next().
+class Prefetcher {
+public:
+    Prefetcher(const Store& store, const ChainId& chain, std::uint64_t tip)
+        : store_(store), chain_(chain), tip_(tip), thread_([this](std::stop_token stop) { run(stop); }) {}
+    ~Prefetcher() {
+        {
+            // Under the lock, so the thread cannot miss it between its check and its wait.
+            std::lock_guard lock(mutex_);
+            thread_.request_stop();
+        }
+        cv_.notify_all();
+    }  // then the jthread joins
+
+    // The next block in height order; nullopt when it is not stored.
+    std::optional<PreparedBlock> next() {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return !queue_.empty(); });
+        Item item = std::move(queue_.front());
+        queue_.pop_front();
+        cv_.notify_all();
+        if (item.error) std::rethrow_exception(item.error);
+        return std::move(item.block);
+    }
+
+private:
+    static constexpr std::size_t prefetch_blocks_max = 8;
+    struct Item {
+        std::optional<PreparedBlock> block;
+        std::exception_ptr error;
+    };
+
+    void run(std::stop_token stop) {
+        auto fetch = [&](const Hash256& id) { return store_.get(Column::txs, id); };
+        for (std::uint64_t h = 1; h <= tip_ && !stop.stop_requested(); ++h) {
+            Item item;
+            try {
+                if (auto bytes = store_.get(Column::blocks, keys::block(h)))
+                    item.block = Replayer::prepare(chain_, h, *bytes, fetch);
+            } catch (...) {
+                item.error = std::current_exception();
+            }
+            const bool last = item.error || !item.block;
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [&] { return queue_.size() < prefetch_blocks_max || stop.stop_requested(); });
+            queue_.push_back(std::move(item));
+            cv_.notify_all();
+            if (last) return;  // the consumer stops at this one
+        }
+    }
+
+    const Store& store_;
+    const ChainId chain_;
+    const std::uint64_t tip_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<Item> queue_;
+    std::jthread thread_;  // last: starts after the members above exist
+};
+
 }  // namespace
 
 AuditReport audit_store(const Store& store, const AuditProgress& progress) {
@@ -253,18 +339,20 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
     }
     rp.report().tip_height = tip_height;
 
-    auto fetch = [&](const Hash256& id) { return store.get(Column::txs, id); };
     std::uint64_t expected_index_entries = 0;
     std::uint64_t expected_tx_records = 0;
     try {
+        // Blocks are read, decoded and signature-checked on a second thread
+        // while this one applies the rules to the blocks before them.
+        Prefetcher ahead(store, rp.report().chain_id, tip_height);
         for (std::uint64_t h = 1; h <= tip_height; ++h) {
             if (progress) progress(h, tip_height);
-            auto bytes = store.get(Column::blocks, keys::block(h));
-            if (!bytes) {
+            auto next = ahead.next();
+            if (!next) {
                 rp.fail(h, "block " + std::to_string(h) + " is missing");
                 return rp.report();
             }
-            if (!rp.replay_block(h, *bytes, fetch)) return rp.report();
+            if (!rp.apply(std::move(*next))) return rp.report();
             expected_tx_records += rp.last_block_txs().size();
             if (!check_block_indexes(store, rp, h, expected_index_entries)) return rp.report();
         }

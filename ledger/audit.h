@@ -36,6 +36,24 @@ struct AuditReport {
     Hash256 state_digest{};
 };
 
+using FetchTx = std::function<std::optional<Bytes>(const Hash256&)>;
+
+// The part of replaying a block that needs no state: the block and its
+// transaction records read and decoded, the producer's and every
+// transaction's signatures checked, the Merkle root recomputed. It can run
+// ahead of the replay on another thread. Faults are recorded, not judged:
+// Replayer::apply reports them in the order a sequential replay meets them.
+struct PreparedBlock {
+    std::uint64_t height = 0;
+    std::optional<Block> block;         // nullopt: block_fault says why
+    std::string block_fault;
+    bool producer_signature_ok = false;
+    bool merkle_root_ok = false;
+    std::vector<SignedTx> txs;          // in block order, up to the first record fault
+    std::string tx_fault;               // set when txs is shorter than the block's ids
+    std::vector<char> tx_signatures_ok;  // one per entry of txs
+};
+
 // Replays blocks one at a time; usable with any source of blocks (a local
 // store here; a remote node for the wallet's auditor).
 class Replayer {
@@ -45,8 +63,15 @@ public:
     // Checks and applies block `height` (which must be the next one). `fetch_tx`
     // returns the stored transaction record bytes for an id, or nullopt.
     // Returns false (and fills report()) at the first fault.
-    bool replay_block(std::uint64_t height, ByteView block_bytes,
-                      const std::function<std::optional<Bytes>(const Hash256&)>& fetch_tx);
+    bool replay_block(std::uint64_t height, ByteView block_bytes, const FetchTx& fetch_tx) {
+        return apply(prepare(report_.chain_id, height, block_bytes, fetch_tx));
+    }
+    // replay_block in two steps: prepare (any thread, any time before) and
+    // apply (in height order). `fetch_tx` must be safe to call from the
+    // preparing thread.
+    static PreparedBlock prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
+                                 const FetchTx& fetch_tx);
+    bool apply(PreparedBlock&& prepared);
     // Effects of the last replayed block, for index checks.
     struct TxIndexEntry {
         Hash256 id;
