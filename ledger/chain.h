@@ -101,6 +101,13 @@ public:
                                                        const KeyPair& producer, bool signatures_verified = false);
 
     std::optional<TxLocation> find_tx(const Hash256& id) const;
+    // False only when `id` cannot have been committed: the replay window holds
+    // every committed id whose expiry is not before the tip's time, so an id
+    // outside it that expires at or after the tip was never committed. Spares
+    // a store read per new transaction (find_tx is needed only when true).
+    bool maybe_committed(const Tx& tx, const Hash256& id) const {
+        return state_.tx_seen(id) || tx.expiry_s < tip_.time_ms / 1000;
+    }
     std::optional<TxRecord> tx_record(const Hash256& id) const;
     std::optional<Block> block_at(std::uint64_t height) const;
     std::optional<std::uint64_t> height_of(const Hash256& block_hash) const;
@@ -115,13 +122,6 @@ public:
 private:
     Chain(std::unique_ptr<Store> store, Genesis genesis);
     std::expected<void, std::string> load(ChainDamage* damage = nullptr);
-    // False only when `id` cannot have been committed: the replay window holds
-    // every committed id whose expiry is not before the tip's time, so an id
-    // outside it that expires at or after the tip was never committed. Spares
-    // the producer a store read per new transaction.
-    bool maybe_committed(const Tx& tx, const Hash256& id) const {
-        return state_.tx_seen(id) || tx.expiry_s < tip_.time_ms / 1000;
-    }
     std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor,
                                                     std::size_t limit) const;
 

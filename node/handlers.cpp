@@ -123,8 +123,15 @@ std::optional<json::value> Node::tx_submit(Call& call) {
         throw rpc::refused_error(Refused{Refusal::malformed, stx.error()});
     }
     const Hash256 id = tx_id(stx->tx);
-    // Idempotent: a committed transaction returns its first result.
-    if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
+    bool maybe_committed = true;
+    {
+        std::shared_lock lock(chain_mutex_);
+        maybe_committed = chain_->maybe_committed(stx->tx, id);
+    }
+    // Idempotent: a committed transaction returns its first result. (One
+    // committed between this look and the queue is found by the producer.)
+    if (maybe_committed)
+        if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
     {
         std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
         // New transactions wait until the disk is fixed and the store

@@ -564,7 +564,7 @@ TEST_CASE("a read-only data dir or a full disk at start: a clear refusal and the
     }
     SECTION("full") {
         auto [rc, out] = run_with({"--datadir", data.string(), "--port", std::to_string(free_port())},
-                                  Hooks{.file_size_max = 0});
+                                  Hooks{.file_size_max = 0, .uid = std::nullopt, .gid = 0});
         INFO(out);
         CHECK(rc == exit_unwritable);
         CHECK(out.find("cannot write to the data dir") != std::string::npos);
