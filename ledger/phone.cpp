@@ -1,5 +1,6 @@
 #include "ledger/phone.h"
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -32,6 +33,29 @@ constexpr std::string_view international_prefix = "00";
 constexpr std::string_view russia_country_code = "7";
 constexpr char russia_trunk_prefix = '8';
 constexpr char default_trunk_prefix = '0';
+
+// Countries whose numbers all have one length, with the country code
+// (E.164 digits). There, a number typed without '+' that starts with the
+// country code and has exactly this length is international: a cashier
+// typing "7 900 000-00-01" means +7 900 000-00-01, not +7 7900 000-00-01
+// (which would be a different, wrong phone reference).
+struct FixedLength {
+    std::string_view country_code;
+    std::size_t e164_digits;
+};
+constexpr std::array<FixedLength, 4> fixed_length_countries = {{
+    {"7", 11},    // Russia, Kazakhstan: 10 national digits
+    {"375", 12},  // Belarus: 9
+    {"380", 12},  // Ukraine: 9
+    {"998", 12},  // Uzbekistan: 9
+}};
+
+bool is_international_without_plus(std::string_view digits, std::string_view country_code) {
+    for (const auto& c : fixed_length_countries)
+        if (c.country_code == country_code)
+            return digits.size() == c.e164_digits && digits.starts_with(country_code);
+    return false;
+}
 
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -108,6 +132,8 @@ std::expected<std::string, std::string> normalize_phone(std::string_view input,
         international = std::move(digits);
     } else if (digits.starts_with(international_prefix)) {
         international = digits.substr(international_prefix.size());
+    } else if (is_international_without_plus(digits, default_country_code)) {
+        international = std::move(digits);
     } else {
         const char trunk =
             default_country_code == russia_country_code ? russia_trunk_prefix : default_trunk_prefix;

@@ -25,6 +25,10 @@ inline constexpr std::size_t phone_input_chars_max = 64;
 //    (e.g. "7" for Russia, "44" for the UK) is prefixed; a single national
 //    trunk prefix is removed first ("8" for country 7, "0" for the others),
 //    so "8 900 000-00-01" with default "7" becomes "+79000000001".
+//  - Where every number has one length (7, 375, 380, 998), digits that start
+//    with the default country code and have the full international length
+//    are international without the '+': "7 900 000-00-01" with default "7"
+//    is "+79000000001" too.
 // Errors name what is wrong (empty, a letter, too short, too long).
 std::expected<std::string, std::string> normalize_phone(std::string_view input,
                                                         std::string_view default_country_code);

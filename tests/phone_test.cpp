@@ -63,6 +63,21 @@ TEST_CASE("the trunk prefix is removed once and only for a national number", "[p
     CHECK(normalized("88 900 000 00 1", "7") == "+78900000001");
 }
 
+TEST_CASE("a full international number typed without '+' is not prefixed twice", "[phone]") {
+    // Russia: 11 digits starting with 7 is +7 and 10 national digits.
+    CHECK(normalized("7 900 000-00-01", "7") == "+79000000001");
+    CHECK(normalized("79000000001", "7") == "+79000000001");
+    // Shorter or longer than the full length: still national.
+    CHECK(normalized("790 000 00 01", "7") == "+77900000001");
+    CHECK(normalized("3 75 29 123 45 67", "375") == "+375291234567");
+    CHECK(normalized("29 123 45 67", "375") == "+375291234567");
+    CHECK(normalized("380 44 123 45 67", "380") == "+380441234567");
+    // Not for the default country of a number that starts with another code,
+    // nor where lengths vary (44): there '+' or '00' says it.
+    CHECK(normalized("79000000001", "44") == "+4479000000001");
+    CHECK(normalized("442079460958", "44") == "+44442079460958");
+}
+
 TEST_CASE("phone input at the character limit is read, one more is refused", "[phone]") {
     const std::string number = "+79000000001";
     const std::string at_limit = number + std::string(kopilka::ledger::phone_input_chars_max - number.size(), ' ');
