@@ -73,10 +73,9 @@ PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, Byte
     p.producer_signature_ok = verify_block_signature(b, chain);
     p.merkle_root_ok = merkle_root(b.tx_ids) == b.header.tx_root;
 
-    const std::string at = "block " + std::to_string(height) + ": ";
     // Built only for a fault: most blocks need none.
     auto tx_at = [&](std::uint32_t i) {
-        return at + "transaction " + std::to_string(i) + " (" + to_hex(b.tx_ids[i]) + "): ";
+        return "transaction " + std::to_string(i) + " (" + to_hex(b.tx_ids[i]) + "): ";
     };
     const std::size_t n = b.tx_ids.size();
     p.txs.reserve(n);
@@ -169,7 +168,7 @@ bool Replayer::apply(PreparedBlock&& prepared) {
     for (std::uint32_t i = 0; i < n; ++i) {
         const Hash256& id = block->tx_ids[i];
         if (i == stxs.size()) {
-            fail(height, decode_fault);
+            fail(height, at + decode_fault);
             return false;
         }
         const SignedTx* stx = &stxs[i];

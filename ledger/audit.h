@@ -50,7 +50,7 @@ struct PreparedBlock {
     bool producer_signature_ok = false;
     bool merkle_root_ok = false;
     std::vector<SignedTx> txs;          // in block order, up to the first record fault
-    std::string tx_fault;               // set when txs is shorter than the block's ids
+    std::string tx_fault;               // "transaction i (id): why", when txs is shorter than the block's ids
     std::vector<char> tx_signatures_ok;  // one per entry of txs
 };
 

@@ -1,10 +1,10 @@
 #include "ledger/chain.h"
 
+#include "ledger/audit.h"
 #include "ledger/codec.h"
 
 #include <algorithm>
 #include <map>
-#include <thread>
 
 namespace kopilka::ledger {
 
@@ -197,35 +197,7 @@ std::expected<void, std::string> Chain::load(ChainDamage* damage) {
     return {};
 }
 
-namespace {
-
-// The smallest i in [0, n) for which ok(i) is false, or n; `threads` share the
-// range in contiguous slices.
-std::size_t first_failure(std::size_t n, unsigned threads, const std::function<bool(std::size_t)>& ok) {
-    threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n / 64 + 1)));
-    if (threads == 1) {
-        for (std::size_t i = 0; i < n; ++i)
-            if (!ok(i)) return i;
-        return n;
-    }
-    std::vector<std::size_t> first(threads, n);
-    std::vector<std::thread> workers;
-    const std::size_t slice = (n + threads - 1) / threads;
-    for (unsigned t = 0; t < threads; ++t)
-        workers.emplace_back([&, t] {
-            for (std::size_t i = t * slice; i < std::min(n, (t + 1) * slice); ++i)
-                if (!ok(i)) {
-                    first[t] = i;
-                    return;
-                }
-        });
-    for (auto& w : workers) w.join();
-    return *std::min_element(first.begin(), first.end());
-}
-
-}  // namespace
-
-std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks, unsigned threads) const {
+std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks) const {
     const std::uint64_t tip = tip_.height;
     const std::uint64_t from = full_blocks == 0 || full_blocks >= tip ? 1 : tip - full_blocks + 1;
     auto damage = [](std::uint64_t h, std::string why) { return std::unexpected(ChainDamage{h, std::move(why)}); };
@@ -284,10 +256,6 @@ std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks, 
                 found = ChainDamage{h, std::move(why)};
             return false;
         }
-        if (h >= from && !verify_block_signature(*b, chain_id_)) {
-            found = ChainDamage{h, bad_signature};
-            return false;
-        }
         prev = block_hash(hd);
         prev_time = hd.time_ms;
         prev_block = std::move(*b);
@@ -299,34 +267,22 @@ std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks, 
         return damage(expect, "the block record is missing (the tip is " + std::to_string(tip) + ")");
     if (tip > 0 && prev != tip_hash_) return damage(tip, "its hash is not the one in the tip record");
 
-    // 2. The last full_blocks blocks in full.
+    // 2. The last full_blocks blocks in full, with the audit's own per-block
+    // checks: the producer's signature, the Merkle root, every record present
+    // at its place, decoding and hashing to its id, every signature.
+    auto fetch = [&](const Hash256& id) { return store_->get(Column::txs, id); };
     for (std::uint64_t h = from; h <= tip; ++h) {
-        auto b = block_at(h);
-        if (!b) return damage(h, "the block record vanished during the check");
-        if (merkle_root(b->tx_ids) != b->header.tx_root)
-            return damage(h, "its transaction ids do not match the header's tx root");
-        std::vector<std::string> faults(b->tx_ids.size());
-        const std::size_t bad = first_failure(b->tx_ids.size(), threads, [&](std::size_t i) {
-            const Hash256& id = b->tx_ids[i];
-            const std::string name = "transaction " + std::to_string(i) + " (" + short_id(id) + "...)";
-            auto fail = [&](std::string why) {
-                faults[i] = name + ": " + why;
-                return false;
-            };
-            auto raw = store_->get(Column::txs, id);
-            if (!raw) return fail("its record is missing");
-            auto rec = decode_tx_record(*raw);
-            if (!rec) return fail("its record does not decode: " + rec.error());
-            if (rec->height != h || rec->index != i)
-                return fail("its record places it at block " + std::to_string(rec->height) + " index " +
-                            std::to_string(rec->index));
-            auto stx = decode_signed_tx(rec->blob);
-            if (!stx) return fail("its signed bytes do not decode: " + stx.error());
-            if (tx_id(stx->tx) != id) return fail("its stored bytes do not hash to its id");
-            if (!verify_tx_signatures(*stx, chain_id_)) return fail("a signature does not verify");
-            return true;
-        });
-        if (bad < faults.size()) return damage(h, faults[bad]);
+        auto bytes = store_->get(Column::blocks, keys::block(h));
+        if (!bytes) return damage(h, "the block record vanished during the check");
+        const PreparedBlock p = Replayer::prepare(chain_id_, h, *bytes, fetch);
+        if (!p.block) return damage(h, "the block record does not decode: " + p.block_fault);
+        if (!p.producer_signature_ok) return damage(h, bad_signature);
+        if (!p.merkle_root_ok) return damage(h, "its transaction ids do not match the header's tx root");
+        for (std::size_t i = 0; i < p.txs.size(); ++i)
+            if (!p.tx_signatures_ok[i])
+                return damage(h, "transaction " + std::to_string(i) + " (" + short_id(p.block->tx_ids[i]) +
+                                     "...): a signature does not verify");
+        if (!p.tx_fault.empty()) return damage(h, p.tx_fault);
     }
     return {};
 }

@@ -81,9 +81,9 @@ public:
     // `full_blocks` blocks (0: all) are checked in full: the producer's
     // signature, the tx root against the stored ids, and each transaction
     // record present at its place, decoding, hashing to its id, its
-    // signatures valid (on `threads` threads). It does not re-apply the rules
+    // signatures valid (Replayer::prepare, on every core for a large block). It does not re-apply the rules
     // (`kopilkad verify` does).
-    std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks, unsigned threads = 1) const;
+    std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks) const;
 
     // Reopens the store from disk and rebuilds the tip, the state and the
     // replay window from what it holds; used after a failed write, when a

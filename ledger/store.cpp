@@ -139,7 +139,6 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
     // A small node: bound background work and open files on a 2-core machine.
     options.IncreaseParallelism(2);
     options.max_open_files = 256;
-    options.keep_log_file_num = 4;
     options.max_total_wal_size = wal_total_bytes_max;
 
     rocksdb::BlockBasedTableOptions table;

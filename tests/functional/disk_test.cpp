@@ -685,15 +685,12 @@ TEST_CASE("timing: the startup check on a long chain", "[.timing]") {
     auto chain = Chain::open(dir);
     REQUIRE(chain);
     const auto opened = std::chrono::steady_clock::now();
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     for (std::uint64_t full : {std::uint64_t{288}, std::uint64_t{0}}) {
-        for (unsigned th : {1u, threads}) {
-            const auto s = std::chrono::steady_clock::now();
-            REQUIRE((*chain)->check_blocks(full, th));
-            std::printf("check_blocks(full=%llu, threads=%u) on %llu blocks: %lld ms\n",
-                        static_cast<unsigned long long>(full), th, static_cast<unsigned long long>(blocks),
-                        static_cast<long long>(ms(std::chrono::steady_clock::now() - s)));
-        }
+        const auto s = std::chrono::steady_clock::now();
+        REQUIRE((*chain)->check_blocks(full));
+        std::printf("check_blocks(full=%llu) on %llu blocks: %lld ms\n", static_cast<unsigned long long>(full),
+                    static_cast<unsigned long long>(blocks),
+                    static_cast<long long>(ms(std::chrono::steady_clock::now() - s)));
     }
     std::printf("built in %lld ms; Chain::open %lld ms\n", static_cast<long long>(ms(built - build_start)),
                 static_cast<long long>(ms(opened - open_start)));
