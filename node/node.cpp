@@ -11,7 +11,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
-#include <cmath>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -149,8 +148,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     // (after Bitcoin Core's -checkblocks): a damaged data dir is named at
     // start, not when a client happens to read the broken block.
     const auto check_start = std::chrono::steady_clock::now();
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    if (auto ok = chain_->check_blocks(config_.check_blocks, threads); !ok) return refuse_damaged(ok.error());
+    if (auto ok = chain_->check_blocks(config_.check_blocks); !ok) return refuse_damaged(ok.error());
     const std::uint64_t full = config_.check_blocks == 0 ? chain_->height()
                                                          : std::min(config_.check_blocks, chain_->height());
     const auto check_ms =
@@ -323,13 +321,8 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
     json::value id = nullptr;
     const bool notification = !o.contains("id");
     if (auto* v = o.if_contains("id")) {
-        if (!v->is_string() && !v->is_number() && !v->is_null()) {
-            reply(rpc::make_error(nullptr, rpc::invalid_request, "id must be a string, a number or null"));
-            return;
-        }
-        // 1e999 parses as infinity, which no JSON answer can echo.
-        if (v->is_double() && !std::isfinite(v->get_double())) {
-            reply(rpc::make_error(nullptr, rpc::invalid_request, "id is a number too large to echo; use a smaller one"));
+        if (!rpc::is_valid_id(*v)) {
+            reply(rpc::make_error(nullptr, rpc::invalid_request, "id must be a string, a finite number or null"));
             return;
         }
         id = *v;

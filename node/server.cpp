@@ -143,9 +143,7 @@ std::string rate_limited_answer(std::string_view body, const std::string& messag
         if (!req.is_object()) return rpc::make_error(nullptr, rpc::rate_limited, message);
         const auto* id = req.as_object().if_contains("id");
         if (!id) return nullptr;  // a notification gets no answer
-        if (!id->is_string() && !id->is_number() && !id->is_null())
-            return rpc::make_error(nullptr, rpc::rate_limited, message);
-        return rpc::make_error(*id, rpc::rate_limited, message);
+        return rpc::make_error(rpc::is_valid_id(*id) ? *id : json::value(nullptr), rpc::rate_limited, message);
     };
     if (ec) return rpc_error_body(rpc::rate_limited, message);
     if (!v.is_array()) {

@@ -12,22 +12,16 @@ Error refused_error(const ledger::Refused& r) {
     return Error(refusal_code_base + static_cast<int>(r.code), r.message, std::move(data));
 }
 
-namespace {
-// A number id too large for a double ("id":1e999) parses as infinity, which
-// has no JSON spelling: Boost.JSON writes "Infinity" and the whole reply would
-// not parse (found by tests/fuzz/fuzz_rpc). JSON-RPC answers an id it cannot
-// echo with null.
-json::value echoed_id(const json::value& id) {
-    if (id.is_double() && !std::isfinite(id.get_double())) return nullptr;
-    return id;
+bool is_valid_id(const json::value& id) {
+    if (id.is_double()) return std::isfinite(id.get_double());
+    return id.is_string() || id.is_number() || id.is_null();
 }
-}  // namespace
 
 json::value make_result(const json::value& id, json::value result) {
     json::object o;
     o["jsonrpc"] = "2.0";
     o["result"] = std::move(result);
-    o["id"] = echoed_id(id);
+    o["id"] = id;
     return o;
 }
 
@@ -39,7 +33,7 @@ json::value make_error(const json::value& id, int code, std::string_view message
     json::object o;
     o["jsonrpc"] = "2.0";
     o["error"] = std::move(err);
-    o["id"] = echoed_id(id);
+    o["id"] = id;
     return o;
 }
 

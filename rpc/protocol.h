@@ -46,7 +46,11 @@ struct Error : std::runtime_error {
 
 Error refused_error(const ledger::Refused& r);
 
-// Builders for response objects.
+// Whether a request's id can be echoed in its answer: a string, null, or a
+// finite number (1e999 parses as infinity, which no JSON text can spell).
+bool is_valid_id(const json::value& id);
+
+// Builders for response objects; `id` is one is_valid_id accepts.
 json::value make_result(const json::value& id, json::value result);
 json::value make_error(const json::value& id, int code, std::string_view message,
                        const json::value& data = nullptr);
