@@ -19,6 +19,10 @@ constexpr std::uint8_t tag_balance = 'B';
 constexpr std::uint8_t tag_binding = 'H';
 constexpr std::string_view lthash_element_tag = "kopilka/state-record/v1";
 constexpr std::string_view lthash_digest_tag = "kopilka/state/v1";
+// As IdWindow's journal: a cleared window journal keeps its buffer up to a
+// block's inserts (block_txs_max transactions and as many vouchers); the one
+// of a startup load (the whole window) is given back.
+constexpr std::size_t window_undo_kept_entries_max = std::size_t{1} << 16;
 
 // Expands one record into 2048 pseudo-random bytes: BLAKE2b-256 of the
 // (length-prefixed) key and value seeds a ChaCha20 stream.
@@ -315,26 +319,16 @@ void State::put_binding(const PhoneRef& phone, const Binding& b) {
 // --- replay window ---
 
 void State::remember_tx(const Hash256& id, std::uint64_t expiry_s) {
-    if (window_txs_.insert(id).second) {
-        window_expiry_.emplace(expiry_s, std::pair{WindowKind::tx, id});
-        window_undo_.emplace_back(WindowKind::tx, id);
-    }
+    if (window_txs_.insert(id, expiry_s)) window_undo_.push_back(WindowKind::tx);
 }
 
 void State::remember_voucher(const Hash256& id, std::uint64_t expiry_s) {
-    if (window_vouchers_.insert(id).second) {
-        window_expiry_.emplace(expiry_s, std::pair{WindowKind::voucher, id});
-        window_undo_.emplace_back(WindowKind::voucher, id);
-    }
+    if (window_vouchers_.insert(id, expiry_s)) window_undo_.push_back(WindowKind::voucher);
 }
 
 void State::prune_window(std::uint64_t now_s) {
-    auto end = window_expiry_.lower_bound(now_s);
-    for (auto it = window_expiry_.begin(); it != end; ++it) {
-        auto& [kind, id] = it->second;
-        (kind == WindowKind::tx ? window_txs_ : window_vouchers_).erase(id);
-    }
-    window_expiry_.erase(window_expiry_.begin(), end);
+    window_txs_.prune(now_s);
+    window_vouchers_.prune(now_s);
 }
 
 // --- journal ---
@@ -353,16 +347,17 @@ void State::rollback_to(Mark m) {
         }
         set_typed(u.key, u.old_value);
     }
+    // The two windows are independent sets (the same bytes may be in both),
+    // so undoing each one's tail on its own is the same as undoing the
+    // interleaved inserts newest first.
+    std::size_t txs = 0;
+    std::size_t vouchers = 0;
     while (window_undo_.size() > m.window_undo) {
-        auto [kind, id] = window_undo_.back();
+        ++(window_undo_.back() == WindowKind::tx ? txs : vouchers);
         window_undo_.pop_back();
-        (kind == WindowKind::tx ? window_txs_ : window_vouchers_).erase(id);
-        for (auto it = window_expiry_.begin(); it != window_expiry_.end(); ++it)
-            if (it->second == std::pair{kind, id}) {
-                window_expiry_.erase(it);
-                break;
-            }
     }
+    window_txs_.rollback_to(window_txs_.mark() - txs);
+    window_vouchers_.rollback_to(window_vouchers_.mark() - vouchers);
 }
 
 std::map<Bytes, std::optional<Bytes>> State::changes() const {
@@ -373,7 +368,12 @@ std::map<Bytes, std::optional<Bytes>> State::changes() const {
 
 void State::clear_journal() {
     undo_.clear();
-    window_undo_.clear();
+    if (window_undo_.capacity() > window_undo_kept_entries_max)
+        std::vector<WindowKind>().swap(window_undo_);  // gives the buffer back
+    else
+        window_undo_.clear();
+    window_txs_.clear_journal();
+    window_vouchers_.clear_journal();
 }
 
 // --- snapshots ---

@@ -9,6 +9,7 @@
 // back exactly, and a committed block hands its changed records to the store.
 #pragma once
 
+#include "ledger/id_window.h"
 #include "ledger/types.h"
 
 #include <array>
@@ -19,7 +20,6 @@
 #include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace kopilka::ledger {
@@ -103,10 +103,15 @@ public:
     // --- replay window: ids whose expiry has not passed ---
     bool tx_seen(const Hash256& id) const { return window_txs_.contains(id); }
     bool voucher_used(const Hash256& id) const { return window_vouchers_.contains(id); }
+    // Each inserts an absent id (journalled); an id already seen keeps its
+    // first expiry.
     void remember_tx(const Hash256& id, std::uint64_t expiry_s);
     void remember_voucher(const Hash256& id, std::uint64_t expiry_s);
     // Forgets ids that expired before now_s; they can never be valid again.
+    // Not journalled: a rollback does not bring them back.
     void prune_window(std::uint64_t now_s);
+    // Ids in the window, both kinds (metrics, tests).
+    std::size_t window_size() const { return window_txs_.size() + window_vouchers_.size(); }
 
     // --- journal ---
     struct Mark {
@@ -166,10 +171,12 @@ private:
     std::size_t record_count_ = 0;
 
     std::vector<Undo> undo_;
-    std::unordered_set<Hash256, Hash256Hasher> window_txs_;
-    std::unordered_set<Hash256, Hash256Hasher> window_vouchers_;
-    std::multimap<std::uint64_t, std::pair<WindowKind, Hash256>> window_expiry_;
-    std::vector<std::pair<WindowKind, Hash256>> window_undo_;
+    IdWindow window_txs_;
+    IdWindow window_vouchers_;
+    // Which window each journalled insert went to, oldest first (each window
+    // journals its own inserts). One list for both keeps a Mark one position
+    // in one sequence, as it always was.
+    std::vector<WindowKind> window_undo_;
 };
 
 // Canonical record keys and values, shared with the store and the audit.
