@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <limits>
@@ -19,12 +18,15 @@ namespace {
 constexpr std::size_t parallel_verify_txs_min = 64;
 
 // verify_tx_signatures of each transaction, on every core for a large block.
-std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const ChainId& chain) {
+std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const ChainId& chain,
+                             Replayer::SignatureThreads threads_wanted) {
     std::vector<char> ok(stxs.size(), 0);
     auto run = [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) ok[i] = verify_tx_signatures(stxs[i], chain) ? 1 : 0;
     };
-    const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t workers = threads_wanted == Replayer::SignatureThreads::this_thread
+                                    ? 1
+                                    : std::max(1u, std::thread::hardware_concurrency());
     if (stxs.size() < parallel_verify_txs_min || workers == 1) {
         run(0, stxs.size());
         return ok;
@@ -60,7 +62,7 @@ void Replayer::fail(std::uint64_t height, std::string reason) {
 }
 
 PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
-                                const FetchTx& fetch_tx) {
+                                const FetchTx& fetch_tx, SignatureThreads threads) {
     PreparedBlock p;
     p.height = height;
     auto block = decode_block(block_bytes);
@@ -79,9 +81,11 @@ PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, Byte
     };
     const std::size_t n = b.tx_ids.size();
     p.txs.reserve(n);
+    const std::vector<std::optional<Bytes>> records = fetch_tx(b.tx_ids);
+    if (records.size() != n) throw std::logic_error("fetch_tx returned a record list of the wrong length");
     for (std::uint32_t i = 0; i < n; ++i) {
         const Hash256& id = b.tx_ids[i];
-        auto raw = fetch_tx(id);
+        const std::optional<Bytes>& raw = records[i];
         if (!raw) {
             p.tx_fault = tx_at(i) + "its record is missing";
             break;
@@ -107,7 +111,7 @@ PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, Byte
         }
         p.txs.push_back(std::move(*stx));
     }
-    p.tx_signatures_ok = verify_all(p.txs, chain);
+    p.tx_signatures_ok = verify_all(p.txs, chain, threads);
     return p;
 }
 
@@ -186,7 +190,10 @@ bool Replayer::apply(PreparedBlock&& prepared) {
             report_.moved_units = m.amount > std::numeric_limits<Amount>::max() - report_.moved_units
                                       ? std::numeric_limits<Amount>::max()
                                       : report_.moved_units + m.amount;
-        ++report_.tx_kinds[std::string(kind_name(stx->tx.kind()))];
+        const std::string_view kind = kind_name(stx->tx.kind());
+        auto counted = report_.tx_kinds.find(kind);
+        if (counted == report_.tx_kinds.end()) counted = report_.tx_kinds.emplace(std::string(kind), 0).first;
+        ++counted->second;
         ++report_.txs_checked;
         last_txs_.push_back({id, i, std::move(fx->touched), tx_ticker(stx->tx)});
     }
@@ -226,88 +233,131 @@ bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height,
         rp.fail(height, at + "the block-hash index entry is missing or wrong");
         return false;
     }
+    // Every entry the block's transactions should have, read in one batch.
+    struct Expected {
+        Bytes key;
+        const Hash256* id;
+        std::uint32_t index;
+        bool venue;
+    };
+    std::vector<Expected> expected;
     for (const auto& tx : rp.last_block_txs()) {
-        const Bytes id(tx.id.begin(), tx.id.end());
-        auto check = [&](const Bytes& key, std::string_view what) {
-            ++expected_entries;
-            auto v = store.get(Column::index, key);
-            if (!v || *v != id) {
-                rp.fail(height, at + std::string(what) + " history entry for transaction " +
-                                    std::to_string(tx.index) + " is missing or wrong");
-                return false;
-            }
-            return true;
-        };
         for (const Account& a : tx.touched)
-            if (!check(keys::history_entry(keys::account_history_prefix(a), {height, tx.index}), "an account"))
-                return false;
-        if (!tx.ticker.empty() &&
-            !check(keys::history_entry(keys::venue_history_prefix(tx.ticker), {height, tx.index}), "the venue"))
+            expected.push_back(
+                {keys::history_entry(keys::account_history_prefix(a), {height, tx.index}), &tx.id, tx.index, false});
+        if (!tx.ticker.empty())
+            expected.push_back(
+                {keys::history_entry(keys::venue_history_prefix(tx.ticker), {height, tx.index}), &tx.id, tx.index, true});
+    }
+    std::vector<ByteView> keys_wanted;
+    keys_wanted.reserve(expected.size());
+    for (const Expected& e : expected) keys_wanted.emplace_back(e.key);
+    const auto stored_ids = store.multi_get(Column::index, keys_wanted);
+    expected_entries += expected.size();
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const auto& v = stored_ids[i];
+        const Hash256& id = *expected[i].id;
+        if (!v || !std::equal(v->begin(), v->end(), id.begin(), id.end())) {
+            rp.fail(height, at + (expected[i].venue ? "the venue" : "an account") + " history entry for transaction " +
+                                std::to_string(expected[i].index) + " is missing or wrong");
             return false;
+        }
     }
     return true;
 }
 
-// Prepares blocks 1..tip in order on its own thread, at most
-// prefetch_blocks_max ahead of the consumer. A store error on that thread is
-// rethrown by next().
+// Prepares blocks 1..tip on `workers` threads of its own, each block whole on
+// one thread (its reads, decoding and signature checks), and hands them out in
+// height order. Whole blocks rather than slices of one keep every core busy
+// without a barrier per block, while the consumer applies the blocks before.
+// Workers run at most prefetch_blocks_max blocks ahead of the consumer and
+// take no height past the first missing block or store error, which next()
+// returns (or rethrows) in its turn.
 class Prefetcher {
 public:
-    Prefetcher(const Store& store, const ChainId& chain, std::uint64_t tip)
-        : store_(store), chain_(chain), tip_(tip), thread_([this](std::stop_token stop) { run(stop); }) {}
+    Prefetcher(const Store& store, const ChainId& chain, std::uint64_t tip, std::size_t workers)
+        : store_(store), chain_(chain), end_(tip + 1), slots_(prefetch_blocks_max) {
+        threads_.reserve(workers);
+        for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
+    }
     ~Prefetcher() {
         {
-            // Under the lock, so the thread cannot miss it between its check and its wait.
             std::lock_guard lock(mutex_);
-            thread_.request_stop();
+            stopping_ = true;
         }
-        cv_.notify_all();
-    }  // then the jthread joins
+        work_cv_.notify_all();
+    }  // then the jthreads join
 
-    // The next block in height order; nullopt when it is not stored.
+    // The next block in height order; nullopt when it is not stored. Called
+    // at most once per height in 1..tip, and not again after a nullopt or a
+    // rethrown error.
     std::optional<PreparedBlock> next() {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return !queue_.empty(); });
-        Item item = std::move(queue_.front());
-        queue_.pop_front();
-        cv_.notify_all();
-        if (item.error) std::rethrow_exception(item.error);
-        return std::move(item.block);
+        Slot& slot = slots_[next_out_ % slots_.size()];
+        ready_cv_.wait(lock, [&] { return slot.ready && slot.height == next_out_; });
+        Slot taken = std::move(slot);
+        slot = Slot{};
+        ++next_out_;
+        lock.unlock();
+        work_cv_.notify_all();  // a slot is free
+        if (taken.error) std::rethrow_exception(taken.error);
+        return std::move(taken.block);
     }
 
 private:
-    static constexpr std::size_t prefetch_blocks_max = 8;
-    struct Item {
+    static constexpr std::size_t prefetch_blocks_max = 16;
+    struct Slot {
+        std::uint64_t height = 0;
+        bool ready = false;
         std::optional<PreparedBlock> block;
         std::exception_ptr error;
     };
 
-    void run(std::stop_token stop) {
-        auto fetch = [&](const Hash256& id) { return store_.get(Column::txs, id); };
-        for (std::uint64_t h = 1; h <= tip_ && !stop.stop_requested(); ++h) {
-            Item item;
+    void run() {
+        auto fetch = [&](std::span<const Hash256> ids) {
+            std::vector<ByteView> keys(ids.begin(), ids.end());
+            return store_.multi_get(Column::txs, keys);
+        };
+        for (;;) {
+            std::uint64_t h = 0;
+            {
+                std::unique_lock lock(mutex_);
+                // Slot h % size is free once the consumer took height h - size.
+                work_cv_.wait(lock, [&] {
+                    return stopping_ || (next_claim_ < end_ && next_claim_ < next_out_ + slots_.size());
+                });
+                if (stopping_) return;
+                h = next_claim_++;
+            }
+            Slot done;
+            done.height = h;
             try {
                 if (auto bytes = store_.get(Column::blocks, keys::block(h)))
-                    item.block = Replayer::prepare(chain_, h, *bytes, fetch);
+                    done.block = Replayer::prepare(chain_, h, *bytes, fetch, Replayer::SignatureThreads::this_thread);
             } catch (...) {
-                item.error = std::current_exception();
+                done.error = std::current_exception();
             }
-            const bool last = item.error || !item.block;
-            std::unique_lock lock(mutex_);
-            cv_.wait(lock, [&] { return queue_.size() < prefetch_blocks_max || stop.stop_requested(); });
-            queue_.push_back(std::move(item));
-            cv_.notify_all();
-            if (last) return;  // the consumer stops at this one
+            {
+                std::lock_guard lock(mutex_);
+                if (done.error || !done.block) end_ = std::min(end_, h + 1);  // the consumer stops at h
+                done.ready = true;
+                slots_[h % slots_.size()] = std::move(done);
+            }
+            ready_cv_.notify_all();
         }
     }
 
     const Store& store_;
     const ChainId chain_;
-    const std::uint64_t tip_;
     std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<Item> queue_;
-    std::jthread thread_;  // last: starts after the members above exist
+    std::condition_variable work_cv_;   // a height can be claimed, or stopping
+    std::condition_variable ready_cv_;  // a prepared block was stored
+    bool stopping_ = false;
+    std::uint64_t next_claim_ = 1;  // the next height a worker prepares
+    std::uint64_t next_out_ = 1;    // the next height next() returns
+    std::uint64_t end_;             // no height at or above this is claimed
+    std::vector<Slot> slots_;       // height h waits in slots_[h % size]
+    std::vector<std::jthread> threads_;  // last: they start after the members above exist
 };
 
 }  // namespace
@@ -341,9 +391,10 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
     std::uint64_t expected_index_entries = 0;
     std::uint64_t expected_tx_records = 0;
     try {
-        // Blocks are read, decoded and signature-checked on a second thread
-        // while this one applies the rules to the blocks before them.
-        Prefetcher ahead(store, rp.report().chain_id, tip_height);
+        // Blocks are read, decoded and signature-checked on every core while
+        // this thread applies the rules to the blocks before them.
+        Prefetcher ahead(store, rp.report().chain_id, tip_height,
+                         std::max(1u, std::thread::hardware_concurrency()));
         for (std::uint64_t h = 1; h <= tip_height; ++h) {
             if (progress) progress(h, tip_height);
             auto next = ahead.next();

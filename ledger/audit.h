@@ -31,12 +31,14 @@ struct AuditReport {
     ChainId chain_id{};
     std::string chain_name;
     std::map<std::string, Amount> supplies;  // coin -> sum of all balances after the last good block
-    std::map<std::string, std::uint64_t> tx_kinds;  // kind name -> count
+    std::map<std::string, std::uint64_t, std::less<>> tx_kinds;  // kind name -> count
     Amount moved_units = 0;             // every unit moved by transfers and redemptions (saturating)
     Hash256 state_digest{};
 };
 
-using FetchTx = std::function<std::optional<Bytes>(const Hash256&)>;
+// The stored transaction record bytes for each id, in the ids' order
+// (nullopt: not stored); one call per block, so a store can batch its reads.
+using FetchTx = std::function<std::vector<std::optional<Bytes>>(std::span<const Hash256> ids)>;
 
 // The part of replaying a block that needs no state: the block and its
 // transaction records read and decoded, the producer's and every
@@ -61,16 +63,19 @@ public:
     // Throws nothing; a bad genesis makes every later check fail with the reason.
     explicit Replayer(ByteView genesis_bytes);
     // Checks and applies block `height` (which must be the next one). `fetch_tx`
-    // returns the stored transaction record bytes for an id, or nullopt.
+    // returns the stored transaction records of the block's ids.
     // Returns false (and fills report()) at the first fault.
     bool replay_block(std::uint64_t height, ByteView block_bytes, const FetchTx& fetch_tx) {
         return apply(prepare(report_.chain_id, height, block_bytes, fetch_tx));
     }
     // replay_block in two steps: prepare (any thread, any time before) and
     // apply (in height order). `fetch_tx` must be safe to call from the
-    // preparing thread.
+    // preparing thread. A caller that prepares several blocks at once on its
+    // own threads checks each block's signatures on the preparing thread.
+    enum class SignatureThreads { all_cores, this_thread };
     static PreparedBlock prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
-                                 const FetchTx& fetch_tx);
+                                 const FetchTx& fetch_tx,
+                                 SignatureThreads threads = SignatureThreads::all_cores);
     bool apply(PreparedBlock&& prepared);
     // Effects of the last replayed block, for index checks.
     struct TxIndexEntry {

@@ -214,6 +214,26 @@ std::optional<Bytes> Store::get(Column c, ByteView key) const {
     return Bytes(value.begin(), value.end());
 }
 
+std::vector<std::optional<Bytes>> Store::multi_get(Column c, std::span<const ByteView> keys) const {
+    std::vector<std::optional<Bytes>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (ByteView k : keys) slices.push_back(slice(k));
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    std::shared_lock lock(impl_->mutex);
+    impl_->require_open();
+    impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->cf(c), keys.size(), slices.data(), values.data(),
+                        statuses.data());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (statuses[i].IsNotFound()) continue;
+        if (!statuses[i].ok()) throw std::runtime_error("store read failed: " + statuses[i].ToString());
+        out[i] = Bytes(values[i].data(), values[i].data() + values[i].size());
+    }
+    return out;
+}
+
 void Store::scan(Column c, ByteView prefix, ByteView from,
                  const std::function<bool(ByteView key, ByteView value)>& visit) const {
     std::shared_lock lock(impl_->mutex);

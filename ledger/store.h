@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ public:
     Store& operator=(const Store&) = delete;
 
     std::optional<Bytes> get(Column c, ByteView key) const;
+    // get of each key, in one batched read (RocksDB MultiGet): one entry per
+    // key, in the keys' order.
+    std::vector<std::optional<Bytes>> multi_get(Column c, std::span<const ByteView> keys) const;
     // Visits records whose key starts with `prefix`, in key order, starting at
     // `from` (which must itself start with the prefix; empty: the prefix).
     // The visitor returns false to stop.

@@ -82,10 +82,14 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
                 if ((*txs)[i].is_string())
                     if (auto rec = from_base64url((*txs)[i].get_string())) records.emplace(block->tx_ids[i], std::move(*rec));
         }
-        auto fetch = [&](const Hash256& id) -> std::optional<Bytes> {
-            auto it = records.find(id);
-            if (it == records.end()) return std::nullopt;
-            return it->second;
+        auto fetch = [&](std::span<const Hash256> ids) {
+            std::vector<std::optional<Bytes>> found;
+            found.reserve(ids.size());
+            for (const Hash256& id : ids) {
+                auto it = records.find(id);
+                found.push_back(it == records.end() ? std::nullopt : std::optional<Bytes>(it->second));
+            }
+            return found;
         };
         if (!rp.replay_block(h, *block_bytes, fetch)) break;
 
