@@ -377,6 +377,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     block.header.prev = tip_hash_;
     block.header.time_ms = time_ms;
     block.header.tx_root = merkle_root(block.tx_ids);
+    state_.update_digest();
     block.header.state_digest = state_.digest();
     block.header.tx_count = static_cast<std::uint32_t>(block.tx_ids.size());
     sign_block(block, producer, chain_id_);

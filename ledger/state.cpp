@@ -4,7 +4,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <limits>
 #include <stdexcept>
 
@@ -239,15 +241,43 @@ std::vector<std::pair<Account, Amount>> State::holders(std::string_view ticker) 
 
 void State::record_write(Bytes key, std::optional<Bytes> old_value, std::optional<Bytes> new_value) {
     if (old_value == new_value) return;
-    if (old_value) {
-        lthash_.remove(key, *old_value);
-        --record_count_;
-    }
-    if (new_value) {
-        lthash_.add(key, *new_value);
-        ++record_count_;
-    }
+    if (old_value) --record_count_;
+    if (new_value) ++record_count_;
     undo_.push_back(Undo{std::move(key), std::move(old_value), std::move(new_value)});
+}
+
+// Each journalled write's old value is the new value of the write before it
+// to the same key, so a key's writes telescope: in the lattice hash (a sum)
+// they amount to its first old value out and its last new value in.
+void State::fold_writes(std::size_t from, LtHash& h) const {
+    std::vector<std::size_t> order(undo_.size() - from);
+    std::iota(order.begin(), order.end(), from);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return undo_[a].key < undo_[b].key; });
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t last = i;
+        while (last + 1 < order.size() && undo_[order[last + 1]].key == undo_[order[i]].key) ++last;
+        const Undo& first_write = undo_[order[i]];
+        const Undo& last_write = undo_[order[last]];
+        if (first_write.old_value != last_write.new_value) {
+            if (first_write.old_value) h.remove(first_write.key, *first_write.old_value);
+            if (last_write.new_value) h.add(last_write.key, *last_write.new_value);
+        }
+        i = last + 1;
+    }
+}
+
+void State::update_digest() {
+    if (hashed_ == undo_.size()) return;
+    fold_writes(hashed_, lthash_);
+    hashed_ = undo_.size();
+}
+
+Hash256 State::digest() const {
+    if (hashed_ == undo_.size()) return lthash_.digest();
+    LtHash h = lthash_;
+    fold_writes(hashed_, h);
+    return h.digest();
 }
 
 void State::put_venue(const std::string& ticker, const VenueRecord& v) {
@@ -337,14 +367,13 @@ void State::rollback_to(Mark m) {
     while (undo_.size() > m.undo) {
         Undo u = std::move(undo_.back());
         undo_.pop_back();
-        if (u.new_value) {
-            lthash_.remove(u.key, *u.new_value);
-            --record_count_;
+        if (undo_.size() < hashed_) {  // already in the lattice hash: take it out
+            if (u.new_value) lthash_.remove(u.key, *u.new_value);
+            if (u.old_value) lthash_.add(u.key, *u.old_value);
+            hashed_ = undo_.size();
         }
-        if (u.old_value) {
-            lthash_.add(u.key, *u.old_value);
-            ++record_count_;
-        }
+        if (u.new_value) --record_count_;
+        if (u.old_value) ++record_count_;
         set_typed(u.key, u.old_value);
     }
     // The two windows are independent sets (the same bytes may be in both),
@@ -367,7 +396,9 @@ std::map<Bytes, std::optional<Bytes>> State::changes() const {
 }
 
 void State::clear_journal() {
+    update_digest();
     undo_.clear();
+    hashed_ = 0;
     if (window_undo_.capacity() > window_undo_kept_entries_max)
         std::vector<WindowKind>().swap(window_undo_);  // gives the buffer back
     else

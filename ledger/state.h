@@ -87,7 +87,13 @@ public:
     // Every balance of one coin.
     std::vector<std::pair<Account, Amount>> holders(std::string_view ticker) const;
 
-    Hash256 digest() const { return lthash_.digest(); }
+    // The digest of every record. Writes reach the lattice hash lazily: at
+    // update_digest() or clear_journal(), once per key however often it
+    // changed (a staff member's balance moves several times a block). A
+    // digest taken before that folds the pending writes into a copy.
+    Hash256 digest() const;
+    // Folds the journalled writes not yet in the lattice hash into it.
+    void update_digest();
     std::size_t record_count() const { return record_count_; }
 
     // --- writes (journalled) ---
@@ -171,6 +177,10 @@ private:
     std::size_t record_count_ = 0;
 
     std::vector<Undo> undo_;
+    // undo_[0, hashed_) are in lthash_; the rest wait for update_digest().
+    std::size_t hashed_ = 0;
+    // Adds the net change of undo_[from, undo_.size()) to `h`.
+    void fold_writes(std::size_t from, LtHash& h) const;
     IdWindow window_txs_;
     IdWindow window_vouchers_;
     // Which window each journalled insert went to, oldest first (each window
