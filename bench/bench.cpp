@@ -621,7 +621,7 @@ int run(Options& o, const std::string& command_line) {
                                               : std::nullopt,
                                      at_scale ? "" : "this run: " + group(static_cast<double>(workload.accounts())) +
                                                          " accounts, " + group(static_cast<double>(chain_txs)) +
-                                                         " txs; extrapolation in docs/performance.md"));
+                                                         " txs; the 10M run is in docs/performance.md"));
         }
         rep["targets"] = std::move(targets);
         machine["load_1m_end"] = load_average_1m();
