@@ -32,6 +32,8 @@ std::string Metrics::prometheus() const {
     counter("kopilka_blocks_total", "Blocks committed by this node since start.", blocks);
     counter("kopilka_rpc_requests_total", "JSON-RPC requests handled.", rpc_requests);
     counter("kopilka_write_failures_total", "Blocks the store refused to write.", write_failures);
+    counter("kopilka_rpc_rate_limited_total",
+            "HTTP requests and WebSocket messages refused by the per-address request rate.", rate_limited);
     gauge("kopilka_block_height", "Height of the tip block.", static_cast<std::int64_t>(height.load()));
     gauge("kopilka_mempool_length", "Transactions waiting for a block.", static_cast<std::int64_t>(mempool.load()));
     gauge("kopilka_connections", "Open client connections.", connections.load());

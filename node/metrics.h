@@ -24,6 +24,7 @@ public:
     std::atomic<std::int64_t> connections{0};
     std::atomic<std::uint64_t> rpc_requests{0};
     std::atomic<std::uint64_t> write_failures{0};
+    std::atomic<std::uint64_t> rate_limited{0};
 
     void refused(std::string_view reason);
     void commit_latency(double ms);

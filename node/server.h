@@ -43,6 +43,8 @@ public:
     // Counters for /metrics.
     virtual void connection_opened() {}
     virtual void connection_closed() {}
+    // A request or WebSocket message refused by the per-address rate.
+    virtual void request_rate_limited() {}
 };
 
 struct ServerLimits {

@@ -71,6 +71,16 @@ std::string rpc_request(const std::string& body) {
            std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+// A counter's value from GET /metrics, asked from `from` (its own budget).
+std::uint64_t metric_from(const char* from, std::uint16_t port, const std::string& name) {
+    const std::string got = exchange_from(from, port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string line_start = "\n" + name + " ";
+    const auto at = got.find(line_start);
+    if (got.rfind("HTTP/1.1 200", 0) != 0 || at == std::string::npos)
+        throw std::runtime_error("no " + name + " in /metrics: " + got.substr(0, 200));
+    return std::stoull(got.substr(at + line_start.size()));
+}
+
 // Calls node.info until the node refuses one with rate_limited; returns how
 // many were served and the refusal's message (empty if none came).
 std::pair<int, std::string> call_until_refused(rpc::Client& c, int tries) {
@@ -159,6 +169,7 @@ TEST_CASE("requests per client address: over --requests-per-second-max a client 
     // Waits until this address's bucket is full again (burst / rate, plus slack).
     auto refill = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1000 * burst / per_second + 300)); };
     refill();  // the harness's own start-up probes count too
+    CHECK(metric_from("127.0.0.3", node.port(), "kopilka_rpc_rate_limited_total") == 0);
 
     // Loopback is not exempt: a burst is served, then refused with a hint.
     auto [served, refusal] = call_until_refused(c, 4 * burst);
@@ -184,6 +195,8 @@ TEST_CASE("requests per client address: over --requests-per-second-max a client 
         CHECK(body.at("id") == 77);
         CHECK(body.at("error").at("code") == rpc::rate_limited);
     }
+    // Both refusals (and any retries) are counted for the operator.
+    CHECK(metric_from("127.0.0.3", node.port(), "kopilka_rpc_rate_limited_total") >= 2);
     // Another address is served meanwhile: the budget is per address.
     {
         const std::string got = exchange_from("127.0.0.2", node.port(),
