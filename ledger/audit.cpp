@@ -61,6 +61,13 @@ void Replayer::fail(std::uint64_t height, std::string reason) {
     report_.ok = false;
 }
 
+FetchTx store_fetch_tx(const Store& store) {
+    return [&store](std::span<const Hash256> ids) {
+        const std::vector<ByteView> keys(ids.begin(), ids.end());
+        return store.multi_get(Column::txs, keys);
+    };
+}
+
 PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
                                 const FetchTx& fetch_tx, SignatureThreads threads) {
     PreparedBlock p;
@@ -314,10 +321,7 @@ private:
     };
 
     void run() {
-        auto fetch = [&](std::span<const Hash256> ids) {
-            std::vector<ByteView> keys(ids.begin(), ids.end());
-            return store_.multi_get(Column::txs, keys);
-        };
+        const FetchTx fetch = store_fetch_tx(store_);
         for (;;) {
             std::uint64_t h = 0;
             {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace kopilka::ledger {
@@ -39,6 +40,9 @@ struct AuditReport {
 // The stored transaction record bytes for each id, in the ids' order
 // (nullopt: not stored); one call per block, so a store can batch its reads.
 using FetchTx = std::function<std::vector<std::optional<Bytes>>(std::span<const Hash256> ids)>;
+// A FetchTx over a local store, which must outlive it: one batched read
+// (Store::multi_get) a block.
+FetchTx store_fetch_tx(const Store& store);
 
 // The part of replaying a block that needs no state: the block and its
 // transaction records read and decoded, the producer's and every

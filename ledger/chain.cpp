@@ -270,10 +270,7 @@ std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks) 
     // 2. The last full_blocks blocks in full, with the audit's own per-block
     // checks: the producer's signature, the Merkle root, every record present
     // at its place, decoding and hashing to its id, every signature.
-    auto fetch = [&](std::span<const Hash256> ids) {
-        std::vector<ByteView> keys(ids.begin(), ids.end());
-        return store_->multi_get(Column::txs, keys);
-    };
+    const FetchTx fetch = store_fetch_tx(*store_);
     for (std::uint64_t h = from; h <= tip; ++h) {
         auto bytes = store_->get(Column::blocks, keys::block(h));
         if (!bytes) return damage(h, "the block record vanished during the check");

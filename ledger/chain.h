@@ -81,8 +81,8 @@ public:
     // `full_blocks` blocks (0: all) are checked in full: the producer's
     // signature, the tx root against the stored ids, and each transaction
     // record present at its place, decoding, hashing to its id, its
-    // signatures valid (Replayer::prepare, on every core for a large block). It does not re-apply the rules
-    // (`kopilkad verify` does).
+    // signatures valid (Replayer::prepare, on every core for a large block).
+    // It does not re-apply the rules (`kopilkad verify` does).
     std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks) const;
 
     // Reopens the store from disk and rebuilds the tip, the state and the

@@ -48,6 +48,11 @@ public:
     void clear_journal();
 
     std::size_t size() const { return size_; }
+    // A cleared journal keeps its buffer up to this many entries: a block's
+    // inserts (block_txs_max transactions and as many vouchers) reuse it, but
+    // the journal of a startup load (the whole window) is given back. State's
+    // own journal of which window an insert went to follows the same rule.
+    static constexpr std::size_t journal_kept_entries_max = std::size_t{1} << 16;
     // Approximate heap bytes held (slots, table, buckets, journal).
     std::size_t memory_bytes() const;
 
@@ -57,10 +62,6 @@ private:
     // window nor briefly hold it twice (a plain vector would, at 400 MB).
     static constexpr std::size_t chunk_slots = std::size_t{1} << 16;
     static constexpr std::size_t table_slots_min = 16;
-    // A cleared journal keeps its buffer up to this many entries: a block's
-    // inserts (block_txs_max transactions and as many vouchers) reuse it, but
-    // the journal of a startup load (the whole window) is given back.
-    static constexpr std::size_t journal_kept_entries_max = std::size_t{1} << 16;
 
     // 40 bytes. The slot names its expiry bucket by number rather than by
     // the expiry itself (8 bytes, and 8-byte alignment): at ten million ids

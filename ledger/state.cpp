@@ -21,10 +21,6 @@ constexpr std::uint8_t tag_balance = 'B';
 constexpr std::uint8_t tag_binding = 'H';
 constexpr std::string_view lthash_element_tag = "kopilka/state-record/v1";
 constexpr std::string_view lthash_digest_tag = "kopilka/state/v1";
-// As IdWindow's journal: a cleared window journal keeps its buffer up to a
-// block's inserts (block_txs_max transactions and as many vouchers); the one
-// of a startup load (the whole window) is given back.
-constexpr std::size_t window_undo_kept_entries_max = std::size_t{1} << 16;
 
 // Expands one record into 2048 pseudo-random bytes: BLAKE2b-256 of the
 // (length-prefixed) key and value seeds a ChaCha20 stream.
@@ -399,7 +395,7 @@ void State::clear_journal() {
     update_digest();
     undo_.clear();
     hashed_ = 0;
-    if (window_undo_.capacity() > window_undo_kept_entries_max)
+    if (window_undo_.capacity() > IdWindow::journal_kept_entries_max)
         std::vector<WindowKind>().swap(window_undo_);  // gives the buffer back
     else
         window_undo_.clear();

@@ -83,7 +83,7 @@ public:
     std::string metrics() override;
     void connection_opened() override { ++metrics_.connections; }
     void connection_closed() override { --metrics_.connections; }
-    void request_rate_limited() override { ++metrics_.rate_limited; }
+    void request_rate_limited() noexcept override { ++metrics_.rate_limited; }
 
     const std::string& admin_token() const { return admin_token_; }
     void set_listen_url(std::string url) { listen_url_ = std::move(url); }

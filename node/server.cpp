@@ -262,13 +262,7 @@ struct Core {
     // 0 when `calls` more from `ip` are allowed, else milliseconds to wait.
     std::uint64_t charge(const std::string& ip, std::uint64_t calls) {
         const std::uint64_t wait_ms = rate.take(ip, calls, steady_now_ms());
-        if (wait_ms != 0) {
-            try {
-                handler.request_rate_limited();
-            } catch (...) {
-                // A counter must not turn a refusal into a dropped connection.
-            }
-        }
+        if (wait_ms != 0) handler.request_rate_limited();
         return wait_ms;
     }
 };

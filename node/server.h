@@ -44,7 +44,7 @@ public:
     virtual void connection_opened() {}
     virtual void connection_closed() {}
     // A request or WebSocket message refused by the per-address rate.
-    virtual void request_rate_limited() {}
+    virtual void request_rate_limited() noexcept {}
 };
 
 struct ServerLimits {
