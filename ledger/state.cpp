@@ -248,8 +248,10 @@ void State::record_write(Bytes key, std::optional<Bytes> old_value, std::optiona
 void State::fold_writes(std::size_t from, LtHash& h) const {
     std::vector<std::size_t> order(undo_.size() - from);
     std::iota(order.begin(), order.end(), from);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return undo_[a].key < undo_[b].key; });
+    // By key, then journal order (the indices are distinct, so this is total).
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return undo_[a].key != undo_[b].key ? undo_[a].key < undo_[b].key : a < b;
+    });
     for (std::size_t i = 0; i < order.size();) {
         std::size_t last = i;
         while (last + 1 < order.size() && undo_[order[last + 1]].key == undo_[order[i]].key) ++last;

@@ -1013,7 +1013,7 @@ TEST_CASE("transfer: returning coins to the treasury is not giving, so limits do
 // clear_journal, one net change per key. Whatever order of writes, rollbacks
 // and folds, the digest must equal that of the same records loaded afresh.
 TEST_CASE("the state digest folds repeated writes to one key exactly, across rollbacks", "[ledger][digest]") {
-    const std::string coin = "DIGEST";
+    const std::string ticker = "DIGEST";
     const Account a = Account::of_key(test_key(21).public_key());
     const Account b = Account::of_key(test_key(22).public_key());
     auto fresh_digest = [](const State& s) {
@@ -1025,45 +1025,45 @@ TEST_CASE("the state digest folds repeated writes to one key exactly, across rol
     Profile profile;
     profile.name = "Digest";
     State s;
-    s.put_venue(coin, VenueRecord{test_key(20).public_key(), profile});
-    s.set_balance(coin, a, 100);
+    s.put_venue(ticker, VenueRecord{test_key(20).public_key(), profile});
+    s.set_balance(ticker, a, 100);
     s.clear_journal();
     const Hash256 start = s.digest();
     CHECK(start == fresh_digest(s));
 
     // Several writes to one key, one of them back to its starting value.
-    s.set_balance(coin, a, 90);
-    s.set_balance(coin, b, 10);
-    s.set_balance(coin, a, 100);
-    s.set_balance(coin, b, 0);  // erased again: no record at all
+    s.set_balance(ticker, a, 90);
+    s.set_balance(ticker, b, 10);
+    s.set_balance(ticker, a, 100);
+    s.set_balance(ticker, b, 0);  // erased again: no record at all
     CHECK(s.digest() == start);  // before the fold: computed on a copy
     s.update_digest();
     CHECK(s.digest() == start);
 
     // A fold, then more writes, then a rollback past the fold.
     const State::Mark before = s.mark();
-    s.set_balance(coin, a, 60);
-    s.set_balance(coin, b, 40);
+    s.set_balance(ticker, a, 60);
+    s.set_balance(ticker, b, 40);
     s.update_digest();
     const Hash256 moved = s.digest();
     CHECK(moved != start);
     CHECK(moved == fresh_digest(s));
     const State::Mark middle = s.mark();
-    s.set_balance(coin, a, 1);
-    s.set_balance(coin, b, 99);
+    s.set_balance(ticker, a, 1);
+    s.set_balance(ticker, b, 99);
     s.rollback_to(middle);  // unfolded writes only
     CHECK(s.digest() == moved);
-    s.set_balance(coin, a, 30);
+    s.set_balance(ticker, a, 30);
     s.rollback_to(before);  // folded and unfolded writes
-    CHECK(s.balance(coin, a) == 100);
-    CHECK(s.balance(coin, b) == 0);
+    CHECK(s.balance(ticker, a) == 100);
+    CHECK(s.balance(ticker, b) == 0);
     CHECK(s.digest() == start);
     CHECK(s.digest() == fresh_digest(s));
 
-    s.set_balance(coin, a, 70);
-    s.set_balance(coin, b, 30);
-    s.set_balance(coin, a, 65);
-    s.set_balance(coin, b, 35);
+    s.set_balance(ticker, a, 70);
+    s.set_balance(ticker, b, 30);
+    s.set_balance(ticker, a, 65);
+    s.set_balance(ticker, b, 35);
     s.clear_journal();
     CHECK(s.digest() == fresh_digest(s));
     CHECK(s.digest() != start);
