@@ -9,6 +9,7 @@
 #include <mutex>
 #include <limits>
 #include <thread>
+#include <unordered_map>
 
 namespace kopilka::ledger {
 
@@ -18,11 +19,13 @@ namespace {
 constexpr std::size_t parallel_verify_txs_min = 64;
 
 // verify_tx_signatures of each transaction, on every core for a large block.
-std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const ChainId& chain,
+// `blobs` are their stored signed bytes.
+std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const std::vector<Bytes>& blobs, const ChainId& chain,
                              Replayer::SignatureThreads threads_wanted) {
     std::vector<char> ok(stxs.size(), 0);
     auto run = [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) ok[i] = verify_tx_signatures(stxs[i], chain) ? 1 : 0;
+        for (std::size_t i = begin; i < end; ++i)
+            ok[i] = verify_tx_signatures(stxs[i], unsigned_tx_bytes(blobs[i]), chain) ? 1 : 0;
     };
     const std::size_t workers = threads_wanted == Replayer::SignatureThreads::this_thread
                                     ? 1
@@ -88,6 +91,8 @@ PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, Byte
     };
     const std::size_t n = b.tx_ids.size();
     p.txs.reserve(n);
+    std::vector<Bytes> blobs;  // each transaction's stored bytes, which its id and signature are over
+    blobs.reserve(n);
     const std::vector<std::optional<Bytes>> records = fetch_tx(b.tx_ids);
     if (records.size() != n) throw std::logic_error("fetch_tx returned a record list of the wrong length");
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -112,13 +117,15 @@ PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, Byte
             p.tx_fault = tx_at(i) + stx.error();
             break;
         }
-        if (tx_id(stx->tx) != id) {
+        // The decoder accepts only canonical bytes: these are encode_tx's.
+        if (tx_id_of_encoded(unsigned_tx_bytes(rec->blob)) != id) {
             p.tx_fault = tx_at(i) + "its bytes do not hash to its id";
             break;
         }
         p.txs.push_back(std::move(*stx));
+        blobs.push_back(std::move(rec->blob));
     }
-    p.tx_signatures_ok = verify_all(p.txs, chain, threads);
+    p.tx_signatures_ok = verify_all(p.txs, blobs, chain, threads);
     return p;
 }
 
@@ -231,16 +238,20 @@ bool Replayer::apply(PreparedBlock&& prepared) {
 
 namespace {
 
-// Checks the history and block-hash index entries one block should have.
-bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height, std::uint64_t& expected_entries) {
-    const std::string at = "block " + std::to_string(height) + ": ";
+// The block-hash index entry of the block just replayed.
+bool check_block_hash_index(const Store& store, Replayer& rp, std::uint64_t height) {
     auto stored = store.get(Column::index, keys::block_hash_index(rp.last_hash()));
-    ++expected_entries;
     if (!stored || *stored != keys::block(height)) {
-        rp.fail(height, at + "the block-hash index entry is missing or wrong");
+        rp.fail(height, "block " + std::to_string(height) + ": the block-hash index entry is missing or wrong");
         return false;
     }
-    // Every entry the block's transactions should have, read in one batch.
+    return true;
+}
+
+// The history entries the block just replayed should have, read back one by
+// one (a batched point read a block): slow, but it names the block at fault.
+bool check_block_history(const Store& store, Replayer& rp, std::uint64_t height) {
+    const std::string at = "block " + std::to_string(height) + ": ";
     struct Expected {
         Bytes key;
         const Hash256* id;
@@ -260,7 +271,6 @@ bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height,
     keys_wanted.reserve(expected.size());
     for (const Expected& e : expected) keys_wanted.emplace_back(e.key);
     const auto stored_ids = store.multi_get(Column::index, keys_wanted);
-    expected_entries += expected.size();
     for (std::size_t i = 0; i < expected.size(); ++i) {
         const auto& v = stored_ids[i];
         const Hash256& id = *expected[i].id;
@@ -271,6 +281,113 @@ bool check_block_indexes(const Store& store, Replayer& rp, std::uint64_t height,
         }
     }
     return true;
+}
+
+// One history list (an account's or a venue's: the entries under one key
+// prefix) summed up as a count and a hash chain over its entries, oldest
+// first, which is how the replay meets them. Equal chains mean equal lists,
+// so the stored index can be checked in one sequential pass instead of a
+// point read per entry.
+struct HistoryChain {
+    std::uint64_t entries = 0;
+    Hash256 hash{};
+};
+
+constexpr std::string_view history_chain_tag = "kopilka/audit/history/v1";
+
+// `position` is the key's ~height || ~index part; `value` the stored bytes.
+void extend(HistoryChain& chain, ByteView position, ByteView value) {
+    Writer len;
+    len.u32(static_cast<std::uint32_t>(value.size()));
+    chain.hash = Blake2b256()
+                     .update(as_bytes(history_chain_tag))
+                     .update(chain.hash)
+                     .update(position)
+                     .update(len.bytes())
+                     .update(value)
+                     .finish();
+    ++chain.entries;
+}
+
+struct BytesHash {
+    std::size_t operator()(const Bytes& b) const noexcept {
+        return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    }
+};
+using HistoryChains = std::unordered_map<Bytes, HistoryChain, BytesHash>;
+
+// Adds the history entries the block just replayed should have.
+void expect_block_history(HistoryChains& expected, const Replayer& rp, std::uint64_t height) {
+    auto add = [&](Bytes prefix, const Replayer::TxIndexEntry& tx) {
+        const Bytes key = keys::history_entry(prefix, {height, tx.index});
+        extend(expected[std::move(prefix)], ByteView(key).last(keys::history_entry_position_bytes), tx.id);
+    };
+    for (const auto& tx : rp.last_block_txs()) {
+        for (const Account& a : tx.touched) add(keys::account_history_prefix(a), tx);
+        if (!tx.ticker.empty()) add(keys::venue_history_prefix(tx.ticker), tx);
+    }
+}
+
+// What the stores the node serves from hold, read on a thread of its own
+// while the replay runs: record counts, and each history list's chain.
+struct StoredRecords {
+    std::uint64_t blocks = 0;
+    std::uint64_t txs = 0;
+    std::uint64_t index_entries = 0;  // block-hash and history entries
+    std::vector<std::pair<Bytes, HistoryChain>> history;  // one per run of equal prefixes
+    bool short_history_key = false;  // a key too short to hold a position
+};
+
+StoredRecords read_stored_records(const Store& store, const std::stop_token& stop) {
+    StoredRecords out;
+    const Bytes block_hash_key = keys::block_hash_index(Hash256{});
+    // Backward, so each list's entries come oldest first (keys hold
+    // ~height), and the lists one after another.
+    Bytes prefix;
+    HistoryChain chain;
+    bool in_list = false;
+    store.scan_backward(Column::index, [&](ByteView k, ByteView v) {
+        if (stop.stop_requested()) return false;
+        ++out.index_entries;
+        if (k.size() == block_hash_key.size() && k.front() == block_hash_key.front()) return true;
+        if (k.size() <= keys::history_entry_position_bytes) {
+            out.short_history_key = true;
+            return true;
+        }
+        const ByteView p = k.first(k.size() - keys::history_entry_position_bytes);
+        if (!in_list || !std::equal(p.begin(), p.end(), prefix.begin(), prefix.end())) {
+            if (in_list) out.history.emplace_back(std::move(prefix), chain);
+            prefix.assign(p.begin(), p.end());
+            chain = {};
+            in_list = true;
+        }
+        extend(chain, k.last(keys::history_entry_position_bytes), v);
+        return true;
+    });
+    if (in_list) out.history.emplace_back(std::move(prefix), chain);
+    auto count = [&](std::uint64_t& n) {
+        return [&](ByteView, ByteView) { return !stop.stop_requested() && (++n, true); };
+    };
+    store.scan(Column::blocks, {}, {}, count(out.blocks));
+    store.scan(Column::txs, {}, {}, count(out.txs));
+    return out;
+}
+
+// The first difference between the stored history lists and the replayed
+// ones (consumed), or nullopt.
+std::optional<std::string> compare_history(HistoryChains& expected, const StoredRecords& stored) {
+    if (stored.short_history_key) return "a history index key is too short to hold a position";
+    for (const auto& [prefix, chain] : stored.history) {
+        auto it = expected.find(prefix);
+        // A list stored in two separate runs is not found the second time.
+        if (it == expected.end() || it->second.entries != chain.entries || it->second.hash != chain.hash)
+            return "the history index entries under " + to_hex(prefix) + " differ from the replay";
+        expected.erase(it);
+    }
+    if (!expected.empty())
+        return "the history index has no entries under " + to_hex(expected.begin()->first) +
+               ", which the replay expects";
+    return std::nullopt;
 }
 
 // Prepares blocks 1..tip on `workers` threads of its own, each block whole on
@@ -366,16 +483,33 @@ private:
 
 }  // namespace
 
-AuditReport audit_store(const Store& store, const AuditProgress& progress) {
+namespace {
+
+// How a pass checks the history index: `streamed` compares each stored list's
+// chain, read in one sequential pass beside the replay, with the replayed
+// one; `per_block` reads back every entry a block should have right after
+// the block, so the first fault names its block.
+enum class HistoryCheck { streamed, per_block };
+
+struct Pass {
+    AuditReport report;
+    bool index_differs = false;  // the fault (if any) is the index's, found only after the last block
+};
+
+Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck history_check) {
+    Pass pass;
     auto genesis = store.get(Column::meta, keys::meta_genesis());
     if (!genesis) {
-        AuditReport r;
-        r.bad_block = 0;
-        r.reason = "there is no genesis record";
-        return r;
+        pass.report.bad_block = 0;
+        pass.report.reason = "there is no genesis record";
+        return pass;
     }
     Replayer rp(*genesis);
-    if (rp.failed()) return rp.report();
+    auto done = [&] {
+        pass.report = rp.report();
+        return pass;
+    };
+    if (rp.failed()) return done();
 
     auto tip = store.get(Column::meta, keys::meta_tip());
     std::uint64_t tip_height = 0;
@@ -388,64 +522,91 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
         r.finish();
     } catch (const DecodeError&) {
         rp.fail(0, "the tip record is missing or damaged");
-        return rp.report();
+        return done();
     }
     rp.report().tip_height = tip_height;
 
     std::uint64_t expected_index_entries = 0;
     std::uint64_t expected_tx_records = 0;
+    HistoryChains expected_history;
     try {
-        // Blocks are read, decoded and signature-checked on every core while
-        // this thread applies the rules to the blocks before them.
-        Prefetcher ahead(store, rp.report().chain_id, tip_height,
-                         std::max(1u, std::thread::hardware_concurrency()));
-        for (std::uint64_t h = 1; h <= tip_height; ++h) {
-            if (progress) progress(h, tip_height);
-            auto next = ahead.next();
-            if (!next) {
-                rp.fail(h, "block " + std::to_string(h) + " is missing");
-                return rp.report();
+        // Nothing extra may hide in the stores the node serves from: their
+        // records are counted (and the history lists chained) on a thread of
+        // their own, while the replay runs, and compared with it at the end.
+        StoredRecords stored;
+        std::exception_ptr stored_error;
+        std::jthread reader([&](std::stop_token stop) {
+            try {
+                stored = read_stored_records(store, stop);
+            } catch (...) {
+                stored_error = std::current_exception();
             }
-            if (!rp.apply(std::move(*next))) return rp.report();
-            expected_tx_records += rp.last_block_txs().size();
-            if (!check_block_indexes(store, rp, h, expected_index_entries)) return rp.report();
+        });
+        {
+            // Blocks are read, decoded and signature-checked on every core
+            // while this thread applies the rules to the blocks before them.
+            Prefetcher ahead(store, rp.report().chain_id, tip_height,
+                             std::max(1u, std::thread::hardware_concurrency()));
+            for (std::uint64_t h = 1; h <= tip_height; ++h) {
+                if (progress) progress(h, tip_height);
+                auto next = ahead.next();
+                if (!next) {
+                    rp.fail(h, "block " + std::to_string(h) + " is missing");
+                    return done();
+                }
+                if (!rp.apply(std::move(*next))) return done();
+                expected_tx_records += rp.last_block_txs().size();
+                expected_index_entries += 1;
+                for (const auto& tx : rp.last_block_txs())
+                    expected_index_entries += tx.touched.size() + (tx.ticker.empty() ? 0 : 1);
+                if (!check_block_hash_index(store, rp, h)) return done();
+                if (history_check == HistoryCheck::per_block) {
+                    if (!check_block_history(store, rp, h)) return done();
+                } else {
+                    expect_block_history(expected_history, rp, h);
+                }
+            }
         }
         const std::uint64_t after = tip_height + 1;
         if (rp.last_hash() != tip_hash) {
             rp.fail(tip_height, "the tip record's hash does not match block " + std::to_string(tip_height));
-            return rp.report();
+            return done();
         }
         if (store.get(Column::blocks, keys::block(after))) {
             rp.fail(after, "block " + std::to_string(after) + " is stored beyond the tip");
-            return rp.report();
+            return done();
         }
 
-        // Nothing extra may hide in the stores the node serves from: count
-        // every record against what the replay expects.
-        std::uint64_t blocks_stored = 0, txs_stored = 0, index_stored = 0;
-        store.scan(Column::blocks, {}, {}, [&](ByteView, ByteView) { return ++blocks_stored, true; });
-        store.scan(Column::txs, {}, {}, [&](ByteView, ByteView) { return ++txs_stored, true; });
-        store.scan(Column::index, {}, {}, [&](ByteView, ByteView) { return ++index_stored, true; });
-        if (blocks_stored != tip_height) {
-            rp.fail(tip_height, "the store holds " + std::to_string(blocks_stored) + " blocks, expected " +
+        reader.join();
+        if (stored_error) std::rethrow_exception(stored_error);
+        if (stored.blocks != tip_height) {
+            rp.fail(tip_height, "the store holds " + std::to_string(stored.blocks) + " blocks, expected " +
                                     std::to_string(tip_height));
-            return rp.report();
+            return done();
         }
-        if (txs_stored != expected_tx_records) {
-            rp.fail(tip_height, "the store holds " + std::to_string(txs_stored) +
+        if (stored.txs != expected_tx_records) {
+            rp.fail(tip_height, "the store holds " + std::to_string(stored.txs) +
                                     " transaction records; the blocks list " + std::to_string(expected_tx_records));
-            return rp.report();
+            return done();
         }
-        if (index_stored != expected_index_entries) {
-            rp.fail(tip_height, "the history index holds " + std::to_string(index_stored) + " entries, expected " +
-                                    std::to_string(expected_index_entries));
-            return rp.report();
+        if (stored.index_entries != expected_index_entries) {
+            rp.fail(tip_height, "the history index holds " + std::to_string(stored.index_entries) +
+                                    " entries, expected " + std::to_string(expected_index_entries));
+            pass.index_differs = true;
+            return done();
+        }
+        if (history_check == HistoryCheck::streamed) {
+            if (auto fault = compare_history(expected_history, stored)) {
+                rp.fail(tip_height, "after block " + std::to_string(tip_height) + ": " + *fault);
+                pass.index_differs = true;
+                return done();
+            }
         }
 
         // The stored state must be exactly the replayed state.
         std::uint64_t state_stored = 0;
         std::string state_fault;
-        std::map<Bytes, Bytes> replayed;
+        std::unordered_map<Bytes, Bytes, BytesHash> replayed;
         rp.state().for_each_record([&](const Bytes& k, const Bytes& v) { replayed.emplace(k, v); });
         store.scan(Column::state, {}, {}, [&](ByteView k, ByteView v) {
             ++state_stored;
@@ -461,14 +622,28 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
                           std::to_string(replayed.size());
         if (!state_fault.empty()) {
             rp.fail(tip_height, "after block " + std::to_string(tip_height) + ": " + state_fault);
-            return rp.report();
+            return done();
         }
     } catch (const std::exception& e) {
         rp.fail(rp.report().blocks_checked + 1, std::string("the store could not be read: ") + e.what());
-        return rp.report();
+        return done();
     }
     rp.report().ok = true;
-    return rp.report();
+    return done();
+}
+
+}  // namespace
+
+AuditReport audit_store(const Store& store, const AuditProgress& progress) {
+    Pass fast = audit_pass(store, progress, HistoryCheck::streamed);
+    if (!fast.index_differs) return fast.report;
+    // The streamed check saw that the history index differs, but not where:
+    // replay again, reading every block's entries back, to name the block.
+    Pass exact = audit_pass(store, progress, HistoryCheck::per_block);
+    AuditReport& r = exact.report.ok ? fast.report : exact.report;
+    r.ok = false;
+    r.history_rechecked = true;
+    return r;
 }
 
 AuditReport audit_dir(const std::filesystem::path& dir, const AuditProgress& progress) {

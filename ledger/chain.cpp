@@ -42,6 +42,7 @@ Bytes venue_history_prefix(std::string_view ticker) {
 Bytes history_entry(const Bytes& prefix, TxLocation at) {
     Writer w;
     w.raw(prefix).u64(~at.height).u32(~at.index);
+    static_assert(history_entry_position_bytes == sizeof at.height + sizeof at.index);
     return std::move(w).take();
 }
 Bytes tip_value(std::uint64_t height, const Hash256& hash) {

@@ -143,6 +143,8 @@ Bytes account_history_prefix(const Account& account);
 Bytes venue_history_prefix(std::string_view ticker);
 // prefix || ~height || ~index, so newer entries sort first.
 Bytes history_entry(const Bytes& prefix, TxLocation at);
+// The ~height || ~index part of a history entry's key.
+constexpr std::size_t history_entry_position_bytes = 8 + 4;
 Bytes tip_value(std::uint64_t height, const Hash256& hash);
 }  // namespace keys
 

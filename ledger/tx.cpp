@@ -264,7 +264,9 @@ Bytes encode_tx(const Tx& tx) {
     return std::move(w).take();
 }
 
-Hash256 tx_id(const Tx& tx) { return blake2b256(encode_tx(tx)); }
+Hash256 tx_id(const Tx& tx) { return tx_id_of_encoded(encode_tx(tx)); }
+
+Hash256 tx_id_of_encoded(ByteView tx_bytes) { return blake2b256(tx_bytes); }
 
 Bytes encode_signed_tx(const SignedTx& stx) {
     Bytes out = encode_tx(stx.tx);
@@ -301,8 +303,17 @@ SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain) {
     return SignedTx{tx, key.sign(Domain::transaction, chain, encode_tx(tx))};
 }
 
+ByteView unsigned_tx_bytes(ByteView signed_bytes) {
+    if (signed_bytes.size() < signature_bytes) throw std::invalid_argument("unsigned_tx_bytes: too short");
+    return signed_bytes.first(signed_bytes.size() - signature_bytes);
+}
+
 bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain) {
-    if (!verify(stx.tx.signer, Domain::transaction, chain, encode_tx(stx.tx), stx.signature)) return false;
+    return verify_tx_signatures(stx, encode_tx(stx.tx), chain);
+}
+
+bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId& chain) {
+    if (!verify(stx.tx.signer, Domain::transaction, chain, tx_bytes, stx.signature)) return false;
     if (const auto* r = std::get_if<Redeem>(&stx.tx.body)) return verify_voucher_signature(r->voucher, chain);
     if (const auto* b = std::get_if<PhoneBind>(&stx.tx.body))
         return verify(b->attestation.attestor, Domain::attestation, chain,

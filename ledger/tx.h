@@ -151,15 +151,23 @@ struct SignedTx {
 
 Bytes encode_tx(const Tx& tx);
 Hash256 tx_id(const Tx& tx);
+// tx_id from encode_tx(tx) (see unsigned_tx_bytes).
+Hash256 tx_id_of_encoded(ByteView tx_bytes);
 Bytes encode_signed_tx(const SignedTx& stx);
 // Strict: anything that is not exactly what encode_signed_tx produces is
 // refused with a message naming the problem.
 std::expected<SignedTx, std::string> decode_signed_tx(ByteView bytes);
+// encode_tx of a transaction decode_signed_tx accepted from `signed_bytes`,
+// without encoding it again: the decoder accepts only canonical bytes, and a
+// signed transaction is its encoding followed by the signature.
+ByteView unsigned_tx_bytes(ByteView signed_bytes);
 
 SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain);
 // Every signature the transaction carries: its own, and its voucher's or
 // attestation's. Stateless, so it can run on many threads before sequencing.
 bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain);
+// The same, given encode_tx(stx.tx) (see unsigned_tx_bytes).
+bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId& chain);
 
 // The venue a transaction is about (every kind names one).
 const std::string& tx_ticker(const Tx& tx);

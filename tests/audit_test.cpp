@@ -204,6 +204,7 @@ TEST_CASE("audit_dir passes a clean chain of several venues and reports its figu
     CHECK(r.chain_id == s.tc.chain->id());
     CHECK(r.chain_name == "kopilka-test");
     CHECK(r.state_digest == digest);
+    CHECK_FALSE(r.history_rechecked);  // the streamed history check passed on its own
     CHECK(r.supplies == std::map<std::string, Amount>{
                             {barber, coin_supply_units}, {kofe, coin_supply_units}, {wash, coin_supply_units}});
     CHECK(r.tx_kinds.at("venue_create") == 3);
@@ -440,15 +441,43 @@ TEST_CASE("audit catches tampered state, index, tip and genesis records", "[audi
             }
             REQUIRE(block >= 1);
             REQUIRE(block <= height);
+            // A history entry is found by the streamed check, after the last
+            // block, which then names the block in a second, per-block pass;
+            // a block-hash entry right after its block.
+            const bool history = rec.key.front() != 'h';
             for (std::size_t i : {std::size_t{0}, rec.value.size() - 1}) {
                 Bytes v = rec.value;
                 v[i] ^= 0x01;
                 put(*store, Column::index, rec.key, v);
-                CHECK_CAUGHT_AT(audit_store(*store), block);
+                const AuditReport r = audit_store(*store);
+                CHECK_CAUGHT_AT(r, block);
+                CHECK(r.history_rechecked == history);
             }
             erase(*store, Column::index, rec.key);
-            CHECK_CAUGHT_AT(audit_store(*store), block);
+            const AuditReport r = audit_store(*store);
+            CHECK_CAUGHT_AT(r, block);
+            CHECK(r.history_rechecked == history);
             put(*store, Column::index, rec.key, rec.value);
+        }
+        // Two entries of one list swapped: same keys, same values, same
+        // count; only the order of the list differs.
+        {
+            const Bytes prefix = keys::venue_history_prefix(kofe);
+            std::vector<Record> list;  // newest first, as keys sort
+            for (const Record& rec : index)
+                if (rec.key.size() == prefix.size() + keys::history_entry_position_bytes &&
+                    std::equal(prefix.begin(), prefix.end(), rec.key.begin()))
+                    list.push_back(rec);
+            REQUIRE(list.size() >= 2);
+            REQUIRE(list[0].value != list[1].value);
+            put(*store, Column::index, list[0].key, list[1].value);
+            put(*store, Column::index, list[1].key, list[0].value);
+            const AuditReport r = audit_store(*store);
+            CHECK_CAUGHT_AT(r, *history_entry_block(list[1].key));  // the older entry's block comes first
+            CHECK(r.history_rechecked);
+            put(*store, Column::index, list[0].key, list[0].value);
+            put(*store, Column::index, list[1].key, list[1].value);
+            REQUIRE(audit_store(*store).ok);
         }
         CHECK(block_hash_entries == height);
         CHECK(history_entries >= 2 * s.txs);

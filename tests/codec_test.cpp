@@ -454,6 +454,12 @@ TEST_CASE("codec: every transaction kind encodes, decodes and encodes to the sam
         CHECK(encode_signed_tx(*d) == s.blob);
         CHECK(tx_id(d->tx) == tx_id(s.stx.tx));
         CHECK(verify_tx_signatures(*d, codec_chain));
+        // The stored bytes stand in for encoding again (the audit's shortcut).
+        const ByteView unsigned_bytes = unsigned_tx_bytes(s.blob);
+        CHECK(Bytes(unsigned_bytes.begin(), unsigned_bytes.end()) == encode_tx(d->tx));
+        CHECK(tx_id_of_encoded(unsigned_bytes) == tx_id(s.stx.tx));
+        CHECK(verify_tx_signatures(*d, unsigned_bytes, codec_chain));
+        CHECK_FALSE(verify_tx_signatures(*d, ByteView(s.blob).first(s.blob.size() - 65), codec_chain));
         kinds.insert(d->tx.kind());
     }
     CHECK(kinds.size() == static_cast<std::size_t>(TxKind::redeem));
