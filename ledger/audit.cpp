@@ -647,7 +647,7 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
 }
 
 AuditReport audit_dir(const std::filesystem::path& dir, const AuditProgress& progress) {
-    auto store = Store::open(dir, Store::Mode::read_only);
+    auto store = Store::open(dir, Store::Mode::read_only, audit_block_cache_bytes);
     if (!store) {
         AuditReport r;
         r.reason = store.error();

@@ -7,6 +7,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/cache.h>
 
 #include <array>
 #include <cerrno>
@@ -83,6 +84,7 @@ struct Store::Impl {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
     bool read_only = false;     // opened in Mode::read_only
     bool fallback_ro = false;   // reopen() could only open the ledger read-only
+    std::size_t block_cache_bytes = 0;  // 0: RocksDB's default
     std::string closed_reason;  // why db is null after a failed reopen()
     // Shared by every read and write, exclusive while reopen() swaps the
     // database: readers that hold no lock of the caller's (the node serves
@@ -107,7 +109,8 @@ struct Store::Impl {
 Store::Store(std::unique_ptr<Impl> impl, std::filesystem::path dir) : impl_(std::move(impl)), dir_(std::move(dir)) {}
 Store::~Store() = default;
 
-std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesystem::path& dir, Mode mode) {
+std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesystem::path& dir, Mode mode,
+                                                                std::size_t block_cache_bytes) {
     std::error_code ec;
     const bool exists = std::filesystem::exists(dir / "CURRENT", ec);
     if (mode == Mode::create_new && exists)
@@ -120,6 +123,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
     }
     auto impl = std::make_unique<Impl>();
     impl->read_only = mode == Mode::read_only;
+    impl->block_cache_bytes = block_cache_bytes;
     if (auto ok = impl->open(dir, mode); !ok) {
         // RocksDB's complaint about a read-only or full data dir names a LOCK
         // or MANIFEST file; say first, plainly, that the dir cannot be written.
@@ -143,6 +147,7 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // tx lookups by id are point reads
+    if (block_cache_bytes > 0) table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
     rocksdb::ColumnFamilyOptions cf_options(options);
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 

@@ -45,7 +45,10 @@ struct Batch {
 class Store {
 public:
     enum class Mode { create_new, open_existing, read_only };
-    static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode);
+    // `block_cache_bytes`: RocksDB's cache of uncompressed table blocks; 0
+    // keeps RocksDB's default (8 MiB), which keeps a node's memory small.
+    static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode,
+                                                                   std::size_t block_cache_bytes = 0);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
