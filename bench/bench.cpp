@@ -536,8 +536,14 @@ int run(Options& o, const std::string& command_line) {
             rep["disk"] = std::move(disk);
         }
 
-        // 10. The offline audit.
+        // 10. The offline audit, against the bound measured again right
+        // before it: another tenant's load moves the bound between the start
+        // and the end of a run, and the share should compare like with like.
         if (o.audit && !data_dir.empty()) {
+            progress.phase("verification bound before the audit");
+            const VerifyBound vb_audit = measure_verify_bound(o.verify_seconds);
+            const double audit_bound_tx = vb_audit.per_s() / sig_per_tx;
+            progress.done(group(vb_audit.per_s()) + " Ed25519 verifications/s");
             std::atomic<std::uint64_t> audited{0}, tip{0};
             const auto audit_start = Clock::now();
             const double audit_cpu0 = sample_self().cpu_s;
@@ -560,7 +566,10 @@ int run(Options& o, const std::string& command_line) {
                                         {"cpu_s", audit_cpu_s},
                                         {"cpu_us_per_tx", ar.txs_checked ? 1e6 * audit_cpu_s / static_cast<double>(ar.txs_checked) : 0.0},
                                         {"tx_per_s", audit_rate},
-                                        {"pct_of_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0}};
+                                        {"bound_verify_per_s", vb_audit.per_s()},
+                                        {"bound_tx_per_s", audit_bound_tx},
+                                        {"pct_of_bound", audit_bound_tx > 0 ? 100.0 * audit_rate / audit_bound_tx : 0.0},
+                                        {"pct_of_first_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0}};
             if (!ar.ok) problems.push_back(json::value("the audit failed: " + ar.reason));
             if (!external && ar.ok && ar.txs_checked != chain_txs)
                 problems.push_back(json::value("the audit replayed " + std::to_string(ar.txs_checked) +
@@ -607,7 +616,7 @@ int run(Options& o, const std::string& command_line) {
                                      p99 <= target_half_p99_ms));
         }
         if (const auto* a = rep.if_contains("audit")) {
-            const double share = a->as_object().at("tx_per_s").to_number<double>() / bound_tx;
+            const double share = a->as_object().at("pct_of_bound").to_number<double>() / 100;
             targets.push_back(target("audit replay >= 80% of bound",
                                      fixed(100 * share, 1) + "% (" + group(a->as_object().at("tx_per_s").to_number<double>()) + " tx/s)",
                                      share >= target_audit_share));

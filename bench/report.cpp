@@ -173,6 +173,9 @@ void print_table(const json::object& r, std::FILE* out) {
              pad(cell_group(num(ao, {"tx_per_s"})), 10) + pad(cell(num(ao, {"pct_of_bound"}), 1), 9));
     }
     line("");
+    if (const auto* a = r.if_contains("audit"); a && a->is_object())
+        line("audit: % of the bound measured again just before it, " + group(num(a->as_object(), {"bound_tx_per_s"})) +
+             " tx/s (" + cell(num(a->as_object(), {"pct_of_first_bound"}), 1) + "% of the first)");
     if (phases)
         if (const auto* p = phases->as_object().if_contains("peak")) {
             const auto& po = p->as_object();

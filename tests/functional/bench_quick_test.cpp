@@ -73,6 +73,9 @@ TEST_CASE("kopilka-bench --quick --json: every transaction commits and every fig
 
     // The offline audit replayed exactly the chain the benchmark built.
     CHECK(r.at("audit").at("ok").as_bool());
+    CHECK(number(r, {"audit", "bound_tx_per_s"}) > 0);
+    CHECK(number(r, {"audit", "pct_of_bound"}) > 0);
+    CHECK(number(r, {"audit", "pct_of_first_bound"}) > 0);
     CHECK(number(r, {"audit", "txs"}) == number(r, {"node", "chain_txs"}));
     CHECK(number(r, {"audit", "tx_per_s"}) > 0);
     CHECK(r.at("targets").as_array().size() == 4);
