@@ -569,7 +569,13 @@ int run(Options& o, const std::string& command_line) {
                                         {"bound_verify_per_s", vb_audit.per_s()},
                                         {"bound_tx_per_s", audit_bound_tx},
                                         {"pct_of_bound", audit_bound_tx > 0 ? 100.0 * audit_rate / audit_bound_tx : 0.0},
-                                        {"pct_of_first_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0}};
+                                        {"pct_of_first_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0},
+                                        // The signatures' share of the audit's CPU: what its share of the bound
+                                        // would be on idle cores it kept busy, whatever the other tenants do.
+                                        {"signature_share_of_cpu",
+                                         audit_cpu_s > 0 ? vb_audit.cpu_us_per_verify() * sig_per_tx *
+                                                               static_cast<double>(ar.txs_checked) / 1e6 / audit_cpu_s
+                                                         : 0.0}};
             if (!ar.ok) problems.push_back(json::value("the audit failed: " + ar.reason));
             if (!external && ar.ok && ar.txs_checked != chain_txs)
                 problems.push_back(json::value("the audit replayed " + std::to_string(ar.txs_checked) +

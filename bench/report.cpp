@@ -175,7 +175,9 @@ void print_table(const json::object& r, std::FILE* out) {
     line("");
     if (const auto* a = r.if_contains("audit"); a && a->is_object())
         line("audit: % of the bound measured again just before it, " + group(num(a->as_object(), {"bound_tx_per_s"})) +
-             " tx/s (" + cell(num(a->as_object(), {"pct_of_first_bound"}), 1) + "% of the first)");
+             " tx/s (" + cell(num(a->as_object(), {"pct_of_first_bound"}), 1) + "% of the first); " +
+             cell(num(a->as_object(), {"cpu_us_per_tx"}), 0) + " µs CPU/tx, of which the signature checks are " +
+             cell(100 * num(a->as_object(), {"signature_share_of_cpu"}), 0) + "%");
     if (phases)
         if (const auto* p = phases->as_object().if_contains("peak")) {
             const auto& po = p->as_object();

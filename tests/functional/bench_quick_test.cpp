@@ -76,6 +76,8 @@ TEST_CASE("kopilka-bench --quick --json: every transaction commits and every fig
     CHECK(number(r, {"audit", "bound_tx_per_s"}) > 0);
     CHECK(number(r, {"audit", "pct_of_bound"}) > 0);
     CHECK(number(r, {"audit", "pct_of_first_bound"}) > 0);
+    CHECK(number(r, {"audit", "signature_share_of_cpu"}) > 0);
+    CHECK(number(r, {"audit", "signature_share_of_cpu"}) < 1.5);  // a share, give or take the noise of two clocks
     CHECK(number(r, {"audit", "txs"}) == number(r, {"node", "chain_txs"}));
     CHECK(number(r, {"audit", "tx_per_s"}) > 0);
     CHECK(r.at("targets").as_array().size() == 4);
