@@ -75,16 +75,41 @@ Bytes encode_binding(const Binding& b) {
 
 // --- LtHash ---
 
-void LtHash::add(ByteView key, ByteView value) {
-    std::array<std::uint16_t, lanes> e;
+LtHash::Element LtHash::element(ByteView key, ByteView value) {
+    Element e;
     lthash_element(key, value, e);
+    return e;
+}
+
+void LtHash::add(const Element& e) {
     for (std::size_t i = 0; i < lanes; ++i) sum_[i] = static_cast<std::uint16_t>(sum_[i] + e[i]);
 }
 
-void LtHash::remove(ByteView key, ByteView value) {
-    std::array<std::uint16_t, lanes> e;
-    lthash_element(key, value, e);
+void LtHash::remove(const Element& e) {
     for (std::size_t i = 0; i < lanes; ++i) sum_[i] = static_cast<std::uint16_t>(sum_[i] - e[i]);
+}
+
+std::size_t LtHashMemo::slot_of(ByteView key) {
+    return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(key.data()), key.size())) %
+           slots;
+}
+
+const LtHash::Element* LtHashMemo::find(ByteView key, ByteView value) const {
+    if (slots_.empty() || key.empty()) return nullptr;
+    const Slot& s = slots_[slot_of(key)];
+    if (!std::equal(key.begin(), key.end(), s.key.begin(), s.key.end()) ||
+        !std::equal(value.begin(), value.end(), s.value.begin(), s.value.end()))
+        return nullptr;
+    return &s.element;
+}
+
+void LtHashMemo::put(ByteView key, ByteView value, const LtHash::Element& e) {
+    if (key.empty()) return;
+    if (slots_.empty()) slots_.resize(slots);
+    Slot& s = slots_[slot_of(key)];
+    s.key.assign(key.begin(), key.end());
+    s.value.assign(value.begin(), value.end());
+    s.element = e;
 }
 
 Hash256 LtHash::digest() const {
@@ -245,12 +270,14 @@ void State::record_write(Bytes key, std::optional<Bytes> old_value, std::optiona
 // Each journalled write's old value is the new value of the write before it
 // to the same key, so a key's writes telescope: in the lattice hash (a sum)
 // they amount to its first old value out and its last new value in.
-void State::fold_writes(std::size_t from, LtHash& h) const {
+void State::fold_writes(std::size_t from, LtHash& h, LtHashMemo* memo) const {
     std::vector<std::size_t> order(undo_.size() - from);
     std::iota(order.begin(), order.end(), from);
     // By key, then journal order (the indices are distinct, so this is total).
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return undo_[a].key != undo_[b].key ? undo_[a].key < undo_[b].key : a < b;
+        const Bytes& x = undo_[a].key;
+        const Bytes& y = undo_[b].key;
+        return x != y ? BytesLess{}(x, y) : a < b;
     });
     for (std::size_t i = 0; i < order.size();) {
         std::size_t last = i;
@@ -258,8 +285,18 @@ void State::fold_writes(std::size_t from, LtHash& h) const {
         const Undo& first_write = undo_[order[i]];
         const Undo& last_write = undo_[order[last]];
         if (first_write.old_value != last_write.new_value) {
-            if (first_write.old_value) h.remove(first_write.key, *first_write.old_value);
-            if (last_write.new_value) h.add(last_write.key, *last_write.new_value);
+            const Bytes& key = first_write.key;
+            if (const auto& old = first_write.old_value) {
+                if (const LtHash::Element* e = memo ? memo->find(key, *old) : nullptr)
+                    h.remove(*e);
+                else
+                    h.remove(key, *old);
+            }
+            if (const auto& now = last_write.new_value) {
+                const LtHash::Element e = LtHash::element(key, *now);
+                h.add(e);
+                if (memo) memo->put(key, *now, e);
+            }
         }
         i = last + 1;
     }
@@ -267,14 +304,14 @@ void State::fold_writes(std::size_t from, LtHash& h) const {
 
 void State::update_digest() {
     if (hashed_ == undo_.size()) return;
-    fold_writes(hashed_, lthash_);
+    fold_writes(hashed_, lthash_, &lthash_memo_);
     hashed_ = undo_.size();
 }
 
 Hash256 State::digest() const {
     if (hashed_ == undo_.size()) return lthash_.digest();
     LtHash h = lthash_;
-    fold_writes(hashed_, h);
+    fold_writes(hashed_, h, nullptr);
     return h.digest();
 }
 
@@ -387,8 +424,8 @@ void State::rollback_to(Mark m) {
     window_vouchers_.rollback_to(window_vouchers_.mark() - vouchers);
 }
 
-std::map<Bytes, std::optional<Bytes>> State::changes() const {
-    std::map<Bytes, std::optional<Bytes>> out;
+std::map<Bytes, std::optional<Bytes>, BytesLess> State::changes() const {
+    std::map<Bytes, std::optional<Bytes>, BytesLess> out;
     for (const auto& u : undo_) out[u.key] = u.new_value;
     return out;
 }

@@ -56,13 +56,44 @@ struct Hash256Hasher {
 class LtHash {
 public:
     static constexpr std::size_t lanes = 1024;
-    void add(ByteView key, ByteView value);
-    void remove(ByteView key, ByteView value);
+    using Element = std::array<std::uint16_t, lanes>;
+    // A record's element: its key and value expanded to 2048 bytes.
+    static Element element(ByteView key, ByteView value);
+    void add(ByteView key, ByteView value) { add(element(key, value)); }
+    void remove(ByteView key, ByteView value) { remove(element(key, value)); }
+    void add(const Element& e);
+    void remove(const Element& e);
     Hash256 digest() const;
     bool operator==(const LtHash&) const = default;
 
 private:
-    std::array<std::uint16_t, lanes> sum_{};
+    Element sum_{};
+};
+
+// The elements of the records last added to a State's digest, so that taking
+// a record's value out at its next change needs no second expansion (most
+// changes hit the same few records: a venue's treasury, its staff). Direct
+// mapped by key, bounded; a copy starts empty (it is only a cache).
+class LtHashMemo {
+public:
+    static constexpr std::size_t slots = 4096;  // 2 KiB each, allocated on first use
+    LtHashMemo() = default;
+    LtHashMemo(const LtHashMemo&) {}
+    LtHashMemo& operator=(const LtHashMemo&) { return *this; }
+    LtHashMemo(LtHashMemo&&) noexcept = default;
+    LtHashMemo& operator=(LtHashMemo&&) noexcept = default;
+    // The element of exactly (key, value), if remembered.
+    const LtHash::Element* find(ByteView key, ByteView value) const;
+    void put(ByteView key, ByteView value, const LtHash::Element& e);
+
+private:
+    struct Slot {
+        Bytes key;
+        Bytes value;
+        LtHash::Element element;
+    };
+    static std::size_t slot_of(ByteView key);
+    std::vector<Slot> slots_;  // empty key: unused
 };
 
 class State {
@@ -128,7 +159,7 @@ public:
     void rollback_to(Mark m);
     // The records changed since the journal was last cleared (key -> new
     // value, nullopt when erased), in key order.
-    std::map<Bytes, std::optional<Bytes>> changes() const;
+    std::map<Bytes, std::optional<Bytes>, BytesLess> changes() const;
     // Makes everything since the last clear permanent (after the store has
     // synced the block): no rollback past this point.
     void clear_journal();
@@ -179,8 +210,10 @@ private:
     std::vector<Undo> undo_;
     // undo_[0, hashed_) are in lthash_; the rest wait for update_digest().
     std::size_t hashed_ = 0;
-    // Adds the net change of undo_[from, undo_.size()) to `h`.
-    void fold_writes(std::size_t from, LtHash& h) const;
+    // Adds the net change of undo_[from, undo_.size()) to `h`, with `memo`
+    // (when given) remembering and supplying elements.
+    void fold_writes(std::size_t from, LtHash& h, LtHashMemo* memo) const;
+    LtHashMemo lthash_memo_;  // used by update_digest only: digest() const may run on many threads
     IdWindow window_txs_;
     IdWindow window_vouchers_;
     // Which window each journalled insert went to, oldest first (each window

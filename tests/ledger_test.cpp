@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -1067,4 +1068,67 @@ TEST_CASE("the state digest folds repeated writes to one key exactly, across rol
     s.clear_journal();
     CHECK(s.digest() == fresh_digest(s));
     CHECK(s.digest() != start);
+}
+
+namespace {
+Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+}  // namespace
+
+TEST_CASE("the lattice-hash memo gives back only the element of exactly what it was given", "[ledger][digest]") {
+    const Bytes key1 = bytes_of("key one"), value1 = bytes_of("value one"), value2 = bytes_of("value two");
+    LtHashMemo memo;
+    CHECK(memo.find(key1, value1) == nullptr);
+    const LtHash::Element e1 = LtHash::element(key1, value1);
+    memo.put(key1, value1, e1);
+    const LtHash::Element* found = memo.find(key1, value1);
+    REQUIRE(found != nullptr);
+    CHECK(*found == e1);
+    CHECK(memo.find(key1, value2) == nullptr);  // same key, another value
+    CHECK(memo.find(bytes_of("key two"), value1) == nullptr);
+    CHECK(LtHashMemo(memo).find(key1, value1) == nullptr);  // a copy starts empty
+
+    // Another key that lands in the same slot replaces it.
+    std::optional<Bytes> rival;
+    for (int i = 0; i < 100 * static_cast<int>(LtHashMemo::slots) && !rival; ++i) {
+        const Bytes k = bytes_of("rival " + std::to_string(i));
+        memo.put(k, value1, LtHash::element(k, value1));
+        if (!memo.find(key1, value1)) rival = k;
+    }
+    REQUIRE(rival);
+    CHECK(memo.find(*rival, value1) != nullptr);
+}
+
+TEST_CASE("the state digest stays exact while the memo supplies elements across blocks and rollbacks",
+          "[ledger][digest]") {
+    const std::string ticker = "MEMO";
+    auto fresh_digest = [](const State& s) {
+        State loaded;
+        s.for_each_record([&](const Bytes& k, const Bytes& v) { loaded.load_record(k, v); });
+        return loaded.digest();
+    };
+    Profile profile;
+    profile.name = "Memo";
+    State s;
+    s.put_venue(ticker, VenueRecord{test_key(30).public_key(), profile});
+    std::vector<Account> accounts;
+    for (int i = 0; i < 8; ++i) accounts.push_back(Account::of_key(test_key(31 + i).public_key()));
+    s.clear_journal();
+    // Blocks whose balances come back to earlier values (the memo's element
+    // for the value being taken out may or may not be the one it holds).
+    for (int block = 0; block < 40; ++block) {
+        for (std::size_t i = 0; i < accounts.size(); ++i)
+            if ((block + static_cast<int>(i)) % 3 != 0)
+                s.set_balance(ticker, accounts[i], static_cast<Amount>((block * 7 + static_cast<int>(i)) % 5));
+        if (block % 5 == 4) {
+            // Folded, then rolled back: the memo now remembers values the
+            // state no longer holds.
+            const State::Mark before = s.mark();
+            for (const Account& a : accounts) s.set_balance(ticker, a, 1000 + static_cast<Amount>(block));
+            s.update_digest();
+            s.rollback_to(before);
+        }
+        s.clear_journal();
+        INFO("block " << block);
+        REQUIRE(s.digest() == fresh_digest(s));
+    }
 }
