@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,13 @@ struct BytesLess {
         const std::size_t common = a.size() < b.size() ? a.size() : b.size();
         if (const int c = common ? __builtin_memcmp(a.data(), b.data(), common) : 0; c != 0) return c < 0;
         return a.size() < b.size();
+    }
+};
+
+// std::hash of the bytes, for unordered containers keyed by byte strings.
+struct BytesHash {
+    std::size_t operator()(ByteView b) const noexcept {
+        return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     }
 };
 

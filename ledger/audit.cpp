@@ -248,35 +248,46 @@ bool check_block_hash_index(const Store& store, Replayer& rp, std::uint64_t heig
     return true;
 }
 
+// Calls visit(prefix, key, tx, venue) for each history entry the block just
+// replayed should have: one in each touched account's list, one in its
+// venue's.
+template <class Visit>
+void for_each_expected_history(const Replayer& rp, std::uint64_t height, Visit visit) {
+    for (const auto& tx : rp.last_block_txs()) {
+        auto entry = [&](Bytes prefix, bool venue) {
+            Bytes key = keys::history_entry(prefix, {height, tx.index});
+            visit(std::move(prefix), std::move(key), tx, venue);
+        };
+        for (const Account& a : tx.touched) entry(keys::account_history_prefix(a), false);
+        if (!tx.ticker.empty()) entry(keys::venue_history_prefix(tx.ticker), true);
+    }
+}
+
 // The history entries the block just replayed should have, read back one by
 // one (a batched point read a block): slow, but it names the block at fault.
-bool check_block_history(const Store& store, Replayer& rp, std::uint64_t height) {
-    const std::string at = "block " + std::to_string(height) + ": ";
+// Adds their number to `expected_entries`.
+bool check_block_history(const Store& store, Replayer& rp, std::uint64_t height, std::uint64_t& expected_entries) {
     struct Expected {
         Bytes key;
-        const Hash256* id;
-        std::uint32_t index;
+        const Replayer::TxIndexEntry* tx;
         bool venue;
     };
     std::vector<Expected> expected;
-    for (const auto& tx : rp.last_block_txs()) {
-        for (const Account& a : tx.touched)
-            expected.push_back(
-                {keys::history_entry(keys::account_history_prefix(a), {height, tx.index}), &tx.id, tx.index, false});
-        if (!tx.ticker.empty())
-            expected.push_back(
-                {keys::history_entry(keys::venue_history_prefix(tx.ticker), {height, tx.index}), &tx.id, tx.index, true});
-    }
+    for_each_expected_history(rp, height, [&](Bytes, Bytes key, const Replayer::TxIndexEntry& tx, bool venue) {
+        expected.push_back({std::move(key), &tx, venue});
+    });
+    expected_entries += expected.size();
     std::vector<ByteView> keys_wanted;
     keys_wanted.reserve(expected.size());
     for (const Expected& e : expected) keys_wanted.emplace_back(e.key);
     const auto stored_ids = store.multi_get(Column::index, keys_wanted);
     for (std::size_t i = 0; i < expected.size(); ++i) {
         const auto& v = stored_ids[i];
-        const Hash256& id = *expected[i].id;
+        const Hash256& id = expected[i].tx->id;
         if (!v || !std::equal(v->begin(), v->end(), id.begin(), id.end())) {
-            rp.fail(height, at + (expected[i].venue ? "the venue" : "an account") + " history entry for transaction " +
-                                std::to_string(expected[i].index) + " is missing or wrong");
+            rp.fail(height, "block " + std::to_string(height) + ": " + (expected[i].venue ? "the venue" : "an account") +
+                                " history entry for transaction " + std::to_string(expected[i].tx->index) +
+                                " is missing or wrong");
             return false;
         }
     }
@@ -309,23 +320,16 @@ void extend(HistoryChain& chain, ByteView position, ByteView value) {
     ++chain.entries;
 }
 
-struct BytesHash {
-    std::size_t operator()(const Bytes& b) const noexcept {
-        return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-    }
-};
 using HistoryChains = std::unordered_map<Bytes, HistoryChain, BytesHash>;
 
-// Adds the history entries the block just replayed should have.
-void expect_block_history(HistoryChains& expected, const Replayer& rp, std::uint64_t height) {
-    auto add = [&](Bytes prefix, const Replayer::TxIndexEntry& tx) {
-        const Bytes key = keys::history_entry(prefix, {height, tx.index});
+// Adds the history entries the block just replayed should have to their
+// lists' chains, and their number to `expected_entries`.
+void expect_block_history(HistoryChains& expected, const Replayer& rp, std::uint64_t height,
+                          std::uint64_t& expected_entries) {
+    for_each_expected_history(rp, height, [&](Bytes prefix, Bytes key, const Replayer::TxIndexEntry& tx, bool) {
         extend(expected[std::move(prefix)], ByteView(key).last(keys::history_entry_position_bytes), tx.id);
-    };
-    for (const auto& tx : rp.last_block_txs()) {
-        for (const Account& a : tx.touched) add(keys::account_history_prefix(a), tx);
-        if (!tx.ticker.empty()) add(keys::venue_history_prefix(tx.ticker), tx);
-    }
+        ++expected_entries;
+    });
 }
 
 // What the stores the node serves from hold, read on a thread of its own
@@ -556,14 +560,12 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck 
                 }
                 if (!rp.apply(std::move(*next))) return done();
                 expected_tx_records += rp.last_block_txs().size();
-                expected_index_entries += 1;
-                for (const auto& tx : rp.last_block_txs())
-                    expected_index_entries += tx.touched.size() + (tx.ticker.empty() ? 0 : 1);
+                ++expected_index_entries;  // the block-hash entry
                 if (!check_block_hash_index(store, rp, h)) return done();
                 if (history_check == HistoryCheck::per_block) {
-                    if (!check_block_history(store, rp, h)) return done();
+                    if (!check_block_history(store, rp, h, expected_index_entries)) return done();
                 } else {
-                    expect_block_history(expected_history, rp, h);
+                    expect_block_history(expected_history, rp, h, expected_index_entries);
                 }
             }
         }

@@ -90,8 +90,7 @@ void LtHash::remove(const Element& e) {
 }
 
 std::size_t LtHashMemo::slot_of(ByteView key) {
-    return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(key.data()), key.size())) %
-           slots;
+    return BytesHash{}(key) % slots;
 }
 
 const LtHash::Element* LtHashMemo::find(ByteView key, ByteView value) const {

@@ -104,6 +104,13 @@ struct Store::Impl {
     void require_open() const {
         if (!db) throw std::runtime_error("the ledger is not open: " + closed_reason);
     }
+    // A checksum-verifying iterator over one family; the caller holds `mutex`.
+    std::unique_ptr<rocksdb::Iterator> iterator(Column c) const {
+        require_open();
+        rocksdb::ReadOptions ro;
+        ro.verify_checksums = true;
+        return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf(c)));
+    }
 };
 
 Store::Store(std::unique_ptr<Impl> impl, std::filesystem::path dir) : impl_(std::move(impl)), dir_(std::move(dir)) {}
@@ -242,10 +249,7 @@ std::vector<std::optional<Bytes>> Store::multi_get(Column c, std::span<const Byt
 void Store::scan(Column c, ByteView prefix, ByteView from,
                  const std::function<bool(ByteView key, ByteView value)>& visit) const {
     std::shared_lock lock(impl_->mutex);
-    impl_->require_open();
-    rocksdb::ReadOptions ro;
-    ro.verify_checksums = true;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(c)));
+    const auto it = impl_->iterator(c);
     it->Seek(slice(from.empty() ? prefix : from));
     for (; it->Valid(); it->Next()) {
         ByteView k = view(it->key());
@@ -257,10 +261,7 @@ void Store::scan(Column c, ByteView prefix, ByteView from,
 
 void Store::scan_backward(Column c, const std::function<bool(ByteView key, ByteView value)>& visit) const {
     std::shared_lock lock(impl_->mutex);
-    impl_->require_open();
-    rocksdb::ReadOptions ro;
-    ro.verify_checksums = true;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(c)));
+    const auto it = impl_->iterator(c);
     for (it->SeekToLast(); it->Valid(); it->Prev())
         if (!visit(view(it->key()), view(it->value()))) return;
     if (!it->status().ok()) throw std::runtime_error("store scan failed: " + it->status().ToString());

@@ -1010,6 +1010,15 @@ TEST_CASE("transfer: returning coins to the treasury is not giving, so limits do
     f.no(f.give(f.petya, acct(f.client), 101), Refusal::limit_per_tx);
 }
 
+namespace {
+// The digest of the same records loaded afresh into an empty state.
+Hash256 fresh_digest(const State& s) {
+    State loaded;
+    s.for_each_record([&](const Bytes& k, const Bytes& v) { loaded.load_record(k, v); });
+    return loaded.digest();
+}
+}  // namespace
+
 // The state's lattice hash takes a block's writes at update_digest /
 // clear_journal, one net change per key. Whatever order of writes, rollbacks
 // and folds, the digest must equal that of the same records loaded afresh.
@@ -1017,11 +1026,6 @@ TEST_CASE("the state digest folds repeated writes to one key exactly, across rol
     const std::string ticker = "DIGEST";
     const Account a = Account::of_key(test_key(21).public_key());
     const Account b = Account::of_key(test_key(22).public_key());
-    auto fresh_digest = [](const State& s) {
-        State loaded;
-        s.for_each_record([&](const Bytes& k, const Bytes& v) { loaded.load_record(k, v); });
-        return loaded.digest();
-    };
 
     Profile profile;
     profile.name = "Digest";
@@ -1101,11 +1105,6 @@ TEST_CASE("the lattice-hash memo gives back only the element of exactly what it 
 TEST_CASE("the state digest stays exact while the memo supplies elements across blocks and rollbacks",
           "[ledger][digest]") {
     const std::string ticker = "MEMO";
-    auto fresh_digest = [](const State& s) {
-        State loaded;
-        s.for_each_record([&](const Bytes& k, const Bytes& v) { loaded.load_record(k, v); });
-        return loaded.digest();
-    };
     Profile profile;
     profile.name = "Memo";
     State s;
