@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/cache.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdarg>
@@ -273,8 +274,23 @@ std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
     if (impl_->fallback_ro)
         return std::unexpected("the ledger could only be reopened read-only; the disk is not fixed yet");
+    // Staged in key order within each column (stable, so two writes of one
+    // key keep their order). RocksDB inserts each key into a memtable skip
+    // list starting from where its last insert ended; a block's writes in
+    // their natural order (each transaction's record, history entries and
+    // balances in turn) jump across the key space and pay a full descent each,
+    // while a venue's history entries in key order are appended one after
+    // another. The memtable inserts are the block producer's largest cost.
+    std::vector<const Batch::Op*> staged;
+    staged.reserve(batch.ops.size());
+    for (const auto& op : batch.ops) staged.push_back(&op);
+    std::ranges::stable_sort(staged, [](const Batch::Op* a, const Batch::Op* b) {
+        if (a->column != b->column) return a->column < b->column;
+        return BytesLess{}(a->key, b->key);
+    });
     rocksdb::WriteBatch wb;
-    for (const auto& op : batch.ops) {
+    for (const Batch::Op* staged_op : staged) {
+        const Batch::Op& op = *staged_op;
         rocksdb::Status s = op.value ? wb.Put(impl_->cf(op.column), slice(op.key), slice(*op.value))
                                      : wb.Delete(impl_->cf(op.column), slice(op.key));
         if (!s.ok()) return std::unexpected("cannot stage the write: " + s.ToString());

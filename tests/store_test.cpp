@@ -133,8 +133,16 @@ TEST_CASE("Batch writes to every column family together, in order", "[store]") {
         b.put(Column::txs, bytes_of("twice"), bytes_of("second"));
         b.erase(Column::blocks, bytes_of("never-there"));  // erasing a missing key is not an error
         // A block-sized batch, so "together" is not trivially true of one record.
-        for (int i = 0; i < 2000; ++i)
+        // The store stages a batch in key order; writes of one key keep their
+        // order even when many other keys lie between them.
+        for (int i = 0; i < 2000; ++i) {
             b.put(all_columns[i % column_count], bytes_of("bulk" + std::to_string(i)), Bytes(100, std::uint8_t(i)));
+            b.put(Column::state, bytes_of("version"), bytes_of(std::to_string(i)));
+            if (i % 2 == 0)
+                b.put(Column::index, bytes_of("flip"), bytes_of(std::to_string(i)));
+            else
+                b.erase(Column::index, bytes_of("flip"));
+        }
         CHECK_FALSE(s->get(Column::meta, bytes_of("k")));
         REQUIRE(s->write(b));
         REQUIRE(s->write(Batch{}));  // an empty batch is a no-op, not an error
@@ -145,6 +153,8 @@ TEST_CASE("Batch writes to every column family together, in order", "[store]") {
     CHECK_FALSE(s->get(Column::state, bytes_of("gone")));
     CHECK(s->get(Column::index, bytes_of("back")) == bytes_of("2"));
     CHECK(s->get(Column::txs, bytes_of("twice")) == bytes_of("second"));
+    CHECK(s->get(Column::state, bytes_of("version")) == bytes_of("1999"));
+    CHECK_FALSE(s->get(Column::index, bytes_of("flip")));
     int bulk = 0;
     for (Column c : all_columns)
         s->scan(c, bytes_of("bulk"), {}, [&](ByteView, ByteView v) {
