@@ -1,5 +1,6 @@
 #include "crypto/hash.h"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace kopilka {
@@ -34,6 +35,29 @@ Hash256 Blake2b256::finish() {
     Hash256 out;
     crypto_generichash_final(&state_, out.data(), out.size());
     return out;
+}
+
+KeyedSetDigest::Key KeyedSetDigest::random_key() {
+    Key key;
+    random_bytes(key);
+    return key;
+}
+
+void KeyedSetDigest::add(ByteView key, ByteView value) {
+    const auto key_bytes = static_cast<std::uint32_t>(key.size());
+    scratch_.resize(sizeof key_bytes + key.size() + value.size());
+    std::uint8_t* out = scratch_.data();
+    for (int i = 0; i < 4; ++i) *out++ = static_cast<std::uint8_t>(key_bytes >> (8 * i));
+    if (!key.empty()) std::memcpy(out, key.data(), key.size());
+    if (!value.empty()) std::memcpy(out + key.size(), value.data(), value.size());
+    std::array<std::uint8_t, crypto_shorthash_siphashx24_BYTES> h;
+    static_assert(sizeof h == 2 * sizeof(std::uint64_t));
+    crypto_shorthash_siphashx24(h.data(), scratch_.data(), scratch_.size(), key_.data());
+    std::uint64_t lanes[2];
+    std::memcpy(lanes, h.data(), sizeof lanes);
+    lo_ += lanes[0];  // unsigned: modulo 2^64
+    hi_ += lanes[1];
+    ++records_;
 }
 
 }  // namespace kopilka

@@ -29,4 +29,34 @@ private:
     crypto_generichash_state state_;
 };
 
+// A set of (key, value) records summed up under a secret key, so that two
+// sets built apart, in any order, can be compared by their sums: each record
+// is hashed with SipHash-2-4 (libsodium's 128-bit crypto_shorthash_siphashx24,
+// the key's length framed in) and the two 64-bit halves are added up, each
+// modulo 2^64, with the record count beside them. Equal sets give equal
+// digests. For sets that differ, anyone who does not know the key makes the
+// digests equal with a chance of about 2^-64 at best: the key must be chosen
+// after both sets are fixed (the audit draws a fresh one each run), and the
+// digest must never be published. It is not a commitment and not a
+// replacement for a hash of the ledger.
+class KeyedSetDigest {
+public:
+    using Key = std::array<std::uint8_t, crypto_shorthash_siphashx24_KEYBYTES>;
+    static Key random_key();
+
+    explicit KeyedSetDigest(const Key& key) : key_(key) {}
+    void add(ByteView key, ByteView value);
+    std::uint64_t records() const { return records_; }
+    // Same records under the same key (up to the chance above).
+    bool operator==(const KeyedSetDigest& other) const {
+        return records_ == other.records_ && lo_ == other.lo_ && hi_ == other.hi_;
+    }
+
+private:
+    Key key_;
+    std::uint64_t records_ = 0;
+    std::uint64_t lo_ = 0, hi_ = 0;
+    Bytes scratch_;  // u32 key length || key || value, reused
+};
+
 }  // namespace kopilka

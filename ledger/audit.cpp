@@ -238,8 +238,10 @@ bool Replayer::apply(PreparedBlock&& prepared) {
 
 namespace {
 
-// The block-hash index entry of the block just replayed.
-bool check_block_hash_index(const Store& store, Replayer& rp, std::uint64_t height) {
+// The block-hash index entry of the block just replayed, read back; adds
+// one to `expected_entries`.
+bool check_block_hash_index(const Store& store, Replayer& rp, std::uint64_t height, std::uint64_t& expected_entries) {
+    ++expected_entries;
     auto stored = store.get(Column::index, keys::block_hash_index(rp.last_hash()));
     if (!stored || *stored != keys::block(height)) {
         rp.fail(height, "block " + std::to_string(height) + ": the block-hash index entry is missing or wrong");
@@ -248,18 +250,15 @@ bool check_block_hash_index(const Store& store, Replayer& rp, std::uint64_t heig
     return true;
 }
 
-// Calls visit(prefix, key, tx, venue) for each history entry the block just
-// replayed should have: one in each touched account's list, one in its
-// venue's.
+// Calls visit(key, tx, venue) for each history entry the block just replayed
+// should have: one in each touched account's list, one in its venue's.
 template <class Visit>
 void for_each_expected_history(const Replayer& rp, std::uint64_t height, Visit visit) {
     for (const auto& tx : rp.last_block_txs()) {
-        auto entry = [&](Bytes prefix, bool venue) {
-            Bytes key = keys::history_entry(prefix, {height, tx.index});
-            visit(std::move(prefix), std::move(key), tx, venue);
-        };
-        for (const Account& a : tx.touched) entry(keys::account_history_prefix(a), false);
-        if (!tx.ticker.empty()) entry(keys::venue_history_prefix(tx.ticker), true);
+        for (const Account& a : tx.touched)
+            visit(keys::history_entry(keys::account_history_prefix(a), {height, tx.index}), tx, false);
+        if (!tx.ticker.empty())
+            visit(keys::history_entry(keys::venue_history_prefix(tx.ticker), {height, tx.index}), tx, true);
     }
 }
 
@@ -273,7 +272,7 @@ bool check_block_history(const Store& store, Replayer& rp, std::uint64_t height,
         bool venue;
     };
     std::vector<Expected> expected;
-    for_each_expected_history(rp, height, [&](Bytes, Bytes key, const Replayer::TxIndexEntry& tx, bool venue) {
+    for_each_expected_history(rp, height, [&](Bytes key, const Replayer::TxIndexEntry& tx, bool venue) {
         expected.push_back({std::move(key), &tx, venue});
     });
     expected_entries += expected.size();
@@ -294,104 +293,40 @@ bool check_block_history(const Store& store, Replayer& rp, std::uint64_t height,
     return true;
 }
 
-// One history list (an account's or a venue's: the entries under one key
-// prefix) summed up as a count and a hash chain over its entries, oldest
-// first, which is how the replay meets them. Equal chains mean equal lists,
-// so the stored index can be checked in one sequential pass instead of a
-// point read per entry.
-struct HistoryChain {
-    std::uint64_t entries = 0;
-    Hash256 hash{};
-};
-
-constexpr std::string_view history_chain_tag = "kopilka/audit/history/v1";
-
-// `position` is the key's ~height || ~index part; `value` the stored bytes.
-void extend(HistoryChain& chain, ByteView position, ByteView value) {
-    Writer len;
-    len.u32(static_cast<std::uint32_t>(value.size()));
-    chain.hash = Blake2b256()
-                     .update(as_bytes(history_chain_tag))
-                     .update(chain.hash)
-                     .update(position)
-                     .update(len.bytes())
-                     .update(value)
-                     .finish();
-    ++chain.entries;
-}
-
-using HistoryChains = std::unordered_map<Bytes, HistoryChain, BytesHash>;
-
-// Adds the history entries the block just replayed should have to their
-// lists' chains, and their number to `expected_entries`.
-void expect_block_history(HistoryChains& expected, const Replayer& rp, std::uint64_t height,
-                          std::uint64_t& expected_entries) {
-    for_each_expected_history(rp, height, [&](Bytes prefix, Bytes key, const Replayer::TxIndexEntry& tx, bool) {
-        extend(expected[std::move(prefix)], ByteView(key).last(keys::history_entry_position_bytes), tx.id);
-        ++expected_entries;
-    });
+// Adds every index entry the block just replayed should have (its block-hash
+// entry and its history entries) to `expected`. The stored index is summed up
+// the same way in one forward pass, and the two sums compared at the end: a
+// key sorts each entry into its list, so equal sets of entries are equal
+// lists.
+void expect_block_index(KeyedSetDigest& expected, const Replayer& rp, std::uint64_t height) {
+    expected.add(keys::block_hash_index(rp.last_hash()), keys::block(height));
+    for_each_expected_history(rp, height,
+                              [&](const Bytes& key, const Replayer::TxIndexEntry& tx, bool) { expected.add(key, tx.id); });
 }
 
 // What the stores the node serves from hold, read on a thread of its own
-// while the replay runs: record counts, and each history list's chain.
+// while the replay runs: record counts, and the whole index summed up under
+// the audit's key.
 struct StoredRecords {
     std::uint64_t blocks = 0;
     std::uint64_t txs = 0;
-    std::uint64_t index_entries = 0;  // block-hash and history entries
-    std::vector<std::pair<Bytes, HistoryChain>> history;  // one per run of equal prefixes
-    bool short_history_key = false;  // a key too short to hold a position
+    KeyedSetDigest index;
 };
 
-StoredRecords read_stored_records(const Store& store, const std::stop_token& stop) {
-    StoredRecords out;
-    const Bytes block_hash_key = keys::block_hash_index(Hash256{});
-    // Backward, so each list's entries come oldest first (keys hold
-    // ~height), and the lists one after another.
-    Bytes prefix;
-    HistoryChain chain;
-    bool in_list = false;
-    store.scan_backward(Column::index, [&](ByteView k, ByteView v) {
+StoredRecords read_stored_records(const Store& store, const KeyedSetDigest::Key& index_key,
+                                  const std::stop_token& stop) {
+    StoredRecords out{.index = KeyedSetDigest(index_key)};
+    store.scan(Column::index, {}, {}, [&](ByteView k, ByteView v) {
         if (stop.stop_requested()) return false;
-        ++out.index_entries;
-        if (k.size() == block_hash_key.size() && k.front() == block_hash_key.front()) return true;
-        if (k.size() <= keys::history_entry_position_bytes) {
-            out.short_history_key = true;
-            return true;
-        }
-        const ByteView p = k.first(k.size() - keys::history_entry_position_bytes);
-        if (!in_list || !std::equal(p.begin(), p.end(), prefix.begin(), prefix.end())) {
-            if (in_list) out.history.emplace_back(std::move(prefix), chain);
-            prefix.assign(p.begin(), p.end());
-            chain = {};
-            in_list = true;
-        }
-        extend(chain, k.last(keys::history_entry_position_bytes), v);
+        out.index.add(k, v);
         return true;
     });
-    if (in_list) out.history.emplace_back(std::move(prefix), chain);
     auto count = [&](std::uint64_t& n) {
         return [&](ByteView, ByteView) { return !stop.stop_requested() && (++n, true); };
     };
     store.scan(Column::blocks, {}, {}, count(out.blocks));
     store.scan(Column::txs, {}, {}, count(out.txs));
     return out;
-}
-
-// The first difference between the stored history lists and the replayed
-// ones (consumed), or nullopt.
-std::optional<std::string> compare_history(HistoryChains& expected, const StoredRecords& stored) {
-    if (stored.short_history_key) return "a history index key is too short to hold a position";
-    for (const auto& [prefix, chain] : stored.history) {
-        auto it = expected.find(prefix);
-        // A list stored in two separate runs is not found the second time.
-        if (it == expected.end() || it->second.entries != chain.entries || it->second.hash != chain.hash)
-            return "the history index entries under " + to_hex(prefix) + " differ from the replay";
-        expected.erase(it);
-    }
-    if (!expected.empty())
-        return "the history index has no entries under " + to_hex(expected.begin()->first) +
-               ", which the replay expects";
-    return std::nullopt;
 }
 
 // Prepares blocks 1..tip on `workers` threads of its own, each block whole on
@@ -489,18 +424,19 @@ private:
 
 namespace {
 
-// How a pass checks the history index: `streamed` compares each stored list's
-// chain, read in one sequential pass beside the replay, with the replayed
-// one; `per_block` reads back every entry a block should have right after
-// the block, so the first fault names its block.
-enum class HistoryCheck { streamed, per_block };
+// How a pass checks the index (the block-hash and history entries):
+// `streamed` compares the stored index, summed up in one sequential pass
+// beside the replay, with the replay's sum; `per_block` reads back every
+// entry a block should have right after the block, so the first fault names
+// its block.
+enum class IndexCheck { streamed, per_block };
 
 struct Pass {
     AuditReport report;
     bool index_differs = false;  // the fault (if any) is the index's, found only after the last block
 };
 
-Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck history_check) {
+Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck index_check) {
     Pass pass;
     auto genesis = store.get(Column::meta, keys::meta_genesis());
     if (!genesis) {
@@ -532,16 +468,19 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck 
 
     std::uint64_t expected_index_entries = 0;
     std::uint64_t expected_tx_records = 0;
-    HistoryChains expected_history;
+    // Drawn now, after everything it will sum up was written: nobody who
+    // wrote the store could know it.
+    const KeyedSetDigest::Key index_key = KeyedSetDigest::random_key();
+    KeyedSetDigest expected_index(index_key);
     try {
         // Nothing extra may hide in the stores the node serves from: their
-        // records are counted (and the history lists chained) on a thread of
-        // their own, while the replay runs, and compared with it at the end.
-        StoredRecords stored;
+        // records are counted (and the index summed up) on a thread of their
+        // own, while the replay runs, and compared with it at the end.
+        std::optional<StoredRecords> stored;
         std::exception_ptr stored_error;
         std::jthread reader([&](std::stop_token stop) {
             try {
-                stored = read_stored_records(store, stop);
+                stored = read_stored_records(store, index_key, stop);
             } catch (...) {
                 stored_error = std::current_exception();
             }
@@ -560,12 +499,12 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck 
                 }
                 if (!rp.apply(std::move(*next))) return done();
                 expected_tx_records += rp.last_block_txs().size();
-                ++expected_index_entries;  // the block-hash entry
-                if (!check_block_hash_index(store, rp, h)) return done();
-                if (history_check == HistoryCheck::per_block) {
+                if (index_check == IndexCheck::per_block) {
+                    if (!check_block_hash_index(store, rp, h, expected_index_entries)) return done();
                     if (!check_block_history(store, rp, h, expected_index_entries)) return done();
                 } else {
-                    expect_block_history(expected_history, rp, h, expected_index_entries);
+                    expect_block_index(expected_index, rp, h);
+                    expected_index_entries = expected_index.records();
                 }
             }
         }
@@ -581,28 +520,27 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck 
 
         reader.join();
         if (stored_error) std::rethrow_exception(stored_error);
-        if (stored.blocks != tip_height) {
-            rp.fail(tip_height, "the store holds " + std::to_string(stored.blocks) + " blocks, expected " +
+        if (stored->blocks != tip_height) {
+            rp.fail(tip_height, "the store holds " + std::to_string(stored->blocks) + " blocks, expected " +
                                     std::to_string(tip_height));
             return done();
         }
-        if (stored.txs != expected_tx_records) {
-            rp.fail(tip_height, "the store holds " + std::to_string(stored.txs) +
+        if (stored->txs != expected_tx_records) {
+            rp.fail(tip_height, "the store holds " + std::to_string(stored->txs) +
                                     " transaction records; the blocks list " + std::to_string(expected_tx_records));
             return done();
         }
-        if (stored.index_entries != expected_index_entries) {
-            rp.fail(tip_height, "the history index holds " + std::to_string(stored.index_entries) +
+        if (stored->index.records() != expected_index_entries) {
+            rp.fail(tip_height, "the index holds " + std::to_string(stored->index.records()) +
                                     " entries, expected " + std::to_string(expected_index_entries));
             pass.index_differs = true;
             return done();
         }
-        if (history_check == HistoryCheck::streamed) {
-            if (auto fault = compare_history(expected_history, stored)) {
-                rp.fail(tip_height, "after block " + std::to_string(tip_height) + ": " + *fault);
-                pass.index_differs = true;
-                return done();
-            }
+        if (index_check == IndexCheck::streamed && !(stored->index == expected_index)) {
+            rp.fail(tip_height, "after block " + std::to_string(tip_height) +
+                                    ": the index entries (block hashes and history) differ from the replay");
+            pass.index_differs = true;
+            return done();
         }
 
         // The stored state must be exactly the replayed state.
@@ -637,14 +575,14 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, HistoryCheck 
 }  // namespace
 
 AuditReport audit_store(const Store& store, const AuditProgress& progress) {
-    Pass fast = audit_pass(store, progress, HistoryCheck::streamed);
+    Pass fast = audit_pass(store, progress, IndexCheck::streamed);
     if (!fast.index_differs) return fast.report;
-    // The streamed check saw that the history index differs, but not where:
-    // replay again, reading every block's entries back, to name the block.
-    Pass exact = audit_pass(store, progress, HistoryCheck::per_block);
+    // The streamed check saw that the index differs, but not where: replay
+    // again, reading every block's entries back, to name the block.
+    Pass exact = audit_pass(store, progress, IndexCheck::per_block);
     AuditReport& r = exact.report.ok ? fast.report : exact.report;
     r.ok = false;
-    r.history_rechecked = true;
+    r.index_rechecked = true;
     return r;
 }
 

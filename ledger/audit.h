@@ -35,10 +35,10 @@ struct AuditReport {
     std::map<std::string, std::uint64_t, std::less<>> tx_kinds;  // kind name -> count
     Amount moved_units = 0;             // every unit moved by transfers and redemptions (saturating)
     Hash256 state_digest{};
-    // The history index differed from the replay, so the audit replayed the
-    // chain a second time, reading each block's entries back, to name the
-    // block (see audit_store).
-    bool history_rechecked = false;
+    // The index (block-hash and history entries) differed from the replay,
+    // so the audit replayed the chain a second time, reading each block's
+    // entries back, to name the block (see audit_store).
+    bool index_rechecked = false;
 };
 
 // The stored transaction record bytes for each id, in the ids' order
@@ -115,11 +115,11 @@ using AuditProgress = std::function<void(std::uint64_t height, std::uint64_t tip
 
 // Full audit of a local store: the replay above, then the tip record, the
 // stored state and the history and block-hash indexes against the replay.
-// Each block's block-hash index entry is read back after the block. The
-// history lists are read in one sequential pass on a thread of their own and
-// compared, list by list, with the replay's as a count and a hash chain; only
-// when they differ is the chain replayed again with every block's history
-// entries read back, which names the first block at fault.
+// The index is read in one sequential pass on a thread of its own and summed
+// up under a key drawn for this audit (KeyedSetDigest), as the replay sums up
+// the entries each block should have; only when the sums or counts differ is
+// the chain replayed again with every block's entries read back, which names
+// the first block at fault.
 AuditReport audit_store(const Store& store, const AuditProgress& progress = {});
 // The block cache of the store audit_dir opens. The audit reads every
 // transaction record in block order, which is random in the store's key

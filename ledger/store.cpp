@@ -260,14 +260,6 @@ void Store::scan(Column c, ByteView prefix, ByteView from,
     if (!it->status().ok()) throw std::runtime_error("store scan failed: " + it->status().ToString());
 }
 
-void Store::scan_backward(Column c, const std::function<bool(ByteView key, ByteView value)>& visit) const {
-    std::shared_lock lock(impl_->mutex);
-    const auto it = impl_->iterator(c);
-    for (it->SeekToLast(); it->Valid(); it->Prev())
-        if (!visit(view(it->key()), view(it->value()))) return;
-    if (!it->status().ok()) throw std::runtime_error("store scan failed: " + it->status().ToString());
-}
-
 std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     if (impl_->read_only) return std::unexpected("the ledger is open read-only");
     std::shared_lock lock(impl_->mutex);

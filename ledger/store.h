@@ -62,9 +62,6 @@ public:
     // The visitor returns false to stop.
     void scan(Column c, ByteView prefix, ByteView from,
               const std::function<bool(ByteView key, ByteView value)>& visit) const;
-    // Visits every record of the column from the last key to the first.
-    // The visitor returns false to stop.
-    void scan_backward(Column c, const std::function<bool(ByteView key, ByteView value)>& visit) const;
     // Writes the batch atomically; with sync, returns only after the write-ahead
     // log is on disk. After an error (disk full, read-only) the outcome is
     // unknown: the log record may have reached the file before the error and

@@ -23,6 +23,7 @@ ChainId chain_with_byte(std::uint8_t b) {
 }
 
 std::string hex_of(const Hash256& h) { return to_hex(h); }
+Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 // Randomized cases draw from a seed that every failure prints, so it can be
 // replayed with --rng-seed.
@@ -165,6 +166,55 @@ TEST_CASE("keyed BLAKE2b-256 is a different function per key", "[crypto][hash]")
                     std::invalid_argument);
     CHECK_THROWS_AS(blake2b256_keyed(Bytes(crypto_generichash_KEYBYTES_MAX + 1, 1), data),
                     std::invalid_argument);
+}
+
+TEST_CASE("a keyed set digest depends on the records, not on their order", "[crypto][hash]") {
+    const KeyedSetDigest::Key key = KeyedSetDigest::random_key();
+    std::vector<std::pair<Bytes, Bytes>> records;
+    for (int i = 0; i < 50; ++i)
+        records.emplace_back(bytes_of("key " + std::to_string(i)), Bytes(32, static_cast<std::uint8_t>(i)));
+    auto digest_of = [&](const std::vector<std::pair<Bytes, Bytes>>& rs, const KeyedSetDigest::Key& k) {
+        KeyedSetDigest d(k);
+        for (const auto& [rk, rv] : rs) d.add(rk, rv);
+        return d;
+    };
+    const KeyedSetDigest base = digest_of(records, key);
+    CHECK(base.records() == records.size());
+
+    auto shuffled = records;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+    CHECK(digest_of(shuffled, key) == base);
+
+    SECTION("any changed byte, a dropped, added or repeated record, or a moved boundary differs") {
+        for (std::size_t r : {std::size_t{0}, records.size() - 1}) {
+            auto changed = records;
+            changed[r].first.back() ^= 0x01;
+            CHECK_FALSE(digest_of(changed, key) == base);
+            changed = records;
+            changed[r].second.front() ^= 0x80;
+            CHECK_FALSE(digest_of(changed, key) == base);
+        }
+        auto fewer = records;
+        fewer.pop_back();
+        CHECK_FALSE(digest_of(fewer, key) == base);
+        auto more = records;
+        more.emplace_back(bytes_of("key 50"), Bytes(32, 50));
+        CHECK_FALSE(digest_of(more, key) == base);
+        auto twice = records;
+        twice.push_back(records.front());
+        CHECK_FALSE(digest_of(twice, key) == base);
+        // The same bytes split differently between key and value.
+        KeyedSetDigest ab_c(key), a_bc(key);
+        ab_c.add(as_bytes("ab"), as_bytes("c"));
+        a_bc.add(as_bytes("a"), as_bytes("bc"));
+        CHECK_FALSE(ab_c == a_bc);
+    }
+    SECTION("another key gives another digest of the same records") {
+        KeyedSetDigest::Key other = key;
+        other[0] ^= 0x01;
+        CHECK_FALSE(digest_of(records, other) == base);
+        CHECK(KeyedSetDigest::random_key() != key);
+    }
 }
 
 TEST_CASE("hex round trips and rejects malformed text", "[crypto][encoding]") {

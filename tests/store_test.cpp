@@ -203,24 +203,6 @@ TEST_CASE("Store::scan visits one family's keys under a prefix, in order, from a
     // Families do not leak into each other.
     CHECK(keys_of(scan_text(*s, Column::state, "ab")) == std::vector<std::string>{"abz"});
     CHECK(scan_text(*s, Column::blocks, "").empty());
-
-    // Backward: the whole family, last key first, until told to stop.
-    std::vector<std::string> backward;
-    s->scan_backward(Column::index, [&](ByteView k, ByteView v) {
-        CHECK(std::string(v.begin(), v.end()) == "v" + std::string(k.begin(), k.end()));
-        backward.emplace_back(k.begin(), k.end());
-        return true;
-    });
-    CHECK(backward == std::vector<std::string>(keys.rbegin(), keys.rend()));
-    backward.clear();
-    s->scan_backward(Column::index, [&](ByteView k, ByteView) {
-        backward.emplace_back(k.begin(), k.end());
-        return backward.size() < 2;
-    });
-    CHECK(backward == std::vector<std::string>{"\xff\xff\x01", "\xff\xff"});
-    std::size_t visited = 0;
-    s->scan_backward(Column::blocks, [&](ByteView, ByteView) { return ++visited, true; });
-    CHECK(visited == 0);
 }
 
 namespace {
