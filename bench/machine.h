@@ -16,6 +16,11 @@ struct VerifyBound {
     double cpu_us_per_verify() const {
         return verifications ? 1e6 * cpu_seconds / static_cast<double>(verifications) : 0;
     }
+    // Two measurements counted as one (of the same thread count).
+    VerifyBound operator+(const VerifyBound& other) const {
+        return {threads, verifications + other.verifications, seconds + other.seconds,
+                cpu_seconds + other.cpu_seconds};
+    }
 };
 // crypto_sign_verify_detached in `threads` threads (0: one per core) over
 // pre-made signatures of messages the size of a signed transfer, for about

@@ -174,8 +174,11 @@ void print_table(const json::object& r, std::FILE* out) {
     }
     line("");
     if (const auto* a = r.if_contains("audit"); a && a->is_object())
-        line("audit: % of the bound measured again just before it, " + group(num(a->as_object(), {"bound_tx_per_s"})) +
-             " tx/s (" + cell(num(a->as_object(), {"pct_of_first_bound"}), 1) + "% of the first); " +
+        line("audit: % of the bound measured again just before and after it, " +
+             group(num(a->as_object(), {"bound_tx_per_s"})) + " tx/s (" +
+             group(num(a->as_object(), {"bound_before_verify_per_s"})) + " and " +
+             group(num(a->as_object(), {"bound_after_verify_per_s"})) + " verifications/s; the audit is " +
+             cell(num(a->as_object(), {"pct_of_first_bound"}), 1) + "% of the first); " +
              cell(num(a->as_object(), {"cpu_us_per_tx"}), 0) + " µs CPU/tx, of which the signature checks are " +
              cell(100 * num(a->as_object(), {"signature_share_of_cpu"}), 0) + "%");
     if (phases)

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <sys/wait.h>
 
@@ -74,6 +75,16 @@ TEST_CASE("kopilka-bench --quick --json: every transaction commits and every fig
     // The offline audit replayed exactly the chain the benchmark built.
     CHECK(r.at("audit").at("ok").as_bool());
     CHECK(number(r, {"audit", "bound_tx_per_s"}) > 0);
+    CHECK(number(r, {"audit", "bound_before_verify_per_s"}) > 0);
+    CHECK(number(r, {"audit", "bound_after_verify_per_s"}) > 0);
+    {
+        // Both measurements counted as one: a rate between the two.
+        const double before = number(r, {"audit", "bound_before_verify_per_s"});
+        const double after = number(r, {"audit", "bound_after_verify_per_s"});
+        const double both = number(r, {"audit", "bound_verify_per_s"});
+        CHECK(both >= std::min(before, after) * (1 - 1e-9));
+        CHECK(both <= std::max(before, after) * (1 + 1e-9));
+    }
     CHECK(number(r, {"audit", "pct_of_bound"}) > 0);
     CHECK(number(r, {"audit", "pct_of_first_bound"}) > 0);
     CHECK(number(r, {"audit", "signature_share_of_cpu"}) > 0);
