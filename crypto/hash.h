@@ -31,14 +31,15 @@ private:
 
 // A set of (key, value) records summed up under a secret key, so that two
 // sets built apart, in any order, can be compared by their sums: each record
-// is hashed with SipHash-2-4 (libsodium's 128-bit crypto_shorthash_siphashx24,
-// the key's length framed in) and the two 64-bit halves are added up, each
-// modulo 2^64, with the record count beside them. Equal sets give equal
-// digests. For sets that differ, anyone who does not know the key makes the
-// digests equal with a chance of about 2^-64 at best: the key must be chosen
-// after both sets are fixed (the audit draws a fresh one each run), and the
-// digest must never be published. It is not a commitment and not a
-// replacement for a hash of the ledger.
+// is hashed with SipHash-2-4 under the secret key (libsodium's 128-bit
+// crypto_shorthash_siphashx24, over the record key's length, the record key
+// and the value) and the two 64-bit halves are added up, each modulo 2^64,
+// with the record count beside them. Equal sets give equal digests. For
+// sets that differ, anyone who does not know the secret key makes the
+// digests equal with a chance of about 2^-64 at best: the secret key must be
+// drawn after both sets are fixed (the audit draws a fresh one each run),
+// and neither it nor the sums may be shown to anyone. It is not a commitment
+// and not a replacement for a hash of the ledger.
 class KeyedSetDigest {
 public:
     using Key = std::array<std::uint8_t, crypto_shorthash_siphashx24_KEYBYTES>;
