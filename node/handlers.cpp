@@ -123,16 +123,20 @@ std::optional<json::value> Node::tx_submit(Call& call) {
         throw rpc::refused_error(Refused{Refusal::malformed, stx.error()});
     }
     const Hash256 id = tx_id(stx->tx);
-    bool maybe_committed = true;
-    {
-        std::shared_lock lock(chain_mutex_);
-        maybe_committed = chain_->maybe_committed(stx->tx, id);
-    }
     // Idempotent: a committed transaction returns its first result. (One
     // committed between this look and the queue is found by the producer.)
+    // The replay window says which ids cannot have been committed and spares
+    // their store read; but the producer holds the chain lock while it writes
+    // a block, fsync included, and an I/O thread that waited for it would
+    // hold up every request behind it, so then the store is read instead.
+    bool maybe_committed = true;
+    {
+        std::shared_lock lock(chain_mutex_, std::try_to_lock);
+        if (lock.owns_lock()) maybe_committed = chain_->maybe_committed(stx->tx, id);
+    }
     if (maybe_committed)
         if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
-    {
+    if (write_failed_.load(std::memory_order_acquire)) {
         std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
         // New transactions wait until the disk is fixed and the store
         // reopened (the producer retries by itself); reads go on meanwhile.

@@ -437,7 +437,7 @@ void Node::produce(std::vector<Pending> batch) {
     {
         std::unique_lock lock(chain_mutex_);
         produced = chain_->produce_block(txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true);
-        if (!produced) write_error_ = "the node cannot write to its data dir: " + produced.error();
+        if (!produced) set_write_error("the node cannot write to its data dir: " + produced.error());
     }
     if (!produced) {
         on_write_failure(std::move(batch), produced.error());
@@ -561,18 +561,23 @@ void Node::on_write_failure(std::vector<Pending> batch, const std::string& error
     }
 }
 
+void Node::set_write_error(std::optional<std::string> error) {
+    write_failed_.store(error.has_value(), std::memory_order_release);
+    write_error_ = std::move(error);
+}
+
 std::expected<void, std::string> Node::recover_disk() {
     // Probe first: reopening a database on a disk that is still full only
     // trades a read-write handle for a read-only one and back.
     if (auto ok = Store::check_writable(dir_.ledger(), disk_probe_bytes); !ok) {
         std::unique_lock lock(chain_mutex_);
-        write_error_ = "the node " + ok.error();  // "the node cannot write to the data dir ... (<OS reason>)"
+        set_write_error("the node " + ok.error());  // "the node cannot write to the data dir ... (<OS reason>)"
         return ok;
     }
     std::unique_lock lock(chain_mutex_);
     const std::uint64_t before = chain_->height();
     if (auto ok = chain_->reopen(); !ok) {
-        write_error_ = "the node cannot write to its data dir: " + ok.error();
+        set_write_error("the node cannot write to its data dir: " + ok.error());
         return ok;
     }
     // The memory now equals the disk. A block whose write was reported as
@@ -581,7 +586,7 @@ std::expected<void, std::string> Node::recover_disk() {
     if (chain_->height() != before)
         log_.warn("disk.block_reappeared", {{"height", chain_->height()}, {"was", before}});
     metrics_.height = chain_->height();
-    write_error_.reset();
+    set_write_error(std::nullopt);
     return {};
 }
 

@@ -16,6 +16,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <expected>
@@ -200,8 +201,12 @@ private:
     bool accepting_ = true;
     // Set (under the chain lock) when the store refuses a block, cleared when
     // recover_disk has reopened the chain: meanwhile tx.submit refuses new
-    // transactions and /health says "degraded".
+    // transactions and /health says "degraded". write_failed_ mirrors it
+    // (set_write_error keeps the two together), so that tx.submit looks
+    // without the chain lock, which the producer holds while it writes.
     std::optional<std::string> write_error_;
+    std::atomic<bool> write_failed_{false};
+    void set_write_error(std::optional<std::string> error);  // the chain lock held exclusively
     std::thread producer_thread_;
 
     std::mutex stop_mutex_;
