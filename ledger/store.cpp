@@ -279,8 +279,9 @@ std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
     if (impl_->fallback_ro)
         return std::unexpected("the ledger could only be reopened read-only; the disk is not fixed yet");
-    // Staged in key order within each column (stable, so two writes of one
-    // key keep their order). RocksDB inserts each key into a memtable skip
+    // Staged in key order within each column; two writes of one key keep
+    // their order (std::stable_sort would do, but its temporary buffer is
+    // deprecated in C++23). RocksDB inserts each key into a memtable skip
     // list starting from where its last insert ended; a block's writes in
     // their natural order (each transaction's record, history entries and
     // balances in turn) jump across the key space and pay a full descent each,
@@ -289,9 +290,11 @@ std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     std::vector<const Batch::Op*> staged;
     staged.reserve(batch.ops.size());
     for (const auto& op : batch.ops) staged.push_back(&op);
-    std::ranges::stable_sort(staged, [](const Batch::Op* a, const Batch::Op* b) {
+    std::ranges::sort(staged, [](const Batch::Op* a, const Batch::Op* b) {
         if (a->column != b->column) return a->column < b->column;
-        return BytesLess{}(a->key, b->key);
+        if (BytesLess{}(a->key, b->key)) return true;
+        if (BytesLess{}(b->key, a->key)) return false;
+        return std::less<const Batch::Op*>{}(a, b);  // batch order
     });
     rocksdb::WriteBatch wb;
     for (const Batch::Op* staged_op : staged) {
