@@ -3,6 +3,7 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "support.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,7 @@
 #include <utility>
 
 using namespace kopilka;
+using kopilka::test::bytes_of;
 
 namespace {
 
@@ -23,7 +25,6 @@ ChainId chain_with_byte(std::uint8_t b) {
 }
 
 std::string hex_of(const Hash256& h) { return to_hex(h); }
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 // Randomized cases draw from a seed that every failure prints, so it can be
 // replayed with --rng-seed.

@@ -1074,10 +1074,6 @@ TEST_CASE("the state digest folds repeated writes to one key exactly, across rol
     CHECK(s.digest() != start);
 }
 
-namespace {
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
-}  // namespace
-
 TEST_CASE("the lattice-hash memo gives back only the element of exactly what it was given", "[ledger][digest]") {
     const Bytes key1 = bytes_of("key one"), value1 = bytes_of("value one"), value2 = bytes_of("value two");
     LtHashMemo memo;

@@ -17,7 +17,6 @@ using namespace kopilka::test;
 
 namespace {
 
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string text_of(ByteView v) { return std::string(v.begin(), v.end()); }
 
 std::unique_ptr<Store> open_store(const std::filesystem::path& dir, Store::Mode mode) {

@@ -30,6 +30,9 @@ private:
     std::filesystem::path path_;
 };
 
+// The bytes of a text, for keys and values in tests.
+inline Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
 // A key from a small integer: the same seed always gives the same key.
 KeyPair test_key(std::uint32_t n);
 
