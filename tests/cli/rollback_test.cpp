@@ -4,8 +4,10 @@
 // a wallet that verified a newer block, with exit code 7; and two nodes grown
 // from one data dir, each signing its own next block, are caught as
 // equivocation, with both signed headers printed so anyone can check them.
+// A node that is not the producer cannot pass off a header of its own.
 #include "cli_runner.h"
 #include "harness.h"
+#include "lying_node.h"
 #include "wallet-cli/known_tips.h"
 
 #include "crypto/address.h"
@@ -59,6 +61,11 @@ void snapshot(NodeProcess& node, const fs::path& to) {
     node.stop();
     fs::copy(node.data_dir(), to, fs::copy_options::recursive);
     node.start();
+}
+
+std::string flip_hex(std::string hex, std::size_t at) {
+    hex[at] = hex[at] == '0' ? '1' : '0';
+    return hex;
 }
 
 std::string read_file(const fs::path& p) {
@@ -232,4 +239,71 @@ TEST_CASE("kopilka shows equivocation: two nodes from one data dir each sign a b
     CHECK(to_b({"venue", "list"}).code == 7);
     // A, whose chain extends what the wallet saw, is still served.
     CHECK(to_a({"venue", "list"}).code == 0);
+}
+
+TEST_CASE("kopilka refuses a node that serves a block header or a genesis the chain's producer did not sign") {
+    NodeProcess node;
+    rpc::Client c = node.client();
+    TestWallet w(c);
+    w.submit(w.sign(test_key(61), VenueCreate{"VOLODYA", named("U Volodi")}));  // block 1
+    TempDir dir("kopilka-wallet");
+    const fs::path wallet = dir.path() / "wallet";
+
+    // On first use: a forged signature on the tip, then a genesis (naming
+    // another producer, say) that is not the one the chain id is the hash of.
+    {
+        LyingNode liar(node.port(), [](const std::string& m, const json::value&, json::value& res) {
+            if (m == "block.get") res.as_object()["signature"] = flip_hex(std::string(res.at("signature").as_string()), 10);
+        });
+        auto r = Cli(wallet, "127.0.0.1:" + std::to_string(liar.port()))({"venue", "list"});
+        CHECK(r.code == 7);
+        CHECK(has(r.err, "serves a block 1 not signed by the chain's producer " +
+                             std::string(c.call("node.info").at("producer").as_string())));
+    }
+    {
+        LyingNode liar(node.port(), [](const std::string& m, const json::value&, json::value& res) {
+            if (m == "chain.genesis") {
+                Bytes g = *from_base64url(std::string(res.at("genesis").as_string()));
+                g[5] ^= 0x01;  // a letter of the chain name
+                res.as_object()["genesis"] = to_base64url(g);
+            }
+        });
+        auto r = Cli(wallet, "127.0.0.1:" + std::to_string(liar.port()))({"venue", "list"});
+        CHECK(r.code == 7);
+        CHECK(has(r.err, "the node's genesis does not hash to the chain id it gives"));
+    }
+    // Nothing a liar served was remembered.
+    CHECK_FALSE(fs::exists(wallet / "known_tips"));
+
+    // Once the wallet knows the chain: a header at the remembered height
+    // whose fields were changed and re-hashed, so only the signature is wrong.
+    REQUIRE(Cli(wallet, node_of(node))({"venue", "list"}).code == 0);
+    w.submit(w.sign(test_key(61), ProductUpsert{"VOLODYA", product(1, "coffee", 100)}));  // block 2
+    {
+        LyingNode liar(node.port(), [](const std::string& m, const json::value& p, json::value& res) {
+            if (m != "block.get" || p.at("height").to_number<int>() != 1) return;
+            auto& o = res.as_object();
+            o["time_ms"] = o.at("time_ms").to_number<std::uint64_t>() + 1;
+            BlockHeader h;
+            h.height = 1;
+            auto hash = [&](const char* k) {
+                Hash256 out{};
+                auto raw = *from_hex(std::string(o.at(k).as_string()));
+                std::copy(raw.begin(), raw.end(), out.begin());
+                return out;
+            };
+            h.prev = hash("prev");
+            h.time_ms = o.at("time_ms").to_number<std::uint64_t>();
+            h.tx_root = hash("tx_root");
+            h.state_digest = hash("state_digest");
+            h.tx_count = o.at("tx_count").to_number<std::uint32_t>();
+            h.producer = *key_from_address(std::string(o.at("producer").as_string()));
+            o["hash"] = to_hex(block_hash(h));
+        });
+        auto r = Cli(wallet, "127.0.0.1:" + std::to_string(liar.port()))({"venue", "show", "VOLODYA"});
+        CHECK(r.code == 7);
+        CHECK(has(r.err, "serves a block 1 not signed by the chain's producer"));
+    }
+    CHECK(Cli(wallet, node_of(node))({"venue", "show", "VOLODYA"}).code == 0);
+    CHECK(has(read_file(wallet / "known_tips"), " 2 " + hash_at(c, 2) + " "));
 }
