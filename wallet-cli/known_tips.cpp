@@ -8,6 +8,7 @@
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include <fcntl.h>
@@ -168,6 +169,9 @@ std::optional<SignedHeader> KnownTips::get(const ChainId& chain) const {
 }
 
 void KnownTips::remember(const ChainId& chain, const SignedHeader& tip) const {
+    // Only a verified header is remembered; read_all checks it again on the way back.
+    if (!tip.signed_by(tip.header.producer, chain))
+        throw std::logic_error("KnownTips::remember: the header is not signed by its producer");
     std::error_code ec;
     const fs::path dir = file_.parent_path().empty() ? fs::path(".") : file_.parent_path();
     if (!fs::exists(dir, ec)) {
