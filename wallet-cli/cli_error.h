@@ -17,6 +17,8 @@ enum Exit : int {
     exit_keystore = 4,     // a keystore or passphrase problem
     exit_node_error = 5,   // the node answered with another error (not found, rate limited, a wrong code)
     exit_audit_fault = 6,  // the audit found a fault in the chain
+    exit_history = 7,      // the node's chain does not extend the one this wallet verified before (rolled back,
+                           // rewritten), or what it serves is not signed by the chain's producer
 };
 
 struct CliError : std::runtime_error {

@@ -23,6 +23,8 @@ constexpr const char* footer =
     "  4  keystore or passphrase problem (wrong passphrase, damaged keystore, none given)\n"
     "  5  the node answered with another error (not found, rate limited, wrong claim code)\n"
     "  6  the audit found a fault in the chain\n"
+    "  7  the node's chain does not extend the one this wallet verified before (rolled back or\n"
+    "     rewritten); both signed headers are printed\n"
     "\n"
     "docs/cli.md has every command with examples.";
 

@@ -42,6 +42,9 @@ std::string classify(const ledger::State& before, const ledger::Tx& tx, const le
 
 RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std::string& keep_rows_of) {
     RemoteAudit out;
+    // The replayed chain is checked against the remembered tip below, after
+    // every block verified, so a fault is reported as the fault it is.
+    s.defer_history_check();
     const auto g = s.call("chain.genesis");
     auto genesis_bytes = from_base64url(str(g, "genesis"));
     if (!genesis_bytes) throw CliError(exit_node_error, "chain.genesis is not base64url");
@@ -62,6 +65,9 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
     if (ec) throw CliError(exit_node_error, "node.info gave no height");
     const std::string tip_hash = str(info, "tip_hash");
     rp.report().tip_height = tip;
+    const ChainId chain = rp.report().chain_id;
+    const std::optional<SignedHeader> known = rp.failed() ? std::nullopt : s.known_tips().get(chain);
+    std::optional<SignedHeader> at_known, last;
 
     ledger::State shadow;
     for (std::uint64_t h = 1; h <= tip && !rp.failed(); ++h) {
@@ -92,6 +98,8 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
             return found;
         };
         if (!rp.replay_block(h, *block_bytes, fetch)) break;
+        last = SignedHeader{block->header, block->signature};
+        if (known && h == known->header.height) at_known = last;
 
         // The block verified: classify its movements on the shadow state.
         const ledger::BlockContext ctx{rp.report().chain_id, &*genesis, h, block->header.time_ms};
@@ -151,6 +159,14 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
         out.report.ok = false;
         out.report.bad_block = tip;
         out.report.reason = "block " + std::to_string(tip) + ": its hash is not the tip hash the node reports";
+    }
+    if (out.report.ok) {
+        // Every block up to the tip verified, the producer's signatures too.
+        if (known) {
+            if (tip < known->header.height) refuse_rollback(s.node_text(), chain, *known, last);
+            if (at_known->hash() != known->hash()) refuse_equivocation(s.node_text(), chain, *known, *at_known);
+        }
+        if (last && (!known || last->header.height > known->header.height)) s.remember_tip(chain, *last);
     }
     return out;
 }

@@ -1,6 +1,8 @@
 #include "wallet-cli/session.h"
 
 #include "crypto/address.h"
+#include "ledger/codec.h"
+#include "ledger/types.h"
 #include "rpc/protocol.h"
 #include "wallet-cli/cli_error.h"
 #include "wallet-cli/format.h"
@@ -9,6 +11,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <iostream>
 #include <regex>
 
 namespace kopilka::wallet {
@@ -75,6 +78,7 @@ json::value Session::call(std::string_view method, json::object params) {
         client_ = std::make_unique<rpc::Client>(address_.host, address_.port, admin_token_);
         client_->set_timeout(std::chrono::seconds(opts_.timeout_s));
     }
+    if (!history_checked_) check_history();
     try {
         return client_->call(method, std::move(params));
     } catch (const rpc::TransportError& e) {
@@ -91,6 +95,102 @@ const json::object& Session::info(bool fresh) {
         info_ = v.as_object();
     }
     return *info_;
+}
+
+PublicKey Session::genesis_producer() {
+    const auto g = call("chain.genesis");
+    auto bytes = from_base64url(str(g, "genesis"));
+    std::optional<ledger::Genesis> genesis;
+    try {
+        if (bytes) genesis = ledger::decode_genesis(*bytes);
+    } catch (const ledger::DecodeError&) {
+        // Told below.
+    }
+    if (!genesis) throw CliError(exit_node_error, "chain.genesis answered a genesis the wallet cannot read");
+    // The chain id is the genesis hash, so the producer key it names is the chain's.
+    if (ledger::genesis_hash(*genesis) != chain_id())
+        throw CliError(exit_history, "the node's genesis does not hash to the chain id it gives (" + to_hex(chain_id()) + ")",
+                       "do not act on this node's answers");
+    return genesis->producer;
+}
+
+SignedHeader Session::fetch_header(std::uint64_t height, const PublicKey& producer) {
+    const auto v = call("block.get", json::object{{"height", height}});
+    const std::string what = "block.get at height " + std::to_string(height);
+    auto hash_of = [&](std::string_view key) {
+        auto raw = from_hex(str(v, key));
+        if (!raw || raw->size() != hash_bytes) throw CliError(exit_node_error, what + ": '" + std::string(key) + "' is not a hash");
+        Hash256 h{};
+        std::copy(raw->begin(), raw->end(), h.begin());
+        return h;
+    };
+    auto number = [&](std::string_view key) {
+        const json::value* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+        boost::system::error_code ec;
+        const std::uint64_t n = f ? f->to_number<std::uint64_t>(ec) : 0;
+        if (!f || ec) throw CliError(exit_node_error, what + ": '" + std::string(key) + "' is not a number");
+        return n;
+    };
+    SignedHeader s;
+    s.header.height = number("height");
+    s.header.prev = hash_of("prev");
+    s.header.time_ms = number("time_ms");
+    s.header.tx_root = hash_of("tx_root");
+    s.header.state_digest = hash_of("state_digest");
+    const std::uint64_t tx_count = number("tx_count");
+    if (tx_count > ledger::block_txs_max) throw CliError(exit_node_error, what + ": 'tx_count' is out of range");
+    s.header.tx_count = static_cast<std::uint32_t>(tx_count);
+    auto key = key_from_address(str(v, "producer"));
+    if (!key) throw CliError(exit_node_error, what + ": 'producer' is not an address");
+    s.header.producer = *key;
+    auto sig = from_hex(str(v, "signature"));
+    if (!sig || sig->size() != signature_bytes) throw CliError(exit_node_error, what + ": 'signature' is not 64 bytes of hex");
+    std::copy(sig->begin(), sig->end(), s.signature.bytes.begin());
+    // The rebuilt header must be the one the node hashed: else this wallet
+    // and the node disagree on the header's bytes.
+    if (s.hash() != hash_of("hash"))
+        throw CliError(exit_node_error, what + ": its fields do not hash to its hash (a different kopilkad version?)");
+    if (s.header.height != height)
+        throw CliError(exit_history, "asked for block " + std::to_string(height) + ", the node at " + node_text_ +
+                                         " served block " + std::to_string(s.header.height));
+    if (!s.signed_by(producer, chain_id()))
+        throw CliError(exit_history,
+                       "the node at " + node_text_ + " serves a block " + std::to_string(height) +
+                           " not signed by the chain's producer " + address_from_key(producer),
+                       "do not act on this node's answers");
+    return s;
+}
+
+void Session::check_history() {
+    // Set first: the calls below go through call() themselves.
+    history_checked_ = true;
+    const ChainId chain = chain_id();
+    boost::system::error_code ec;
+    const std::uint64_t height = info().at("height").to_number<std::uint64_t>(ec);
+    if (ec) throw CliError(exit_node_error, "node.info gave no height");
+    const KnownTips tips = known_tips();
+    const auto known = tips.get(chain);
+    // Once remembered, the producer is the one whose header was verified
+    // against the genesis then; on first use (trust on first use, as ssh
+    // does) the genesis the chain id is the hash of names it.
+    const PublicKey producer = known ? known->header.producer : genesis_producer();
+    std::optional<SignedHeader> tip;
+    if (height > 0) tip = fetch_header(height, producer);
+    if (known) {
+        const std::uint64_t k = known->header.height;
+        if (height < k) refuse_rollback(node_text_, chain, *known, tip);
+        const SignedHeader at = height == k ? *tip : fetch_header(k, producer);
+        if (at.hash() != known->hash()) refuse_equivocation(node_text_, chain, *known, at);
+    }
+    if (tip && (!known || tip->header.height > known->header.height)) remember_tip(chain, *tip);
+}
+
+void Session::remember_tip(const ChainId& chain, const SignedHeader& tip) {
+    try {
+        known_tips().remember(chain, tip);
+    } catch (const CliError& e) {
+        std::cerr << "kopilka: warning: the chain's tip is not remembered: " << e.what() << "\n";
+    }
 }
 
 const ChainId& Session::chain_id() {

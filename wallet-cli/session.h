@@ -6,6 +6,7 @@
 
 #include "ledger/tx.h"
 #include "rpc/client.h"
+#include "wallet-cli/known_tips.h"
 #include "wallet-cli/wallet_dir.h"
 
 #include <boost/json/object.hpp>
@@ -56,7 +57,17 @@ public:
     const std::string& node_text() const { return node_text_; }
 
     // Calls a method; rpc errors and transport errors become CliError.
+    // Before the first call, checks that the node's chain extends the tip this
+    // wallet remembers (check_history), so no command acts on a rolled-back
+    // or rewritten chain.
     json::value call(std::string_view method, json::object params = {});
+    // For the audit, which checks its fully replayed chain against the
+    // remembered tip instead (replay.cpp).
+    void defer_history_check() { history_checked_ = true; }
+    KnownTips known_tips() const { return KnownTips(wallet_.path() / "known_tips"); }
+    // Remembers a verified tip; a file that cannot be written is a warning on
+    // stderr (as ssh does with known_hosts), not a failed command.
+    void remember_tip(const ChainId& chain, const SignedHeader& tip);
     // node.info, fetched once (chain id, attestors) or fresh (height, time).
     const json::object& info(bool fresh = false);
     const ChainId& chain_id();
@@ -83,6 +94,16 @@ public:
     [[noreturn]] void fail(const rpc::Error& e, std::string_view method);
 
 private:
+    // The known-tips check (docs/formats.md, "Known tips"): the node's tip and
+    // its header at the remembered height, both signed by the producer, and
+    // the latter byte-identical to the remembered one. Throws exit_history.
+    void check_history();
+    // block.get at `height`, rebuilt into the signed header and checked
+    // against `producer`'s signature.
+    SignedHeader fetch_header(std::uint64_t height, const PublicKey& producer);
+    // The producer key the genesis names, the genesis checked against the chain id.
+    PublicKey genesis_producer();
+
     GlobalOptions opts_;
     WalletDir wallet_;
     std::string node_text_;
@@ -95,6 +116,7 @@ private:
     std::optional<KeyPair> key_;
     std::string ticker_hint_;
     std::string admin_token_;
+    bool history_checked_ = false;
 };
 
 // "refused (voucher_expired): ..." with the times made readable; used for

@@ -1,100 +1,25 @@
 // The auditor's `kopilka audit` and `kopilka export` against a real kopilkad;
-// then against a node that lies — a proxy in this test that flips one byte of
+// then against a node that lies — a proxy (lying_node.h) that flips one byte of
 // what block.raw serves, or drops a record — and must be caught, with the
 // block named and exit code 6.
 #include "cli_runner.h"
 #include "harness.h"
+#include "lying_node.h"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <fstream>
-#include <functional>
 #include <regex>
-#include <thread>
 
 using namespace kopilka;
 using namespace kopilka::ledger;
 using namespace kopilka::test;
 namespace json = boost::json;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 
 namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-// A JSON-RPC proxy in front of the real node that lets a test rewrite results.
-// One connection at a time, keep-alive, HTTP/1.1 with Content-Length only:
-// enough for rpc::Client, which is all that talks to it.
-class LyingNode {
-public:
-    using Tamper = std::function<void(const std::string& method, const json::value& params, json::value& result)>;
-
-    LyingNode(std::uint16_t upstream, Tamper tamper)
-        : upstream_(upstream), tamper_(std::move(tamper)), acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-        port_ = acceptor_.local_endpoint().port();
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~LyingNode() {
-        stop_ = true;
-        // Wake the accept with a connection of our own.
-        boost::system::error_code ec;
-        tcp::socket s(ioc_);
-        s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
-        thread_.join();
-    }
-    std::uint16_t port() const { return port_; }
-
-private:
-    void serve() {
-        rpc::Client up("127.0.0.1", upstream_);
-        while (!stop_) {
-            tcp::socket sock(ioc_);
-            boost::system::error_code ec;
-            acceptor_.accept(sock, ec);
-            if (ec || stop_) return;
-            net::streambuf buf;
-            for (;;) {
-                const std::size_t head_len = net::read_until(sock, buf, "\r\n\r\n", ec);
-                if (ec) break;
-                std::string head(net::buffers_begin(buf.data()), net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(head_len));
-                buf.consume(head_len);
-                std::size_t length = 0;
-                for (auto& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                if (auto at = head.find("content-length:"); at != std::string::npos) length = std::stoul(head.substr(at + 15));
-                if (buf.size() < length) net::read(sock, buf, net::transfer_exactly(length - buf.size()), ec);
-                if (ec) break;
-                std::string body(net::buffers_begin(buf.data()), net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(length));
-                buf.consume(length);
-                auto res = up.post("/rpc", body);
-                json::value req = json::parse(body);
-                json::value answer = json::parse(res.body);
-                if (auto* r = answer.as_object().if_contains("result"))
-                    tamper_(std::string(req.at("method").as_string()), req.at("params"), *r);
-                const std::string out = json::serialize(answer);
-                const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                          std::to_string(out.size()) + "\r\n\r\n" + out;
-                net::write(sock, net::buffer(reply), ec);
-                if (ec) break;
-            }
-        }
-    }
-
-    std::uint16_t upstream_;
-    Tamper tamper_;
-    net::io_context ioc_;
-    tcp::acceptor acceptor_;
-    std::uint16_t port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
 
 std::string flip_byte(const std::string& b64, std::size_t at) {
     Bytes raw = *from_base64url(b64);
