@@ -130,10 +130,10 @@ std::vector<MethodInfo> build_table() {
         {"account.history",
          "Transactions touching an account, newest first, paged by an opaque cursor. A committed transaction lists "
          "under its signer's key account and under every account it concerns: both sides of a coin movement (a "
-         "transfer's from and to; a redeem's client and the treasury; the treasury for venue.create's mint; the "
-         "treasury when staff.remove returns a balance), the staff member of staff.add and staff.remove, and the "
-         "phone account of phone.bind. Once a phone is claimed its account's transfers signed by the key list under "
-         "both the phone account and the key.",
+         "transfer's from and to; a redeem's client and the treasury; the treasury for venue_create's mint; the "
+         "treasury when staff_remove returns the member's balance), the staff member of staff_add and staff_remove, "
+         "and the phone account of phone_bind. So once a phone is claimed, a transfer from it (signed by the key) "
+         "lists under both the phone account and the key.",
          {{"account", "string", true, "address or phone:<hex>"},
           {"cursor", "string", false, "next_cursor from the previous page"},
           {"limit", "integer", false, "entries per page (default 50, at most 500)"}},
@@ -172,7 +172,7 @@ std::vector<MethodInfo> build_table() {
          "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"}}}}}})~",
          {not_found}},
         {"venue.history",
-         "Transactions of a venue (every committed transaction naming its ticker: all kinds but phone.bind), "
+         "Transactions of a venue (every committed transaction naming its ticker: all kinds but phone_bind), "
          "newest first, paged by an opaque cursor.",
          {{"ticker", "string", true, "coin ticker"},
           {"cursor", "string", false, "next_cursor from the previous page"},
