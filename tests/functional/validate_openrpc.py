@@ -29,14 +29,42 @@ warnings.simplefilter("ignore", DeprecationWarning)  # RefResolver: still the AP
 JSON_SCHEMA_TOOLS = "https://raw.githubusercontent.com/json-schema-tools/meta-schema/1.3.0/src/schema.json"
 
 
-def resolver_for(root):
-    store = {
-        JSON_SCHEMA_TOOLS: Draft7Validator.META_SCHEMA,
-        "https://meta.json-schema.tools/": Draft7Validator.META_SCHEMA,
-        "http://json-schema.org/draft-07/schema": Draft7Validator.META_SCHEMA,
-        "https://json-schema.org/draft-07/schema": Draft7Validator.META_SCHEMA,
-    }
-    return jsonschema.RefResolver(base_uri="", referrer=root, store=store)
+META_07 = Draft7Validator.META_SCHEMA
+REMOTE = [JSON_SCHEMA_TOOLS, "https://meta.json-schema.tools/", "http://json-schema.org/draft-07/schema",
+          "https://json-schema.org/draft-07/schema"]
+
+try:  # jsonschema >= 4.18 resolves references with the referencing library
+    import referencing
+    import referencing.jsonschema
+
+    def validator_for(root, pointer):
+        """A draft-07 validator for the schema at root#pointer, its refs resolved within root."""
+        root_uri = root.get("$id") or "urn:kopilka:document"
+        spec = referencing.jsonschema.DRAFT7
+        resources = [(uri, spec.create_resource(META_07)) for uri in REMOTE]
+        resources.append((root_uri, spec.create_resource(root)))
+        registry = referencing.Registry().with_resources(resources)
+        return Draft7Validator({"$ref": root_uri + "#" + pointer}, registry=registry)
+
+    def resolves(root, ref):
+        root_uri = root.get("$id") or "urn:kopilka:document"
+        registry = referencing.Registry().with_resource(root_uri, referencing.jsonschema.DRAFT7.create_resource(root))
+        registry.resolver(base_uri=root_uri).lookup(ref)
+except ImportError:  # Debian 12's 4.10: RefResolver
+    def legacy_resolver(root):
+        store = {uri: META_07 for uri in REMOTE}
+        base = root.get("$id", "")  # the meta-schema's own refs resolve against its $id
+        if base:
+            store[base] = root
+        return jsonschema.RefResolver(base_uri=base, referrer=root, store=store)
+
+    def validator_for(root, pointer):
+        resolver = legacy_resolver(root)
+        _, schema = resolver.resolve("#" + pointer)
+        return Draft7Validator(schema, resolver=resolver)
+
+    def resolves(root, ref):
+        legacy_resolver(root).resolve(ref)
 
 
 def refs_in(value, path="#"):
@@ -76,11 +104,10 @@ def main(argv):
             at = "/".join(map(str, e.absolute_path))
             failures.append(f"{what}: {e.message}" + (f" (at {at})" if at else ""))
         except Exception as e:  # an unresolvable $ref, or a schema too broken to apply
-            failures.append(f"{what}: {type(e).__name__}: {e}")
+            failures.append(f"{what}: {type(e).__name__}: {str(e)[:300]}")
 
     # 1. The document is OpenRPC.
-    check("the document against the OpenRPC meta-schema",
-          lambda: Draft7Validator(meta, resolver=resolver_for(meta)).validate(doc))
+    check("the document against the OpenRPC meta-schema", lambda: validator_for(meta, "").validate(doc))
 
     if failures:  # the rest assumes an OpenRPC document
         for f in failures:
@@ -89,7 +116,6 @@ def main(argv):
         return 1
 
     # 2. Every schema in it is a JSON Schema, and every $ref resolves.
-    doc_resolver = resolver_for(doc)
     for name, schema in doc.get("components", {}).get("schemas", {}).items():
         check(f"component {name} as a JSON Schema", lambda s=schema: Draft7Validator.check_schema(s))
     for m in doc["methods"]:
@@ -101,14 +127,15 @@ def main(argv):
         if m["result"]["schema"] == {}:
             failures.append(f"{m['name']}: its result schema is empty")
     for path, ref in refs_in(doc):
-        check(f"$ref {ref} at {path}", lambda r=ref: doc_resolver.resolve(r))
+        check(f"$ref {ref} at {path}", lambda r=ref: resolves(doc, r))
 
     # 3 and 4. Examples and real answers match their method's result schema.
     by_name = {m["name"]: m for m in doc["methods"]}
+    index = {m["name"]: i for i, m in enumerate(doc["methods"])}
 
     def validate(method, value, what):
-        validator = Draft7Validator(by_name[method]["result"]["schema"], resolver=doc_resolver)
-        check(f"{method}: {what}", lambda: validator.validate(value))
+        check(f"{method}: {what}",
+              lambda: validator_for(doc, f"/methods/{index[method]}/result/schema").validate(value))
 
     for m in doc["methods"]:
         for ex in m.get("examples", []):
