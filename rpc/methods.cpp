@@ -326,6 +326,27 @@ std::vector<MethodInfo> build_table() {
 
 std::string schema_type(std::string_view t) { return std::string(t); }
 
+// A param's JSON Schema: its type, narrowed by the shared type its name
+// stands for everywhere in the table (a "ticker" is always a ticker), so a
+// generated client can check a value before sending it.
+json::object param_schema(const ParamInfo& p, const json::object& components) {
+    static const std::vector<std::pair<std::string_view, std::string_view>> shared = {
+        {"ticker", "ticker"},   {"account", "account"}, {"blob", "base64url"}, {"voucher", "base64url"},
+        {"id", "hash"},         {"hash", "hash"},       {"height", "count"},   {"limit", "count"},
+        {"from_ms", "unix_ms"}, {"to_ms", "unix_ms"},   {"key", "address"},    {"subscription", "count"},
+    };
+    json::object schema{{"type", schema_type(p.type)}};
+    for (const auto& [name, type] : shared) {
+        if (p.name != name) continue;
+        const auto& c = components.at(type).as_object();
+        if (!c.contains("type") || c.at("type") != schema.at("type")) break;  // only where the types agree
+        for (const char* k : {"pattern", "minimum"})
+            if (c.contains(k)) schema[k] = c.at(k);
+    }
+    if (p.name == "limit") schema["minimum"] = 1;
+    return schema;
+}
+
 std::vector<ErrorInfo> build_errors() {
     std::vector<ErrorInfo> e = {
         {parse_error, "the body is not JSON", ""},
@@ -505,6 +526,7 @@ const MethodInfo* find_method(std::string_view name) {
 }
 
 json::value openrpc_document(std::string_view version) {
+    const json::object components = schema_components();
     json::array methods;
     for (const auto& m : method_table()) {
         json::object o;
@@ -516,7 +538,7 @@ json::value openrpc_document(std::string_view version) {
             po["name"] = p.name;
             po["required"] = p.required;
             po["description"] = p.description;
-            po["schema"] = json::object{{"type", schema_type(p.type)}};
+            po["schema"] = param_schema(p, components);
             params.push_back(std::move(po));
         }
         o["params"] = std::move(params);
@@ -564,7 +586,7 @@ json::value openrpc_document(std::string_view version) {
     doc["info"] = json::object{{"title", "kopilkad"}, {"version", version},
                                {"description", "Kopilka node JSON-RPC 2.0 API (POST /rpc, WebSocket /ws)"}};
     doc["methods"] = std::move(methods);
-    doc["components"] = json::object{{"schemas", schema_components()}};
+    doc["components"] = json::object{{"schemas", components}};
     return doc;
 }
 
