@@ -592,6 +592,12 @@ json::value openrpc_document(std::string_view version) {
 
 namespace {
 
+// A '|' would end a Markdown table cell, in a code span or not (GFM).
+std::string table_cell(std::string text) {
+    for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+    return text;
+}
+
 std::string ref_name(const json::value& schema) {
     const std::string ref(schema.at("$ref").as_string());
     return ref.substr(ref.rfind('/') + 1);
@@ -641,7 +647,7 @@ void field_rows(std::string& md, const json::object& schema, const std::string& 
         const std::string name = prefix + std::string(kv.key());
         const auto& prop = kv.value().as_object();
         md += "| `" + name + "` | " + type_text(kv.value()) + " | " + (is_required(schema, kv.key()) ? "yes" : "no") +
-              " | " + description_of(kv.value()) + " |\n";
+              " | " + table_cell(description_of(kv.value())) + " |\n";
         const json::object* nested = nullptr;
         if (prop.contains("properties")) nested = &prop;
         if (prop.contains("items") && prop.at("items").as_object().contains("properties"))
@@ -706,7 +712,7 @@ void shared_types_section(std::string& md) {
             if (const auto* pat = o.if_contains("pattern")) what += " matching `" + std::string(pat->as_string()) + "`";
         }
         if (auto d = description_of(kv.value()); !d.empty()) what += " — " + d;
-        md += "| `" + std::string(kv.key()) + "` | " + what + " |\n";
+        md += "| `" + std::string(kv.key()) + "` | " + table_cell(what) + " |\n";
     }
 }
 
@@ -762,7 +768,7 @@ std::string rpc_markdown() {
             md += "| param | type | required | description |\n|---|---|---|---|\n";
             for (const auto& p : m.params)
                 md += "| `" + std::string(p.name) + "` | " + std::string(p.type) + " | " +
-                      (p.required ? "yes" : "no") + " | " + std::string(p.description) + " |\n";
+                      (p.required ? "yes" : "no") + " | " + table_cell(std::string(p.description)) + " |\n";
             md += "\n";
         }
         result_section(md, m);
