@@ -101,7 +101,7 @@ std::string Reader::text(std::size_t max_bytes, std::string_view field) {
                           std::to_string(max_bytes) + " allowed");
     ByteView b = raw(n);
     std::string s(reinterpret_cast<const char*>(b.data()), b.size());
-    if (!valid_display_text(s)) throw DecodeError(std::string(field) + " is not valid UTF-8 text");
+    if (auto err = display_text_error(s, field, true); !err.empty()) throw DecodeError(err);
     return s;
 }
 
@@ -118,7 +118,16 @@ void Reader::finish() const {
     if (remaining() != 0) throw DecodeError(std::to_string(remaining()) + " trailing bytes after the object");
 }
 
-bool valid_display_text(std::string_view s) {
+namespace {
+
+enum class TextFault { none, not_utf8, control, hidden };
+
+struct TextCheck {
+    TextFault fault = TextFault::none;
+    std::uint32_t code_point = 0;  // the hidden character, for TextFault::hidden
+};
+
+TextCheck check_display_text(std::string_view s) {
     std::size_t i = 0;
     const std::size_t n = s.size();
     while (i < n) {
@@ -138,22 +147,59 @@ bool valid_display_text(std::string_view s) {
             cp = c & 0x07;
             len = 4;
         } else {
-            return false;
+            return {TextFault::not_utf8};
         }
-        if (i + len > n) return false;
+        if (i + len > n) return {TextFault::not_utf8};
         for (std::size_t k = 1; k < len; ++k) {
             const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
+            if ((cc & 0xC0) != 0x80) return {TextFault::not_utf8};
             cp = cp << 6 | (cc & 0x3F);
         }
         // Overlong forms, surrogates and out-of-range code points would give one
         // text two encodings or none.
         static constexpr std::uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) return false;
+        if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {TextFault::not_utf8};
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) return {TextFault::control};
+        if (hidden_format_char(cp)) return {TextFault::hidden, cp};
         i += len;
     }
-    return true;
+    return {};
+}
+
+std::string code_point_name(std::uint32_t cp) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string hex;
+    for (int shift = cp > 0xFFFF ? 20 : 12; shift >= 0; shift -= 4) hex += digits[(cp >> shift) & 0xF];
+    return "U+" + hex;
+}
+
+}  // namespace
+
+bool hidden_format_char(std::uint32_t cp) {
+    return (cp >= 0x202A && cp <= 0x202E) ||  // LRE, RLE, PDF, LRO, RLO
+           (cp >= 0x2066 && cp <= 0x2069) ||  // LRI, RLI, FSI, PDI
+           cp == 0x200E || cp == 0x200F ||    // LRM, RLM
+           cp == 0x061C ||                    // ARABIC LETTER MARK
+           (cp >= 0x200B && cp <= 0x200D) ||  // ZERO WIDTH SPACE, NON-JOINER, JOINER
+           cp == 0x2060 ||                    // WORD JOINER
+           cp == 0xFEFF;                      // ZERO WIDTH NO-BREAK SPACE (BOM)
+}
+
+bool valid_display_text(std::string_view s) { return check_display_text(s).fault == TextFault::none; }
+
+std::string display_text_error(std::string_view s, std::string_view field, bool decoding) {
+    const TextCheck c = check_display_text(s);
+    switch (c.fault) {
+        case TextFault::none: return {};
+        case TextFault::not_utf8:
+        case TextFault::control:
+            return std::string(field) +
+                   (decoding ? " is not valid UTF-8 text" : " must be UTF-8 text without control characters");
+        case TextFault::hidden:
+            return std::string(field) + " holds " + code_point_name(c.code_point) +
+                   ", an invisible direction or zero-width character that can disguise text; remove it";
+    }
+    return std::string(field) + " is not valid text";
 }
 
 }  // namespace kopilka::ledger

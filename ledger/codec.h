@@ -77,8 +77,24 @@ private:
     std::size_t pos_ = 0;
 };
 
-// UTF-8 per RFC 3629 (no overlongs, no surrogates, at most U+10FFFF) and no C0
-// or C1 control characters or DEL: text that is shown to people.
+// UTF-8 per RFC 3629 (no overlongs, no surrogates, at most U+10FFFF), no C0
+// or C1 control characters or DEL, and no hidden format character (below):
+// text that is shown to people.
 bool valid_display_text(std::string_view s);
+
+// The hidden-format rule: code points that are not seen themselves but change
+// how the text around them is shown, so a name or memo could read as
+// something it is not (Trojan Source, CVE-2021-42574; a "U Volodi" that is
+// another venue's name with a zero-width space in it). Bidi embeddings,
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069), the bidi marks
+// (U+200E, U+200F, U+061C), and zero-width characters (U+200B-U+200D,
+// U+2060, U+FEFF).
+bool hidden_format_char(std::uint32_t code_point);
+
+// Why `s` is not display text, naming `field` ("memo holds U+202E, a hidden
+// bidi control ..."), or empty when it is. `decoding` picks the decoder's
+// wording for bytes that are not UTF-8 or hold controls ("is not valid UTF-8
+// text") over the encoder's ("must be UTF-8 text without control characters").
+std::string display_text_error(std::string_view s, std::string_view field, bool decoding);
 
 }  // namespace kopilka::ledger

@@ -54,8 +54,8 @@ Attestation read_attestation(Reader& r) {
 }
 
 void check_memo(const std::string& memo) {
-    if (memo.size() > memo_bytes_max || !valid_display_text(memo))
-        throw std::invalid_argument("memo must be at most 140 bytes of text");
+    if (memo.size() > memo_bytes_max) throw std::invalid_argument("memo must be at most 140 bytes of text");
+    if (auto err = display_text_error(memo, "memo", false); !err.empty()) throw std::invalid_argument(err);
 }
 
 void write_body(Writer& w, const TxBody& body) {

@@ -17,8 +17,8 @@ void check_text(std::string& err, std::string_view value, std::size_t max_bytes,
     if (value.size() > max_bytes)
         err = std::string(field) + " is " + std::to_string(value.size()) + " bytes; at most " +
               std::to_string(max_bytes) + " allowed";
-    else if (!valid_display_text(value))
-        err = std::string(field) + " must be UTF-8 text without control characters";
+    else
+        err = display_text_error(value, field, false);
 }
 
 void require(const std::string& err) {
@@ -210,8 +210,10 @@ StaffRole read_role(Reader& r) {
 }
 
 Bytes encode_genesis(const Genesis& g) {
-    if (g.chain_name.empty() || g.chain_name.size() > chain_name_bytes_max || !valid_display_text(g.chain_name))
+    if (g.chain_name.empty() || g.chain_name.size() > chain_name_bytes_max)
         throw std::invalid_argument("genesis: chain name must be 1-64 bytes of text");
+    if (auto err = display_text_error(g.chain_name, "genesis: chain name", false); !err.empty())
+        throw std::invalid_argument(err);
     if (g.attestors.size() > genesis_attestors_max) throw std::invalid_argument("genesis: too many attestors");
     Writer w;
     w.u8(genesis_version).text(g.chain_name).u64(g.time_ms).key(g.producer);

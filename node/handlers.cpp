@@ -376,6 +376,11 @@ std::optional<json::value> Node::venue_stats(Call& call) {
     const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
     const std::uint64_t from_ms = call.params.opt_u64("from_ms").value_or(0);
     const std::uint64_t to_ms = call.params.opt_u64("to_ms").value_or(std::numeric_limits<std::uint64_t>::max());
+    // A reversed range is a mistake (swapped arguments), not an empty answer
+    // that would read as "no activity".
+    if (from_ms > to_ms)
+        throw Error(rpc::invalid_params, "param 'from_ms' (" + std::to_string(from_ms) + ") is after 'to_ms' (" +
+                                             std::to_string(to_ms) + "); give the range's start first");
 
     // Holdings now, from the state.
     PublicKey owner;

@@ -8,105 +8,231 @@ namespace kopilka::rpc {
 
 namespace {
 
+// tx.submit hands the transaction to the ledger: any refusal, and the node's
+// own reasons not to take it now.
+std::vector<int> submit_errors() {
+    std::vector<int> codes = refusal_codes();
+    codes.push_back(unavailable);
+    codes.push_back(mempool_full);
+    return codes;
+}
+
 std::vector<MethodInfo> build_table() {
     return {
         {"node.info",
          "Chain and node information: chain id and name, height, tip, producer and attestor keys, mempool length.",
          {},
-         "object: chain_id, chain_name, height, tip_hash, tip_time_ms, producer, attestors, mempool, version",
+         "object: chain_id, chain_name, height, tip_hash, tip_time_ms, state_digest, producer, attestors, mempool, "
+         "version, time_ms",
          false, false, R"({})",
-         R"({"chain_id":"5f0c…","chain_name":"kopilka","height":12,"tip_hash":"9a1e…","tip_time_ms":1790000000000,"producer":"kop1…","attestors":["kop1…"],"mempool":0,"version":"0.1.0","state_digest":"…"})"},
+         R"({"chain_id":"825750ca092058b1d703102c044834a4ebd9630b1746d93e2b6c061d390d2e3b","chain_name":"kopilka-functional","height":11,"tip_hash":"834c12bd2d7b19c4dfaa16096c8a70b295007d06ba6cafb57e16b2ca1d71195a","tip_time_ms":1796162157550,"state_digest":"21fee862ace3d153c8c4bde4d2c361a82b006915d3aa7b81916cb958a6229a8b","producer":"kop1jh0ztpsqnwsnhwvxdhn7uygruvjku8t2t298hhv0vyy7t0gn57ssd8gwuw","attestors":["kop135j9whpd0nu830gcmk93sff8ucxjdhyxn9ck280urytsqtex640qzfqkfc"],"mempool":0,"version":"0.1.0","time_ms":1796162157559})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["chain_id","chain_name","height","tip_hash","tip_time_ms","state_digest","producer","attestors","mempool","version","time_ms"],
+         "properties":{"chain_id":{"$ref":"#/components/schemas/hash","description":"the genesis hash"},
+         "chain_name":{"type":"string"},"height":{"$ref":"#/components/schemas/count"},
+         "tip_hash":{"$ref":"#/components/schemas/hash"},"tip_time_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "state_digest":{"$ref":"#/components/schemas/hash","description":"digest of the state after the tip block"},
+         "producer":{"$ref":"#/components/schemas/address"},
+         "attestors":{"type":"array","items":{"$ref":"#/components/schemas/address"}},
+         "mempool":{"$ref":"#/components/schemas/count","description":"transactions waiting for a block"},
+         "version":{"type":"string"},"time_ms":{"$ref":"#/components/schemas/unix_ms","description":"the node's clock"}}})~",
+         {}},
         {"tx.submit",
          "Submit a signed transaction blob (base64url). Idempotent by id: the same blob again returns the first "
-         "result. Answers at once with status \"accepted\", or with wait=true only after the block holding it is "
-         "synced, with its height and inclusion proof. A refusal is an error with the ledger's reason.",
+         "result. The node decodes the blob and checks its signatures before it answers: a malformed blob (1001) or a "
+         "bad signature (1002) is an error at once. The ledger's rules (balances, limits, expiries, staff, vouchers, "
+         "duplicates) are applied once, in order, when the block is built, so with wait=false (the default) the "
+         "answer status \"accepted\" means queued, not valid: a rule refusal comes later, and tx.get then answers "
+         "status \"refused\" with its reason. With wait=true the answer waits until the block holding it is synced: "
+         "status \"committed\" with its height, index, block_hash, block_time_ms and inclusion proof, or the "
+         "refusal as an error (1000 + n, data.reason). A transaction already committed answers \"committed\" at once.",
          {{"blob", "string", true, "signed transaction, base64url without padding"},
           {"wait", "boolean", false, "wait until committed (default false)"}},
-         "object: id, status (accepted | committed), height, index, block_hash, proof",
+         "object: id, status (accepted | committed); once committed also height, index, block_hash, block_time_ms, "
+         "proof",
          false, false, R"({"blob":"${transfer_blob}","wait":true})",
-         R"({"id":"3c9d…","status":"committed","height":7,"index":0,"block_hash":"…","proof":{"index":0,"tree_size":1,"path":[]}})"},
+         R"({"id":"55daba4254e7b4eced355d916b1ddbb797b9cf9ea2deb689af75c6f78fef6651","status":"committed","height":9,"index":0,"block_hash":"1a2103bbf809919cc16cbf88ccbf1febd798ee4e6dd94f77acdf41cff080aecf","block_time_ms":1796162157526,"proof":{"index":0,"tree_size":1,"path":[]}})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","status"],
+         "properties":{"id":{"$ref":"#/components/schemas/hash"},"status":{"enum":["accepted","committed"]},
+         "height":{"$ref":"#/components/schemas/count"},"index":{"$ref":"#/components/schemas/count"},
+         "block_hash":{"$ref":"#/components/schemas/hash"},"block_time_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "proof":{"$ref":"#/components/schemas/proof"}}})~",
+         submit_errors()},
         {"tx.get",
-         "A transaction by id: its status (committed, pending or unknown), place, inclusion proof and decoded form.",
+         "A transaction by id and its status: \"committed\" (with its place, block_hash, block_time_ms, inclusion "
+         "proof and decoded tx), \"pending\" (queued for the next block), \"refused\" (the block's rules refused it: "
+         "reason and message; the node keeps its last 10,000 refusals in memory, until it restarts) or \"unknown\".",
          {{"id", "string", true, "transaction id, hex"}},
-         "object: id, status, height, index, block_hash, proof, tx",
+         "object: id, status (committed | pending | refused | unknown); committed: height, index, block_hash, "
+         "block_time_ms, proof, tx; refused: reason, message",
          false, false, R"({"id":"${tx_id}"})",
-         R"({"id":"3c9d…","status":"committed","height":7,"index":0,"block_hash":"…","proof":{"index":0,"tree_size":1,"path":[]},"tx":{"kind":"transfer"}})"},
+         R"({"id":"55daba4254e7b4eced355d916b1ddbb797b9cf9ea2deb689af75c6f78fef6651","status":"committed","height":9,"index":0,"block_hash":"1a2103bbf809919cc16cbf88ccbf1febd798ee4e6dd94f77acdf41cff080aecf","block_time_ms":1796162157526,"proof":{"index":0,"tree_size":1,"path":[]},"tx":{"id":"55daba4254e7b4eced355d916b1ddbb797b9cf9ea2deb689af75c6f78fef6651","kind":"transfer","signer":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","nonce":8967155925404339401,"expiry_s":1796165757,"ticker":"VOLODYA","from":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","to":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","amount":"3.00","memo":"welcome","signature":"1617861e064d3974020f8f1f294747d61a0be894387cd397a8b19c2d1fcd0c179a16a7ec02fbdcc46288657884a91840d4a4ccd035358d7c9932112a2dd1900c"}})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","status"],
+         "properties":{"id":{"$ref":"#/components/schemas/hash"},"status":{"enum":["committed","pending","refused","unknown"]},
+         "height":{"$ref":"#/components/schemas/count"},"index":{"$ref":"#/components/schemas/count"},
+         "block_hash":{"$ref":"#/components/schemas/hash"},"block_time_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "proof":{"$ref":"#/components/schemas/proof"},"tx":{"$ref":"#/components/schemas/tx"},
+         "reason":{"$ref":"#/components/schemas/refusal_reason"},"message":{"type":"string"}}})~",
+         {}},
         {"tx.decode",
          "Decode any blob (a signed transaction, or a voucher) to JSON, without submitting it.",
          {{"blob", "string", true, "base64url bytes"}},
-         "object: type (transaction | voucher), id, and the decoded fields",
+         "object: type (transaction | voucher), the decoded fields, and whether its signatures verify for this chain "
+         "(signatures_valid for a transaction, signature_valid for a voucher)",
          false, false, R"({"blob":"${transfer_blob}"})",
-         R"({"type":"transaction","id":"3c9d…","kind":"transfer","signer":"kop1…","ticker":"VOLODYA","amount":"3.00"})"},
+         R"({"id":"55daba4254e7b4eced355d916b1ddbb797b9cf9ea2deb689af75c6f78fef6651","kind":"transfer","signer":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","nonce":8967155925404339401,"expiry_s":1796165757,"ticker":"VOLODYA","from":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","to":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","amount":"3.00","memo":"welcome","signature":"1617861e064d3974020f8f1f294747d61a0be894387cd397a8b19c2d1fcd0c179a16a7ec02fbdcc46288657884a91840d4a4ccd035358d7c9932112a2dd1900c","type":"transaction","signatures_valid":true})",
+         R"~({"oneOf":[{"$ref":"#/components/schemas/decoded_transaction"},{"$ref":"#/components/schemas/decoded_voucher"}]})~",
+         {refusal_code_base + 1}},
         {"block.get",
-         "A block by height or hash, with its transaction ids.",
+         "A block by height or hash (give one), with its transaction ids. Height 0 is the genesis: not a block here "
+         "(2001); see chain.genesis.",
          {{"height", "integer", false, "block height"}, {"hash", "string", false, "block hash, hex"}},
-         "object: height, hash, prev, time_ms, tx_root, state_digest, producer, signature, tx_ids",
+         "object: height, hash, prev, time_ms, tx_root, state_digest, tx_count, producer, signature, tx_ids",
          false, false, R"({"height":1})",
-         R"({"height":1,"hash":"…","prev":"…","time_ms":1790000000000,"tx_root":"…","state_digest":"…","producer":"kop1…","signature":"…","tx_ids":["…"]})"},
+         R"({"height":1,"hash":"6080cbbcede48ab8c37da7aec01f1797c72b9004699585739c5c4289269a3c6a","prev":"825750ca092058b1d703102c044834a4ebd9630b1746d93e2b6c061d390d2e3b","time_ms":1796162157447,"tx_root":"84f190302d0011c868436f83b067ba2243a8de073d1abbfe3bbf2ddad44ecb50","state_digest":"ca6ea1a3ead198f18798dd72b327352f3341119fe38991160ab05b9b378a63ef","tx_count":1,"producer":"kop1jh0ztpsqnwsnhwvxdhn7uygruvjku8t2t298hhv0vyy7t0gn57ssd8gwuw","signature":"a67b650cf7682f4d63d6045a502cde54828db67d4a63edab060d89d19503eecb045d907b1ca21297e2c6bfd1d1ca8fb59f26138151306b9b8d91c6a6cc518c0e","tx_ids":["c54880735becb2a1ebee40f64062ba89e6aae8f9b742fbaf6264d16d814c0772"]})",
+         R"~({"$ref":"#/components/schemas/block"})~",
+         {not_found}},
         {"block.raw",
          "A stored block and its transaction records as base64url, for an auditor's replay.",
          {{"height", "integer", true, "block height"}},
-         "object: height, block (base64url), txs (array of base64url transaction records)",
-         false, false, R"({"height":1})", R"({"height":1,"block":"AQAAAA…","txs":["AAAA…"]})"},
+         "object: height, block (base64url), txs (array of base64url transaction records, null where missing)",
+         false, false, R"({"height":1})", R"({"height":1,"block":"AQAAAAAAAAABgldQygkgWLHXAxAsBEg0pOvZYwsXRtk-K2wGHTkNLjsAAAGiM5t7h4TxkDAtABHIaENvg7BnuiJDqN4HPRq7_ju_LdrUTstQym6ho-rRmPGHmN1ysyc1LzNBEZ_jiZEWCrBbmzeKY-8AAAABld4lhgCboTu5hm3n7hED4yVuHWpainvdj2EJ5b0Tp6Gme2UM92gvTWPWBFpQLN5Ugo22fUpj7asGDYnRlQPuywRdkHscohKX4sa_0dHKj7WfJhOBUTBrm42RxqbMUYwOxUiAc1vssqHr7kD2QGK6ieaq6Pm3QvuvYmTRbYFMB3I","txs":["AAAAAAAAAAEAAAAAAAAAmgEBdXnprMTcBtaMr4kOhGpY4mKWL_znVe-88JNBzidMT_aShveZM9ZxpgAAAABrD1B9B1ZPTE9EWUEACFUgVm9sb2RpAAAADHVsLiBMZW5pbmEgMQAAAAAAAG-k7kxu3q6anSZxS9SeAgYWl6kU8naSkJO3cK9wbwjjcvBeIp32uyMyppkFRjdSyUfdfMPoMe3nPzn0YPFRGww"]})",
+         R"~({"type":"object","additionalProperties":false,"required":["height","block","txs"],
+         "properties":{"height":{"$ref":"#/components/schemas/count"},"block":{"$ref":"#/components/schemas/base64url"},
+         "txs":{"type":"array","items":{"oneOf":[{"$ref":"#/components/schemas/base64url"},{"type":"null"}]},
+         "description":"each transaction record as stored; null where the store lacks one"}}})~",
+         {not_found}},
         {"chain.genesis",
          "The genesis record (base64url) and chain id, the start of an auditor's replay.",
          {},
          "object: genesis (base64url), chain_id",
-         false, false, R"({})", R"({"genesis":"AQ5r…","chain_id":"…"})"},
+         false, false, R"({})", R"({"genesis":"AQASa29waWxrYS1mdW5jdGlvbmFsAAABojObeUuV3iWGAJuhO7mGbefuEQPjJW4dalqKe92PYQnlvROnoQGNJFdcLXz4eL0Y3YsYJSfmDSbchplxZR38GRcALybVXg","chain_id":"825750ca092058b1d703102c044834a4ebd9630b1746d93e2b6c061d390d2e3b"})",
+         R"~({"type":"object","additionalProperties":false,"required":["genesis","chain_id"],
+         "properties":{"genesis":{"$ref":"#/components/schemas/base64url"},"chain_id":{"$ref":"#/components/schemas/hash"}}})~",
+         {}},
         {"account.balances",
          "Balances of an account (an address, or phone:<hex>) across coins.",
          {{"account", "string", true, "address (kop1…) or phone reference (phone:<hex>)"}},
-         "object: account, balances (array of {ticker, balance, venue})",
+         "object: account, balances (array of {ticker, balance, balance_units, venue}); for a phone account also "
+         "claimed and key",
          false, false, R"({"account":"${client}"})",
-         R"({"account":"phone:…","balances":[{"ticker":"VOLODYA","balance":"2.00","venue":"U Volodi"}]})"},
+         R"({"account":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","balances":[{"ticker":"VOLODYA","balance":"2.00","balance_units":200,"venue":"U Volodi"}],"claimed":true,"key":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm"})",
+         R"~({"type":"object","additionalProperties":false,"required":["account","balances"],
+         "properties":{"account":{"$ref":"#/components/schemas/account"},
+         "balances":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["ticker","balance","balance_units","venue"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"balance":{"$ref":"#/components/schemas/amount"},
+         "balance_units":{"$ref":"#/components/schemas/count","description":"the balance in minor units (1.00 = 100)"},
+         "venue":{"type":"string","description":"the venue's name"}}}},
+         "claimed":{"type":"boolean","description":"phone accounts only: whether a key has claimed it"},
+         "key":{"oneOf":[{"$ref":"#/components/schemas/address"},{"type":"null"}],"description":"phone accounts only: the claiming key"}}})~",
+         {}},
         {"account.history",
-         "Transactions touching an account, newest first, paged by an opaque cursor.",
+         "Transactions touching an account, newest first, paged by an opaque cursor. A committed transaction lists "
+         "under its signer's key account and under every account it concerns: both sides of a coin movement (a "
+         "transfer's from and to; a redeem's client and the treasury; the treasury for venue_create's mint; the "
+         "treasury when staff_remove returns the member's balance), the staff member of staff_add and staff_remove, "
+         "and the phone account of phone_bind. So once a phone is claimed, a transfer from it (signed by the key) "
+         "lists under both the phone account and the key.",
          {{"account", "string", true, "address or phone:<hex>"},
           {"cursor", "string", false, "next_cursor from the previous page"},
           {"limit", "integer", false, "entries per page (default 50, at most 500)"}},
-         "object: entries (array of {id, height, index, time_ms, tx}), next_cursor",
+         "object: entries (array of {id, height, index, time_ms, tx}), next_cursor (empty on the last page)",
          false, false, R"({"account":"${client}","limit":10})",
-         R"({"entries":[{"id":"…","height":7,"index":0,"time_ms":1790000000000,"tx":{"kind":"redeem"}}],"next_cursor":""})"},
+         R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
+         R"~({"$ref":"#/components/schemas/history_page"})~",
+         {}},
         {"venue.list",
          "Every venue on the chain: ticker, name, owner.",
          {},
          "object: venues (array of {ticker, name, owner})",
-         false, false, R"({})", R"({"venues":[{"ticker":"VOLODYA","name":"U Volodi","owner":"kop1…"}]})"},
+         false, false, R"({})", R"({"venues":[{"ticker":"VOLODYA","name":"U Volodi","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k"}]})",
+         R"~({"type":"object","additionalProperties":false,"required":["venues"],
+         "properties":{"venues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["ticker","name","owner"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"name":{"type":"string"},"owner":{"$ref":"#/components/schemas/address"}}}}}})~",
+         {}},
         {"venue.get",
          "A venue: profile, coin, owner (treasury), catalogue and staff.",
          {{"ticker", "string", true, "the venue's coin ticker"}},
          "object: ticker, owner, profile, coin, treasury_balance, products, staff",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","owner":"kop1…","profile":{"name":"U Volodi"},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999000.00","products":[{"id":1,"name":"coffee","price":"1.00","active":true}],"staff":[{"address":"kop1…","role":"barista","balance":"497.00"}]})"},
+         R"({"ticker":"VOLODYA","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k","profile":{"name":"U Volodi","logo_url":"","address":"ul. Lenina 1","geo":null,"phone":"","links":[],"hours":""},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999001.00","products":[{"id":1,"name":"coffee","price":"1.00","category":"","image_url":"","active":true}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","balance":"497.00","limit_per_tx":null,"limit_per_day":null}]})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["ticker","owner","profile","coin","treasury_balance","products","staff"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"owner":{"$ref":"#/components/schemas/address"},
+         "profile":{"$ref":"#/components/schemas/profile"},
+         "coin":{"type":"object","additionalProperties":false,"required":["ticker","supply","decimals"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"supply":{"$ref":"#/components/schemas/amount"},"decimals":{"const":2}}},
+         "treasury_balance":{"$ref":"#/components/schemas/amount"},
+         "products":{"type":"array","items":{"$ref":"#/components/schemas/product"}},
+         "staff":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["address","role","balance","limit_per_tx","limit_per_day"],
+         "properties":{"address":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
+         "balance":{"$ref":"#/components/schemas/amount"},"limit_per_tx":{"$ref":"#/components/schemas/amount_or_null"},
+         "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"}}}}}})~",
+         {not_found}},
         {"venue.history",
-         "Transactions of a venue, newest first, paged by an opaque cursor.",
+         "Transactions of a venue (every committed transaction naming its ticker: all kinds but phone_bind), "
+         "newest first, paged by an opaque cursor.",
          {{"ticker", "string", true, "coin ticker"},
           {"cursor", "string", false, "next_cursor from the previous page"},
           {"limit", "integer", false, "entries per page (default 50, at most 500)"}},
-         "object: entries, next_cursor",
-         false, false, R"({"ticker":"${ticker}","limit":10})", R"({"entries":[],"next_cursor":""})"},
+         "object: entries (as account.history), next_cursor",
+         false, false, R"({"ticker":"${ticker}","limit":10})", R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
+         R"~({"$ref":"#/components/schemas/history_page"})~",
+         {}},
         {"venue.stats",
-         "Owner statistics: coins in clients' hands, number of clients, per staff member the clients served and "
-         "coins given, issued versus redeemed; optionally within a time range.",
+         "Owner statistics. Holdings now: treasury (the owner's balance), with_staff (held by current staff), "
+         "in_clients and clients (the sum held by, and the number of, accounts with a positive balance that are "
+         "neither the treasury nor current staff). Movements within the range of block times (default: all time): "
+         "issued (transfers from the treasury or a current staff member to a client account), redeemed and "
+         "redemptions (sum of redeemed prices, and their number); per current staff member, clients_served "
+         "(distinct clients they gave to or redeemed for), given and redeemed. The scan reads the venue's history "
+         "newest first, at most 200,000 transactions; truncated says it stopped there. from_ms after to_ms is a "
+         "param error (-32602).",
          {{"ticker", "string", true, "coin ticker"},
           {"from_ms", "integer", false, "start of the range, unix ms (inclusive)"},
           {"to_ms", "integer", false, "end of the range, unix ms (exclusive)"}},
-         "object: ticker, in_clients, clients, treasury, with_staff, issued, redeemed, redemptions, staff",
+         "object: ticker, in_clients, clients, treasury, with_staff, issued, redeemed, redemptions, staff, "
+         "truncated; from_ms and to_ms when given",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","redeemed":"1.00","redemptions":1,"staff":[{"address":"kop1…","role":"barista","clients_served":1,"given":"3.00","redeemed":"0.00"}]})"},
+         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","redeemed":"1.00","redemptions":1,"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"given":"3.00","redeemed":"0.00"}],"truncated":false})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["ticker","in_clients","clients","treasury","with_staff","issued","redeemed","redemptions","staff","truncated"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},
+         "in_clients":{"$ref":"#/components/schemas/amount","description":"held now by accounts that are neither the treasury nor staff"},
+         "clients":{"$ref":"#/components/schemas/count","description":"accounts holding the coin now, treasury and staff left out"},
+         "treasury":{"$ref":"#/components/schemas/amount"},"with_staff":{"$ref":"#/components/schemas/amount"},
+         "issued":{"$ref":"#/components/schemas/amount","description":"in the range: transfers from the treasury or staff to clients"},
+         "redeemed":{"$ref":"#/components/schemas/amount"},"redemptions":{"$ref":"#/components/schemas/count"},
+         "staff":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["address","role","clients_served","given","redeemed"],
+         "properties":{"address":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
+         "clients_served":{"$ref":"#/components/schemas/count"},"given":{"$ref":"#/components/schemas/amount"},
+         "redeemed":{"$ref":"#/components/schemas/amount"}}}},
+         "truncated":{"type":"boolean","description":"true when the scan stopped at its limit before the range's start"},
+         "from_ms":{"$ref":"#/components/schemas/unix_ms"},"to_ms":{"$ref":"#/components/schemas/unix_ms"}}})~",
+         {not_found}},
         {"phone.lookup",
          "Normalise a phone number to E.164 (the node's default country applies) and return its phone reference "
          "and whether a key has claimed it. Rate-limited.",
          {{"phone", "string", true, "a phone number as a person types it"}},
          "object: e164, account (phone:<hex>), claimed, key",
          false, false, R"({"phone":"+7 900 000-00-01"})",
-         R"({"e164":"+79000000001","account":"phone:8828…","claimed":true,"key":"kop1…"})"},
+         R"({"e164":"+79000000001","account":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","claimed":true,"key":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm"})",
+         R"~({"type":"object","additionalProperties":false,"required":["e164","account","claimed","key"],
+         "properties":{"e164":{"type":"string","pattern":"^\\+[1-9][0-9]{6,14}$"},"account":{"$ref":"#/components/schemas/account"},
+         "claimed":{"type":"boolean"},"key":{"oneOf":[{"$ref":"#/components/schemas/address"},{"type":"null"}]}}})~",
+         {rate_limited}},
         {"phone.claim.request",
          "Send a one-time claim code to a phone (through the notifier, with a link). Codes expire and are "
          "rate-limited per phone and per client address.",
          {{"phone", "string", true, "the phone to claim"}},
          "object: sent, expires_in_s",
-         false, false, R"({"phone":"+7 900 000-00-02"})", R"({"sent":true,"expires_in_s":600})"},
+         false, false, R"({"phone":"+7 900 000-00-02"})", R"({"sent":true,"expires_in_s":600})",
+         R"~({"type":"object","additionalProperties":false,"required":["sent","expires_in_s"],
+         "properties":{"sent":{"const":true},"expires_in_s":{"$ref":"#/components/schemas/count"}}})~",
+         {rate_limited}},
         {"phone.claim.confirm",
          "Confirm the code with a new public key; returns the node's attestation for the phone.bind transaction. "
          "A code works once; a few wrong tries burn it.",
@@ -115,19 +241,46 @@ std::vector<MethodInfo> build_table() {
           {"key", "string", true, "the client's new address (kop1…)"}},
          "object: attestation (base64url), account, sequence, expiry_s, attestor",
          false, false, R"({"phone":"+7 900 000-00-02","code":"${code}","key":"${client_key}"})",
-         R"({"attestation":"AQ…","account":"phone:…","sequence":1,"expiry_s":1790000600,"attestor":"kop1…"})"},
+         R"({"account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","key":"kop1uqvn78cag7pw04smx5xkdxwkak3jlahcyn9y8tdtph59cpph7vxqd2uxls","sequence":1,"expiry_s":1796162757,"attestor":"kop135j9whpd0nu830gcmk93sff8ucxjdhyxn9ck280urytsqtex640qzfqkfc","signature":"40078449826deed29cf54b545970c8bc077785dd6da739c643ce330b9d7c86afcd3524b4f4c007e16f49c20a7afde71da2fa9f0409fa6526974ad0b6738ec707","attestation":"AaVb--Q75VNoyxhMULuxryvnvrPONqxYARg5OHvNbxst4Bk_Hx1HgufWGzUNZpnW7aMv9vgkykOtqw3oXAQ38wwAAAABAAAAAGsPRMWNJFdcLXz4eL0Y3YsYJSfmDSbchplxZR38GRcALybVXkAHhEmCbe7SnPVLVFlwyLwHd4Xdbac5xkPOMwudfIavzTUktPTAB-FvScIKev3nHaL6nwQJ-mUml0rQtnOOxwc"})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["attestation","account","key","sequence","expiry_s","attestor","signature"],
+         "properties":{"attestation":{"$ref":"#/components/schemas/base64url","description":"the attestation's bytes, for phone.bind"},
+         "account":{"$ref":"#/components/schemas/account"},"key":{"$ref":"#/components/schemas/address"},
+         "sequence":{"$ref":"#/components/schemas/count"},"expiry_s":{"$ref":"#/components/schemas/unix_s"},
+         "attestor":{"$ref":"#/components/schemas/address"},"signature":{"$ref":"#/components/schemas/signature"}}})~",
+         {rate_limited, code_invalid}},
         {"voucher.check",
-         "Would this QR voucher redeem now, for this venue? If not, why.",
-         {{"voucher", "string", true, "the voucher (QR payload, base64url)"},
+         "Would this voucher redeem now, for this venue? If not, why (ok false, reason, message): the checks the "
+         "block applies to a redeem, except who signs it, which any staff member or the venue's owner may. A "
+         "voucher's expiry may be at most 1 day after the block time (voucher_expiry_too_far, 1023); expired is "
+         "voucher_expired (1019). The param is the voucher's bytes as base64url, not the KV1: text of the QR: a "
+         "scanner decodes that text to bytes first (docs/qr.md).",
+         {{"voucher", "string", true, "the voucher's bytes, base64url without padding (not the KV1: QR text)"},
           {"ticker", "string", false, "the venue scanning it (defaults to the voucher's own)"}},
-         "object: ok, reason, message, product, price, client, client_balance, expiry_s",
+         "object: the decoded voucher (id, ticker, product_id, price, client, nonce, expiry_s, signer, signature), "
+         "ok, and as far as the checks got: product (its name), client_balance; when not ok: reason, message",
          false, false, R"({"voucher":"${voucher}"})",
-         R"({"ok":true,"product":"coffee","price":"1.00","client":"phone:…","client_balance":"3.00","expiry_s":1790000300})"},
+         R"({"id":"4b78c2363ecc74dcac172fe167371d8cbc38c4e824c4d48744f7b8ea3b39e622","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":5671703069895402015,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"b19297975ffc71cfa38da273e521a14ebbb57bbc38cdd2f8932085aa35b328aef275ebbaed3e3139271d03733fe5fe89b293b5485e7f26f7d6c83a863e3ccc0d","product":"coffee","client_balance":"2.00","ok":true})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["id","ticker","product_id","price","client","nonce","expiry_s","signer","signature","ok"],
+         "properties":{"id":{"$ref":"#/components/schemas/hash"},"ticker":{"$ref":"#/components/schemas/ticker"},
+         "product_id":{"$ref":"#/components/schemas/count"},"price":{"$ref":"#/components/schemas/amount"},
+         "client":{"$ref":"#/components/schemas/account"},"nonce":{"$ref":"#/components/schemas/count"},
+         "expiry_s":{"$ref":"#/components/schemas/unix_s"},"signer":{"$ref":"#/components/schemas/address"},
+         "signature":{"$ref":"#/components/schemas/signature"},"ok":{"type":"boolean"},
+         "reason":{"$ref":"#/components/schemas/refusal_reason","description":"when ok is false: what the block would refuse"},
+         "message":{"type":"string"},"product":{"type":"string","description":"the product's name"},
+         "client_balance":{"$ref":"#/components/schemas/amount"}}})~",
+         {refusal_code_base + 1}},
         {"rpc.discover",
          "This API as an OpenRPC document.",
          {},
          "object: the OpenRPC document",
-         false, false, R"({})", R"({"openrpc":"1.2.6","info":{"title":"kopilkad"},"methods":[]})"},
+         false, false, R"({})", R"({"openrpc":"1.2.6","info":{"title":"kopilkad","version":"0.1.0"},"methods":[]})",
+         R"~({"type":"object","required":["openrpc","info","methods"],
+         "properties":{"openrpc":{"const":"1.2.6"},"info":{"type":"object"},"methods":{"type":"array","items":{"type":"object"}},
+         "components":{"type":"object"}},"description":"an OpenRPC 1.2.6 document"})~",
+         {}},
         {"subscribe",
          "WebSocket only. Subscribe to new blocks (topic \"blocks\"), transactions touching an account (topic "
          "\"account\" with account), or a venue's activity (topic \"venue\" with ticker). Notifications arrive as "
@@ -136,29 +289,230 @@ std::vector<MethodInfo> build_table() {
           {"account", "string", false, "for topic account"},
           {"ticker", "string", false, "for topic venue"}},
          "object: subscription (id)",
-         false, true, R"({"topic":"blocks"})", R"({"subscription":1})"},
+         false, true, R"({"topic":"blocks"})", R"({"subscription":1})",
+         R"~({"type":"object","additionalProperties":false,"required":["subscription"],
+         "properties":{"subscription":{"$ref":"#/components/schemas/count"}}})~",
+         {}},
         {"unsubscribe",
          "WebSocket only. Cancel a subscription.",
          {{"subscription", "integer", true, "the id subscribe returned"}},
          "object: removed",
-         false, true, R"({"subscription":1})", R"({"removed":true})"},
+         false, true, R"({"subscription":1})", R"({"removed":true})",
+         R"~({"type":"object","additionalProperties":false,"required":["removed"],
+         "properties":{"removed":{"type":"boolean"}}})~",
+         {}},
         {"admin.outbox",
          "Admin. The notifier's outbox: messages the node would send (phone, text, link, time), newest first.",
          {{"limit", "integer", false, "at most this many (default 100)"}},
          "object: messages (array of {phone, text, link, time_ms})",
          true, false, R"({"limit":5})",
-         R"({"messages":[{"phone":"+79000000001","text":"…","link":"http://127.0.0.1:8645/c/…","time_ms":1790000000000}]})"},
+         R"({"messages":[{"phone":"+79000000002","text":"Kopilka code: 076597. It works once, for 10 minutes. Open http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d?code=076597","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d?code=076597","time_ms":1796162157574}]})",
+         R"~({"type":"object","additionalProperties":false,"required":["messages"],
+         "properties":{"messages":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["phone","text","link","time_ms"],
+         "properties":{"phone":{"type":"string"},"text":{"type":"string"},"link":{"type":"string"},
+         "time_ms":{"$ref":"#/components/schemas/unix_ms"}}}}}})~",
+         {unauthorized}},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},
          "object: stopping",
-         true, false, R"({})", R"({"stopping":true})"},
+         true, false, R"({})", R"({"stopping":true})",
+         R"~({"type":"object","additionalProperties":false,"required":["stopping"],
+         "properties":{"stopping":{"const":true}}})~",
+         {unauthorized}},
     };
 }
 
 std::string schema_type(std::string_view t) { return std::string(t); }
 
+// A param's JSON Schema: its type, narrowed by the shared type its name
+// stands for everywhere in the table (a "ticker" is always a ticker), so a
+// generated client can check a value before sending it.
+json::object param_schema(const ParamInfo& p, const json::object& components) {
+    static const std::vector<std::pair<std::string_view, std::string_view>> shared = {
+        {"ticker", "ticker"},   {"account", "account"}, {"blob", "base64url"}, {"voucher", "base64url"},
+        {"id", "hash"},         {"hash", "hash"},       {"height", "count"},   {"limit", "count"},
+        {"from_ms", "unix_ms"}, {"to_ms", "unix_ms"},   {"key", "address"},    {"subscription", "count"},
+    };
+    json::object schema{{"type", schema_type(p.type)}};
+    for (const auto& [name, type] : shared) {
+        if (p.name != name) continue;
+        const auto& c = components.at(type).as_object();
+        if (!c.contains("type") || c.at("type") != schema.at("type")) break;  // only where the types agree
+        for (const char* k : {"pattern", "minimum"})
+            if (c.contains(k)) schema[k] = c.at(k);
+    }
+    if (p.name == "limit") schema["minimum"] = 1;
+    return schema;
+}
+
+std::vector<ErrorInfo> build_errors() {
+    std::vector<ErrorInfo> e = {
+        {parse_error, "the body is not JSON", ""},
+        {invalid_request, "not a JSON-RPC 2.0 request (or a batch too long)", ""},
+        {method_not_found, "no such method", ""},
+        {invalid_params, "missing or wrong params; the message names the param", ""},
+        {internal_error, "internal error", ""},
+    };
+    for (int code : refusal_codes()) {
+        const std::string name(ledger::refusal_name(static_cast<ledger::Refusal>(code - refusal_code_base)));
+        e.push_back({code, name, name});
+    }
+    e.push_back({not_found, "not found", ""});
+    e.push_back({unauthorized, "unauthorized (admin token missing or wrong)", ""});
+    e.push_back({rate_limited, "rate limited; retry later", ""});
+    e.push_back({unavailable, "the node cannot write now (disk full, read-only, stopping)", ""});
+    e.push_back({mempool_full, "mempool full; retry shortly", ""});
+    e.push_back({code_invalid, "the phone claim code is wrong, expired or used", ""});
+    return e;
+}
+
+// The shared schemas, as JSON text. Object schemas list every field the node
+// sends and forbid others (additionalProperties: false), so the tests that
+// check real answers against them catch an undocumented field.
+struct Component {
+    std::string_view name;
+    std::string_view schema;
+};
+
+constexpr std::string_view tx_properties = R"~({
+  "id":{"$ref":"#/components/schemas/hash"},
+  "kind":{"enum":["venue_create","venue_update","product_upsert","product_remove","staff_add","staff_remove","transfer","phone_bind","redeem"]},
+  "signer":{"$ref":"#/components/schemas/address"},"nonce":{"$ref":"#/components/schemas/count"},
+  "expiry_s":{"$ref":"#/components/schemas/unix_s"},"signature":{"$ref":"#/components/schemas/signature"},
+  "ticker":{"$ref":"#/components/schemas/ticker"},"profile":{"$ref":"#/components/schemas/profile"},
+  "product":{"$ref":"#/components/schemas/product"},"product_id":{"$ref":"#/components/schemas/count"},
+  "staff":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
+  "limit_per_tx":{"$ref":"#/components/schemas/amount_or_null"},"limit_per_day":{"$ref":"#/components/schemas/amount_or_null"},
+  "from":{"$ref":"#/components/schemas/account"},"to":{"$ref":"#/components/schemas/account"},
+  "amount":{"$ref":"#/components/schemas/amount"},"memo":{"type":"string","maxLength":140},
+  "attestation":{"$ref":"#/components/schemas/attestation"},"voucher":{"$ref":"#/components/schemas/voucher"}})~";
+constexpr std::string_view tx_required = R"(["id","kind","signer","nonce","expiry_s","signature"])";
+
+constexpr std::string_view voucher_properties = R"~({
+  "id":{"$ref":"#/components/schemas/hash"},"ticker":{"$ref":"#/components/schemas/ticker"},
+  "product_id":{"$ref":"#/components/schemas/count"},"price":{"$ref":"#/components/schemas/amount"},
+  "client":{"$ref":"#/components/schemas/account"},"nonce":{"$ref":"#/components/schemas/count"},
+  "expiry_s":{"$ref":"#/components/schemas/unix_s"},"signer":{"$ref":"#/components/schemas/address"},
+  "signature":{"$ref":"#/components/schemas/signature"}})~";
+constexpr std::string_view voucher_required =
+    R"(["id","ticker","product_id","price","client","nonce","expiry_s","signer","signature"])";
+
+const std::vector<Component>& component_texts() {
+    static const std::vector<Component> c = {
+        {"amount", R"~({"type":"string","pattern":"^(0|[1-9][0-9]*)\\.[0-9]{2}$",
+            "description":"a decimal amount with exactly two decimals, \"12.50\""})~"},
+        {"amount_or_null", R"~({"oneOf":[{"$ref":"#/components/schemas/amount"},{"type":"null"}]})~"},
+        {"count", R"~({"type":"integer","minimum":0})~"},
+        {"unix_ms", R"~({"type":"integer","minimum":0,"description":"unix time in milliseconds"})~"},
+        {"unix_s", R"~({"type":"integer","minimum":0,"description":"unix time in seconds"})~"},
+        {"hash", R"~({"type":"string","pattern":"^[0-9a-f]{64}$","description":"32 bytes, lowercase hex"})~"},
+        {"signature", R"~({"type":"string","pattern":"^[0-9a-f]{128}$","description":"an Ed25519 signature, lowercase hex"})~"},
+        {"base64url", R"~({"type":"string","pattern":"^[A-Za-z0-9_-]*$","description":"bytes as base64url without padding"})~"},
+        {"address", R"~({"type":"string","pattern":"^kop1[02-9ac-hj-np-z]{58}$",
+            "description":"a public key as Bech32m text (docs/formats.md)"})~"},
+        {"account", R"~({"type":"string","pattern":"^(kop1[02-9ac-hj-np-z]{58}|phone:[0-9a-f]{64})$",
+            "description":"an address, or a phone reference phone:<64 hex>"})~"},
+        {"ticker", R"~({"type":"string","pattern":"^[A-Z0-9]{3,10}$"})~"},
+        {"role", R"~({"enum":["cashier","waiter","barista","manager"]})~"},
+        {"proof", R"~({"type":"object","additionalProperties":false,"required":["index","tree_size","path"],
+            "properties":{"index":{"$ref":"#/components/schemas/count"},"tree_size":{"$ref":"#/components/schemas/count"},
+             "path":{"type":"array","items":{"$ref":"#/components/schemas/hash"}}},
+            "description":"a Merkle inclusion proof of the transaction id in the block's tx_root (docs/formats.md)"})~"},
+        {"profile", R"~({"type":"object","additionalProperties":false,
+            "required":["name","logo_url","address","geo","phone","links","hours"],
+            "properties":{"name":{"type":"string","minLength":1},"logo_url":{"type":"string"},"address":{"type":"string"},
+             "geo":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["lat_e7","lon_e7"],
+              "properties":{"lat_e7":{"type":"integer","minimum":-900000000,"maximum":900000000},
+               "lon_e7":{"type":"integer","minimum":-1800000000,"maximum":1800000000}}}]},
+             "phone":{"type":"string"},"links":{"type":"array","maxItems":8,"items":{"type":"string"}},
+             "hours":{"type":"string"}}})~"},
+        {"product", R"~({"type":"object","additionalProperties":false,
+            "required":["id","name","price","category","image_url","active"],
+            "properties":{"id":{"$ref":"#/components/schemas/count"},"name":{"type":"string","minLength":1},
+             "price":{"$ref":"#/components/schemas/amount"},"category":{"type":"string"},"image_url":{"type":"string"},
+             "active":{"type":"boolean"}}})~"},
+        {"attestation", R"~({"type":"object","additionalProperties":false,
+            "required":["account","key","sequence","expiry_s","attestor","signature"],
+            "properties":{"account":{"$ref":"#/components/schemas/account"},"key":{"$ref":"#/components/schemas/address"},
+             "sequence":{"$ref":"#/components/schemas/count"},"expiry_s":{"$ref":"#/components/schemas/unix_s"},
+             "attestor":{"$ref":"#/components/schemas/address"},"signature":{"$ref":"#/components/schemas/signature"}}})~"},
+        {"block", R"~({"type":"object","additionalProperties":false,
+            "required":["height","hash","prev","time_ms","tx_root","state_digest","tx_count","producer","signature","tx_ids"],
+            "properties":{"height":{"$ref":"#/components/schemas/count"},"hash":{"$ref":"#/components/schemas/hash"},
+             "prev":{"$ref":"#/components/schemas/hash"},"time_ms":{"$ref":"#/components/schemas/unix_ms"},
+             "tx_root":{"$ref":"#/components/schemas/hash"},"state_digest":{"$ref":"#/components/schemas/hash"},
+             "tx_count":{"$ref":"#/components/schemas/count"},"producer":{"$ref":"#/components/schemas/address"},
+             "signature":{"$ref":"#/components/schemas/signature"},
+             "tx_ids":{"type":"array","items":{"$ref":"#/components/schemas/hash"}}}})~"},
+        {"history_page", R"~({"type":"object","additionalProperties":false,"required":["entries","next_cursor"],
+            "properties":{"entries":{"type":"array","items":{"type":"object","additionalProperties":false,
+              "required":["id","height","index"],
+              "properties":{"id":{"$ref":"#/components/schemas/hash"},"height":{"$ref":"#/components/schemas/count"},
+               "index":{"$ref":"#/components/schemas/count"},"time_ms":{"$ref":"#/components/schemas/unix_ms"},
+               "tx":{"$ref":"#/components/schemas/tx"}}}},
+             "next_cursor":{"type":"string","description":"empty on the last page"}}})~"},
+    };
+    return c;
+}
+
+json::object object_schema(std::string_view properties, std::string_view required, json::object extra = {}) {
+    json::object props = json::parse(properties).as_object();
+    for (auto& kv : extra) props[kv.key()] = kv.value();
+    return json::object{{"type", "object"},
+                        {"additionalProperties", false},
+                        {"required", json::parse(required)},
+                        {"properties", std::move(props)}};
+}
+
 }  // namespace
+
+std::vector<int> refusal_codes() {
+    std::vector<int> codes;
+    for (std::uint16_t n = 1; n <= 64; ++n) {
+        if (ledger::refusal_name(static_cast<ledger::Refusal>(n)) == "unknown") break;
+        codes.push_back(refusal_code_base + n);
+    }
+    return codes;
+}
+
+const std::vector<ErrorInfo>& error_table() {
+    static const std::vector<ErrorInfo> table = build_errors();
+    return table;
+}
+
+const ErrorInfo* find_error(int code) {
+    for (const auto& e : error_table())
+        if (e.code == code) return &e;
+    return nullptr;
+}
+
+json::object schema_components() {
+    json::object out;
+    for (const auto& c : component_texts()) out[c.name] = json::parse(c.schema);
+    json::array names;
+    for (int code : refusal_codes()) names.push_back(json::value(find_error(code)->reason));
+    out["refusal_reason"] = json::object{{"enum", std::move(names)}};
+    out["tx"] = object_schema(tx_properties, tx_required);
+    out["voucher"] = object_schema(voucher_properties, voucher_required);
+    // tx.decode's two answers: the decoded object, what it is, and whether
+    // its signatures verify for this chain.
+    json::array req = json::parse(tx_required).as_array();
+    req.push_back("type");
+    req.push_back("signatures_valid");
+    out["decoded_transaction"] =
+        object_schema(tx_properties, json::serialize(req),
+                      json::object{{"type", json::object{{"const", "transaction"}}},
+                                   {"signatures_valid", json::object{{"type", "boolean"}}}});
+    req = json::parse(voucher_required).as_array();
+    req.push_back("type");
+    req.push_back("signature_valid");
+    out["decoded_voucher"] = object_schema(voucher_properties, json::serialize(req),
+                                           json::object{{"type", json::object{{"const", "voucher"}}},
+                                                        {"signature_valid", json::object{{"type", "boolean"}}}});
+    return out;
+}
 
 const std::vector<MethodInfo>& method_table() {
     static const std::vector<MethodInfo> table = build_table();
@@ -172,6 +526,7 @@ const MethodInfo* find_method(std::string_view name) {
 }
 
 json::value openrpc_document(std::string_view version) {
+    const json::object components = schema_components();
     json::array methods;
     for (const auto& m : method_table()) {
         json::object o;
@@ -183,12 +538,23 @@ json::value openrpc_document(std::string_view version) {
             po["name"] = p.name;
             po["required"] = p.required;
             po["description"] = p.description;
-            po["schema"] = json::object{{"type", schema_type(p.type)}};
+            po["schema"] = param_schema(p, components);
             params.push_back(std::move(po));
         }
         o["params"] = std::move(params);
         o["paramStructure"] = "by-name";
-        o["result"] = json::object{{"name", "result"}, {"description", m.result}, {"schema", json::object{}}};
+        o["result"] = json::object{{"name", "result"},
+                                   {"description", m.result},
+                                   {"schema", m.result_schema.empty() ? json::value(json::object{})
+                                                                      : json::parse(m.result_schema)}};
+        json::array errors;
+        for (int code : m.errors) {
+            const ErrorInfo* e = find_error(code);
+            json::object eo{{"code", code}, {"message", e ? e->message : "error"}};
+            if (e && !e->reason.empty()) eo["data"] = json::object{{"reason", e->reason}};
+            errors.push_back(std::move(eo));
+        }
+        o["errors"] = std::move(errors);
         json::object ext;
         ext["admin"] = m.admin;
         ext["websocket_only"] = m.websocket_only;
@@ -220,8 +586,137 @@ json::value openrpc_document(std::string_view version) {
     doc["info"] = json::object{{"title", "kopilkad"}, {"version", version},
                                {"description", "Kopilka node JSON-RPC 2.0 API (POST /rpc, WebSocket /ws)"}};
     doc["methods"] = std::move(methods);
+    doc["components"] = json::object{{"schemas", components}};
     return doc;
 }
+
+namespace {
+
+// A '|' would end a Markdown table cell, in a code span or not (GFM).
+std::string table_cell(std::string text) {
+    for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+    return text;
+}
+
+std::string ref_name(const json::value& schema) {
+    const std::string ref(schema.at("$ref").as_string());
+    return ref.substr(ref.rfind('/') + 1);
+}
+
+// A property's type as one short phrase for a Markdown table cell.
+std::string type_text(const json::value& schema) {
+    const auto& o = schema.as_object();
+    if (o.contains("$ref")) return "[`" + ref_name(schema) + "`](#shared-types)";
+    if (o.contains("const")) return "`" + json::serialize(o.at("const")) + "`";
+    if (o.contains("enum")) {
+        std::string t;
+        for (const auto& v : o.at("enum").as_array()) t += (t.empty() ? "" : ", ") + ("`" + json::serialize(v) + "`");
+        return "one of " + t;
+    }
+    if (o.contains("oneOf")) {
+        std::string t;
+        for (const auto& v : o.at("oneOf").as_array()) t += (t.empty() ? "" : " or ") + type_text(v);
+        return t;
+    }
+    const std::string type(o.at("type").as_string());
+    if (type == "array") return "array of " + type_text(o.at("items"));
+    if (type == "object" && o.contains("properties")) {
+        std::string t;
+        for (const auto& kv : o.at("properties").as_object()) t += (t.empty() ? "" : ", ") + std::string(kv.key());
+        return "object {" + t + "}";
+    }
+    return type;
+}
+
+std::string description_of(const json::value& schema) {
+    const auto* d = schema.as_object().if_contains("description");
+    return d ? std::string(d->as_string()) : "";
+}
+
+bool is_required(const json::object& schema, std::string_view field) {
+    if (const auto* r = schema.if_contains("required"))
+        for (const auto& f : r->as_array())
+            if (f.as_string() == field) return true;
+    return false;
+}
+
+// | field | type | always | description | rows of an object schema, nested
+// objects and arrays of objects flattened as parent.child.
+void field_rows(std::string& md, const json::object& schema, const std::string& prefix) {
+    for (const auto& kv : schema.at("properties").as_object()) {
+        const std::string name = prefix + std::string(kv.key());
+        const auto& prop = kv.value().as_object();
+        md += "| `" + name + "` | " + type_text(kv.value()) + " | " + (is_required(schema, kv.key()) ? "yes" : "no") +
+              " | " + table_cell(description_of(kv.value())) + " |\n";
+        const json::object* nested = nullptr;
+        if (prop.contains("properties")) nested = &prop;
+        if (prop.contains("items") && prop.at("items").as_object().contains("properties"))
+            nested = &prop.at("items").as_object();
+        if (nested) field_rows(md, *nested, name + (nested == &prop ? "." : "[]."));
+    }
+}
+
+void result_section(std::string& md, const MethodInfo& m) {
+    md += "Result: " + std::string(m.result) + "\n\n";
+    if (m.result_schema.empty()) return;
+    const json::value schema = json::parse(m.result_schema);
+    const auto& o = schema.as_object();
+    if (o.contains("properties") && !o.contains("$ref")) {
+        md += "| field | type | always | description |\n|---|---|---|---|\n";
+        field_rows(md, o, "");
+        md += "\n";
+    } else {
+        md += "Result schema: " + type_text(schema) + ".\n\n";
+    }
+}
+
+void errors_section(std::string& md, const MethodInfo& m) {
+    if (m.errors.empty()) return;
+    std::string list;
+    std::vector<int> refusals;
+    for (int code : m.errors) {
+        const ErrorInfo* e = find_error(code);
+        if (e && !e->reason.empty()) {
+            refusals.push_back(code);
+            continue;
+        }
+        list += (list.empty() ? "" : ", ") + std::to_string(code) + " (" + (e ? e->message : "error") + ")";
+    }
+    std::string refused;
+    if (refusals.size() == refusal_codes().size()) {
+        refused = "any ledger refusal (1000 + n)";
+    } else {
+        for (int code : refusals)
+            refused += (refused.empty() ? "" : ", ") + std::to_string(code) + " (`" + find_error(code)->reason + "`)";
+    }
+    if (!refused.empty()) list = refused + (list.empty() ? "" : ", ") + list;
+    md += "Errors besides the protocol's: " + list + ".\n\n";
+}
+
+void shared_types_section(std::string& md) {
+    md += "\n## Shared types\n\n";
+    md += "The result schemas in `rpc.discover` (`components.schemas`) name these; objects list every field the "
+          "node sends and no other.\n\n| type | schema |\n|---|---|\n";
+    for (const auto& kv : schema_components()) {
+        const auto& o = kv.value().as_object();
+        std::string what;
+        if (o.contains("properties")) {
+            std::string always, optional;
+            for (const auto& p : o.at("properties").as_object()) {
+                std::string& list = is_required(o, p.key()) ? always : optional;
+                list += (list.empty() ? "`" : ", `") + std::string(p.key()) + "`: " + type_text(p.value());
+            }
+            what = "object: " + always + (optional.empty() ? "" : "; when they apply: " + optional);
+        } else {
+            what = type_text(kv.value());
+            if (const auto* pat = o.if_contains("pattern")) what += " matching `" + std::string(pat->as_string()) + "`";
+        }
+        if (auto d = description_of(kv.value()); !d.empty()) what += " — " + d;
+        md += "| `" + std::string(kv.key()) + "` | " + table_cell(what) + " |\n";
+    }
+}
+
+}  // namespace
 
 std::string rpc_markdown() {
     std::string md;
@@ -231,22 +726,37 @@ std::string rpc_markdown() {
           "subscriptions). Parameters are always by name. Amounts are decimal strings with two decimals "
           "(\"12.50\"); hashes and ids are lowercase hex; signed blobs and vouchers are base64url without "
           "padding; accounts are addresses (`kop1…`) or phone references (`phone:<hex>`).\n\n";
-    md += "Admin methods need `Authorization: Bearer <token>`, the token being the content of the `.cookie` file "
-          "in the node's data dir.\n\n";
+    md += "`POST /rpc` needs the header `Content-Type: application/json` (parameters such as `; charset=utf-8` may "
+          "follow; case does not matter). Without it, or with another media type, the node answers HTTP 415 "
+          "Unsupported Media Type with a JSON-RPC error -32600 in the body, and runs nothing. Answers, errors "
+          "included, come with HTTP 200 (204 for a request of notifications only); other statuses are about the "
+          "HTTP exchange itself: 400 for a malformed HTTP request, 405 for another verb, 413 for a body over `body-bytes-max`, 431 for headers over "
+          "`header-bytes-max`, 429 with `Retry-After` when rate limited (each call in the body then answers 2003), "
+          "503 when the node has too many connections.\n\n";
+    md += "Admin methods need `Authorization: Bearer <token>`. The token is in the `.cookie` file of the node's data "
+          "dir: `kopilkad run` writes it at every start (new each time, 64 hex characters and a newline, mode 0600); "
+          "the token is the file's content less that trailing newline (`$(cat .cookie)` in a shell).\n\n";
+    md += "Expiries are checked against the block time when the block is built: a transaction's `expiry_s` may be "
+          "at most 24 hours ahead (else `expiry_too_far`, 1004), a voucher's at most 1 day ahead (else "
+          "`voucher_expiry_too_far`, 1023), and a phone attestation's at most 1 hour ahead (else `expiry_too_far`, "
+          "1004: attestations have no code of their own for it; this node issues them for 10 minutes). A past "
+          "expiry is `expired` (1003), `voucher_expired` (1019) or `attestation_expired` (1026).\n\n";
     md += "## Errors\n\n| code | meaning |\n|---|---|\n";
-    md += "| -32700 | the body is not JSON |\n| -32600 | not a JSON-RPC 2.0 request (or a batch too long) |\n";
-    md += "| -32601 | no such method |\n| -32602 | missing or wrong params; the message names the param |\n";
-    md += "| -32603 | internal error |\n";
-    md += "| 1000 + n | the ledger refused the transaction; `data.reason` names it (see below) |\n";
-    md += "| 2001 | not found |\n| 2002 | unauthorized (admin token missing or wrong) |\n";
-    md += "| 2003 | rate limited; retry later |\n| 2004 | the node cannot write now (disk full, read-only, stopping) |\n";
-    md += "| 2005 | mempool full; retry shortly |\n| 2006 | the phone claim code is wrong, expired or used |\n\n";
-    md += "Ledger refusal reasons (code = 1000 + n):\n\n| n | reason |\n|---|---|\n";
-    for (std::uint16_t n = 1; n <= 64; ++n) {
-        auto name = ledger::refusal_name(static_cast<ledger::Refusal>(n));
-        if (name == "unknown") break;
-        md += "| " + std::to_string(n) + " | `" + std::string(name) + "` |\n";
+    bool refusal_row = false;
+    for (const auto& e : error_table()) {
+        if (!e.reason.empty()) {
+            if (!refusal_row)
+                md += "| 1000 + n | the ledger refused the transaction; `data.reason` names it (see below) |\n";
+            refusal_row = true;
+            continue;
+        }
+        md += "| " + std::to_string(e.code) + " | " + e.message + " |\n";
     }
+    md += "\nLedger refusal reasons (code = 1000 + n):\n\n| n | reason |\n|---|---|\n";
+    for (int code : refusal_codes())
+        md += "| " + std::to_string(code - refusal_code_base) + " | `" + find_error(code)->reason + "` |\n";
+    md += "\nEvery method may answer -32700 to -32603 and 2003; each method below lists the others it may "
+          "answer, as `rpc.discover` does in its `errors`.\n";
     md += "\n## Methods\n";
     for (const auto& m : method_table()) {
         md += "\n### `" + std::string(m.name) + "`\n\n" + std::string(m.summary) + "\n\n";
@@ -258,14 +768,16 @@ std::string rpc_markdown() {
             md += "| param | type | required | description |\n|---|---|---|---|\n";
             for (const auto& p : m.params)
                 md += "| `" + std::string(p.name) + "` | " + std::string(p.type) + " | " +
-                      (p.required ? "yes" : "no") + " | " + std::string(p.description) + " |\n";
+                      (p.required ? "yes" : "no") + " | " + table_cell(std::string(p.description)) + " |\n";
             md += "\n";
         }
-        md += "Result: " + std::string(m.result) + "\n\n";
+        result_section(md, m);
+        errors_section(md, m);
         md += "Example request:\n\n```json\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + std::string(m.name) +
               "\",\"params\":" + std::string(m.example_params.empty() ? "{}" : m.example_params) + "}\n```\n\n";
         md += "Example result:\n\n```json\n" + std::string(m.example_result) + "\n```\n";
     }
+    shared_types_section(md);
     return md;
 }
 

@@ -30,7 +30,31 @@ struct MethodInfo {
     bool websocket_only = false;      // subscriptions
     std::string_view example_params;  // JSON object text
     std::string_view example_result;  // JSON text
+    // What an integrator generates a typed client from: the result's JSON
+    // Schema (draft-07; "$ref"s name #/components/schemas/... of the OpenRPC
+    // document, see schema_components()), and the application error codes
+    // the method may answer (error_info() describes each). Every method may
+    // also answer the JSON-RPC codes -32700 to -32603 and 2003 (rate limited).
+    std::string_view result_schema = "";
+    std::vector<int> errors = {};
 };
+
+// One error code as rpc.discover and docs/rpc.md describe it.
+struct ErrorInfo {
+    int code;
+    std::string message;  // what it means; for a refusal, the reason's name
+    std::string reason;   // a refusal's data.reason; empty for other errors
+};
+// Every code a method may answer: the JSON-RPC ones, the refusals 1001-1032
+// (1000 + ledger::Refusal), and 2001-2006.
+const std::vector<ErrorInfo>& error_table();
+const ErrorInfo* find_error(int code);
+// Every refusal code, for the methods that submit to the ledger.
+std::vector<int> refusal_codes();
+
+// The shared schemas that result schemas refer to (amount, hash, address,
+// tx, profile, ...): OpenRPC's components.schemas.
+boost::json::object schema_components();
 
 const std::vector<MethodInfo>& method_table();
 const MethodInfo* find_method(std::string_view name);

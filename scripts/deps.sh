@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
   libzbar-dev zbar-tools libpng-dev
-  catch2 libcli11-dev curl
+  catch2 libcli11-dev curl python3-jsonschema
   clang-19 libclang-rt-19-dev
 )
 missing=()

@@ -697,6 +697,60 @@ TEST_CASE("codec: invalid UTF-8 and control characters are refused in text field
     }
 }
 
+// The hidden-format rule (codec.h): a name, a memo or a link with an invisible
+// direction or zero-width character could read as another venue's name or
+// another amount, so decoders refuse it and encoders will not write it.
+TEST_CASE("codec: bidi controls and zero-width characters are refused in text fields", "[codec]") {
+    struct Hidden {
+        std::uint32_t cp;
+        std::string utf8;
+        const char* name;  // as the message spells it
+    };
+    const std::vector<Hidden> hidden = {
+        {0x202A, "\xE2\x80\xAA", "U+202A"}, {0x202B, "\xE2\x80\xAB", "U+202B"}, {0x202C, "\xE2\x80\xAC", "U+202C"},
+        {0x202D, "\xE2\x80\xAD", "U+202D"}, {0x202E, "\xE2\x80\xAE", "U+202E"}, {0x2066, "\xE2\x81\xA6", "U+2066"},
+        {0x2067, "\xE2\x81\xA7", "U+2067"}, {0x2068, "\xE2\x81\xA8", "U+2068"}, {0x2069, "\xE2\x81\xA9", "U+2069"},
+        {0x200E, "\xE2\x80\x8E", "U+200E"}, {0x200F, "\xE2\x80\x8F", "U+200F"}, {0x061C, "\xD8\x9C", "U+061C"},
+        {0x200B, "\xE2\x80\x8B", "U+200B"}, {0x200C, "\xE2\x80\x8C", "U+200C"}, {0x200D, "\xE2\x80\x8D", "U+200D"},
+        {0x2060, "\xE2\x81\xA0", "U+2060"}, {0xFEFF, "\xEF\xBB\xBF", "U+FEFF"},
+    };
+    for (const auto& h : hidden) {
+        INFO(h.name);
+        CHECK(hidden_format_char(h.cp));
+        const std::string text = "U Vol" + h.utf8 + "odi";
+        CHECK_FALSE(valid_display_text(text));
+        const std::string why = std::string(" holds ") + h.name;
+        // Decoders refuse it in every kind of text field...
+        Profile p = full_profile();
+        p.name = text;
+        require_refused(venue_create_unchecked("VOLODYA", p), "venue name" + why);
+        p = full_profile();
+        p.links = {"https://volodi.example/" + h.utf8};
+        require_refused(venue_create_unchecked("VOLODYA", p), "link" + why);
+        require_refused(transfer_unchecked(text), "memo" + why);
+        require_refused(transfer_unchecked(h.utf8), "memo" + why);  // alone, and at the field's end
+        require_refused(product_upsert_unchecked(product(1, text, 100, true)), "product name" + why);
+        // ...and the encoders' checks name the field and the character.
+        p = full_profile();
+        p.name = text;
+        CHECK_THAT(check_profile(p), Contains("venue name" + why));
+        CHECK_THAT(check_product(product(1, text, 100, true)), Contains("product name" + why));
+        CHECK_THROWS_WITH(encode_signed_tx(fixed_tx(Transfer{"VOLODYA", Account::of_key(test_key(3).public_key()),
+                                                             Account::of_key(test_key(6).public_key()), 300, text})),
+                          Contains("memo" + why));
+    }
+    // Their neighbours, and visible text in right-to-left scripts, are fine:
+    // the rule is about invisible format characters, not about scripts.
+    for (std::uint32_t cp : {0x2029u, 0x202Fu, 0x2065u, 0x206Au, 0x200Au, 0x2010u, 0x061Bu, 0x061Du, 0xFEFEu, 0xFF01u})
+        CHECK_FALSE(hidden_format_char(cp));
+    for (const std::string good : {"\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D", "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7",
+                                   "\xE2\x80\xAF", "\xE2\x80\x90", "\xEF\xBB\xBE"}) {
+        INFO("valid: " << to_hex(as_bytes(good)));
+        CHECK(valid_display_text(good));
+        require_round_trip(transfer_unchecked("ab" + good + "cd"));
+    }
+}
+
 TEST_CASE("codec: malformed tickers are refused", "[codec]") {
     for (const std::string t : {"volodya", "VOLODYa", "AB", "ABCDEFGHIJK", "VOL-DYA", "VOL DYA", "", "A",
                                 "ABC\xC3\x84"}) {

@@ -87,7 +87,7 @@ void add_audit_commands(CLI::App& app, Program& p) {
                     o["movements"] = std::move(movements);
                     std::cout << json::serialize(o) << "\n";
                 } else {
-                    std::cout << "chain " << r.chain_name << " (" << to_hex(r.chain_id) << ") at " << s.node_text() << "\n"
+                    std::cout << "chain " << display_text(r.chain_name) << " (" << to_hex(r.chain_id) << ") at " << s.node_text() << "\n"
                               << "blocks verified: " << r.blocks_checked << " of " << r.tip_height << "\n"
                               << "transactions verified: " << r.txs_checked << "\n";
                     for (const auto& [k, n] : r.tx_kinds) std::cout << "  " << k << ": " << n << "\n";

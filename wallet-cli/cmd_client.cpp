@@ -75,7 +75,7 @@ void add_client_commands(CLI::App& app, Program& p) {
                 print_committed(res);
                 auto b = s.call("account.balances", json::object{{"account", ledger::account_text(account)}});
                 for (const auto& x : b.at("balances").as_array())
-                    std::cout << "balance: " << str(x, "balance") << " " << str(x, "ticker") << " (" << str_or(x, "venue") << ")\n";
+                    std::cout << "balance: " << str(x, "balance") << " " << str(x, "ticker") << " (" << display_text(str_or(x, "venue")) << ")\n";
                 return 0;
             };
         });
@@ -127,7 +127,7 @@ void add_client_commands(CLI::App& app, Program& p) {
                 auto v = s.call("venue.get", json::object{{"ticker", t}});
                 const Account a = s.spending_account();
                 const Amount bal = balance_units(s.call("account.balances", json::object{{"account", ledger::account_text(a)}}), t);
-                std::cout << str_or(v.at("profile"), "name") << " (" << t << "): you have " << ledger::format_amount(bal) << " " << t << "\n";
+                std::cout << display_text(str_or(v.at("profile"), "name")) << " (" << t << "): you have " << ledger::format_amount(bal) << " " << t << "\n";
                 Table yes({"ID", "REWARD", "PRICE"});
                 Table no({"ID", "REWARD", "PRICE", "NEED"});
                 for (const auto& x : v.at("products").as_array()) {
@@ -225,7 +225,7 @@ void add_client_commands(CLI::App& app, Program& p) {
                     return 0;
                 }
                 std::cout << render_terminal(*qr, ::isatty(STDOUT_FILENO) == 1);
-                std::cout << str(*prod, "name") << " at " << str_or(v.at("profile"), "name") << " for "
+                std::cout << display_text(str(*prod, "name")) << " at " << display_text(str_or(v.at("profile"), "name")) << " for "
                           << ledger::format_amount(price) << " " << t << ", from " << ledger::account_text(client) << "\n"
                           << "valid until " << utc_time_s(vo.expiry_s) << " (" << *ttl << " min)\n"
                           << "payload (" << text->size() << " chars): " << *text << "\n";

@@ -272,10 +272,10 @@ void add_owner_commands(CLI::App& app, Program& p) {
                     return 0;
                 }
                 const auto& pr = v.at("profile");
-                std::cout << str(v, "ticker") << " — " << str_or(pr, "name") << "\n";
+                std::cout << str(v, "ticker") << " — " << display_text(str_or(pr, "name")) << "\n";
                 for (auto [label, key] : {std::pair{"address", "address"}, {"phone", "phone"}, {"hours", "hours"}, {"logo", "logo_url"}})
-                    if (auto t = str_or(pr, key); !t.empty()) std::cout << "  " << label << ": " << t << "\n";
-                for (const auto& l : pr.at("links").as_array()) std::cout << "  link: " << l.as_string() << "\n";
+                    if (auto t = str_or(pr, key); !t.empty()) std::cout << "  " << label << ": " << display_text(t) << "\n";
+                for (const auto& l : pr.at("links").as_array()) std::cout << "  link: " << display_text(l.as_string()) << "\n";
                 std::cout << "  owner (treasury): " << str(v, "owner") << "\n  treasury balance: "
                           << str(v, "treasury_balance") << " " << str(v, "ticker") << "\n\n";
                 Table prods({"ID", "PRODUCT", "PRICE", "CATEGORY", "ACTIVE"});

@@ -68,8 +68,10 @@ void add_staff_commands(CLI::App& app, Program& p) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
                 const ledger::Amount a = parse_amount_arg(*amount, "AMOUNT");
-                if (memo->size() > ledger::memo_bytes_max || !ledger::valid_display_text(*memo))
+                if (memo->size() > ledger::memo_bytes_max)
                     throw CliError(exit_usage, "the memo must be at most 140 bytes of text");
+                if (auto err = ledger::display_text_error(*memo, "the memo", false); !err.empty())
+                    throw CliError(exit_usage, err);
                 const Recipient r = s.resolve_recipient(*to);
                 const ledger::Account from = ledger::Account::of_key(s.identity().key);
                 auto res = s.submit(s.sign(ledger::Transfer{t, from, r.account, a, *memo}));
@@ -116,7 +118,7 @@ void add_staff_commands(CLI::App& app, Program& p) {
                 }
                 const std::string blob = to_base64url(ledger::encode_voucher(v));
                 auto check = s.call("voucher.check", json::object{{"voucher", blob}, {"ticker", t}});
-                const std::string product = str_or(check, "product", "product " + std::to_string(v.product_id));
+                const std::string product = display_text(str_or(check, "product", "product " + std::to_string(v.product_id)));
                 std::cout << "voucher: " << product << " (product " << v.product_id << ") for "
                           << ledger::format_amount(v.price) << " " << v.ticker << "\n"
                           << "client:  " << client;

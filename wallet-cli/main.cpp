@@ -2,6 +2,7 @@
 // It reaches the ledger only through a node's JSON-RPC API (rpc::Client).
 #include "wallet-cli/cli_error.h"
 #include "wallet-cli/commands.h"
+#include "wallet-cli/format.h"
 
 #include <iostream>
 
@@ -66,13 +67,14 @@ int main(int argc, char** argv) {
         return p.action(session);
     } catch (const CliError& e) {
         std::cout.flush();
-        std::cerr << "kopilka: " << e.what() << "\n";
-        if (!e.hint.empty()) std::cerr << "  hint: " << e.hint << "\n";
+        // Messages carry the node's words (a refusal names a product): shown safely.
+        std::cerr << "kopilka: " << display_text(e.what()) << "\n";
+        if (!e.hint.empty()) std::cerr << "  hint: " << display_text(e.hint) << "\n";
         return e.exit_code;
     } catch (const std::exception& e) {
         // A node answer of an unexpected shape: say so rather than crash.
         std::cout.flush();
-        std::cerr << "kopilka: unexpected answer or failure: " << e.what() << "\n";
+        std::cerr << "kopilka: unexpected answer or failure: " << display_text(e.what()) << "\n";
         return exit_node_error;
     }
 }

@@ -11,7 +11,12 @@
 //  - every method's documented example, its ${variables} filled from a real
 //    U Volodi story, runs against a live node and returns a result of the
 //    example's shape (same JSON type, every key of the example present,
-//    recursively).
+//    recursively);
+//  - the served document is valid OpenRPC (the vendored meta-schema, checked
+//    by a real validator: tests/functional/validate_openrpc.py), each result
+//    schema is a valid JSON Schema, and every example result and every real
+//    answer of that story matches its method's result schema, which lists
+//    every field the node sends (so an undocumented field fails).
 #include "harness.h"
 
 #include "crypto/address.h"
@@ -20,6 +25,10 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
@@ -48,8 +57,9 @@ std::string kind_of(const json::value& v) {
 
 // The real value has the example's shape: the same JSON type; for an object,
 // every key of the example (and each of those values has the example's
-// shape); for an array, each real element has the shape of the example's
-// first element. A null in the example allows anything.
+// shape); for an array, its first element has the shape of the example's
+// first element (later ones may be other kinds of transaction: the result
+// schemas check every element). A null in the example allows anything.
 void check_shape(const json::value& example, const json::value& real, const std::string& path) {
     INFO("at " << path << ": example " << json::serialize(example) << ", real " << json::serialize(real));
     if (example.is_null()) return;
@@ -63,9 +73,25 @@ void check_shape(const json::value& example, const json::value& real, const std:
         }
     } else if (example.is_array() && !example.as_array().empty()) {
         const auto& items = real.as_array();
-        for (std::size_t i = 0; i < items.size(); ++i)
-            check_shape(example.as_array().front(), items[i], path + "[" + std::to_string(i) + "]");
+        if (!items.empty()) check_shape(example.as_array().front(), items.front(), path + "[0]");
     }
+}
+
+// Runs validate_openrpc.py on `doc` and the node's real answers; its output.
+std::pair<int, std::string> validate_openrpc(const json::value& doc, const json::object& real_answers) {
+    TempDir dir("kopilka-openrpc");
+    const auto doc_path = dir.path() / "discover.json";
+    const auto answers_path = dir.path() / "answers.json";
+    const auto out_path = dir.path() / "out.txt";
+    std::ofstream(doc_path) << json::serialize(doc);
+    std::ofstream(answers_path) << json::serialize(real_answers);
+    const std::filesystem::path src(KOPILKA_SOURCE_DIR);
+    const std::string cmd = std::string("'") + KOPILKA_PYTHON3 + "' '" +
+                            (src / "tests" / "functional" / "validate_openrpc.py").string() + "' '" +
+                            (src / "tests" / "vectors" / "openrpc-meta-schema.json").string() + "' '" +
+                            doc_path.string() + "' '" + answers_path.string() + "' > '" + out_path.string() + "' 2>&1";
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out_path)};
 }
 
 std::vector<std::string> table_names() {
@@ -108,6 +134,18 @@ TEST_CASE("rpc.discover lists exactly the methods of the table, with their param
             CHECK(params[i].at("required") == info.params[i].required);
             CHECK(params[i].at("schema").at("type").as_string() == info.params[i].type);
         }
+        // The result schema and the errors are the table's, and real.
+        REQUIRE(!info.result_schema.empty());
+        CHECK(m->at("result").at("schema") == json::parse(info.result_schema));
+        json::array codes;
+        for (const auto& e : m->at("errors").as_array()) codes.push_back(e.at("code"));
+        json::array table_codes;
+        for (int code : info.errors) {
+            INFO("error " << code);
+            CHECK(rpc::find_error(code));
+            table_codes.push_back(code);
+        }
+        CHECK(codes == table_codes);
         CHECK(m->at("x-kopilka").at("admin") == info.admin);
         CHECK(m->at("x-kopilka").at("websocket_only") == info.websocket_only);
         // Every method has an example, and it is a well-formed call: only
@@ -132,6 +170,70 @@ TEST_CASE("rpc.discover lists exactly the methods of the table, with their param
         CHECK(served_params == example);
         CHECK(ex.at("result").at("value") == json::parse(info.example_result));
     }
+}
+
+// The check above can fail: a document that breaks the OpenRPC meta-schema,
+// a result schema that is no JSON Schema, an example or a real answer that
+// its schema refuses (an undocumented field) are each caught.
+TEST_CASE("validate_openrpc.py refuses a broken document, a wrong schema and an undocumented field") {
+    const json::value good = rpc::openrpc_document("0.1.0");
+    const json::object no_answers;
+    {
+        auto [rc, out] = validate_openrpc(good, no_answers);
+        INFO(out);
+        REQUIRE(rc == 0);
+    }
+    auto method = [](json::value& doc, std::string_view name) -> json::object& {
+        for (auto& m : doc.at("methods").as_array())
+            if (m.at("name").as_string() == name) return m.as_object();
+        throw std::runtime_error("no method " + std::string(name));
+    };
+    struct Broken {
+        const char* what;
+        std::function<void(json::value&)> breaks;
+        const char* says;
+    };
+    const Broken cases[] = {
+        {"a method without a result", [&](json::value& d) { method(d, "node.info").erase("result"); },
+         "OpenRPC meta-schema"},
+        {"an error code that is not an integer",
+         [&](json::value& d) { method(d, "block.get").at("errors").as_array().at(0).as_object()["code"] = "2001"; },
+         "OpenRPC meta-schema"},
+        {"a result schema that is no JSON Schema",
+         [&](json::value& d) { method(d, "venue.list").at("result").as_object()["schema"] = json::object{{"type", 12}}; },
+         "OpenRPC meta-schema"},  // its JSONSchema is draft-07's meta-schema
+        {"a $ref to nothing",
+         [&](json::value& d) {
+             method(d, "block.get").at("result").as_object()["schema"] = json::object{{"$ref", "#/components/schemas/nope"}};
+         },
+         "#/components/schemas/nope"},
+        {"an example with a field the schema does not list",
+         [&](json::value& d) {
+             method(d, "admin.stop").at("examples").as_array().at(0).at("result").as_object()["value"].as_object()["extra"] = 1;
+         },
+         "admin.stop: example result"},
+        {"an amount that is a number",
+         [&](json::value& d) {
+             auto& v = method(d, "venue.stats").at("examples").as_array().at(0).at("result").as_object()["value"];
+             v.as_object()["issued"] = 3;
+         },
+         "venue.stats: example result"},
+    };
+    for (const auto& b : cases) {
+        INFO(b.what);
+        json::value doc = good;
+        b.breaks(doc);
+        auto [rc, out] = validate_openrpc(doc, no_answers);
+        INFO(out);
+        CHECK(rc != 0);
+        CHECK(out.find(b.says) != std::string::npos);
+    }
+    // A real answer with a field the schema does not list.
+    json::object answers{{"subscribe", json::array{json::object{{"subscription", 1}, {"topic", "blocks"}}}}};
+    auto [rc, out] = validate_openrpc(good, answers);
+    INFO(out);
+    CHECK(rc != 0);
+    CHECK(out.find("subscribe: real answer 0") != std::string::npos);
 }
 
 TEST_CASE("docs/rpc.md is exactly what kopilkad rpc-doc prints") {
@@ -207,6 +309,7 @@ TEST_CASE("every method's documented example runs against a node that played the
 
     const rpc::MethodInfo* stop = nullptr;
     int executed = 0;
+    json::object real_answers;  // method -> its real results, for the schema check below
     auto run = [&](const rpc::MethodInfo& m) {
         INFO("method " << m.name);
         const std::string params_text = substitute(std::string(m.example_params));
@@ -225,6 +328,8 @@ TEST_CASE("every method's documented example runs against a node that played the
             FAIL("the node is unreachable: " << e.what() << "\nits log:\n" << node.log());
         }
         INFO("result " << json::serialize(result));
+        if (!real_answers.contains(m.name)) real_answers[m.name] = json::array{};
+        real_answers[m.name].as_array().push_back(result);
         const json::value example = json::parse(m.example_result);
         REQUIRE(kind_of(result) == kind_of(example));
         check_shape(example, result, std::string(m.name));
@@ -240,6 +345,49 @@ TEST_CASE("every method's documented example runs against a node that played the
     // The examples ran against the story, and none of them moved coins: the
     // client still holds 3.00 less the coffee.
     CHECK(cafe.wallet.balance(phone, cafe.coin) == "2.00");
+
+    // More real answers, of the shapes the examples above do not reach: each
+    // kind of transaction in history and tx.get, a voucher decoded, a refused
+    // and a pending transaction, a phone account's balances, a venue's
+    // history, stats over a range, a failed voucher check.
+    auto keep = [&](std::string_view method, json::value params) {
+        json::value r = c.call(method, std::move(params));
+        if (!real_answers.contains(method)) real_answers[method] = json::array{};
+        real_answers[method].as_array().push_back(r);
+        return r;
+    };
+    for (const auto& id : cafe.tx_ids) keep("tx.get", json::object{{"id", id}});
+    keep("venue.history", json::object{{"ticker", cafe.coin}, {"limit", 500}});
+    keep("account.history", json::object{{"account", account_text(phone)}});
+    keep("account.balances", json::object{{"account", account_text(phone)}});
+    keep("account.balances", json::object{{"account", address_from_key(cafe.masha.public_key())}});
+    keep("venue.stats", json::object{{"ticker", cafe.coin}, {"from_ms", 0}, {"to_ms", (cafe.wallet.now_s() + 3600) * 1000}});
+    keep("tx.decode", json::object{{"blob", to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 1, 100, phone)))}});
+    keep("voucher.check", json::object{{"voucher", to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 3, 300, phone)))}});
+    // A transfer the rules refuse (more than Masha holds), submitted without
+    // waiting: "accepted", then tx.get says "refused" with the reason.
+    const SignedTx too_much = cafe.wallet.sign(cafe.masha, Transfer{cafe.coin, Volodi::of(cafe.masha), phone, 1'000'00, "too much"});
+    REQUIRE(keep("tx.submit", json::object{{"blob", TestWallet::blob(too_much)}}).at("status") == "accepted");
+    const std::string too_much_id = to_hex(tx_id(too_much.tx));
+    json::value refused;
+    REQUIRE(wait_until(
+        [&] {
+            refused = c.call("tx.get", json::object{{"id", too_much_id}});
+            return refused.at("status") != "pending";
+        },
+        std::chrono::seconds(10)));
+    real_answers["tx.get"].as_array().push_back(refused);
+    CHECK(refused.at("status") == "refused");
+    CHECK(refused.at("reason") == "insufficient_balance");
+    keep("tx.get", json::object{{"id", std::string(64, '0')}});  // unknown
+
+    {
+        INFO("the document and the answers, checked by tests/functional/validate_openrpc.py");
+        auto [rc, out] = validate_openrpc(c.call("rpc.discover"), real_answers);
+        INFO(out);
+        CHECK(rc == 0);
+        CHECK(out.find(" passed, 0 failed") != std::string::npos);
+    }
     REQUIRE(stop);
     // admin.stop last; the case below checks its answer always arrives.
     try {

@@ -204,6 +204,7 @@ TEST_CASE("JSON-RPC protocol errors each get their code and a message naming the
         {"account.history", json::object{{"account", address_from_key(f.cafe.owner.public_key())}, {"cursor", 3}}, "'cursor'"},
         {"venue.get", json::object{{"ticker", "volodya"}}, "'ticker'"},
         {"venue.stats", json::object{{"ticker", "VOLODYA"}, {"from_ms", "yesterday"}}, "'from_ms'"},
+        {"venue.stats", json::object{{"ticker", "VOLODYA"}, {"from_ms", 2000}, {"to_ms", 1000}}, "is after 'to_ms'"},
         {"phone.lookup", json::object{}, "'phone'"},
         {"phone.lookup", json::object{{"phone", 79000000001}}, "'phone'"},
         {"phone.claim.confirm", json::object{{"phone", "+79000000001"}, {"code", "123456"}}, "'key'"},

@@ -1,0 +1,174 @@
+// The CLI never prints a raw control, bidi or zero-width character. The ledger
+// refuses such text (codec_test), so a real node never serves it; but the CLI
+// may be pointed at any node, so here a hostile one (a few lines of socket
+// code standing in for an attacker, not for kopilkad) answers venue.get and
+// venue.list with names that would clear the screen, reorder the line or hide
+// a character, and the real `kopilka` binary must show them as visible escapes.
+#include "cli_runner.h"
+#include "harness.h"
+#include "wallet-cli/format.h"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace kopilka;
+using namespace kopilka::test;
+namespace json = boost::json;
+
+namespace {
+
+// What an attacker would put in a name: ESC [2J (clear screen), a BEL, RLO
+// (U+202E, reverses what follows), a zero-width space (U+200B) and a C1 CSI
+// (U+009B). (Bytes that are not UTF-8 cannot come this way: the client's
+// JSON parser refuses them.)
+const std::string evil_name = "U Vol\x1b[2J\a\xE2\x80\xAEidov\xE2\x80\x8B\xC2\x9B";
+const std::string evil_shown = "U Vol\\u{001B}[2J\\u{0007}\\u{202E}idov\\u{200B}\\u{009B}";
+
+// Serves one JSON-RPC answer per connection until stopped: the result is
+// chosen by the request's method.
+class HostileNode {
+public:
+    HostileNode() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t len = sizeof a;
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HostileNode() {
+        stop_ = true;
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        thread_.join();
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    void serve() {
+        while (!stop_) {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            std::string req;
+            char buf[4096];
+            // Headers, then Content-Length bytes of body.
+            for (;;) {
+                const auto head_end = req.find("\r\n\r\n");
+                if (head_end != std::string::npos) {
+                    const auto cl = req.find("Content-Length: ");
+                    const std::size_t body = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
+                    if (req.size() >= head_end + 4 + body) break;
+                }
+                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                req.append(buf, static_cast<std::size_t>(n));
+            }
+            json::value result;
+            if (req.find("\"venue.list\"") != std::string::npos) {
+                result = json::object{{"venues", json::array{json::object{
+                                                     {"ticker", "EVIL"}, {"name", evil_name}, {"owner", "kop1evil"}}}}};
+            } else {
+                json::object profile{{"name", evil_name}, {"logo_url", ""},    {"address", evil_name},
+                                     {"geo", nullptr},    {"phone", ""},       {"links", json::array{evil_name}},
+                                     {"hours", ""}};
+                result = json::object{
+                    {"ticker", "EVIL"},
+                    {"owner", "kop1evil"},
+                    {"profile", profile},
+                    {"coin", json::object{{"ticker", "EVIL"}, {"supply", "1000000.00"}, {"decimals", 2}}},
+                    {"treasury_balance", "1000000.00"},
+                    {"products", json::array{json::object{{"id", 1}, {"name", evil_name}, {"price", "1.00"},
+                                                          {"category", evil_name}, {"image_url", ""}, {"active", true}}}},
+                    {"staff", json::array{}}};
+            }
+            json::value id = 1;
+            boost::system::error_code ec;
+            const auto head_end = req.find("\r\n\r\n");
+            if (head_end != std::string::npos)
+                if (auto call = json::parse(req.substr(head_end + 4), ec); !ec && call.is_object() && call.as_object().contains("id"))
+                    id = call.at("id");
+            const std::string body = json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+            const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            (void)::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+            ::close(c);
+        }
+    }
+
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// No byte of `text` is a C0 control other than newline, DEL, or the start of
+// a C1 control, bidi control or zero-width character in UTF-8.
+void require_no_raw_controls(const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        INFO("byte " << i << " of:\n" << text);
+        CHECK((c >= 0x20 || c == '\n'));
+        CHECK(c != 0x7F);
+        CHECK(c != 0xFF);
+        if (c == 0xC2 && i + 1 < text.size()) CHECK(static_cast<unsigned char>(text[i + 1]) >= 0xA0);  // C1
+        if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80) {
+            const auto third = static_cast<unsigned char>(text[i + 2]);
+            CHECK_FALSE((third >= 0x8B && third <= 0x8F));  // U+200B-U+200F
+            CHECK_FALSE((third >= 0xAA && third <= 0xAE));  // U+202A-U+202E
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("display_text shows controls, bidi and zero-width characters as visible escapes", "[cli][text]") {
+    CHECK(wallet::display_text(evil_name) == evil_shown);
+    CHECK(wallet::display_text("\xE2\x81\xA6x\xE2\x81\xA9\xD8\x9C\xE2\x81\xA0\xEF\xBB\xBF\xE2\x80\x8F") ==
+          "\\u{2066}x\\u{2069}\\u{061C}\\u{2060}\\u{FEFF}\\u{200F}");
+    CHECK(wallet::display_text(std::string("a\0b\x7F", 4)) == "a\\u{0000}b\\u{007F}");
+    CHECK(wallet::display_text("ok\xFF") == "ok\\x{FF}");
+    // Overlong and truncated sequences are shown byte by byte.
+    CHECK(wallet::display_text("\xC0\xAF|\xE2\x80") == "\\x{C0}\\x{AF}|\\x{E2}\\x{80}");
+    // Visible text passes unchanged, right-to-left scripts and emoji included.
+    for (const std::string good : {"U Volodi", "Кофейня «У Володи»", "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D", "☕ \xF0\x9F\x98\x80"})
+        CHECK(wallet::display_text(good) == good);
+    // Tables and CSV cells go through it too.
+    wallet::Table t({"NAME"});
+    t.add({evil_name});
+    CHECK(t.render() == "NAME\n" + evil_shown + "\n");
+    CHECK(wallet::csv_line({evil_name}) == evil_shown + "\r\n");
+}
+
+TEST_CASE("kopilka prints a hostile node's venue names as visible escapes, never raw", "[cli][text]") {
+    HostileNode evil;
+    TempDir dir("kopilka-wallet");
+    Cli cli(dir.path() / "wallet", "127.0.0.1:" + std::to_string(evil.port()));
+
+    auto r = cli({"venue", "show", "EVIL"});
+    INFO(r.all());
+    REQUIRE(r.code == 0);
+    require_no_raw_controls(r.out);
+    CHECK(r.out.find("EVIL — " + evil_shown + "\n") != std::string::npos);  // the title line
+    CHECK(r.out.find("  address: " + evil_shown + "\n") != std::string::npos);
+    CHECK(r.out.find("  link: " + evil_shown + "\n") != std::string::npos);
+    CHECK(r.out.find(evil_shown) != r.out.rfind(evil_shown));  // the product table shows it too
+
+    r = cli({"venue", "list"});
+    INFO(r.all());
+    REQUIRE(r.code == 0);
+    require_no_raw_controls(r.out);
+    CHECK(r.out.find(evil_shown) != std::string::npos);
+}
