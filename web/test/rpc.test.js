@@ -1,0 +1,154 @@
+// The library against a real kopilkad (ctest sets KOPILKA_NODE_BIN): fetch
+// the genesis and check the chain id, sign and submit a venue_create, check
+// the producer's signature on the block holding it, read the owner's
+// balance, and get the ledger's refusal and an unreachable node as the
+// errors a page can explain.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import {
+  RpcError,
+  RpcUnavailable,
+  addressFromKey,
+  blockHash,
+  chainIdOf,
+  decodeGenesis,
+  equalBytes,
+  fromBase64url,
+  fromHex,
+  generateSeed,
+  keyFromAddress,
+  publicKeyOf,
+  randomNonce,
+  rpcClient,
+  signTx,
+  toHex,
+  verifyHeader,
+} from '../lib/index.js';
+
+const bin = process.env.KOPILKA_NODE_BIN;
+const skip = !bin && 'KOPILKA_NODE_BIN is not set (ctest sets it to the built kopilkad)';
+// How long the node may take to start listening; a bound, not a measurement.
+const node_start_wait_ms = 60_000;
+
+let dir;
+let node;
+let client;
+
+async function startNode() {
+  assert.ok(existsSync(bin), `KOPILKA_NODE_BIN=${bin} does not exist; build the kopilkad target`);
+  dir = mkdtempSync(join(tmpdir(), 'kopilka-web-rpc-'));
+  const datadir = join(dir, 'data');
+  execFileSync(bin, ['init', '--datadir', datadir, '--chain-name', 'kopilka-web-test'], { stdio: 'pipe' });
+  node = spawn(bin, ['run', '--datadir', datadir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
+    node.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));
+    for (const stream of [node.stdout, node.stderr])
+      createInterface({ input: stream }).on('line', (line) => {
+        let event;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          return;
+        }
+        if (event.event === 'server.listening' && event.port) {
+          clearTimeout(timer);
+          resolve(event.port);
+        }
+      });
+  });
+  client = rpcClient(`http://127.0.0.1:${port}`);
+}
+
+before(async () => {
+  if (!skip) await startNode();
+});
+
+after(() => {
+  if (node && node.exitCode === null) node.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the genesis hashes to the chain id node.info reports', { skip }, async () => {
+  const info = await client.nodeInfo();
+  const g = await client.chainGenesis();
+  const genesisBytes = fromBase64url(g.genesis);
+  assert.equal(toHex(chainIdOf(genesisBytes)), info.chain_id);
+  assert.equal(g.chain_id, info.chain_id);
+  const genesis = decodeGenesis(genesisBytes);
+  assert.equal(genesis.chain_name, 'kopilka-web-test');
+  assert.equal(addressFromKey(genesis.producer), info.producer);
+});
+
+test('a venue_create signed here is committed, in a block the producer signed', { skip }, async () => {
+  const info = await client.nodeInfo();
+  const chainId = fromHex(info.chain_id, 32);
+  const seed = generateSeed();
+  const owner = publicKeyOf(seed);
+  const venue = {
+    kind: 'venue_create',
+    signer: owner,
+    nonce: randomNonce(),
+    expiry_s: BigInt(Math.floor(Date.now() / 1000) + 600),
+    body: {
+      ticker: 'WEBLIB',
+      profile: { name: 'Кафе «Веб»', logo_url: '', street_address: '', geo: null, phone: '', links: [], hours: '' },
+    },
+  };
+  const signed = signTx(venue, seed, chainId);
+  const result = await client.submitTx(signed.blob, { wait: true });
+  assert.equal(result.status, 'committed');
+  assert.equal(result.id, toHex(signed.id));
+
+  const b = await client.blockGet(result.height);
+  assert.ok(b.tx_ids.includes(toHex(signed.id)));
+  const header = {
+    height: BigInt(b.height),
+    prev: fromHex(b.prev, 32),
+    time_ms: BigInt(b.time_ms),
+    tx_root: fromHex(b.tx_root, 32),
+    state_digest: fromHex(b.state_digest, 32),
+    tx_count: b.tx_ids.length,
+    producer: keyFromAddress(b.producer),
+  };
+  assert.equal(toHex(blockHash(header)), b.hash, 'the rebuilt header hashes to the block hash');
+  assert.equal(verifyHeader(header, fromHex(b.signature, 64), chainId), true);
+  assert.ok(equalBytes(header.producer, keyFromAddress(info.producer)));
+
+  const balances = await client.accountBalances(addressFromKey(owner));
+  assert.deepEqual(
+    balances.balances.filter((x) => x.ticker === 'WEBLIB').map((x) => x.balance),
+    ['1000000.00'],
+  );
+
+  // The same ticker again: the ledger's refusal, with its reason.
+  const again = signTx({ ...venue, nonce: randomNonce() }, seed, chainId);
+  await assert.rejects(client.submitTx(again.blob, { wait: true }), (e) => {
+    assert.ok(e instanceof RpcError, `${e}`);
+    assert.equal(e.reason, 'ticker_taken');
+    assert.equal(e.code, 1007);
+    return true;
+  });
+  await assert.rejects(client.call('no.such.method'), (e) => e instanceof RpcError && e.code === -32601 && e.reason === null);
+});
+
+test('an unreachable node is RpcUnavailable, not a ledger error', async () => {
+  // A port that was free a moment ago and has no listener now.
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  await assert.rejects(rpcClient(`http://127.0.0.1:${port}`).nodeInfo(), (e) => {
+    assert.ok(e instanceof RpcUnavailable, `${e}`);
+    assert.match(e.message, /node\.info: the node cannot be reached/);
+    return true;
+  });
+});
