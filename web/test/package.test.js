@@ -65,3 +65,28 @@ test('the esbuild bundle and its gzip are the library, and sign like it', async 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('preact and htm bundle with esbuild, with no JSX step', async () => {
+  const { build } = await import('esbuild');
+  const out = await build({
+    stdin: {
+      contents:
+        "import { h } from 'preact'; import htm from 'htm'; const html = htm.bind(h);" +
+        'export const view = (n) => html`<p class="balance">${n}</p>`;',
+      resolveDir: new URL('..', import.meta.url).pathname,
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0].text;
+  console.log(`preact + htm: ${code.length} bytes minified`);
+  const mod = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  const vnode = mod.view('12.50');
+  assert.equal(vnode.type, 'p');
+  assert.equal(vnode.props.class, 'balance');
+  assert.equal(vnode.props.children, '12.50');
+});
