@@ -4,8 +4,9 @@
 // balance, and get the ledger's refusal and an unreachable node as the
 // errors a page can explain.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ import {
   toHex,
   verifyHeader,
 } from '../lib/index.js';
+import { createKeystore } from '../lib/keystore.js';
 
 const bin = process.env.KOPILKA_NODE_BIN;
 const skip = !bin && 'KOPILKA_NODE_BIN is not set (ctest sets it to the built kopilkad)';
@@ -39,6 +41,8 @@ const node_start_wait_ms = 60_000;
 let dir;
 let node;
 let client;
+let nodeUrl;
+let owner; // { seed, key } of the WEBLIB venue's owner, once created
 
 async function startNode() {
   assert.ok(existsSync(bin), `KOPILKA_NODE_BIN=${bin} does not exist; build the kopilkad target`);
@@ -63,7 +67,8 @@ async function startNode() {
         }
       });
   });
-  client = rpcClient(`http://127.0.0.1:${port}`);
+  nodeUrl = `http://127.0.0.1:${port}`;
+  client = rpcClient(nodeUrl);
 }
 
 before(async () => {
@@ -90,10 +95,10 @@ test('a venue_create signed here is committed, in a block the producer signed', 
   const info = await client.nodeInfo();
   const chainId = fromHex(info.chain_id, 32);
   const seed = generateSeed();
-  const owner = publicKeyOf(seed);
+  const ownerKey = publicKeyOf(seed);
   const venue = {
     kind: 'venue_create',
-    signer: owner,
+    signer: ownerKey,
     nonce: randomNonce(),
     expiry_s: BigInt(Math.floor(Date.now() / 1000) + 600),
     body: {
@@ -121,7 +126,8 @@ test('a venue_create signed here is committed, in a block the producer signed', 
   assert.equal(verifyHeader(header, fromHex(b.signature, 64), chainId), true);
   assert.ok(equalBytes(header.producer, keyFromAddress(info.producer)));
 
-  const balances = await client.accountBalances(addressFromKey(owner));
+  owner = { seed, key: ownerKey };
+  const balances = await client.accountBalances(addressFromKey(ownerKey));
   assert.deepEqual(
     balances.balances.filter((x) => x.ticker === 'WEBLIB').map((x) => x.balance),
     ['1000000.00'],
@@ -136,6 +142,29 @@ test('a venue_create signed here is committed, in a block the producer signed', 
     return true;
   });
   await assert.rejects(client.call('no.such.method'), (e) => e instanceof RpcError && e.code === -32601 && e.reason === null);
+});
+
+test("web/README.md's till example signs a transfer to a phone and the node commits it", { skip }, async () => {
+  assert.ok(owner, 'the venue test ran first');
+  const keystore = join(dir, 'owner.key');
+  writeFileSync(keystore, await createKeystore(owner.seed, 'owner', 'till pass', { ops_limit: 1, mem_limit_bytes: 8192 }));
+  const phone = `phone:${'ab'.repeat(32)}`;
+  const example = new URL('../examples/till-send.mjs', import.meta.url).pathname;
+  const run = (...args) =>
+    promisify(execFile)(process.execPath, [example, keystore, nodeUrl, ...args], {
+      env: { ...process.env, KOPILKA_PASSPHRASE: 'till pass' },
+    });
+  const { stdout } = await run('WEBLIB', phone, '12.50', 'Спасибо!');
+  assert.match(stdout, /^sent 12\.50 WEBLIB: transaction [0-9a-f]{64}, block \d+$/m);
+  const balances = await client.accountBalances(phone);
+  assert.deepEqual(balances.balances.map((x) => [x.ticker, x.balance]), [['WEBLIB', '12.50']]);
+  // A refusal is one line a person can act on, with the ledger's reason.
+  await assert.rejects(run('WEBLIB', phone, '2000000.00'), (e) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /^not sent: tx.submit: .*insufficient/m);
+    return true;
+  });
+  await assert.rejects(run('WEBLIB', phone, '1.005'), (e) => e.code === 2 && /not an amount/.test(e.stderr));
 });
 
 test('an unreachable node is RpcUnavailable, not a ledger error', async () => {

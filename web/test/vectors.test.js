@@ -163,12 +163,12 @@ const bodies = {
   },
 };
 
-test('the vectors file has every entry docs/formats.md lists', () => {
-  assert.deepEqual(
-    entries.map((e) => e.type),
-    ['about', 'genesis', ...Array(10).fill('tx'), 'voucher', 'block', 'address'],
-  );
-  assert.deepEqual(Object.keys(bodies).sort(), [...new Set(byType('tx').map((e) => e['tx.kind']))].sort());
+test('the vectors file has every entry docs/formats.md lists, and each tx kind is built here', () => {
+  for (const type of ['about', 'genesis', 'tx', 'voucher', 'block', 'address'])
+    assert.ok(byType(type).length > 0, `an entry of type ${type}`);
+  for (const e of byType('tx'))
+    assert.ok(bodies[e['tx.kind']], `vector ${e.name}: kind ${e['tx.kind']} needs encoding.js support and a line in bodies`);
+  assert.ok(byType('tx').length >= 10);
 });
 
 test('genesis: bytes from the fields, chain id, decoder round trip', () => {
