@@ -8,6 +8,7 @@
 // libsodium's crypto_sign_seed_keypair. noble is the only signing path: the
 // browser's WebCrypto Ed25519 is missing on older phones and insecure pages.
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { checkBytes, concatBytes, utf8 } from './bytes.js';
 import { signature_bytes } from './encoding.js';
@@ -56,18 +57,32 @@ export function sign(domain, chainId, message, seed) {
 
 /**
  * True only if `signature` is `publicKey`'s over the domain-separated
- * message. As strict as libsodium's crypto_sign_verify_detached: canonical
- * encodings only (RFC 8032, not ZIP-215), S below the group order, and no
- * small-order public key or R, so a third party cannot turn one valid
- * signature into a second one. Malformed input is simply false.
+ * message, with exactly libsodium's crypto_sign_verify_detached rules:
+ * canonical encodings only (RFC 8032, not ZIP-215), S below the group order,
+ * no small-order public key or R, and the cofactorless equation
+ * [S]B = R + [k]A, so that no signature verifies here that the ledger
+ * refuses, and a third party cannot turn one valid signature into a second
+ * one. Malformed input is simply false.
  */
 export function verify(domain, chainId, message, signature, publicKey) {
   const m = signingMessage(domain, chainId, message);
   if (!(signature instanceof Uint8Array) || signature.length !== signature_bytes) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== public_key_bytes) return false;
   try {
-    if (ed25519.Point.fromBytes(signature.subarray(0, 32), false).isSmallOrder()) return false;
-    return ed25519.verify(signature, m, publicKey, { zip215: false });
+    const R = ed25519.Point.fromBytes(signature.subarray(0, 32), false);
+    if (R.isSmallOrder()) return false;
+    // Decoding, S < L, small-order A and the cofactored equation.
+    if (!ed25519.verify(signature, m, publicKey, { zip215: false })) return false;
+    // noble checks [8][S]B = [8](R + [k]A); libsodium the equation without
+    // the cofactor, which also refuses an R or A with a torsion component.
+    const A = ed25519.Point.fromBytes(publicKey, false);
+    const L = ed25519.Point.Fn.ORDER;
+    let k = 0n;
+    const h = sha512(concatBytes(signature.subarray(0, 32), publicKey, m));
+    for (let i = h.length - 1; i >= 0; i--) k = (k << 8n) | BigInt(h[i]);
+    let S = 0n;
+    for (let i = 63; i >= 32; i--) S = (S << 8n) | BigInt(signature[i]);
+    return ed25519.Point.BASE.multiplyUnsafe(S).equals(R.add(A.multiplyUnsafe(k % L)));
   } catch {
     return false;
   }

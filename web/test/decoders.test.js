@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { bech32, bech32m } from '@scure/base';
 import {
   AddressError,
@@ -30,6 +32,7 @@ import {
   parseAmount,
   publicKeyOf,
   sign,
+  signingMessage,
   toHex,
   tx_bytes_max,
   verify,
@@ -241,6 +244,29 @@ test('Ed25519 verification is as strict as libsodium', () => {
   trivial[0] = 1;
   assert.equal(verify('voucher', chain, msg, trivial, identity), false, 'small-order key');
   assert.equal(verify('voucher', chain, msg, sig.subarray(0, 63), key), false, 'short signature');
+});
+
+test('a signature whose R has a torsion component is refused, as libsodium refuses it', () => {
+  const chain = new Uint8Array(32).fill(7);
+  const seed = new Uint8Array(32).fill(9);
+  const key = publicKeyOf(seed);
+  const msg = signingMessage('voucher', chain, Uint8Array.of(1, 2, 3));
+  const { Point } = ed25519;
+  const L = Point.Fn.ORDER;
+  const le = (bytes) => bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
+  const a = ed25519.utils.getExtendedPublicKey(seed).scalar;
+  // R' = rB + T, with T of order 8, and S = r + k·a for k = H(R' || A || M):
+  // the cofactored equation holds, the cofactorless one does not.
+  const T = Point.fromBytes(fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'));
+  const r = 123456789n;
+  const Rt = Point.BASE.multiply(r).add(T).toBytes();
+  const k = le(sha512(Uint8Array.from([...Rt, ...key, ...msg]))) % L;
+  const S = (r + k * a) % L;
+  const sig = new Uint8Array(64);
+  sig.set(Rt);
+  for (let i = 0, x = S; i < 32; i++, x >>= 8n) sig[32 + i] = Number(x & 0xffn);
+  assert.equal(ed25519.verify(sig, msg, key, { zip215: false }), true, "noble's cofactored check alone accepts it");
+  assert.equal(verify('voucher', chain, Uint8Array.of(1, 2, 3), sig, key), false);
 });
 
 // ---- amounts ---------------------------------------------------------------
