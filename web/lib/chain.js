@@ -1,7 +1,8 @@
 // The genesis record and block headers (docs/formats.md "Genesis and the
 // chain id", "Blocks", "Known tips"), as ledger/types.cpp and
 // ledger/block.cpp: what a page needs to check the node's signed tip.
-import { checkBytes } from './bytes.js';
+import { checkBytes, concatBytes, fromHex, toHex } from './bytes.js';
+import { keyFromAddress } from './address.js';
 import { DecodeError, Writer, decodeAll, chain_name_bytes_max, genesis_attestors_max, genesis_version } from './encoding.js';
 import { blake2b256 } from './hash.js';
 import { verify } from './keys.js';
@@ -110,3 +111,28 @@ export function verifyHeader(header, signature, chainId) {
   return verify('block', chainId, encodeHeader(header), signature, header.producer);
 }
 
+
+/**
+ * The 213-byte signed header of a block.get answer, rebuilt from its fields
+ * (docs/formats.md "Known tips"): `{ header, signature, hash, bytes }`.
+ * Throws unless the rebuilt header hashes to the answer's `hash`, so the
+ * fields shown are the fields signed.
+ */
+export function signedHeaderFromBlockGet(b) {
+  if (b === null || typeof b !== 'object') throw new TypeError('a block.get result is an object');
+  if (!Number.isSafeInteger(b.height) || !Number.isSafeInteger(b.time_ms) || !Array.isArray(b.tx_ids))
+    throw new RangeError('block.get: height, time_ms and tx_ids are missing or not integers');
+  const header = {
+    height: BigInt(b.height),
+    prev: fromHex(b.prev, 32, 'prev'),
+    time_ms: BigInt(b.time_ms),
+    tx_root: fromHex(b.tx_root, 32, 'tx_root'),
+    state_digest: fromHex(b.state_digest, 32, 'state_digest'),
+    tx_count: b.tx_ids.length,
+    producer: keyFromAddress(b.producer),
+  };
+  const signature = fromHex(b.signature, 64, 'signature');
+  const hash = blockHash(header);
+  if (toHex(hash) !== b.hash) throw new RangeError(`block.get: the fields of block ${b.height} do not hash to ${b.hash}`);
+  return { header, signature, hash, bytes: concatBytes(encodeHeader(header), signature) };
+}

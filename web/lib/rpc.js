@@ -2,6 +2,7 @@
 // /rpc, params by name. Secrets never go into a URL; the admin token, when
 // given, travels only in the Authorization header.
 import { toBase64url } from './bytes.js';
+import { encodeVoucher } from './encoding.js';
 
 // Bounds on what a node can make this client do: a hung node cannot hold a
 // page forever, and a hostile one cannot make it parse a huge answer.
@@ -95,5 +96,7 @@ export function rpcClient(baseUrl = '', options = {}) {
     chainGenesis: () => call('chain.genesis'),
     blockGet: (height) => call('block.get', { height }),
     accountBalances: (account) => call('account.balances', { account }),
+    /** voucher.check of a signed voucher object (e.g. decodeVoucherQr's, with its signer set). */
+    voucherCheck: (voucher, ticker) => call('voucher.check', ticker ? { voucher: toBase64url(encodeVoucher(voucher)), ticker } : { voucher: toBase64url(encodeVoucher(voucher)) }),
   };
 }
