@@ -6,6 +6,7 @@
 // NODE_URL e.g. http://127.0.0.1:8645, TO an address (kop1…) or a phone
 // account (phone:<hex>, from phone.lookup), AMOUNT like 12.50. The key never
 // leaves this process: only the signed transaction goes to the node.
+import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   accountFromText,
@@ -18,6 +19,9 @@ import {
   toHex,
 } from '../lib/index.js';
 import { openKeystore } from '../lib/keystore.js';
+
+// Node 18 has WebCrypto only here; browsers and Node >= 19 as globalThis.crypto.
+if (!globalThis.crypto) globalThis.crypto = webcrypto;
 
 // The ledger refuses a transaction that expires more than 24 h ahead.
 const expiry_ahead_s = 10 * 60;

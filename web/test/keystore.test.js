@@ -1,6 +1,7 @@
 // The keystore format (crypto/keystore.cpp): the library opens what the C++
 // CLI writes, the CLI opens what the library writes, and the parser refuses
 // every non-canonical or hostile file before any key derivation.
+import './webcrypto.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

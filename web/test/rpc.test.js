@@ -3,6 +3,7 @@
 // the producer's signature on the block holding it, read the owner's
 // balance, and get the ledger's refusal and an unreachable node as the
 // errors a page can explain.
+import './webcrypto.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
