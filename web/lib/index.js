@@ -11,5 +11,6 @@ export * from './chain.js';
 export * from './transaction.js';
 export * from './voucher.js';
 export * from './rpc.js';
+export * from './tips.js';
 // keystore.js (Argon2id, 14.7 KiB) is not re-exported here, so a page that
 // never imports a keystore never loads it: import('…/lib/keystore.js').

@@ -5,13 +5,12 @@
 // errors a page can explain.
 import './webcrypto.js';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import {
   RpcError,
@@ -37,11 +36,9 @@ import {
   verifyHeader,
 } from '../lib/index.js';
 import { createKeystore } from '../lib/keystore.js';
+import { initDataDir, runNode, skip_without_node } from './kopilkad.js';
 
-const bin = process.env.KOPILKA_NODE_BIN;
-const skip = !bin && 'KOPILKA_NODE_BIN is not set (ctest sets it to the built kopilkad)';
-// How long the node may take to start listening; a bound, not a measurement.
-const node_start_wait_ms = 60_000;
+const skip = skip_without_node;
 
 let dir;
 let node;
@@ -49,39 +46,17 @@ let client;
 let nodeUrl;
 let owner; // { seed, key } of the WEBLIB venue's owner, once created
 
-async function startNode() {
-  assert.ok(existsSync(bin), `KOPILKA_NODE_BIN=${bin} does not exist; build the kopilkad target`);
-  dir = mkdtempSync(join(tmpdir(), 'kopilka-web-rpc-'));
-  const datadir = join(dir, 'data');
-  execFileSync(bin, ['init', '--datadir', datadir, '--chain-name', 'kopilka-web-test'], { stdio: 'pipe' });
-  node = spawn(bin, ['run', '--datadir', datadir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
-    node.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));
-    for (const stream of [node.stdout, node.stderr])
-      createInterface({ input: stream }).on('line', (line) => {
-        let event;
-        try {
-          event = JSON.parse(line);
-        } catch {
-          return;
-        }
-        if (event.event === 'server.listening' && event.port) {
-          clearTimeout(timer);
-          resolve(event.port);
-        }
-      });
-  });
-  nodeUrl = `http://127.0.0.1:${port}`;
-  client = rpcClient(nodeUrl);
-}
-
 before(async () => {
-  if (!skip) await startNode();
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'kopilka-web-rpc-'));
+  initDataDir(join(dir, 'data'), 'kopilka-web-test');
+  node = await runNode(join(dir, 'data'));
+  nodeUrl = node.url;
+  client = rpcClient(nodeUrl);
 });
 
-after(() => {
-  if (node && node.exitCode === null) node.kill('SIGTERM');
+after(async () => {
+  if (node) await node.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
