@@ -3,7 +3,8 @@
 // ledger/block.cpp: what a page needs to check the node's signed tip.
 import { checkBytes, concatBytes, fromHex, toHex } from './bytes.js';
 import { keyFromAddress } from './address.js';
-import { DecodeError, Writer, decodeAll, chain_name_bytes_max, genesis_attestors_max, genesis_version } from './encoding.js';
+import { DecodeError, Writer, decodeAll } from './codec.js';
+import { chain_name_bytes_max, genesis_attestors_max, genesis_version } from './encoding.js';
 import { blake2b256 } from './hash.js';
 import { verify } from './keys.js';
 

@@ -2,7 +2,8 @@
 // crypto/hash.cpp and docs/formats.md "Hashes, ids and signatures".
 import { blake2b } from '@noble/hashes/blake2.js';
 import { checkBytes, concatBytes, utf8 } from './bytes.js';
-import { encodeTx, encodeVoucherUnsigned, hash_bytes } from './encoding.js';
+import { hash_bytes } from './codec.js';
+import { encodeTx, encodeVoucherUnsigned } from './encoding.js';
 
 /** BLAKE2b with a 32-byte digest, no key, no personalisation. */
 export function blake2b256(bytes) {

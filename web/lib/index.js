@@ -2,6 +2,7 @@
 // build, sign and check the bytes the ledger accepts, and to talk to a node.
 // One module per concern; see web/README.md for an example.
 export * from './bytes.js';
+export * from './codec.js';
 export * from './encoding.js';
 export * from './hash.js';
 export * from './keys.js';

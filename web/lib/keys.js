@@ -11,7 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { checkBytes, concatBytes, utf8 } from './bytes.js';
-import { signature_bytes } from './encoding.js';
+import { signature_bytes } from './codec.js';
 
 export const seed_bytes = 32;
 export const public_key_bytes = 32;

@@ -5,7 +5,7 @@
 // rewrote it. The page keeps the record (chain id → signed header) in
 // IndexedDB; this module only decides.
 import { equalBytes, fromBase64url, fromHex, toHex } from './bytes.js';
-import { DecodeError } from './encoding.js';
+import { DecodeError } from './codec.js';
 import { chainIdOf } from './hash.js';
 import { decodeGenesis, decodeSignedHeader, signedHeaderFromBlockGet, verifyHeader } from './chain.js';
 import { addressFromKey } from './address.js';

@@ -2,7 +2,8 @@
 // QR text `KV1:` + base41(body), as ledger/tx.cpp and wallet-cli/qr_format.cpp
 // (docs/formats.md "Voucher", docs/qr.md).
 import { checkBytes, equalBytes, utf8 } from './bytes.js';
-import { DecodeError, Reader, Writer, encodeVoucherUnsigned, validTicker, ticker_chars_min, ticker_chars_max } from './encoding.js';
+import { DecodeError, Reader, Writer, validTicker, ticker_chars_min, ticker_chars_max } from './codec.js';
+import { encodeVoucherUnsigned } from './encoding.js';
 import { publicKeyOf, sign, verify } from './keys.js';
 
 export const voucher_qr_prefix = 'KV1:';
