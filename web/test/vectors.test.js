@@ -1,0 +1,358 @@
+// Reproduces every golden vector in tests/vectors/transactions.json and
+// tests/vectors/qr.json (docs/formats.md "The vectors file", docs/qr.md
+// "Vectors"): from the readable fields to the canonical bytes, ids, signing
+// messages and signatures, and back through the strict decoders.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import {
+  accountFromText,
+  accountText,
+  addressFromKey,
+  base41Decode,
+  blockHash,
+  chainIdOf,
+  decodeBlock,
+  decodeGenesis,
+  decodeSignedHeader,
+  decodeSignedTx,
+  decodeVoucher,
+  decodeVoucherQr,
+  encodeAttestationUnsigned,
+  encodeGenesis,
+  encodeHeader,
+  encodeSignedTx,
+  encodeTx,
+  encodeVoucher,
+  encodeVoucherQr,
+  encodeVoucherUnsigned,
+  formatAmount,
+  fromBase64url,
+  fromHex,
+  keyFromAddress,
+  merkleRoot,
+  phoneReference,
+  publicKeyOf,
+  readSignedTx,
+  sign,
+  signingMessage,
+  signTx,
+  signVoucher,
+  textBytes,
+  toBase64url,
+  toHex,
+  txId,
+  verify,
+  verifyHeader,
+  verifyTx,
+  verifyVoucher,
+  voucherId,
+} from '../lib/index.js';
+
+const vectorsDir = new URL('../../tests/vectors/', import.meta.url);
+const entries = JSON.parse(readFileSync(new URL('transactions.json', vectorsDir), 'utf8'));
+const qr = JSON.parse(readFileSync(new URL('qr.json', vectorsDir), 'utf8'));
+
+const byType = (type) => entries.filter((e) => e.type === type);
+const genesisEntry = byType('genesis')[0];
+const chainId = fromHex(genesisEntry.chain_id_hex, 32);
+const otherChain = chainId.map((b, i) => (i === 0 ? b ^ 1 : b));
+
+const hexEq = (bytes, hex, what) => assert.equal(toHex(bytes), hex, what);
+const bool = (s) => {
+  assert.ok(s === 'true' || s === 'false', `boolean field ${s}`);
+  return s === 'true';
+};
+const optionalU64 = (s) => (s === 'none' ? null : BigInt(s));
+
+/** The key a readable field names, checked against its `_public_key_hex` twin when present. */
+function keyField(e, name) {
+  const key = keyFromAddress(e[name]);
+  if (e[`${name}_public_key_hex`] !== undefined) hexEq(key, e[`${name}_public_key_hex`], `${name} key`);
+  return key;
+}
+
+function accountField(e, name) {
+  const a = accountFromText(e[name]);
+  assert.equal(a.kind, e[`${name}.kind`], `${name}.kind`);
+  assert.equal(accountText(a), e[name]);
+  return a;
+}
+
+function profileOf(e) {
+  const p = 'body.profile.';
+  const links = [];
+  for (let i = 0; i < Number(e[`${p}links.count`]); i++) links.push(e[`${p}links.${i}`]);
+  return {
+    name: e[`${p}name`],
+    logo_url: e[`${p}logo_url`],
+    street_address: e[`${p}street_address`],
+    geo: bool(e[`${p}geo.present`]) ? { lat_e7: Number(e[`${p}geo.lat_e7`]), lon_e7: Number(e[`${p}geo.lon_e7`]) } : null,
+    phone: e[`${p}phone`],
+    links,
+    hours: e[`${p}hours`],
+  };
+}
+
+function voucherOf(e, p) {
+  return {
+    ticker: e[`${p}ticker`],
+    product_id: Number(e[`${p}product_id`]),
+    price: BigInt(e[`${p}price`]),
+    client: accountField(e, `${p}client`),
+    nonce: BigInt(e[`${p}nonce`]),
+    expiry_s: BigInt(e[`${p}expiry_s`]),
+    signer: keyField(e, `${p}signer`),
+    signature: fromHex(e[`${p}signature_hex`], 64),
+  };
+}
+
+const bodies = {
+  venue_create: (e) => ({ ticker: e['body.ticker'], profile: profileOf(e) }),
+  venue_update: (e) => ({ ticker: e['body.ticker'], profile: profileOf(e) }),
+  product_upsert: (e) => {
+    assert.equal(formatAmount(BigInt(e['body.product.price'])), e['body.product.price_text']);
+    return {
+      ticker: e['body.ticker'],
+      product: {
+        id: Number(e['body.product.id']),
+        name: e['body.product.name'],
+        price: BigInt(e['body.product.price']),
+        category: e['body.product.category'],
+        image_url: e['body.product.image_url'],
+        active: bool(e['body.product.active']),
+      },
+    };
+  },
+  product_remove: (e) => ({ ticker: e['body.ticker'], product_id: Number(e['body.product_id']) }),
+  staff_add: (e) => ({
+    ticker: e['body.ticker'],
+    staff: keyField(e, 'body.staff'),
+    role: e['body.role'],
+    limits: { per_tx: optionalU64(e['body.limits.per_tx']), per_day: optionalU64(e['body.limits.per_day']) },
+  }),
+  staff_remove: (e) => ({ ticker: e['body.ticker'], staff: keyField(e, 'body.staff') }),
+  transfer: (e) => {
+    assert.equal(formatAmount(BigInt(e['body.amount'])), e['body.amount_text']);
+    assert.equal(textBytes(e['body.memo']), Number(e['body.memo_bytes']), 'memo bytes');
+    return {
+      ticker: e['body.ticker'],
+      from: accountField(e, 'body.from'),
+      to: accountField(e, 'body.to'),
+      amount: BigInt(e['body.amount']),
+      memo: e['body.memo'],
+    };
+  },
+  phone_bind: (e) => {
+    const p = 'body.attestation.';
+    assert.equal(e[`${p}version`], '1');
+    return {
+      attestation: {
+        phone: fromHex(e[`${p}phone_ref_hex`], 32),
+        key: keyFromAddress(e[`${p}key`]),
+        sequence: Number(e[`${p}sequence`]),
+        expiry_s: BigInt(e[`${p}expiry_s`]),
+        attestor: keyField(e, `${p}attestor`),
+        signature: fromHex(e[`${p}signature_hex`], 64),
+      },
+    };
+  },
+  redeem: (e) => {
+    assert.equal(e['body.voucher.version'], '1');
+    return { ticker: e['body.ticker'], voucher: voucherOf(e, 'body.voucher.') };
+  },
+};
+
+test('the vectors file has every entry docs/formats.md lists, and each tx kind is built here', () => {
+  for (const type of ['about', 'genesis', 'tx', 'voucher', 'block', 'address'])
+    assert.ok(byType(type).length > 0, `an entry of type ${type}`);
+  for (const e of byType('tx'))
+    assert.ok(bodies[e['tx.kind']], `vector ${e.name}: kind ${e['tx.kind']} needs encoding.js support and a line in bodies`);
+  assert.ok(byType('tx').length >= 10);
+});
+
+test('genesis: bytes from the fields, chain id, decoder round trip', () => {
+  const e = genesisEntry;
+  const producer = keyField(e, 'genesis.producer');
+  hexEq(publicKeyOf(fromHex(e.producer_seed_hex, 32)), e['genesis.producer_public_key_hex']);
+  hexEq(publicKeyOf(fromHex(e.attestor_seed_hex, 32)), e['genesis.attestors.0.public_key_hex']);
+  const attestors = [];
+  for (let i = 0; i < Number(e['genesis.attestors.count']); i++) attestors.push(keyField(e, `genesis.attestors.${i}`));
+  const g = { chain_name: e['genesis.chain_name'], time_ms: BigInt(e['genesis.time_ms']), producer, attestors };
+  const bytes = encodeGenesis(g);
+  hexEq(bytes, e.genesis_hex);
+  hexEq(chainIdOf(bytes), e.chain_id_hex);
+  assert.deepEqual(decodeGenesis(bytes), g);
+});
+
+for (const e of byType('tx')) {
+  test(`tx ${e.name}: unsigned bytes, id, signing message, signature, signed blob`, () => {
+    const seed = fromHex(e.signer_seed_hex, 32);
+    assert.equal(e['tx.version'], '1');
+    const tx = {
+      kind: e['tx.kind'],
+      signer: keyField(e, 'tx.signer'),
+      nonce: BigInt(e['tx.nonce']),
+      expiry_s: BigInt(e['tx.expiry_s']),
+      body: bodies[e['tx.kind']](e),
+    };
+    hexEq(publicKeyOf(seed), e['tx.signer_public_key_hex'], 'seed gives the signer');
+    const unsigned = encodeTx(tx);
+    hexEq(unsigned, e.unsigned_hex, 'unsigned bytes');
+    assert.equal(unsigned[1], Number(e['tx.kind_code']));
+    hexEq(txId(tx), e.id_hex, 'id');
+    hexEq(signingMessage('transaction', chainId, unsigned), e.signing_message_hex, 'signing message');
+    const signed = signTx(tx, seed, chainId);
+    hexEq(signed.signature, e.signature_hex, 'signature');
+    hexEq(signed.id, e.id_hex);
+    hexEq(signed.blob, e.signed_hex, 'signed blob');
+    hexEq(encodeSignedTx(tx, signed.signature), e.signed_hex);
+    assert.equal(toBase64url(signed.blob), e.signed_base64url);
+
+    // Back: the strict decoder gives the same transaction, which re-encodes to the same bytes.
+    const decoded = readSignedTx(fromBase64url(e.signed_base64url));
+    assert.deepEqual(decoded.tx, tx);
+    hexEq(decoded.unsigned, e.unsigned_hex);
+    hexEq(decoded.id, e.id_hex);
+    hexEq(encodeSignedTx(decoded.tx, decoded.signature), e.signed_hex);
+    assert.equal(verifyTx(decoded, chainId), true);
+    assert.equal(verifyTx(decoded, otherChain), false, 'a signature for one chain verifies nowhere else');
+  });
+}
+
+test('phone_bind: the attestation is the attestor\'s over its 109 bytes', () => {
+  const e = entries.find((x) => x.name === 'phone_bind');
+  const a = bodies.phone_bind(e).attestation;
+  const unsigned = encodeAttestationUnsigned(a);
+  assert.equal(unsigned.length, 109);
+  hexEq(unsigned, e['attestation.unsigned_hex']);
+  hexEq(signingMessage('attestation', chainId, unsigned), e['attestation.signing_message_hex']);
+  const seed = fromHex(e['attestation.attestor_seed_hex'], 32);
+  hexEq(sign('attestation', chainId, unsigned, seed), e['body.attestation.signature_hex']);
+  assert.equal(verify('attestation', chainId, unsigned, a.signature, a.attestor), true);
+  assert.equal(verify('transaction', chainId, unsigned, a.signature, a.attestor), false, 'domains are separate');
+});
+
+test('redeem: the embedded voucher is the client\'s', () => {
+  const e = entries.find((x) => x.name === 'redeem');
+  const v = voucherOf(e, 'body.voucher.');
+  hexEq(encodeVoucherUnsigned(v), e['voucher.unsigned_hex']);
+  hexEq(voucherId(v), e['voucher.id_hex']);
+  hexEq(signingMessage('voucher', chainId, encodeVoucherUnsigned(v)), e['voucher.signing_message_hex']);
+  const { signer, signature, ...fields } = v;
+  const signed = signVoucher(fields, fromHex(e['voucher.signer_seed_hex'], 32), chainId);
+  hexEq(signed.signer, e['body.voucher.signer_public_key_hex']);
+  hexEq(signed.signature, e['body.voucher.signature_hex']);
+  assert.equal(verifyVoucher(v, chainId), true);
+});
+
+test('transfer_to_phone: the phone reference from the operator secret and E.164', () => {
+  const e = entries.find((x) => x.name === 'transfer_to_phone');
+  const ref = phoneReference(fromHex(e['phone.operator_secret_hex'], 32), e['phone.e164']);
+  hexEq(ref, e['phone.ref_hex']);
+  assert.equal(e['body.to'], `phone:${e['phone.ref_hex']}`);
+});
+
+test('voucher: canonical bytes, id, signature, decoder round trip', () => {
+  const e = byType('voucher')[0];
+  assert.equal(e['voucher.version'], '1');
+  const v = voucherOf(e, 'voucher.');
+  const unsigned = encodeVoucherUnsigned(v);
+  hexEq(unsigned, e.unsigned_hex);
+  assert.equal(unsigned.length, 95 + v.ticker.length);
+  hexEq(voucherId(v), e.id_hex);
+  hexEq(signingMessage('voucher', chainId, unsigned), e.signing_message_hex);
+  const { signer, signature, ...fields } = v;
+  const signed = signVoucher(fields, fromHex(e.signer_seed_hex, 32), chainId);
+  hexEq(signed.signature, e.signature_hex);
+  hexEq(encodeVoucher(signed), e.signed_hex);
+  assert.equal(toBase64url(encodeVoucher(signed)), e.signed_base64url);
+  assert.deepEqual(decodeVoucher(fromHex(e.signed_hex)), v);
+  assert.equal(verifyVoucher(v, chainId), true);
+  assert.equal(verifyVoucher(v, otherChain), false);
+});
+
+test('block: header bytes, hash, producer signature, stored block, Merkle root', () => {
+  const e = byType('block')[0];
+  assert.equal(e['header.version'], '1');
+  const header = {
+    height: BigInt(e['header.height']),
+    prev: fromHex(e['header.prev_hex'], 32),
+    time_ms: BigInt(e['header.time_ms']),
+    tx_root: fromHex(e['header.tx_root_hex'], 32),
+    state_digest: fromHex(e['header.state_digest_hex'], 32),
+    tx_count: Number(e['header.tx_count']),
+    producer: keyField(e, 'header.producer'),
+  };
+  const bytes = encodeHeader(header);
+  assert.equal(bytes.length, 149);
+  hexEq(bytes, e.unsigned_hex);
+  hexEq(blockHash(header), e.id_hex);
+  hexEq(signingMessage('block', chainId, bytes), e.signing_message_hex);
+  const signature = sign('block', chainId, bytes, fromHex(e.signer_seed_hex, 32));
+  hexEq(signature, e.signature_hex);
+  assert.equal(verifyHeader(header, signature, chainId), true);
+  assert.equal(verifyHeader(header, signature, otherChain), false);
+
+  // The block lists the ten transactions' ids in file order; their root is the header's.
+  const ids = byType('tx').map((t) => fromHex(t.id_hex, 32));
+  assert.equal(e.tx_ids_hex, ids.map(toHex).join(','));
+  hexEq(merkleRoot(ids), e['header.tx_root_hex']);
+  hexEq(header.prev, genesisEntry.chain_id_hex, "block 1's prev is the chain id");
+
+  const stored = decodeBlock(fromHex(e.signed_hex));
+  assert.deepEqual(stored.header, header);
+  hexEq(stored.signature, e.signature_hex);
+  assert.deepEqual(stored.tx_ids, ids);
+  assert.equal(toBase64url(fromHex(e.signed_hex)), e.signed_base64url);
+
+  // The known-tip record: the first 213 bytes of the stored block.
+  const signedHeader = decodeSignedHeader(fromHex(e.signed_hex).subarray(0, 213));
+  assert.deepEqual(signedHeader.header, header);
+  hexEq(signedHeader.hash, e.id_hex);
+});
+
+test('address: Bech32m text of the key, lowercase and uppercase', () => {
+  const e = byType('address')[0];
+  const key = publicKeyOf(fromHex(e.seed_hex, 32));
+  hexEq(key, e.public_key_hex);
+  assert.equal(addressFromKey(key), e.address);
+  hexEq(keyFromAddress(e.address), e.public_key_hex);
+  hexEq(keyFromAddress(e.address_upper), e.public_key_hex);
+});
+
+for (const [i, v] of qr.vectors.entries()) {
+  test(`qr vector ${i + 1} (${v.name}): voucher bytes, body, payload, and back`, () => {
+    assert.equal(qr.prefix, 'KV1:');
+    const chain = fromHex(v.chain_id, 32);
+    const seed = fromHex(v.signer_seed, 32);
+    const client = accountFromText(v.client);
+    const fields = {
+      ticker: v.ticker,
+      product_id: v.product_id,
+      price: BigInt(v.price_units),
+      client,
+      nonce: BigInt(v.nonce),
+      expiry_s: BigInt(v.expiry_s),
+    };
+    const voucher = signVoucher(fields, seed, chain);
+    hexEq(encodeVoucher(voucher), v.voucher_bytes, 'canonical voucher');
+    const payload = encodeVoucherQr(voucher);
+    assert.equal(payload, v.payload);
+    assert.equal(payload.length, v.payload_chars);
+    hexEq(base41Decode(payload.slice(4)), v.body, 'body');
+    assert.ok([...payload].every((c) => (qr.prefix + qr.alphabet).includes(c)));
+
+    const read = decodeVoucherQr(v.payload);
+    assert.equal(read.form, client.kind);
+    if (read.form === 'phone') {
+      // The signer is not in the payload: the reader asks the node for the
+      // phone's key; here it is the seed's.
+      assert.equal(read.voucher.signer, null);
+      read.voucher.signer = publicKeyOf(seed);
+    }
+    assert.deepEqual(read.voucher, voucher);
+    assert.equal(verifyVoucher(read.voucher, chain), true);
+    hexEq(encodeVoucher(read.voucher), v.voucher_bytes);
+  });
+}
