@@ -74,6 +74,8 @@ public:
     json::object submit(const ledger::SignedTx& stx);
 
     Recipient resolve_recipient(const std::string& text);
+    // phone.lookup, signed by the acting key (or as the operator, with the cookie).
+    json::value lookup_phone(const std::string& typed);
     // For admin methods: the node's cookie token, sent as a bearer token.
     void set_admin_token(std::string token) { admin_token_ = std::move(token); client_.reset(); }
     // The venue a command is about, for hints in error messages.
