@@ -105,23 +105,25 @@ std::expected<PhoneService::Resolved, PhoneFailure> PhoneService::resolve(std::s
     return Resolved{*e164, ledger::phone_reference(*e164, secret_)};
 }
 
-bool PhoneService::room(const Buckets& buckets, const std::string& key, std::uint32_t max,
-                        std::uint64_t window_ms) const {
+bool PhoneService::room(Buckets& buckets, const std::string& key, std::uint32_t max, std::uint64_t window_ms) {
+    const std::uint64_t now = clock_.now_ms();
     auto it = buckets.find(key);
-    if (it == buckets.end()) return max > 0;
-    if (clock_.now_ms() - it->second.start_ms >= window_ms) return max > 0;
+    if (it == buckets.end()) {
+        if (buckets.size() >= rate_buckets_max) {
+            // Drop expired windows; if all are live, refuse rather than grow
+            // (or forget a budget a guesser has spent).
+            std::erase_if(buckets, [&](const auto& kv) { return now - kv.second.start_ms >= window_ms; });
+            if (buckets.size() >= rate_buckets_max) return false;
+        }
+        return max > 0;
+    }
+    if (now - it->second.start_ms >= window_ms) return max > 0;
     return it->second.count < max;
 }
 
 void PhoneService::add(Buckets& buckets, const std::string& key, std::uint64_t window_ms) {
+    // Called only after room() said yes, so the bucket has room for the key.
     const std::uint64_t now = clock_.now_ms();
-    if (buckets.size() >= rate_buckets_max && !buckets.contains(key)) {
-        // Drop expired windows; if all are live, drop the bucket wholesale
-        // rather than grow. Counted per address, that resets the budgets of
-        // a flood of addresses; the node-wide budget still holds them.
-        std::erase_if(buckets, [&](const auto& kv) { return now - kv.second.start_ms >= window_ms; });
-        if (buckets.size() >= rate_buckets_max) buckets.clear();
-    }
     Window& w = buckets[key];
     if (now - w.start_ms >= window_ms) w = Window{now, 0};
     ++w.count;

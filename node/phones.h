@@ -129,8 +129,8 @@ private:
     using Buckets = std::unordered_map<std::string, Window>;
     // Counts one against the bucket; false (counting nothing) when it is full.
     bool take(Buckets& buckets, const std::string& key, std::uint32_t max, std::uint64_t window_ms);
-    // Whether the bucket has room, counting nothing.
-    bool room(const Buckets& buckets, const std::string& key, std::uint32_t max, std::uint64_t window_ms) const;
+    // Whether the bucket has room, counting nothing (it may drop expired windows).
+    bool room(Buckets& buckets, const std::string& key, std::uint32_t max, std::uint64_t window_ms);
     void add(Buckets& buckets, const std::string& key, std::uint64_t window_ms);
     void store_in_book(const ledger::PhoneRef& ref, const std::string& e164);  // lock held
     void rewrite_book();                                                         // lock held

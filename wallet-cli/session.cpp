@@ -157,7 +157,7 @@ json::object Session::submit(const ledger::SignedTx& stx) {
     return r.as_object();
 }
 
-json::value Session::lookup_phone(const std::string& typed) {
+json::value Session::lookup_phone(const std::string& typed, std::optional<ledger::Account> holder) {
     // With the cookie the operator asks as the operator; anyone else signs
     // the request (docs/formats.md, "Signed phone lookup") with the acting
     // key, which the node answers only if it is a venue's owner or staff or
@@ -177,7 +177,8 @@ json::value Session::lookup_phone(const std::string& typed) {
                         {"key", address_from_key(k.public_key())},
                         {"time_ms", now_ms},
                         {"signature", to_hex(k.sign(Domain::lookup, chain_id(), *message).view())}};
-    if (identity().phone) params["holder"] = ledger::account_text(identity().phone->account);
+    if (!holder && identity().phone) holder = identity().phone->account;
+    if (holder) params["holder"] = ledger::account_text(*holder);
     return call("phone.lookup", std::move(params));
 }
 

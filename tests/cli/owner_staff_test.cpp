@@ -148,7 +148,11 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     r = cli({"balance", petya, "--as", "owner"});
     REQUIRE(r.code == 0);
     CHECK_FALSE(has(r.out, "VOLODYA"));
+    // No longer staff: no phone lookups either (issue 13), and nothing to send.
     r = cli({"--as", "petya", "send", "VOLODYA", "+7 900 000-00-01", "1"});
+    CHECK(r.code == 5);
+    CHECK(has(r.err, "venue's owner or staff"));
+    r = cli({"--as", "petya", "send", "VOLODYA", masha, "1"});
     CHECK(r.code == 1);
     CHECK(has(r.err, "insufficient_balance"));
 }
