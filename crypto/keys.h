@@ -40,6 +40,7 @@ enum class Domain : std::uint8_t {
     voucher,
     block,
     attestation,
+    lookup,  // a signed phone.lookup request (node-side only, never in a block)
 };
 std::string_view domain_tag(Domain d);
 

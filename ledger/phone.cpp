@@ -179,4 +179,15 @@ Hash256 phone_reference(std::string_view e164, const Hash256& operator_secret) {
     return blake2b256_keyed(operator_secret, message);
 }
 
+std::optional<Bytes> lookup_request_bytes(std::string_view phone, std::uint64_t time_ms) {
+    if (phone.size() > phone_input_chars_max) return std::nullopt;
+    static_assert(phone_input_chars_max <= 0xff, "the length is one byte");
+    Bytes out;
+    out.reserve(8 + 1 + phone.size());
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(time_ms >> shift));
+    out.push_back(static_cast<std::uint8_t>(phone.size()));
+    out.insert(out.end(), phone.begin(), phone.end());
+    return out;
+}
+
 }  // namespace kopilka::ledger

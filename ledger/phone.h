@@ -5,9 +5,12 @@
 // reader of the chain cannot test guesses without that secret.
 #pragma once
 
+#include "crypto/bytes.h"
 #include "crypto/hash.h"
 
+#include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,5 +38,13 @@ std::expected<std::string, std::string> normalize_phone(std::string_view input,
 
 // Keyed hash of the normalised number (domain-tagged "kopilka/phone/v1").
 Hash256 phone_reference(std::string_view e164, const Hash256& operator_secret);
+
+// The message a phone.lookup request signs under Domain::lookup (see
+// docs/formats.md, "Signed phone lookup"): u64 big-endian time_ms, u8 length,
+// then the phone text exactly as the request carries it (at most
+// phone_input_chars_max bytes; nullopt when longer). The text as typed, not
+// its E.164 form, so a client signs what it sends without knowing the node's
+// default country.
+std::optional<Bytes> lookup_request_bytes(std::string_view phone, std::uint64_t time_ms);
 
 }  // namespace kopilka::ledger

@@ -49,10 +49,20 @@ void add_options(CLI::App& app, Config& c) {
         "requests one client address may send at once above that rate");
     opt(app, "io-threads", c.server.threads, "threads serving connections");
     opt(app, "phone-lookups-per-minute", c.phone_lookups_per_minute, "phone lookups per client address");
-    opt(app, "claim-codes-per-phone-per-hour", c.claim_codes_per_phone_per_hour, "claim codes sent to one phone");
+    opt(app, "phone-lookups-per-staff-key-per-hour", c.phone_lookups_per_staff_key_per_hour,
+        "phone lookups signed by one venue owner's or staff member's key");
+    opt(app, "phone-lookups-per-client-key-per-day", c.phone_lookups_per_client_key_per_day,
+        "phone lookups signed by one key bound to a phone");
+    opt(app, "claim-codes-per-phone-per-hour", c.claim_codes_per_phone_per_hour, "messages with a claim code to one phone");
+    opt(app, "claim-codes-per-phone-per-day", c.claim_codes_per_phone_per_day, "messages with a claim code to one phone");
     opt(app, "claim-codes-per-ip-per-hour", c.claim_codes_per_ip_per_hour, "claim codes asked by one address");
-    opt(app, "claim-code-ttl-s", c.claim_code_ttl_s, "how long a claim code works");
-    opt(app, "claim-code-attempts-max", c.claim_code_attempts_max, "wrong tries before a code stops working");
+    opt(app, "claim-code-ttl-s", c.claim_code_ttl_s, "how long a claim code works after its last message");
+    opt(app, "claim-guesses-per-phone-per-ip-per-hour", c.claim_guesses_per_phone_per_ip_per_hour,
+        "wrong claim codes one address may try for one phone");
+    opt(app, "claim-guesses-per-ip-per-hour", c.claim_guesses_per_ip_per_hour, "wrong claim codes from one address");
+    opt(app, "claim-guesses-per-phone-per-hour", c.claim_guesses_per_phone_per_hour,
+        "wrong claim codes for one phone, from all addresses");
+    opt(app, "claim-guesses-per-hour-max", c.claim_guesses_per_hour_max, "wrong claim codes at this node");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");
 }
 

@@ -31,11 +31,19 @@ struct Config {
 
     ServerLimits server;
 
-    std::uint32_t phone_lookups_per_minute = 30;       // per client address
+    // Phone lookups and claim codes (docs/node.md, "Limits"; the time to
+    // guess a code at these defaults is worked out in docs/security.md).
+    std::uint32_t phone_lookups_per_minute = 30;               // per client address
+    std::uint32_t phone_lookups_per_staff_key_per_hour = 120;  // a venue's owner or staff
+    std::uint32_t phone_lookups_per_client_key_per_day = 20;   // a key bound to a phone
     std::uint32_t claim_codes_per_phone_per_hour = 3;
+    std::uint32_t claim_codes_per_phone_per_day = 6;
     std::uint32_t claim_codes_per_ip_per_hour = 10;
     std::uint32_t claim_code_ttl_s = 600;
-    std::uint32_t claim_code_attempts_max = 5;          // wrong tries before a code burns
+    std::uint32_t claim_guesses_per_phone_per_ip_per_hour = 5;  // wrong codes one address may try at one phone
+    std::uint32_t claim_guesses_per_ip_per_hour = 20;           // at any phones
+    std::uint32_t claim_guesses_per_phone_per_hour = 10;        // from all addresses
+    std::uint32_t claim_guesses_per_hour_max = 60;              // the whole node
 
     std::string log_level = "info";
 

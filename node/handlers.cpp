@@ -57,6 +57,7 @@ Error phone_error(const PhoneFailure& f) {
         case PhoneError::invalid: return Error(rpc::invalid_params, f.message);
         case PhoneError::rate_limited: return Error(rpc::rate_limited, f.message);
         case PhoneError::code_invalid: return Error(rpc::code_invalid, f.message);
+        case PhoneError::unauthorized: return Error(rpc::unauthorized, f.message);
     }
     return Error(rpc::internal_error, "phone service error");
 }
@@ -496,9 +497,57 @@ std::optional<json::value> Node::venue_stats(Call& call) {
 }
 
 std::optional<json::value> Node::phone_lookup(Call& call) {
-    call.params.only({"phone"});
-    auto r = phones_->resolve(call.params.str("phone"), client_rate_key(call.ctx.client_ip));
+    call.params.only({"phone", "key", "time_ms", "signature", "holder"});
+    const std::string typed = call.params.str("phone");
+    auto r = phones_->resolve(typed);
     if (!r) throw phone_error(r.error());
+    // The operator (the cookie) holds the book and the secret already; anyone
+    // else signs the request with a key the chain knows as a venue's owner
+    // or staff, or as bound to a phone (docs/formats.md, "Signed phone lookup").
+    if (!call.ctx.admin) {
+        const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
+        const std::uint64_t time_ms = call.params.u64("time_ms");
+        const auto sig_raw = from_hex(call.params.str("signature"));
+        if (!sig_raw || sig_raw->size() != signature_bytes)
+            throw Error(rpc::invalid_params, "param 'signature' must be " + std::to_string(2 * signature_bytes) +
+                                                 " hex characters (an Ed25519 signature)");
+        Signature sig;
+        std::copy(sig_raw->begin(), sig_raw->end(), sig.bytes.begin());
+        const auto message = lookup_request_bytes(typed, time_ms);
+        if (!message) throw Error(rpc::invalid_params, "param 'phone' is too long");
+        if (!verify(key, Domain::lookup, chain_->id(), *message, sig))
+            throw Error(rpc::unauthorized,
+                        "the lookup's signature does not verify for this key, phone, time_ms and chain");
+        std::optional<LookupSigner> signer;
+        {
+            std::shared_lock lock(chain_mutex_);
+            const State& s = chain_->state();
+            if (auto holder = call.params.opt_str("holder")) {
+                auto a = account_from_text(*holder);
+                if (!a || a->is_key())
+                    throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+                const Binding* b = s.binding(a->phone());
+                if (b && b->key == key) signer = LookupSigner::client;
+            }
+            for (const auto& ticker : s.tickers()) {
+                if (signer == LookupSigner::staff) break;
+                const VenueRecord* v = s.venue(ticker);
+                if ((v && v->owner == key) || s.staff(ticker, key)) signer = LookupSigner::staff;
+            }
+        }
+        if (!signer)
+            throw Error(rpc::unauthorized,
+                        "phone lookups answer only a key that is a venue's owner or staff, or that is bound to the "
+                        "phone given as 'holder'");
+        // The replay guard's name for the request: who signed what.
+        Bytes signed_request(key.bytes.begin(), key.bytes.end());
+        signed_request.insert(signed_request.end(), message->begin(), message->end());
+        const Hash256 digest = blake2b256(signed_request);
+        if (auto ok = phones_->admit_lookup(digest, time_ms, client_rate_key(call.ctx.client_ip), key, *signer); !ok)
+            throw phone_error(ok.error());
+    }
+    // In memory only: the book keeps the number once coins reach it.
+    phones_->remember_lookup(*r);
     json::object o{{"e164", r->e164}, {"account", account_text(Account::of_phone(r->ref))}};
     std::shared_lock lock(chain_mutex_);
     const Binding* b = chain_->state().binding(r->ref);
@@ -509,27 +558,32 @@ std::optional<json::value> Node::phone_lookup(Call& call) {
 
 std::optional<json::value> Node::phone_claim_request(Call& call) {
     call.params.only({"phone"});
-    auto r = phones_->resolve(call.params.str("phone"), client_rate_key(call.ctx.client_ip));
+    auto r = phones_->resolve(call.params.str("phone"));
     if (!r) throw phone_error(r.error());
     auto code = phones_->request_code(r->ref, client_rate_key(call.ctx.client_ip));
     if (!code) throw phone_error(code.error());
-    const std::string link = listen_url_ + "/c/" + to_hex(r->ref) + "?code=" + *code;
+    // The code is in the text only; the link is the phone's page without it.
+    const std::string link = phone_link(listen_url_, r->ref);
     Message m;
     m.phone = r->e164;
     m.link = link;
     m.time_ms = clock_.now_ms();
-    m.text = "Kopilka code: " + *code + ". It works once, for " + std::to_string(phones_->code_ttl_s() / 60) +
-             " minutes. Open " + link;
+    m.text = "Kopilka claim code: " + *code + ". It works once, for " + std::to_string(phones_->code_ttl_s() / 60) +
+             " minutes. Type it on " + link + " ; never tell it to anyone.";
     notifier_->send(m, *code);
+    // The same answer whether the code is new or sent again.
     return json::object{{"sent", true}, {"expires_in_s", phones_->code_ttl_s()}};
 }
 
 std::optional<json::value> Node::phone_claim_confirm(Call& call) {
     call.params.only({"phone", "code", "key"});
-    auto r = phones_->resolve(call.params.str("phone"), "");
+    auto r = phones_->resolve(call.params.str("phone"));
     if (!r) throw phone_error(r.error());
     const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
-    if (auto ok = phones_->consume_code(r->ref, call.params.str("code")); !ok) throw phone_error(ok.error());
+    if (auto ok = phones_->consume_code(r->ref, call.params.str("code"), client_rate_key(call.ctx.client_ip)); !ok)
+        throw phone_error(ok.error());
+    // The person holds the number: the notifier may reach it from now on.
+    phones_->remember_claimed(*r);
     Attestation a;
     a.phone = r->ref;
     a.key = key;

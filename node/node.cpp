@@ -176,9 +176,27 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     std::copy(secret->begin(), secret->end(), phone_secret.begin());
     std::error_code ec;
     std::filesystem::create_directories(dir_.root / "private", ec);
-    PhoneLimits limits{config_.phone_lookups_per_minute, config_.claim_codes_per_phone_per_hour,
-                       config_.claim_codes_per_ip_per_hour, config_.claim_code_ttl_s, config_.claim_code_attempts_max};
-    phones_ = std::make_unique<PhoneService>(dir_.phone_book(), phone_secret, config_.default_country, limits, clock_);
+    PhoneLimits limits;
+    limits.lookups_per_minute = config_.phone_lookups_per_minute;
+    limits.lookups_per_staff_key_per_hour = config_.phone_lookups_per_staff_key_per_hour;
+    limits.lookups_per_client_key_per_day = config_.phone_lookups_per_client_key_per_day;
+    limits.codes_per_phone_per_hour = config_.claim_codes_per_phone_per_hour;
+    limits.codes_per_phone_per_day = config_.claim_codes_per_phone_per_day;
+    limits.codes_per_ip_per_hour = config_.claim_codes_per_ip_per_hour;
+    limits.code_ttl_s = config_.claim_code_ttl_s;
+    limits.guesses_per_phone_per_ip_per_hour = config_.claim_guesses_per_phone_per_ip_per_hour;
+    limits.guesses_per_ip_per_hour = config_.claim_guesses_per_ip_per_hour;
+    limits.guesses_per_phone_per_hour = config_.claim_guesses_per_phone_per_hour;
+    limits.guesses_per_hour_max = config_.claim_guesses_per_hour_max;
+    // The book keeps a number only while its reference holds coins or is bound.
+    auto holds = [this](const PhoneRef& ref) {
+        std::shared_lock lock(chain_mutex_);
+        const State& s = chain_->state();
+        return s.binding(ref) != nullptr || !s.balances_of(Account::of_phone(ref)).empty();
+    };
+    phones_ = std::make_unique<PhoneService>(dir_.phone_book(), phone_secret, config_.default_country, limits, clock_,
+                                             holds);
+    phones_->prune();  // numbers kept by an older node, or whose coins have gone since
     notifier_ = std::make_unique<OutboxNotifier>(dir_.outbox(), log_);
 
     // A fresh admin token each start, as bitcoind's cookie.
@@ -613,7 +631,7 @@ void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcom
 
 void Node::notify_phone(const Transfer& t) {
     const PhoneRef ref = t.to.phone();
-    auto number = phones_->number_of(ref);
+    auto number = phones_->credited(ref);
     if (!number) {
         log_.warn("message.no_number", {{"account", account_text(t.to)}});
         return;
@@ -627,19 +645,17 @@ void Node::notify_phone(const Transfer& t) {
         balance = chain_->state().balance(t.ticker, t.to);
         claimed = chain_->state().binding(ref) != nullptr;
     }
-    std::string code;
-    std::string link = listen_url_ + "/c/" + to_hex(ref);
-    if (!claimed) {
-        code = phones_->link_code(ref);
-        link += "?code=" + code;
-    }
+    // The link carries no code: a message about coins issues none (anyone
+    // can send a phone coins), and the page asks for a code only when the
+    // person opens it and wants to claim (phone.claim.request).
+    const std::string link = phone_link(listen_url_, ref);
     Message m;
     m.phone = *number;
     m.link = link;
     m.time_ms = clock_.now_ms();
     m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
-             format_amount(balance) + " " + t.ticker + ". Open " + link;
-    notifier_->send(m, code);
+             format_amount(balance) + " " + t.ticker + ". Open " + link + (claimed ? "" : " to claim them");
+    notifier_->send(m, "");
 }
 
 void Node::publish(const Block& block, const std::vector<TxOutcome>& outcomes, const std::vector<Pending>& batch) {

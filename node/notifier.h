@@ -4,6 +4,7 @@
 // with its claim code redacted.
 #pragma once
 
+#include "crypto/hash.h"
 #include "node/log.h"
 
 #include <cstdint>
@@ -44,6 +45,12 @@ private:
     std::deque<Message> messages_;
     std::ofstream out_;
 };
+
+// The page of a phone reference, the link in every message to that phone:
+// "<base>/c/<ref hex>". It never carries a claim code: a link is forwarded,
+// logged by proxies and kept in browser history; the page asks for a code
+// (phone.claim.request) when the person opens it to claim.
+std::string phone_link(std::string_view base_url, const Hash256& ref);
 
 // "+79000000001" -> "+7900*****01": enough for an operator to tell messages apart.
 std::string mask_phone(std::string_view e164);

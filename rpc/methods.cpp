@@ -215,18 +215,27 @@ std::vector<MethodInfo> build_table() {
          {not_found}},
         {"phone.lookup",
          "Normalise a phone number to E.164 (the node's default country applies) and return its phone reference "
-         "and whether a key has claimed it. Rate-limited.",
-         {{"phone", "string", true, "a phone number as a person types it"}},
+         "and whether a key has claimed it. Only for a request signed by a key that is a venue's owner or staff, or "
+         "that is bound to the phone given as holder (docs/formats.md, \"Signed phone lookup\"); the cookie needs no "
+         "signature. A signed request works once, within 300 s of the node's clock. Rate-limited per client address "
+         "and per key. Nothing is stored on disk unless coins reach the number.",
+         {{"phone", "string", true, "a phone number as a person types it (what the signature covers)"},
+          {"key", "string", false, "the signer's address (kop1…); required without the cookie"},
+          {"time_ms", "integer", false, "when the request was signed, unix ms; required without the cookie"},
+          {"signature", "string", false, "Ed25519 signature, 128 hex, over the lookup bytes; required without the cookie"},
+          {"holder", "string", false, "phone:<hex> bound to key, when the signer is a client rather than staff"}},
          "object: e164, account (phone:<hex>), claimed, key",
-         false, false, R"({"phone":"+7 900 000-00-01"})",
+         false, false,
+         R"({"phone":"+7 900 000-00-01","key":"${staff}","time_ms":"${now_ms}","signature":"${lookup_signature}"})",
          R"({"e164":"+79000000001","account":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","claimed":true,"key":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm"})",
          R"~({"type":"object","additionalProperties":false,"required":["e164","account","claimed","key"],
          "properties":{"e164":{"type":"string","pattern":"^\\+[1-9][0-9]{6,14}$"},"account":{"$ref":"#/components/schemas/account"},
          "claimed":{"type":"boolean"},"key":{"oneOf":[{"$ref":"#/components/schemas/address"},{"type":"null"}]}}})~",
-         {rate_limited}},
+         {unauthorized, rate_limited}},
         {"phone.claim.request",
-         "Send a one-time claim code to a phone (through the notifier, with a link). Codes expire and are "
-         "rate-limited per phone and per client address.",
+         "Send a one-time claim code to a phone (through the notifier; the code is in the message's text, never in "
+         "its link). A phone has at most one live code: asking again sends the same code and restarts its life. "
+         "Limited per phone (hour and day) and per client address; the answer is the same whether a code was live.",
          {{"phone", "string", true, "the phone to claim"}},
          "object: sent, expires_in_s",
          false, false, R"({"phone":"+7 900 000-00-02"})", R"({"sent":true,"expires_in_s":600})",
@@ -235,7 +244,9 @@ std::vector<MethodInfo> build_table() {
          {rate_limited}},
         {"phone.claim.confirm",
          "Confirm the code with a new public key; returns the node's attestation for the phone.bind transaction. "
-         "A code works once; a few wrong tries burn it.",
+         "A code works once. Wrong codes count against the address's budget at this phone, the address's, the "
+         "phone's and the node's (2003 when one is spent) and burn no code; every wrong, expired or missing code "
+         "gets the same 2006 answer.",
          {{"phone", "string", true, "the phone being claimed"},
           {"code", "string", true, "the code from the message"},
           {"key", "string", true, "the client's new address (kop1…)"}},
@@ -360,7 +371,7 @@ std::vector<ErrorInfo> build_errors() {
         e.push_back({code, name, name});
     }
     e.push_back({not_found, "not found", ""});
-    e.push_back({unauthorized, "unauthorized (admin token missing or wrong)", ""});
+    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; or a phone.lookup not signed by a staff key or a key bound to the holder phone)", ""});
     e.push_back({rate_limited, "rate limited; retry later", ""});
     e.push_back({unavailable, "the node cannot write now (disk full, read-only, stopping)", ""});
     e.push_back({mempool_full, "mempool full; retry shortly", ""});

@@ -3,6 +3,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
+#include "crypto/keys.h"
 
 #include <catch2/catch.hpp>
 
@@ -164,4 +165,26 @@ TEST_CASE("phone reference is keyed, deterministic and matches an independent co
     // The reference is not the unkeyed hash of the number, so the chain alone
     // does not let a reader test guesses.
     CHECK(ru != kopilka::blake2b256(kopilka::as_bytes("+79000000001")));
+}
+
+TEST_CASE("the bytes a phone.lookup request signs (docs/formats.md, \"Signed phone lookup\")", "[phone][lookup]") {
+    using kopilka::ledger::lookup_request_bytes;
+    // u64 time_ms big-endian || u8 length || the phone text as sent.
+    auto b = lookup_request_bytes("+7 900 000-00-01", 1'790'000'000'000);
+    REQUIRE(b);
+    CHECK(kopilka::to_hex(*b) == "000001a0c4506c00102b3720393030203030302d30302d3031");
+    CHECK(b->size() == 25);
+    CHECK(lookup_request_bytes(std::string(kopilka::ledger::phone_input_chars_max, '1'), 0));
+    CHECK_FALSE(lookup_request_bytes(std::string(kopilka::ledger::phone_input_chars_max + 1, '1'), 0));
+    // Signed under its own domain: such a signature is worth nothing as a
+    // transaction's, a voucher's or an attestation's.
+    const auto key = kopilka::KeyPair::from_seed(kopilka::as_bytes(std::string(32, '\x07')));
+    const kopilka::ChainId chain{};
+    const auto sig = key.sign(kopilka::Domain::lookup, chain, *b);
+    CHECK(kopilka::verify(key.public_key(), kopilka::Domain::lookup, chain, *b, sig));
+    for (auto other : {kopilka::Domain::transaction, kopilka::Domain::voucher, kopilka::Domain::attestation})
+        CHECK_FALSE(kopilka::verify(key.public_key(), other, chain, *b, sig));
+    const auto message = kopilka::signing_message(kopilka::Domain::lookup, chain, *b);
+    CHECK(kopilka::to_hex(kopilka::ByteView(message).first(18)) == "116b6f70696c6b612f6c6f6f6b75702f7631");
+    CHECK(message.size() == 18 + 32 + 25);
 }

@@ -174,27 +174,28 @@ void add_audit_commands(CLI::App& app, Program& p) {
                     throw CliError(exit_usage, "cannot read the cookie " + *cookie, "it is the .cookie file in the node's data dir");
                 s.set_admin_token(token);
                 std::string e164;
-                if (!phone->empty()) e164 = str(s.call("phone.lookup", json::object{{"phone", *phone}}), "e164");
+                if (!phone->empty()) e164 = str(s.lookup_phone(*phone), "e164");
                 auto r = s.call("admin.outbox", json::object{{"limit", *limit}});
                 Table t({"TIME (UTC)", "PHONE", "TEXT"});
-                static const std::regex code_re("code=([0-9A-Za-z]+)");
+                // The code is in a claim message's text ("claim code: 123456");
+                // links never carry one, nor do messages about coins.
+                static const std::regex code_re("claim code: ([0-9]+)");
                 for (const auto& m : r.at("messages").as_array()) {
                     if (!e164.empty() && str(m, "phone") != e164) continue;
                     if (*code_only) {
-                        // Only the newest message counts: an older code may be used or expired.
+                        // The newest message with a code: a phone has one live code at a time.
                         std::smatch match;
-                        const std::string link = str_or(m, "link");
-                        if (!std::regex_search(link, match, code_re))
-                            throw CliError(exit_node_error,
-                                           "the newest message to " + str(m, "phone") + " has no claim code (the phone is claimed already)",
-                                           "ask for one: kopilka claim-request PHONE");
+                        const std::string text = str_or(m, "text");
+                        if (!std::regex_search(text, match, code_re)) continue;
                         std::cout << match[1] << "\n";
                         return 0;
                     }
                     boost::system::error_code ec;
                     t.add({utc_time_ms(m.at("time_ms").to_number<std::uint64_t>(ec)), str(m, "phone"), str(m, "text")});
                 }
-                if (*code_only) throw CliError(exit_node_error, "no message with a claim code" + (e164.empty() ? "" : " to " + e164));
+                if (*code_only)
+                    throw CliError(exit_node_error, "no message with a claim code" + (e164.empty() ? "" : " to " + e164),
+                                   "ask for one: kopilka claim-request PHONE");
                 std::cout << (t.empty() ? "the outbox is empty\n" : t.render());
                 return 0;
             };

@@ -66,7 +66,7 @@ void add_client_commands(CLI::App& app, Program& p) {
                 const Account account = Account::of_phone(att->phone);
                 std::string e164 = *phone;
                 try {
-                    e164 = str(s.call("phone.lookup", json::object{{"phone", *phone}}), "e164");
+                    e164 = str(s.lookup_phone(*phone, account), "e164");  // bound just now
                 } catch (const CliError&) {
                     // Rate limited or unreachable now: keep the number as typed.
                 }

@@ -2,6 +2,7 @@
 
 #include "crypto/address.h"
 #include "ledger/codec.h"
+#include "ledger/phone.h"
 #include "ledger/types.h"
 #include "rpc/protocol.h"
 #include "wallet-cli/cli_error.h"
@@ -256,6 +257,31 @@ json::object Session::submit(const ledger::SignedTx& stx) {
     return r.as_object();
 }
 
+json::value Session::lookup_phone(const std::string& typed, std::optional<ledger::Account> holder) {
+    // With the cookie the operator asks as the operator; anyone else signs
+    // the request (docs/formats.md, "Signed phone lookup") with the acting
+    // key, which the node answers only if it is a venue's owner or staff or
+    // is bound to the phone the identity claimed.
+    if (!admin_token_.empty()) return call("phone.lookup", json::object{{"phone", typed}});
+    const KeyPair& k = key();
+    const auto& o = info(true);
+    std::uint64_t now_ms = static_cast<std::uint64_t>(std::time(nullptr)) * 1000;
+    if (const auto* t = o.if_contains("time_ms"); t && t->is_number()) {
+        boost::system::error_code ec;
+        const auto ms = t->to_number<std::uint64_t>(ec);
+        if (!ec) now_ms = ms;  // the node's clock decides freshness
+    }
+    auto message = ledger::lookup_request_bytes(typed, now_ms);
+    if (!message) throw CliError(exit_usage, "'" + typed + "' is too long for a phone number");
+    json::object params{{"phone", typed},
+                        {"key", address_from_key(k.public_key())},
+                        {"time_ms", now_ms},
+                        {"signature", to_hex(k.sign(Domain::lookup, chain_id(), *message).view())}};
+    if (!holder && identity().phone) holder = identity().phone->account;
+    if (holder) params["holder"] = ledger::account_text(*holder);
+    return call("phone.lookup", std::move(params));
+}
+
 Recipient Session::resolve_recipient(const std::string& text) {
     if (text.starts_with("kop1") || text.starts_with("KOP1")) {
         auto k = key_from_address(text);
@@ -269,7 +295,7 @@ Recipient Session::resolve_recipient(const std::string& text) {
         if (!a) throw CliError(exit_usage, "'" + text + "' is not phone:<64 lowercase hex>");
         return {*a, text};
     }
-    auto r = call("phone.lookup", json::object{{"phone", text}});
+    auto r = lookup_phone(text);
     auto a = ledger::account_from_text(str(r, "account"));
     if (!a) throw CliError(exit_node_error, "phone.lookup answered an account the wallet cannot read");
     return {*a, str(r, "e164")};
@@ -338,7 +364,12 @@ void Session::fail(const rpc::Error& e, std::string_view method) {
             throw CliError(exit_node_error, "the claim code is wrong, expired or already used",
                            "ask for a new one: kopilka claim-request PHONE");
         case rpc::rate_limited: throw CliError(exit_node_error, m, "wait a minute and retry");
-        case rpc::unauthorized: throw CliError(exit_node_error, m, "give the node's cookie with --cookie DATADIR/.cookie");
+        case rpc::unauthorized:
+            if (method == "phone.lookup")
+                throw CliError(exit_node_error, m,
+                               "phone numbers are looked up only for a venue's owner or staff, or a client who claimed "
+                               "a phone (kopilka claim-request PHONE); or send to phone:<hex>");
+            throw CliError(exit_node_error, m, "give the node's cookie with --cookie DATADIR/.cookie");
         case rpc::mempool_full:
         case rpc::unavailable: throw CliError(exit_node_error, m, "retry in a moment");
         default: throw CliError(exit_node_error, m);

@@ -85,6 +85,10 @@ public:
     json::object submit(const ledger::SignedTx& stx);
 
     Recipient resolve_recipient(const std::string& text);
+    // phone.lookup, signed by the acting key (or as the operator, with the
+    // cookie); `holder` is the phone bound to that key, by default the one
+    // the identity claimed.
+    json::value lookup_phone(const std::string& typed, std::optional<ledger::Account> holder = std::nullopt);
     // For admin methods: the node's cookie token, sent as a bearer token.
     void set_admin_token(std::string token) { admin_token_ = std::move(token); client_.reset(); }
     // The venue a command is about, for hints in error messages.

@@ -82,7 +82,12 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     CHECK(has(r.err, "refused (limit_per_tx)"));
     r = cli({"key", "new", "nobody"});
     REQUIRE(r.code == 0);
+    // A key that is neither staff nor bound to a phone may not turn numbers
+    // into references (issue 13), and says so before any transfer is signed.
     r = cli({"--as", "nobody", "send", "VOLODYA", "+7 900 000-00-09", "5"});
+    CHECK(r.code == 5);
+    CHECK(has(r.err, "venue's owner or staff"));
+    r = cli({"--as", "nobody", "send", "VOLODYA", petya, "5"});
     CHECK(r.code == 1);
     CHECK(has(r.err, "refused (insufficient_balance)"));
     CHECK(has(r.err, "holds 0.00 VOLODYA, this needs 5.00 VOLODYA"));
@@ -143,7 +148,11 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     r = cli({"balance", petya, "--as", "owner"});
     REQUIRE(r.code == 0);
     CHECK_FALSE(has(r.out, "VOLODYA"));
+    // No longer staff: no phone lookups either (issue 13), and nothing to send.
     r = cli({"--as", "petya", "send", "VOLODYA", "+7 900 000-00-01", "1"});
+    CHECK(r.code == 5);
+    CHECK(has(r.err, "venue's owner or staff"));
+    r = cli({"--as", "petya", "send", "VOLODYA", masha, "1"});
     CHECK(r.code == 1);
     CHECK(has(r.err, "insufficient_balance"));
 }

@@ -264,13 +264,18 @@ TEST_CASE("every method's documented example runs against a node that played the
     const Account phone = cafe.phone("+7 900 000-00-01");
     const SignedTx gift = cafe.wallet.sign(cafe.masha, Transfer{cafe.coin, Volodi::of(cafe.masha), phone, 3'00, "welcome"});
     const auto gift_result = cafe.wallet.submit(gift);
-    auto code01 = claim_code_from_outbox(admin, "+79000000001");
+    auto code01 = request_claim_code(c, admin, "+79000000001");
     REQUIRE(code01);
     const KeyPair client = KeyPair::generate();
     REQUIRE(claim_phone(cafe.wallet, c, "+79000000001", *code01, client).at("status") == "committed");
     REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.petya, Redeem{cafe.coin, cafe.wallet.voucher(client, cafe.coin, 1, 100, phone)}))
                 .at("status") == "committed");
     const KeyPair second_client = KeyPair::generate();  // claims +7 900 000-00-02 in the examples
+    std::optional<std::uint64_t> now_ms;  // the signed lookup's time, read once from the node
+    auto lookup_time = [&] {
+        if (!now_ms) now_ms = c.call("node.info").at("time_ms").to_number<std::uint64_t>();
+        return *now_ms;
+    };
 
     // Every ${variable} an example may use, from the story. A value is
     // computed when first needed: ${code} exists only after the
@@ -284,6 +289,14 @@ TEST_CASE("every method's documented example runs against a node that played the
         {"client", [&] { return account_text(phone); }},
         {"phone", [&] { return std::string("+79000000001"); }},
         {"client_key", [&] { return address_from_key(second_client.public_key()); }},
+        {"now_ms", [&] { return std::to_string(lookup_time()); }},
+        {"lookup_signature",
+         [&] {
+             const std::string phone_param = "+7 900 000-00-01";  // phone.lookup's example
+             return std::string(lookup_params(cafe.wallet.chain(), cafe.masha, phone_param, lookup_time())
+                                    .at("signature")
+                                    .as_string());
+         }},
         {"code",
          [&] {
              auto code = claim_code_from_outbox(admin, "+79000000002");
@@ -296,8 +309,17 @@ TEST_CASE("every method's documented example runs against a node that played the
         {"block_hash", [&] { return std::string(gift_result.at("block_hash").as_string()); }},
     };
     const std::regex var_re(R"(\$\{([a-z_]+)\})");
+    // A quoted ${..._ms} stands for a number (JSON has no placeholder for one):
+    // "${now_ms}" becomes 1790000000000, quotes and all.
+    const std::regex number_re(R"("\$\{([a-z_]+_ms)\}")");
     auto substitute = [&](std::string text) {
         std::smatch m;
+        while (std::regex_search(text, m, number_re)) {
+            auto it = vars.find(m[1].str());
+            INFO("the examples use ${" << m[1].str() << "}, which this test does not know: add it to `vars`");
+            REQUIRE(it != vars.end());
+            text.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)), it->second());
+        }
         while (std::regex_search(text, m, var_re)) {
             auto it = vars.find(m[1].str());
             INFO("the examples use ${" << m[1].str() << "}, which this test does not know: add it to `vars`");

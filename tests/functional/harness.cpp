@@ -2,6 +2,7 @@
 
 #include "bench/node_process.h"
 #include "crypto/address.h"
+#include "ledger/phone.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -298,7 +299,7 @@ void Volodi::open() {
 }
 
 ledger::Account Volodi::phone(const std::string& typed) {
-    auto r = rpc.call("phone.lookup", json::object{{"phone", typed}});
+    auto r = signed_lookup(rpc, wallet.chain(), masha, typed);
     auto a = ledger::account_from_text(std::string(r.at("account").as_string()));
     if (!a) throw std::runtime_error("phone.lookup gave no account");
     return *a;
@@ -308,9 +309,32 @@ json::value Volodi::give(const KeyPair& from, const ledger::Account& to, ledger:
     return wallet.submit(wallet.sign(from, ledger::Transfer{coin, of(from), to, amount, memo}));
 }
 
+json::object lookup_params(const ChainId& chain, const KeyPair& signer, const std::string& typed, std::uint64_t time_ms,
+                           const std::optional<ledger::Account>& holder) {
+    auto message = ledger::lookup_request_bytes(typed, time_ms);
+    if (!message) throw std::runtime_error("phone text too long to sign");
+    json::object o{{"phone", typed},
+                   {"key", address_from_key(signer.public_key())},
+                   {"time_ms", time_ms},
+                   {"signature", to_hex(signer.sign(Domain::lookup, chain, *message).view())}};
+    if (holder) o["holder"] = ledger::account_text(*holder);
+    return o;
+}
+
+json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,
+                          const std::optional<ledger::Account>& holder) {
+    const std::uint64_t now_ms = c.call("node.info").at("time_ms").to_number<std::uint64_t>();
+    return c.call("phone.lookup", lookup_params(chain, signer, typed, now_ms, holder));
+}
+
+std::optional<std::string> request_claim_code(rpc::Client& c, rpc::Client& admin, const std::string& e164) {
+    c.call("phone.claim.request", json::object{{"phone", e164}});
+    return claim_code_from_outbox(admin, e164);
+}
+
 std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164,
                                                   std::chrono::milliseconds timeout) {
-    static const std::regex code_re("code=([0-9]+)");
+    static const std::regex code_re("claim code: ([0-9]+)");
     std::optional<std::string> code;
     // The node writes a transfer's message after it has answered the
     // transfer's submitter, so the message may be a moment behind.
@@ -319,9 +343,9 @@ std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::strin
             auto outbox = admin.call("admin.outbox", json::object{{"limit", 1000}});
             for (const auto& m : outbox.at("messages").as_array()) {  // newest first
                 if (m.at("phone").as_string() != e164) continue;
-                const std::string link(m.at("link").as_string());
+                const std::string text(m.at("text").as_string());
                 std::smatch match;
-                if (std::regex_search(link, match, code_re)) {
+                if (std::regex_search(text, match, code_re)) {
                     code = match[1].str();
                     return true;
                 }

@@ -140,15 +140,27 @@ struct Volodi {
     ledger::Account treasury() const { return ledger::Account::of_key(owner.public_key()); }
     static ledger::Account of(const KeyPair& k) { return ledger::Account::of_key(k.public_key()); }
     void open();
-    // phone.lookup of a number as a person types it; returns its account.
+    // phone.lookup of a number as a person types it, signed by Masha (staff;
+    // after open()); returns its account.
     ledger::Account phone(const std::string& typed);
     // A transfer of the coin signed by `from`'s key from its own account, committed.
     boost::json::value give(const KeyPair& from, const ledger::Account& to, ledger::Amount amount,
                             const std::string& memo = "");
 };
 
-// The claim code in the newest outbox message to `e164` (admin client), or
-// nullopt when none has come within `timeout`.
+// phone.lookup's params signed by `signer` at `time_ms` (docs/formats.md,
+// "Signed phone lookup"), with `holder` when the signer is a client.
+boost::json::object lookup_params(const ChainId& chain, const KeyPair& signer, const std::string& typed,
+                                  std::uint64_t time_ms, const std::optional<ledger::Account>& holder = std::nullopt);
+// phone.lookup signed by `signer` at the node's time (node.info time_ms).
+boost::json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,
+                                 const std::optional<ledger::Account>& holder = std::nullopt);
+// phone.claim.request for `e164` (c), then the code in its message (admin).
+std::optional<std::string> request_claim_code(rpc::Client& c, rpc::Client& admin, const std::string& e164);
+
+// The claim code in the newest outbox message with one to `e164` (admin
+// client), or nullopt when none has come within `timeout`. Codes are only in
+// the text of phone.claim.request's messages, never in links.
 std::optional<std::string> claim_code_from_outbox(rpc::Client& admin, std::string_view e164,
                                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 // phone.claim.confirm with `code`, then phone.bind signed by `key`; returns the bind's result.

@@ -60,23 +60,32 @@ TEST_CASE("U Volodi: the whole story over JSON-RPC, claim flow included") {
     CHECK(str(venue, "treasury_balance") == "999000.00");
 
     // The barista types the number as the client says it.
-    auto lookup = c.call("phone.lookup", json::object{{"phone", "+7 900 000-00-01"}});
+    auto lookup = signed_lookup(c, w.chain(), masha, "+7 900 000-00-01");
     CHECK(str(lookup, "e164") == "+79000000001");
     CHECK(lookup.at("claimed").as_bool() == false);
     const Account phone = *account_from_text(str(lookup, "account"));
     auto sent = w.submit(w.sign(masha, Transfer{coin, Account::of_key(masha.public_key()), phone, 3'00, "welcome"}));
     CHECK(str(sent, "status") == "committed");
 
-    // The node told the phone at once: amount, venue, balance, and a link with a claim code.
+    // The node told the phone at once: amount, venue, balance, and a link
+    // to the phone's page, which carries no code.
     auto outbox = admin.call("admin.outbox", json::object{{"limit", 5}});
     REQUIRE(!outbox.at("messages").as_array().empty());
     const auto& msg = outbox.at("messages").as_array().front();
     CHECK(str(msg, "phone") == "+79000000001");
     CHECK(str(msg, "text").find("U Volodi: you received 3.00 VOLODYA. Balance: 3.00 VOLODYA") != std::string::npos);
-    std::smatch m;
     const std::string link = str(msg, "link");
-    REQUIRE(std::regex_search(link, m, std::regex("code=([0-9]{6})")));
-    const std::string code = m[1];
+    CHECK(link.find("/c/" + to_hex(phone.phone())) != std::string::npos);
+    CHECK(link.find("code") == std::string::npos);
+    const std::string text = str(msg, "text");
+    REQUIRE(text.find(link) != std::string::npos);
+    CHECK_FALSE(std::regex_search(text.substr(0, text.find(link)) + text.substr(text.find(link) + link.size()),
+                                  std::regex("[0-9]{6}")));
+    // The client opens the page, which asks the node to send a code.
+    CHECK(c.call("phone.claim.request", json::object{{"phone", "+7 900 000-00-01"}}).at("sent") == true);
+    auto asked = claim_code_from_outbox(admin, "+79000000001");
+    REQUIRE(asked);
+    const std::string code = *asked;
     // The code never reaches the log.
     CHECK(node.log().find(code) == std::string::npos);
 

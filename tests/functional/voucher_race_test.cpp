@@ -66,7 +66,7 @@ struct Fixture {
         cafe.open();
         client = cafe.phone("+7 900 000-00-01");
         cafe.give(cafe.masha, client, 100'00, "welcome");
-        auto code = claim_code_from_outbox(admin, "+79000000001");
+        auto code = request_claim_code(c, admin, "+79000000001");
         REQUIRE(code);
         REQUIRE(claim_phone(cafe.wallet, c, "+79000000001", *code, client_key).at("status") == "committed");
     }
