@@ -957,8 +957,8 @@ private:
             return;
         }
         if (core_->connections.load() >= core_->limits.connections_max || core_->is_stopping()) {
+            core_->handler.connection_refused(false);  // counted first: the client may look at once
             refuse(std::move(socket), core_->busy_total);
-            core_->handler.connection_refused(false);
         } else {
             error_code rec;
             auto remote = socket.remote_endpoint(rec);
@@ -966,8 +966,8 @@ private:
             std::string key = rate_key(ip);
             if (!core_->admit(key)) {
                 // Nothing of a connection is made for it: no session, no timers, no buffers.
-                refuse(std::move(socket), core_->busy_address);
                 core_->handler.connection_refused(true);
+                refuse(std::move(socket), core_->busy_address);
             } else {
                 std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip), std::move(key))->start();
             }

@@ -777,7 +777,7 @@ TEST_CASE("a WebSocket message over ws_message_bytes_max closes the session, and
 // ---------------------------------------------------------------------------
 // Issue 13: connections per address, bytes queued per connection, cost.
 
-TEST_CASE("connections over connections_per_address_max from one address are refused; other addresses are served", "[server][abuse]") {
+TEST_CASE("connections over connections_per_address_max from one address are refused, and other addresses are served", "[server][abuse]") {
     CHECK(ServerLimits{}.connections_per_address() == 512 / kopilka::node::connections_per_address_divisor);
     TestHandler h;
     auto limits = fast_limits();

@@ -273,7 +273,7 @@ TEST_CASE("JSON-RPC: a batch member that is not a request ({\"foo\":\"boo\"}, 1)
     CHECK(post_rpc(c, R"({"jsonrpc":"2.0","method":"node.info"})").status == 204);
 }
 
-TEST_CASE("connections: idle sockets from one address stop at connections-per-address-max (connections-max / 8); other addresses are served") {
+TEST_CASE("connections: idle sockets from one address stop at connections-per-address-max (connections-max / 8), and other addresses are served") {
     NodeProcess node;  // the defaults: 512 connections, 64 per address
     const std::uint16_t port = node.port();
     // The issue's attack: more idle sockets than connections-max / 8 from one
@@ -359,7 +359,7 @@ TEST_CASE("memory: answers a client never reads are bounded by send-queue-bytes-
     for (auto& u : unread) CHECK(u->closed_within(generous));
 }
 
-TEST_CASE("CPU: one address flooding history and stats is charged by rows read; /health and another client's tx.submit keep answering") {
+TEST_CASE("CPU: one address flooding history and stats is charged by rows read, while /health and another client's tx.submit keep answering") {
     constexpr std::uint32_t per_second = 200, burst = 400;
     NodeProcess node({"--requests-per-second-max", std::to_string(per_second), "--requests-burst-max",
                       std::to_string(burst)});
