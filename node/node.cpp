@@ -308,9 +308,15 @@ struct Node::Answers {
     bool full = false;
     std::function<void(std::string)> done;
 
-    std::string full_message() const {
+    // For a heavy call skipped once the batch is full.
+    std::string skipped_message() const {
         return "not run: this batch's answers passed " + std::to_string(bytes_max) +
                " bytes; send fewer calls or ask for smaller pages";
+    }
+    // For an answer that did not fit: its call ran.
+    std::string dropped_message() const {
+        return "answer not sent: this batch's answers passed " + std::to_string(bytes_max) +
+               " bytes; the call ran (resend it alone to learn its result)";
     }
     bool is_full() {
         std::lock_guard lock(mutex);
@@ -322,7 +328,7 @@ struct Node::Answers {
         std::unique_lock lock(mutex);
         if (batch && budgeted && !text.empty() && bytes + text.size() > bytes_max) {
             full = true;
-            text = json::serialize(rpc::make_error(r.as_object().at("id"), rpc::invalid_request, full_message()));
+            text = json::serialize(rpc::make_error(r.as_object().at("id"), rpc::invalid_request, dropped_message()));
         } else {
             bytes += text.size();
         }
@@ -434,7 +440,7 @@ void Node::heavy_calls(const json::value& request, const std::vector<std::size_t
     for (std::size_t i : heavy) {
         const json::value& one = request.is_array() ? request.as_array()[i] : request;
         if (answers->is_full()) {
-            answers->put(i, refusal(one, rpc::invalid_request, answers->full_message()), false);
+            answers->put(i, refusal(one, rpc::invalid_request, answers->skipped_message()), false);
             continue;
         }
         // The rows of the calls before may have put the address in debt:

@@ -233,6 +233,20 @@ std::string rpc_markdown() {
           "padding; accounts are addresses (`kop1…`) or phone references (`phone:<hex>`).\n\n";
     md += "Admin methods need `Authorization: Bearer <token>`, the token being the content of the `.cookie` file "
           "in the node's data dir.\n\n";
+    md += "## Batches\n\nA batch is answered with an array holding one answer per call that has an id, in "
+          "request order. A member without an id is a notification and gets no answer, but only if it is a "
+          "well-formed request (`\"jsonrpc\": \"2.0\"` and a string `method`): anything else (`{\"foo\":\"boo\"}`, "
+          "`1`) gets error -32600 with `\"id\": null`. A batch whose answers would pass the node's "
+          "`send-queue-bytes-max` is cut short, every call still answered with its id: an answer that would pass it "
+          "is replaced by -32600 \"answer not sent: this batch's answers passed N bytes; the call ran ...\", and "
+          "heavy reads not yet run get -32600 \"not run: ...\" instead of running.\n\n";
+    md += "## Rate and cost\n\nEach client address has a budget of requests (docs/node.md, Limits): a request "
+          "costs one, a batch its length. Heavy reads (`account.history`, `venue.history`, `venue.stats`, "
+          "`block.raw`) cost one more for every 10 rows they read, charged after they ran, which may put the "
+          "address in debt. Over its budget a call gets 2003 with \"retry in N ms\" (HTTP 429 with "
+          "`Retry-After` when the whole request was refused). Heavy reads run on the node's read threads; "
+          "when their queue is full they get 2003 \"the node is busy with other reads (N requests waiting); retry in a "
+          "moment\".\n\n";
     md += "## Errors\n\n| code | meaning |\n|---|---|\n";
     md += "| -32700 | the body is not JSON |\n| -32600 | not a JSON-RPC 2.0 request (or a batch too long) |\n";
     md += "| -32601 | no such method |\n| -32602 | missing or wrong params; the message names the param |\n";
