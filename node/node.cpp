@@ -375,6 +375,12 @@ void Node::handle(std::string body, CallContext ctx, std::function<void(std::str
                                                  " allowed")));
         return;
     }
+    if (!batch && !is_heavy(*parsed)) {  // the common case (every tx.submit): answered here, as it comes
+        dispatch_one(*parsed, ctx, [done = std::move(done)](json::value r) {
+            done(r.is_null() ? std::string() : json::serialize(r));
+        });
+        return;
+    }
     const std::size_t n = batch ? parsed->as_array().size() : 1;
     auto answers = std::make_shared<Answers>();
     answers->parts.resize(n);
