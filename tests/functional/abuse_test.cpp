@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace kopilka;
@@ -135,14 +136,48 @@ public:
         std::string f(1, '\x81');
         if (text.size() < 126) {
             f += static_cast<char>(0x80 | text.size());
-        } else {
+        } else if (text.size() < 65'536) {
             f += static_cast<char>(0x80 | 126);
-            f += static_cast<char>((text.size() >> 8) & 0xff);
-            f += static_cast<char>(text.size() & 0xff);
+            for (int shift = 8; shift >= 0; shift -= 8) f += static_cast<char>((text.size() >> shift) & 0xff);
+        } else {
+            f += static_cast<char>(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) f += static_cast<char>((text.size() >> shift) & 0xff);
         }
         f += std::string(4, '\0');
         f += text;
         return f;
+    }
+
+    // The next text frame from the node (unmasked, as a server's are), or
+    // nullopt when the connection closed or nothing came within `timeout`.
+    std::optional<std::string> ws_read(std::chrono::milliseconds timeout = generous) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            while (buf_.size() < 2)
+                if (!fill(deadline)) return std::nullopt;
+            const auto b = [&](std::size_t i) { return static_cast<unsigned char>(buf_[i]); };
+            std::size_t head = 2, length = b(1) & 0x7f;
+            if (length == 126) head = 4;
+            if (length == 127) head = 10;
+            while (buf_.size() < head)
+                if (!fill(deadline)) return std::nullopt;
+            if (length >= 126) {
+                length = 0;
+                for (std::size_t i = 2; i < head; ++i) length = (length << 8) | b(i);
+            }
+            while (buf_.size() < head + length)
+                if (!fill(deadline)) return std::nullopt;
+            const bool fin = (b(0) & 0x80) != 0;
+            const int opcode = b(0) & 0x0f;
+            const std::string payload = buf_.substr(head, length);
+            buf_.erase(0, head + length);
+            if (opcode == 8) return std::nullopt;  // close
+            if (opcode == 1 || opcode == 0) {      // text, or a continuation of it
+                message_ += payload;
+                if (fin) return std::exchange(message_, std::string());
+            }
+            // A ping (9) or anything else: not an answer.
+        }
     }
 
 private:
@@ -168,6 +203,7 @@ private:
 
     int fd_ = -1;
     std::string buf_;
+    std::string message_;  // a fragmented WebSocket message so far
     bool timed_out_ = false;
 };
 
@@ -382,6 +418,56 @@ TEST_CASE("memory: answers a client never reads are bounded by send-queue-bytes-
     CHECK(pages > 0);
     CHECK(not_run > 0);
     CHECK(pages + not_run >= 999);  // at most one page's answer dropped after it ran
+}
+
+TEST_CASE("read queue: past --read-queue-max a request's heavy calls get 2003 busy at once, and light calls are still served") {
+    NodeProcess node({"--requests-per-second-max", "0", "--read-threads", "1", "--read-queue-max", "1"});
+    rpc::Client c = node.client();
+    Volodi cafe(c);
+    cafe.open();
+    grow_history(cafe, c, history_page_entries_max + 100);
+    Conn ws(node.port(), attacker);
+    REQUIRE(ws.upgrade());
+    // First a long job for the one read thread (a batch of full pages, cut
+    // at send-queue-bytes-max: a dozen pages), then nine single pages sent
+    // together behind it: one waits in the queue, the others find it full.
+    // Then a light call, which runs on the I/O thread.
+    std::string batch = "[";
+    for (int i = 0; i < 1000; ++i)
+        batch += (i ? "," : "") + call_text(i, "venue.history", {{"ticker", cafe.coin}, {"limit", history_page_entries_max}});
+    std::string frames = Conn::ws_frame(batch + "]");
+    for (int k = 1; k <= 9; ++k)
+        frames += Conn::ws_frame(call_text(k, "venue.history", {{"ticker", cafe.coin}, {"limit", history_page_entries_max}}));
+    frames += Conn::ws_frame(call_text("light", "node.info", {}));
+    REQUIRE(ws.send(frames));
+    int pages = 0, busy = 0;
+    bool light = false, batch_answered = false;
+    for (int n = 0; n < 11; ++n) {
+        auto frame = ws.ws_read();
+        REQUIRE(frame);
+        const json::value r = json::parse(*frame);
+        if (r.is_array()) {
+            batch_answered = true;
+            continue;
+        }
+        if (r.at("id") == "light") {
+            light = r.as_object().contains("result");
+            continue;
+        }
+        if (r.as_object().contains("result")) {
+            ++pages;
+            continue;
+        }
+        CHECK(r.at("error").at("code") == rpc::rate_limited);
+        CHECK_THAT(std::string(r.at("error").at("message").as_string()), Catch::Contains("busy"));
+        ++busy;
+    }
+    std::printf("abuse read queue: %d single pages served, %d refused busy\n", pages, busy);
+    CHECK(batch_answered);
+    CHECK(light);
+    CHECK(busy >= 1);
+    CHECK(pages + busy == 9);
+    CHECK(metric(c.get("/metrics").body, "kopilka_reads_busy_total").value_or(0) == busy);
 }
 
 TEST_CASE("CPU: one address flooding history and stats is charged by rows read, while /health and another client's tx.submit keep answering") {
