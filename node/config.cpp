@@ -46,6 +46,8 @@ void add_options(CLI::App& app, Config& c) {
         "open connections from one client address, IPv6 per /64 (0: connections-max / 8)");
     opt(app, "send-queue-bytes-max", c.server.send_queue_bytes_max,
         "bytes of answers queued to one connection before a client that does not read is dropped");
+    opt(app, "send-queue-bytes-total-max", c.server.send_queue_bytes_total_max,
+        "bytes of answers queued to all connections together; past it new answers are refused (retry)");
     opt(app, "header-timeout-ms", c.server.header_timeout_ms, "time to receive a whole request");
     opt(app, "idle-timeout-ms", c.server.idle_timeout_ms, "keep-alive idle time");
     opt(app, "ws-send-queue-max", c.server.ws_send_queue_max, "queued WebSocket frames before a slow client is dropped");

@@ -74,6 +74,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace kopilka::node {
@@ -280,6 +281,18 @@ struct Core {
         };
     }
 
+    // Bytes of answers queued to every connection together (see
+    // send_queue_bytes_total_max); false, counting nothing, past it.
+    std::atomic<std::size_t> queued_bytes{0};
+    bool reserve_bytes(std::size_t n) {
+        if (queued_bytes.fetch_add(n) + n > limits.send_queue_bytes_total_max) {
+            queued_bytes.fetch_sub(n);
+            return false;
+        }
+        return true;
+    }
+    void release_bytes(std::size_t n) { queued_bytes.fetch_sub(n); }
+
     // Open connections per client address (rate key). An entry exists only
     // while its address has a connection open, so the table holds at most
     // connections_max entries; a refused socket adds none.
@@ -467,7 +480,7 @@ private:
             queued_.fetch_sub(1);
             return false;
         }
-        if (queued_bytes_.fetch_add(bytes) + bytes > lim.send_queue_bytes_max) {
+        if (queued_bytes_.fetch_add(bytes) + bytes > lim.send_queue_bytes_max || !core_->reserve_bytes(bytes)) {
             queued_bytes_.fetch_sub(bytes);
             queued_.fetch_sub(1);
             return false;
@@ -475,6 +488,7 @@ private:
         return true;
     }
     void unreserve(std::size_t bytes) {
+        core_->release_bytes(bytes);
         queued_bytes_.fetch_sub(bytes);
         queued_.fetch_sub(1);
     }
@@ -603,7 +617,10 @@ public:
           client_ip_(std::move(client_ip)),
           conn_id_(core_->next_conn.fetch_add(1)) {}
 
-    ~HttpSession() override { core_->remove(conn_id_); }
+    ~HttpSession() override {
+        core_->release_bytes(held_bytes_);  // a write abandoned by stop()
+        core_->remove(conn_id_);
+    }
 
     void start() {
         net::dispatch(ex_, [self = shared_from_this()] {
@@ -811,6 +828,8 @@ private:
     void reply(http::status status, std::string_view content_type, std::string body,
                const std::function<void(Response&)>& decorate = nullptr) {
         if (body.size() > lim().send_queue_bytes_max) return reply_over_send_queue(body.size());
+        if (!core_->reserve_bytes(body.size())) return reply_over_total();
+        held_bytes_ = body.size();  // given back when the write ends (on_write)
         const Request& req = parser_->get();
         res_.emplace(make_response(status, req.version(), req.keep_alive(), content_type, std::move(body)));
         if (decorate) decorate(*res_);
@@ -835,6 +854,22 @@ private:
         write(false);
     }
 
+    // Every connection together holds send_queue_bytes_total_max of answers
+    // not yet read: this one is not queued; the client may retry.
+    void reply_over_total() {
+        try {
+            core_->handler.connection_dropped_send_queue();
+        } catch (...) {
+        }
+        const Request& req = parser_->get();
+        res_.emplace(make_response(http::status::service_unavailable, req.version(), false, "application/json",
+                                   rpc_error_body(rpc::rate_limited,
+                                                  "the node holds too many answers that clients have not read yet; "
+                                                  "retry shortly")));
+        res_->set(http::field::retry_after, "1");
+        write(false);
+    }
+
     void reply_and_close(http::status status, std::string body) {
         res_.emplace(make_response(status, 11, false, "application/json", std::move(body)));
         write(true);
@@ -850,6 +885,7 @@ private:
     void on_write(bool linger, error_code ec, std::size_t) {
         const bool keep = res_->keep_alive();
         res_.reset();
+        core_->release_bytes(std::exchange(held_bytes_, 0));
         if (ec) return close();
         if (linger) return start_linger();
         if (!keep) {
@@ -912,6 +948,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<Response> res_;
+    std::size_t held_bytes_ = 0;  // of res_, reserved in Core::queued_bytes
     std::uint64_t requests_ = 0;
     bool closed_ = false;
 };

@@ -76,6 +76,11 @@ struct ServerLimits {
     // this much of the node's memory. The node also stops a batch whose
     // answers would pass it (node.cpp).
     std::size_t send_queue_bytes_max = 4 << 20;
+    // The same, over every connection together: many addresses cannot make
+    // the node hold more than this in answers nobody reads. An answer that
+    // would pass it is not queued: HTTP gets 503 (retry), a WebSocket is
+    // closed.
+    std::size_t send_queue_bytes_total_max = 256 << 20;
     std::uint32_t header_timeout_ms = 10'000;       // to receive a whole request (slowloris)
     std::uint32_t idle_timeout_ms = 60'000;         // keep-alive idle time
     std::size_t ws_send_queue_max = 1024;           // queued frames per WebSocket before it is dropped

@@ -58,6 +58,7 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = wait_max) {
 //   whoami        → {admin, session, ip}
 //   subscribe     → keeps ctx.push; from another thread pushes a note, then answers
 //   costly {n}    → ctx.charge(n) after the fact; answers {wait_ms} it returned
+//   big {bytes}   → {pad: that many bytes}
 //   (no id)       → notification: empty answer
 class TestHandler : public RpcHandler {
 public:
@@ -76,6 +77,7 @@ public:
         auto answer = [id](json::value result) { return json::serialize(rpc::make_result(id, std::move(result))); };
 
         if (method == "echo") return done(answer(params));
+        if (method == "big") return done(answer(json::object{{"pad", std::string(params.at("bytes").to_number<std::size_t>(), 'p')}}));
         if (method == "costly") {
             const auto n = params.at("n").to_number<std::uint64_t>();
             return done(answer(json::object{{"wait_ms", ctx.charge ? ctx.charge(n) : 0}}));
@@ -893,4 +895,42 @@ TEST_CASE("a handler's after-the-fact charge counts against its address's next r
     other.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     other.closed_by_peer(wait_max);
     CHECK(other.received.starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("answers unread on every connection together stop at send_queue_bytes_total_max: a 503 to retry, then room again", "[server][abuse]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.send_queue_bytes_max = 32 << 20;
+    limits.send_queue_bytes_total_max = 24 << 20;
+    limits.idle_timeout_ms = 10'000;  // the unread answer must stay queued meanwhile
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+    auto big = [](int id) {
+        const std::string body = R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"big","params":{"bytes":16777216}})";
+        return "POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    };
+    // 16 MiB that this client never reads: far more than the kernel's
+    // socket buffers take, so most of it stays queued in the node.
+    RawSocket unread(server.port());
+    REQUIRE(unread.send(big(1)));
+    // Its answer has begun to arrive, so it is queued (a few KiB read of 16 MiB).
+    REQUIRE(unread.read_until("HTTP/1.1 200", wait_max));
+    // Another 16 MiB would pass the 24 MiB the node may hold: refused, to retry.
+    {
+        RawSocket second(server.port(), "127.0.0.2");
+        REQUIRE(second.send(big(2)));
+        CHECK(second.read_until("\r\n\r\n", wait_max));
+        INFO(second.received.substr(0, 400));
+        CHECK(second.received.starts_with("HTTP/1.1 503"));
+        CHECK_THAT(second.received, Catch::Contains("Retry-After: 1"));
+        CHECK(second.closed_by_peer(wait_max));
+        CHECK_THAT(second.received, Catch::Contains("have not read yet"));
+    }
+    CHECK(h.dropped_send_queue == 1);
+    // Once the reader that never read is gone, its bytes are given back.
+    unread.close();
+    REQUIRE(eventually([&] { return server.connections() == 0; }));
+    rpc::Client client("127.0.0.1", server.port());
+    CHECK(client.call("big", json::object{{"bytes", 16 << 20}}).at("pad").as_string().size() == 16u << 20);
 }
