@@ -11,6 +11,9 @@ struct Node::Call {
     rpc::Params params;
     boost::json::value id;
     Reply done;  // asynchronous handlers answer here with the full response
+    // Rows a heavy read read (history entries, transactions scanned, records
+    // of a raw block): the dispatcher charges them to the caller's address.
+    std::uint64_t rows = 0;
 };
 
 }  // namespace kopilka::node

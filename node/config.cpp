@@ -36,9 +36,18 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "mempool-txs-max", c.mempool_txs_max, "pending transactions; more are refused with 'retry'");
     opt(app, "batch-requests-max", c.batch_requests_max, "requests in one JSON-RPC batch");
     opt(app, "verify-threads", c.verify_threads, "threads checking signatures (0: one per core)");
+    opt(app, "read-threads", c.read_threads, "threads running heavy reads (history, stats, raw blocks)");
+    opt(app, "read-queue-max", c.read_queue_max,
+        "requests waiting for a read thread; more get error 2003 'busy, retry'");
     opt(app, "body-bytes-max", c.server.body_bytes_max, "largest HTTP request body");
     opt(app, "header-bytes-max", c.server.header_bytes_max, "largest HTTP request line and headers");
     opt(app, "connections-max", c.server.connections_max, "open client connections");
+    opt(app, "connections-per-address-max", c.server.connections_per_address_max,
+        "open connections from one client address, IPv6 per /64 (0: connections-max / 8)");
+    opt(app, "send-queue-bytes-max", c.server.send_queue_bytes_max,
+        "bytes of answers queued to one connection before a client that does not read is dropped");
+    opt(app, "send-queue-bytes-total-max", c.server.send_queue_bytes_total_max,
+        "bytes of answers queued to all connections together; past it new answers are refused (retry)");
     opt(app, "header-timeout-ms", c.server.header_timeout_ms, "time to receive a whole request");
     opt(app, "idle-timeout-ms", c.server.idle_timeout_ms, "keep-alive idle time");
     opt(app, "ws-send-queue-max", c.server.ws_send_queue_max, "queued WebSocket frames before a slow client is dropped");

@@ -28,6 +28,11 @@ struct Config {
     std::size_t mempool_txs_max = 100'000;    // pending transactions; more are refused (retry)
     std::size_t batch_requests_max = 1000;    // requests in one JSON-RPC batch
     unsigned verify_threads = 0;              // signature checks; 0: one per core
+    // Heavy reads (history pages, venue stats, raw blocks) run on these
+    // threads, never on the I/O threads, so /health and tx.submit do not wait
+    // behind them (after Bitcoin Core's -rpcthreads / -rpcworkqueue).
+    unsigned read_threads = 2;
+    std::size_t read_queue_max = 64;          // requests waiting for a read thread; more get 2003 "busy"
 
     ServerLimits server;
 

@@ -269,6 +269,7 @@ std::optional<json::value> Node::block_raw(Call& call) {
             auto rec = chain_->store().get(Column::txs, id);
             txs.push_back(rec ? json::value(to_base64url(*rec)) : json::value(nullptr));
         }
+    call.rows = txs.size();
     return json::object{{"height", height}, {"block", to_base64url(*raw)}, {"txs", std::move(txs)}};
 }
 
@@ -321,6 +322,7 @@ std::optional<json::value> Node::account_history(Call& call) {
     const Account a = rpc::parse_account(call.params.str("account"), "account");
     auto page = chain_->account_history(a, call.params.opt_str("cursor").value_or(""), page_limit(call.params));
     if (!page) throw Error(rpc::invalid_params, page.error());
+    call.rows = page->entries.size();
     return history_page(*page);
 }
 
@@ -369,6 +371,7 @@ std::optional<json::value> Node::venue_history(Call& call) {
     const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
     auto page = chain_->venue_history(ticker, call.params.opt_str("cursor").value_or(""), page_limit(call.params));
     if (!page) throw Error(rpc::invalid_params, page.error());
+    call.rows = page->entries.size();
     return history_page(*page);
 }
 
@@ -400,6 +403,7 @@ std::optional<json::value> Node::venue_stats(Call& call) {
             roles[key] = rec.role;
         }
         for (const auto& [acct, amount] : s.holders(ticker)) {
+            ++call.rows;
             if (acct == Account::of_key(owner)) treasury += amount;
             else if (staff_accounts.contains(acct)) with_staff += amount;
             else {
@@ -471,6 +475,7 @@ std::optional<json::value> Node::venue_stats(Call& call) {
         if (truncated || older_than_range || page->next_cursor.empty()) break;
         cursor = page->next_cursor;
     }
+    call.rows += scanned;
 
     json::array staff;
     for (const auto& [key, role] : roles) {

@@ -34,6 +34,17 @@ std::string Metrics::prometheus() const {
     counter("kopilka_write_failures_total", "Blocks the store refused to write.", write_failures);
     counter("kopilka_rpc_rate_limited_total",
             "HTTP requests and WebSocket messages refused by the per-address request rate.", rate_limited);
+    o << "# HELP kopilka_connections_refused_total Sockets closed at accept, by the limit they crossed.\n"
+         "# TYPE kopilka_connections_refused_total counter\n"
+         "kopilka_connections_refused_total{reason=\"connections_max\"} "
+      << connections_refused_total << "\nkopilka_connections_refused_total{reason=\"per_address\"} "
+      << connections_refused_per_address << '\n';
+    counter("kopilka_send_queue_closed_total",
+            "Connections closed because the answers queued to them passed send-queue-bytes-max (or a WebSocket's "
+            "ws-send-queue-max).",
+            send_queue_closed);
+    counter("kopilka_reads_busy_total", "Heavy reads refused with 2003 because the read queue was full.", reads_busy);
+    gauge("kopilka_read_queue_length", "Requests with heavy reads waiting for a read thread.", reads_queued.load());
     gauge("kopilka_block_height", "Height of the tip block.", static_cast<std::int64_t>(height.load()));
     gauge("kopilka_mempool_length", "Transactions waiting for a block.", static_cast<std::int64_t>(mempool.load()));
     gauge("kopilka_connections", "Open client connections.", connections.load());

@@ -25,6 +25,11 @@ public:
     std::atomic<std::uint64_t> rpc_requests{0};
     std::atomic<std::uint64_t> write_failures{0};
     std::atomic<std::uint64_t> rate_limited{0};
+    std::atomic<std::uint64_t> connections_refused_total{0};        // over connections-max
+    std::atomic<std::uint64_t> connections_refused_per_address{0};  // over connections-per-address-max
+    std::atomic<std::uint64_t> send_queue_closed{0};
+    std::atomic<std::uint64_t> reads_busy{0};   // heavy reads refused: the read queue was full
+    std::atomic<std::int64_t> reads_queued{0};  // requests waiting for a read thread
 
     void refused(std::string_view reason);
     void commit_latency(double ms);

@@ -222,10 +222,21 @@ void Node::start() {
                                                     : std::max(1u, std::thread::hardware_concurrency());
     verify_pool_ = std::make_unique<boost::asio::thread_pool>(threads);
     answer_pool_ = std::make_unique<boost::asio::thread_pool>(1);
+    {
+        std::lock_guard gate(read_gate_);
+        read_pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1u, config_.read_threads));
+        reads_open_ = true;
+    }
     producer_thread_ = std::thread([this] { producer_loop(); });
 }
 
 void Node::stop() {
+    {
+        // Reads in flight finish and answer; later ones are told "stopping".
+        std::lock_guard gate(read_gate_);
+        reads_open_ = false;
+    }
+    if (read_pool_) read_pool_->join();
     {
         std::unique_lock gate(submit_gate_);
         accepting_ = false;
@@ -275,57 +286,200 @@ std::string Node::metrics() { return metrics_.prometheus(); }
 
 // --- JSON-RPC dispatch ---
 
+namespace {
+
+// Calls whose cost grows with what they read: they run on the read pool, not
+// on the I/O threads, and their rows (Call::rows) are charged to the caller.
+bool heavy_method(std::string_view m) {
+    return m == "account.history" || m == "venue.history" || m == "venue.stats" || m == "block.raw";
+}
+
+bool is_heavy(const json::value& request) {
+    const auto* o = request.if_object();
+    const auto* m = o ? o->if_contains("method") : nullptr;
+    return m && m->is_string() && heavy_method(m->get_string());
+}
+
+// The answer that refuses `request` without running it; null for a notification.
+json::value refusal(const json::value& request, int code, std::string_view message) {
+    if (rpc::is_notification(request)) return nullptr;
+    const auto* o = request.if_object();
+    const json::value* id = o ? o->if_contains("id") : nullptr;
+    return rpc::make_error(id && rpc::is_valid_id(*id) ? *id : json::value(nullptr), code, message);
+}
+
+}  // namespace
+
+// The answers of one request (a call or a batch), from whichever threads give
+// them; the last one sends the whole. Each is serialized when it comes, so a
+// batch's answers are held as text and counted: one that would take a batch's
+// answers past bytes_max is replaced by a short error, and the batch's heavy
+// calls not yet run are not run. Without this a batch of history pages that
+// a client never reads could hold hundreds of megabytes.
+struct Node::Answers {
+    std::mutex mutex;
+    std::vector<std::string> parts;  // "" for a notification (no answer)
+    std::size_t remaining = 0;
+    std::size_t bytes = 0;
+    std::size_t bytes_max = 0;
+    bool batch = false;
+    bool full = false;
+    std::function<void(std::string)> done;
+
+    // For a heavy call skipped once the batch is full.
+    std::string skipped_message() const {
+        return "not run: this batch's answers passed " + std::to_string(bytes_max) +
+               " bytes; send fewer calls or ask for smaller pages";
+    }
+    // For an answer that did not fit: its call ran.
+    std::string dropped_message() const {
+        return "answer not sent: this batch's answers passed " + std::to_string(bytes_max) +
+               " bytes; the call ran (resend it alone to learn its result)";
+    }
+    bool is_full() {
+        std::lock_guard lock(mutex);
+        return full;
+    }
+    // `budgeted`: false for a short refusal, which is always kept.
+    void put(std::size_t i, const json::value& r, bool budgeted = true) {
+        std::string text = r.is_null() ? std::string() : json::serialize(r);
+        std::unique_lock lock(mutex);
+        if (batch && budgeted && !text.empty() && bytes + text.size() > bytes_max) {
+            full = true;
+            text = json::serialize(rpc::make_error(r.as_object().at("id"), rpc::invalid_request, dropped_message()));
+        } else {
+            bytes += text.size();
+        }
+        parts[i] = std::move(text);
+        if (--remaining != 0) return;
+        std::string out;
+        if (!batch) {
+            out = std::move(parts[0]);
+        } else {
+            for (auto& p : parts) {
+                if (p.empty()) continue;
+                out += out.empty() ? "[" : ",";
+                out += p;
+            }
+            if (!out.empty()) out += "]";
+        }
+        parts.clear();
+        lock.unlock();
+        done(std::move(out));
+    }
+};
+
 void Node::handle(std::string body, CallContext ctx, std::function<void(std::string)> done) {
-    json::value parsed;
+    auto parsed = std::make_shared<json::value>();
     {
         boost::system::error_code ec;
         json::parse_options opts;
         opts.max_depth = 32;  // hostile nesting costs nothing
-        parsed = json::parse(body, ec, {}, opts);
+        *parsed = json::parse(body, ec, {}, opts);
         if (ec) {
             done(json::serialize(rpc::make_error(nullptr, rpc::parse_error, "the request is not valid JSON")));
             return;
         }
     }
-    if (!parsed.is_array()) {
-        dispatch_one(parsed, ctx, [done = std::move(done)](json::value r) {
+    const bool batch = parsed->is_array();
+    if (batch && parsed->as_array().empty()) {
+        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request, "an empty batch")));
+        return;
+    }
+    if (batch && parsed->as_array().size() > config_.batch_requests_max) {
+        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request,
+                                             "a batch of " + std::to_string(parsed->as_array().size()) +
+                                                 " requests; at most " + std::to_string(config_.batch_requests_max) +
+                                                 " allowed")));
+        return;
+    }
+    if (!batch && !is_heavy(*parsed)) {  // the common case (every tx.submit): answered here, as it comes
+        dispatch_one(*parsed, ctx, [done = std::move(done)](json::value r) {
             done(r.is_null() ? std::string() : json::serialize(r));
         });
         return;
     }
-    auto& items = parsed.as_array();
-    if (items.empty()) {
-        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request, "an empty batch")));
-        return;
+    const std::size_t n = batch ? parsed->as_array().size() : 1;
+    auto answers = std::make_shared<Answers>();
+    answers->parts.resize(n);
+    answers->remaining = n;
+    answers->batch = batch;
+    answers->done = std::move(done);
+    // The whole answer must fit in what a connection may queue: room is kept
+    // for a short error per call, each echoing its id (the ids together are
+    // no longer than the body).
+    const std::size_t reserve = body.size() + n * answer_error_bytes_max;
+    const std::size_t queue_max = config_.server.send_queue_bytes_max;
+    answers->bytes_max = queue_max > reserve ? queue_max - reserve : 0;
+
+    // Light calls now, on this (I/O) thread; heavy ones go to the read pool.
+    std::vector<std::size_t> heavy;
+    for (std::size_t i = 0; i < n; ++i) {
+        const json::value& request = batch ? parsed->as_array()[i] : *parsed;
+        if (is_heavy(request)) {
+            heavy.push_back(i);
+            continue;
+        }
+        dispatch_one(request, ctx, [answers, i](json::value r) { answers->put(i, r); });
     }
-    if (items.size() > config_.batch_requests_max) {
-        done(json::serialize(rpc::make_error(nullptr, rpc::invalid_request,
-                                             "a batch of " + std::to_string(items.size()) + " requests; at most " +
-                                                 std::to_string(config_.batch_requests_max) + " allowed")));
-        return;
-    }
-    // Answers may arrive from several threads; the last one sends the batch.
-    struct Batch {
-        std::mutex mutex;
-        std::vector<json::value> responses;
-        std::size_t remaining;
-        std::function<void(std::string)> done;
+    if (!heavy.empty()) run_heavy(std::move(parsed), std::move(heavy), std::move(ctx), std::move(answers));
+}
+
+void Node::run_heavy(std::shared_ptr<const json::value> request, std::vector<std::size_t> heavy, CallContext ctx,
+                     std::shared_ptr<Answers> answers) {
+    auto refuse_all = [&](int code, const std::string& message) {
+        for (std::size_t i : heavy)
+            answers->put(i, refusal(request->is_array() ? request->as_array()[i] : *request, code, message), false);
     };
-    auto batch = std::make_shared<Batch>();
-    batch->responses.resize(items.size());
-    batch->remaining = items.size();
-    batch->done = std::move(done);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        dispatch_one(items[i], ctx, [batch, i](json::value r) {
-            std::unique_lock lock(batch->mutex);
-            batch->responses[i] = std::move(r);
-            if (--batch->remaining != 0) return;
-            json::array out;
-            for (auto& x : batch->responses)
-                if (!x.is_null()) out.push_back(std::move(x));
-            lock.unlock();
-            batch->done(out.empty() ? std::string() : json::serialize(out));
-        });
+    std::unique_lock gate(read_gate_);
+    if (!read_pool_) {  // not started (a test driving handle() alone): run here
+        gate.unlock();
+        heavy_calls(*request, heavy, ctx, answers);
+        return;
+    }
+    if (!reads_open_) {
+        gate.unlock();
+        return refuse_all(rpc::unavailable, "the node is stopping");
+    }
+    if (reads_queued_ >= config_.read_queue_max) {
+        const std::size_t waiting = reads_queued_;
+        gate.unlock();
+        ++metrics_.reads_busy;
+        return refuse_all(rpc::rate_limited, "the node is busy with other reads (" + std::to_string(waiting) +
+                                                 " requests waiting); retry in a moment");
+    }
+    metrics_.reads_queued = static_cast<std::int64_t>(++reads_queued_);
+    boost::asio::post(*read_pool_, [this, request = std::move(request), heavy = std::move(heavy),
+                                    ctx = std::move(ctx), answers = std::move(answers)] {
+        {
+            std::lock_guard lock(read_gate_);
+            metrics_.reads_queued = static_cast<std::int64_t>(--reads_queued_);
+        }
+        heavy_calls(*request, heavy, ctx, answers);
+    });
+}
+
+void Node::heavy_calls(const json::value& request, const std::vector<std::size_t>& heavy, const CallContext& ctx,
+                       const std::shared_ptr<Answers>& answers) {
+    for (std::size_t i : heavy) {
+        const json::value& one = request.is_array() ? request.as_array()[i] : request;
+        if (answers->is_full()) {
+            answers->put(i, refusal(one, rpc::invalid_request, answers->skipped_message()), false);
+            continue;
+        }
+        // The rows of the calls before may have put the address in debt:
+        // the rest of the batch waits for it like any later request.
+        if (const std::uint64_t wait_ms = ctx.charge ? ctx.charge(0) : 0; wait_ms != 0) {
+            request_rate_limited();
+            answers->put(i,
+                         refusal(one, rpc::rate_limited,
+                                 "this address has read more rows than its request rate pays for (every " +
+                                     std::to_string(request_cost_rows) + " rows cost one request); retry in " +
+                                     std::to_string(wait_ms) + " ms"),
+                         false);
+            continue;
+        }
+        dispatch_one(one, ctx, [answers, i](json::value r) { answers->put(i, r); });
     }
 }
 
@@ -337,7 +491,8 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
     }
     const auto& o = request.as_object();
     json::value id = nullptr;
-    const bool notification = !o.contains("id");
+    // Not a request at all ({"foo":"boo"}) is answered, with id null.
+    const bool notification = rpc::is_notification(request);
     if (auto* v = o.if_contains("id")) {
         if (!rpc::is_valid_id(*v)) {
             reply(rpc::make_error(nullptr, rpc::invalid_request, "id must be a string, a finite number or null"));
@@ -378,6 +533,9 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
     try {
         Call call{ctx, rpc::Params(params ? *params : no_params), id, respond};
         std::optional<json::value> result = (this->*(handler->second))(call);
+        // Charged before the answer goes out, so the client's next request
+        // already sees the cost.
+        if (call.rows != 0 && ctx.charge) ctx.charge(call.rows / request_cost_rows);
         if (result) respond(rpc::make_result(id, std::move(*result)));
     } catch (const Error& e) {
         respond(rpc::make_error(id, e.code, e.what(), e.data));

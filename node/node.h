@@ -85,6 +85,10 @@ public:
     void connection_opened() override { ++metrics_.connections; }
     void connection_closed() override { --metrics_.connections; }
     void request_rate_limited() noexcept override { ++metrics_.rate_limited; }
+    void connection_refused(bool per_address) noexcept override {
+        ++(per_address ? metrics_.connections_refused_per_address : metrics_.connections_refused_total);
+    }
+    void connection_dropped_send_queue() noexcept override { ++metrics_.send_queue_closed; }
 
     const std::string& admin_token() const { return admin_token_; }
     void set_listen_url(std::string url) { listen_url_ = std::move(url); }
@@ -98,6 +102,13 @@ private:
     std::expected<void, std::string> load(OpenFailure* why);
 
     void dispatch_one(const boost::json::value& request, const CallContext& ctx, Reply reply);
+    struct Answers;
+    // Runs the heavy calls of a request (indices into it) on the read pool,
+    // in order; answers "busy" when the read queue is full.
+    void run_heavy(std::shared_ptr<const boost::json::value> request, std::vector<std::size_t> heavy,
+                   CallContext ctx, std::shared_ptr<Answers> answers);
+    void heavy_calls(const boost::json::value& request, const std::vector<std::size_t>& heavy, const CallContext& ctx,
+                     const std::shared_ptr<Answers>& answers);
 
     // Handlers (handlers.cpp). Each returns the result or throws rpc::Error;
     // an asynchronous one returns nullopt and answers through call.done.
@@ -186,6 +197,13 @@ private:
     // Builds the answers (inclusion proofs, JSON) of a committed block while
     // the producer goes on to the next one; one thread keeps blocks in order.
     std::unique_ptr<boost::asio::thread_pool> answer_pool_;
+    // Heavy reads (see heavy_method in node.cpp), off the I/O threads. Jobs
+    // are posted under read_gate_ while reads_open_; stop() closes the gate
+    // before it joins the pool, so no job is posted to a joined pool.
+    std::unique_ptr<boost::asio::thread_pool> read_pool_;
+    std::mutex read_gate_;
+    bool reads_open_ = false;  // under read_gate_
+    std::size_t reads_queued_ = 0;  // jobs posted and not yet started, under read_gate_
 
     std::mutex mempool_mutex_;
     std::condition_variable mempool_cv_;
@@ -234,6 +252,13 @@ inline constexpr std::size_t history_page_default = 50;
 inline constexpr std::size_t stats_scan_txs_max = 200'000;
 inline constexpr std::uint64_t attestation_ttl_s = 600;
 inline constexpr std::size_t outbox_page_default = 100;
+// Rows a heavy read may read for the cost of one request: a call costs one
+// request when it arrives and one more for every this many rows it read,
+// charged to its address after it ran (the address may go into debt).
+inline constexpr std::uint64_t request_cost_rows = 10;
+// Room left in a batch's answer for each call's short error (besides its echoed
+// id), so a batch cut short by send-queue-bytes-max still fits in it.
+inline constexpr std::size_t answer_error_bytes_max = 192;
 // Between attempts to reopen a data dir that refused a write.
 inline constexpr std::uint32_t disk_retry_ms = 500;
 // What the probe writes before a reopen: room for a new write-ahead log,

@@ -21,9 +21,16 @@
 //     connection_opened/connection_closed. We keep accepting rather than
 //     stop listening so the kernel backlog cannot fill with clients that then
 //     time out instead of learning that the node is busy;
-//   - a WebSocket session queues at most ws_send_queue_max frames (responses
-//     and pushes together); one more closes the session, so a client that
-//     stops reading cannot grow the node's memory. It may have at most
+//   - at most connections_per_address() of those from one client address
+//     (IPv6: one /64), so one host cannot take every slot; more are refused
+//     the same way, with a 503 naming the per-address limit;
+//   - a WebSocket session queues at most ws_send_queue_max frames and
+//     send_queue_bytes_max bytes (responses and pushes together); past either
+//     the session is closed, so a client that stops reading cannot grow the
+//     node's memory. An HTTP connection has one answer queued at a time (see
+//     below); one over send_queue_bytes_max is not sent: a 500 says why and
+//     the connection closes. Both count in connection_dropped_send_queue.
+//     A WebSocket may have at most
 //     ws_calls_in_flight_max calls waiting for the handler; past that the
 //     server stops reading its frames until some are answered;
 //   - every HTTP request and every WebSocket message is charged to its
@@ -67,6 +74,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace kopilka::node {
@@ -140,10 +148,9 @@ std::string rate_limited_answer(std::string_view body, const std::string& messag
     boost::system::error_code ec;
     json::value v = json::parse(body, ec, {}, opts);
     auto one = [&](const json::value& req) -> json::value {
-        if (!req.is_object()) return rpc::make_error(nullptr, rpc::rate_limited, message);
-        const auto* id = req.as_object().if_contains("id");
-        if (!id) return nullptr;  // a notification gets no answer
-        return rpc::make_error(rpc::is_valid_id(*id) ? *id : json::value(nullptr), rpc::rate_limited, message);
+        if (rpc::is_notification(req)) return nullptr;  // a notification gets no answer
+        const auto* id = req.is_object() ? req.as_object().if_contains("id") : nullptr;
+        return rpc::make_error(id && rpc::is_valid_id(*id) ? *id : json::value(nullptr), rpc::rate_limited, message);
     };
     if (ec) return rpc_error_body(rpc::rate_limited, message);
     if (!v.is_array()) {
@@ -168,15 +175,12 @@ std::string rate_key(const std::string& ip) {
     return net::ip::address_v6(bytes).to_string() + "/64";
 }
 
-// Sent, best effort, to a socket accepted over connections_max.
-const std::string& busy_response() {
-    static const std::string text = [] {
-        std::string body = rpc_error_body(rpc::rate_limited, "the node has too many open connections; retry shortly");
-        return "HTTP/1.1 503 Service Unavailable\r\nServer: kopilkad\r\nContent-Type: application/json\r\n"
-               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
-    return text;
+// Sent, best effort, to a socket accepted over a connection limit.
+std::string busy_response(std::string_view message) {
+    std::string body = rpc_error_body(rpc::rate_limited, message);
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: kopilkad\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -222,12 +226,17 @@ struct Core {
         : handler(h),
           limits(l),
           rate(l.requests_per_second_max, l.requests_burst_max),
-          ioc(static_cast<int>(std::max(1u, l.threads))) {}
+          ioc(static_cast<int>(std::max(1u, l.threads))),
+          busy_total(busy_response("the node has too many open connections; retry shortly")),
+          busy_address(busy_response("this address has " + std::to_string(l.connections_per_address()) +
+                                     " connections open to the node, its most; close one or retry shortly")) {}
 
     RpcHandler& handler;
     const ServerLimits limits;
     RequestRateLimiter rate;
     net::io_context ioc;
+    const std::string busy_total;    // the 503 over connections_max
+    const std::string busy_address;  // the 503 over connections_per_address_max
     std::atomic<std::size_t> connections{0};
     std::atomic<std::uint64_t> next_session{1};
     std::atomic<std::uint64_t> next_conn{1};
@@ -265,21 +274,65 @@ struct Core {
         if (wait_ms != 0) handler.request_rate_limited();
         return wait_ms;
     }
+    // CallContext::charge of a connection from `ip`.
+    static std::function<std::uint64_t(std::uint64_t)> charger(std::shared_ptr<Core> core, std::string ip) {
+        return [core = std::move(core), ip = std::move(ip)](std::uint64_t requests) {
+            return core->rate.charge(ip, requests, steady_now_ms());
+        };
+    }
+
+    // Bytes of answers queued to every connection together (see
+    // send_queue_bytes_total_max); false, counting nothing, past it.
+    std::atomic<std::size_t> queued_bytes{0};
+    bool reserve_bytes(std::size_t n) {
+        if (queued_bytes.fetch_add(n) + n > limits.send_queue_bytes_total_max) {
+            queued_bytes.fetch_sub(n);
+            return false;
+        }
+        return true;
+    }
+    void release_bytes(std::size_t n) { queued_bytes.fetch_sub(n); }
+
+    // Open connections per client address (rate key). An entry exists only
+    // while its address has a connection open, so the table holds at most
+    // connections_max entries; a refused socket adds none.
+    std::mutex address_mu;
+    std::unordered_map<std::string, std::size_t> open_by_address;  // under address_mu
+    // False, counting nothing, when `key` already has its most open.
+    bool admit(const std::string& key) {
+        std::lock_guard lock(address_mu);
+        auto it = open_by_address.find(key);
+        if (it == open_by_address.end()) {
+            open_by_address.emplace(key, 1);
+            return true;
+        }
+        if (it->second >= limits.connections_per_address()) return false;
+        ++it->second;
+        return true;
+    }
+    void leave(const std::string& key) {
+        std::lock_guard lock(address_mu);
+        auto it = open_by_address.find(key);
+        if (it != open_by_address.end() && --it->second == 0) open_by_address.erase(it);
+    }
 };
 
 // One counted TCP connection: connection_opened on creation, and
-// connection_closed exactly once, on release() or destruction. Moves with the
-// socket from the HTTP session to the WebSocket session on upgrade.
+// connection_closed exactly once, on release() or destruction, which also
+// gives back its place among its address's connections (Core::admit took it).
+// Moves with the socket from the HTTP session to the WebSocket session on
+// upgrade.
 class Slot {
 public:
-    explicit Slot(std::shared_ptr<Core> core) : core_(std::move(core)) {
+    Slot(std::shared_ptr<Core> core, std::string address_key)
+        : core_(std::move(core)), address_key_(std::move(address_key)) {
         core_->connections.fetch_add(1);
         try {
             core_->handler.connection_opened();
         } catch (...) {
         }
     }
-    Slot(Slot&& o) noexcept : core_(std::move(o.core_)) {}
+    Slot(Slot&& o) noexcept : core_(std::move(o.core_)), address_key_(std::move(o.address_key_)) {}
     Slot& operator=(Slot&&) = delete;
     Slot(const Slot&) = delete;
     ~Slot() { release(); }
@@ -288,6 +341,7 @@ public:
         auto core = std::move(core_);
         core_.reset();
         core->connections.fetch_sub(1);
+        core->leave(address_key_);
         try {
             core->handler.connection_closed();
         } catch (...) {
@@ -296,6 +350,7 @@ public:
 
 private:
     std::shared_ptr<Core> core_;
+    std::string address_key_;
 };
 
 using Request = http::request<http::string_body>;
@@ -391,6 +446,7 @@ private:
         ctx.push = [weak = weak_from_this()](std::string frame) {
             if (auto self = weak.lock()) self->push(std::move(frame));
         };
+        ctx.charge = Core::charger(core_, client_ip_);
         ++in_flight_;
         auto answered = std::make_shared<std::atomic<bool>>(false);
         auto done = [self = shared_from_this(), answered](std::string resp) {
@@ -416,14 +472,32 @@ private:
         do_read();
     }
 
+    // Counts a frame into the send queue's bounds (frames and bytes); false,
+    // counting nothing, when it would pass either. Any thread.
+    bool reserve(std::size_t bytes) {
+        const auto& lim = core_->limits;
+        if (queued_.fetch_add(1) >= lim.ws_send_queue_max) {
+            queued_.fetch_sub(1);
+            return false;
+        }
+        if (queued_bytes_.fetch_add(bytes) + bytes > lim.send_queue_bytes_max || !core_->reserve_bytes(bytes)) {
+            queued_bytes_.fetch_sub(bytes);
+            queued_.fetch_sub(1);
+            return false;
+        }
+        return true;
+    }
+    void unreserve(std::size_t bytes) {
+        core_->release_bytes(bytes);
+        queued_bytes_.fetch_sub(bytes);
+        queued_.fetch_sub(1);
+    }
+
     // Any thread.
     void push(std::string frame) {
         if (closing_.load()) return;
-        if (queued_.fetch_add(1) >= core_->limits.ws_send_queue_max) {
-            queued_.fetch_sub(1);
-            overflow();
-            return;
-        }
+        const std::size_t bytes = frame.size();
+        if (!reserve(bytes)) return overflow();
         bool posted = false;
         {
             std::lock_guard lock(core_->mu);
@@ -434,14 +508,14 @@ private:
                 posted = true;
             }
         }
-        if (!posted) queued_.fetch_sub(1);
+        if (!posted) unreserve(bytes);
     }
 
     // On the strand: a response of this session's own call.
     void enqueue(std::string frame) {
         if (closed_) return;
-        if (queued_.fetch_add(1) >= core_->limits.ws_send_queue_max) {
-            queued_.fetch_sub(1);
+        if (!reserve(frame.size())) {
+            dropped();
             return finish();
         }
         on_queued(std::move(frame));
@@ -449,7 +523,7 @@ private:
 
     void on_queued(std::string frame) {
         if (closed_) {
-            queued_.fetch_sub(1);
+            unreserve(frame.size());
             return;
         }
         queue_.push_back(std::move(frame));
@@ -459,8 +533,16 @@ private:
     void overflow() {
         // The client reads slower than the node writes to it: drop it rather
         // than buffer without bound. It can reconnect and resubscribe.
-        closing_.store(true);
+        if (closing_.exchange(true)) return;
+        dropped();
         net::post(ex_, [self = shared_from_this()] { self->finish(); });
+    }
+
+    void dropped() {
+        try {
+            core_->handler.connection_dropped_send_queue();
+        } catch (...) {
+        }
     }
 
     void do_write() {
@@ -472,8 +554,8 @@ private:
 
     void on_write(error_code ec, std::size_t) {
         writing_ = false;
+        unreserve(queue_.front().size());
         queue_.pop_front();
-        queued_.fetch_sub(1);
         if (ec || closed_) return finish();
         if (!queue_.empty()) do_write();
     }
@@ -487,14 +569,10 @@ private:
         error_code ec;
         beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
         beast::get_lowest_layer(ws_).close();
-        queued_.fetch_sub(queue_.size() - (writing_ ? 1 : 0));
-        if (writing_) {
-            // on_write still pops the frame in flight.
-            auto front = std::move(queue_.front());
-            queue_.clear();
-            queue_.push_back(std::move(front));
-        } else {
-            queue_.clear();
+        // on_write still pops (and unreserves) the frame in flight.
+        while (queue_.size() > (writing_ ? 1 : 0)) {
+            unreserve(queue_.back().size());
+            queue_.pop_back();
         }
         if (open_) {
             try {
@@ -516,7 +594,8 @@ private:
     std::uint64_t session_;
     beast::flat_buffer buffer_;
     std::deque<std::string> queue_;
-    std::atomic<std::size_t> queued_{0};  // frames posted or in queue_
+    std::atomic<std::size_t> queued_{0};        // frames posted or in queue_
+    std::atomic<std::size_t> queued_bytes_{0};  // their bytes
     std::atomic<bool> closing_{false};
     std::size_t in_flight_ = 0;
     bool open_ = false;
@@ -530,15 +609,18 @@ private:
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(std::shared_ptr<Core> core, tcp::socket&& socket, std::string client_ip)
+    HttpSession(std::shared_ptr<Core> core, tcp::socket&& socket, std::string client_ip, std::string address_key)
         : core_(std::move(core)),
           stream_(std::move(socket)),
           ex_(stream_.get_executor()),
-          slot_(core_),
+          slot_(core_, std::move(address_key)),
           client_ip_(std::move(client_ip)),
           conn_id_(core_->next_conn.fetch_add(1)) {}
 
-    ~HttpSession() override { core_->remove(conn_id_); }
+    ~HttpSession() override {
+        core_->release_bytes(held_bytes_);  // a write abandoned by stop()
+        core_->remove(conn_id_);
+    }
 
     void start() {
         net::dispatch(ex_, [self = shared_from_this()] {
@@ -689,6 +771,7 @@ private:
     CallContext context(const Request& req) {
         CallContext ctx;
         ctx.client_ip = client_ip_;
+        ctx.charge = Core::charger(core_, client_ip_);
         auto token = bearer_token(req[http::field::authorization]);
         if (!token.empty()) {
             try {
@@ -744,9 +827,46 @@ private:
 
     void reply(http::status status, std::string_view content_type, std::string body,
                const std::function<void(Response&)>& decorate = nullptr) {
+        if (body.size() > lim().send_queue_bytes_max) return reply_over_send_queue(body.size());
+        if (!core_->reserve_bytes(body.size())) return reply_over_total();
+        held_bytes_ = body.size();  // given back when the write ends (on_write)
         const Request& req = parser_->get();
         res_.emplace(make_response(status, req.version(), req.keep_alive(), content_type, std::move(body)));
         if (decorate) decorate(*res_);
+        write(false);
+    }
+
+    // An answer larger than a connection may have queued is not sent: the
+    // node's own batch limit keeps its answers under it, so this is a handler
+    // that went past it. The client learns why, and the connection closes.
+    void reply_over_send_queue(std::size_t bytes) {
+        try {
+            core_->handler.connection_dropped_send_queue();
+        } catch (...) {
+        }
+        const Request& req = parser_->get();
+        res_.emplace(make_response(http::status::internal_server_error, req.version(), false, "application/json",
+                                   rpc_error_body(rpc::internal_error,
+                                                  "the answer is " + std::to_string(bytes) +
+                                                      " bytes, over the node's send-queue-bytes-max of " +
+                                                      std::to_string(lim().send_queue_bytes_max) +
+                                                      "; ask for fewer calls in a batch or smaller pages")));
+        write(false);
+    }
+
+    // Every connection together holds send_queue_bytes_total_max of answers
+    // not yet read: this one is not queued; the client may retry.
+    void reply_over_total() {
+        try {
+            core_->handler.connection_dropped_send_queue();
+        } catch (...) {
+        }
+        const Request& req = parser_->get();
+        res_.emplace(make_response(http::status::service_unavailable, req.version(), false, "application/json",
+                                   rpc_error_body(rpc::rate_limited,
+                                                  "the node holds too many answers that clients have not read yet; "
+                                                  "retry shortly")));
+        res_->set(http::field::retry_after, "1");
         write(false);
     }
 
@@ -765,6 +885,7 @@ private:
     void on_write(bool linger, error_code ec, std::size_t) {
         const bool keep = res_->keep_alive();
         res_.reset();
+        core_->release_bytes(std::exchange(held_bytes_, 0));
         if (ec) return close();
         if (linger) return start_linger();
         if (!keep) {
@@ -827,6 +948,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<Response> res_;
+    std::size_t held_bytes_ = 0;  // of res_, reserved in Core::queued_bytes
     std::uint64_t requests_ = 0;
     bool closed_ = false;
 };
@@ -872,20 +994,28 @@ private:
             return;
         }
         if (core_->connections.load() >= core_->limits.connections_max || core_->is_stopping()) {
-            refuse(std::move(socket));
+            core_->handler.connection_refused(false);  // counted first: the client may look at once
+            refuse(std::move(socket), core_->busy_total);
         } else {
             error_code rec;
             auto remote = socket.remote_endpoint(rec);
             std::string ip = rec ? std::string() : ip_text(remote);
-            std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip))->start();
+            std::string key = rate_key(ip);
+            if (!core_->admit(key)) {
+                // Nothing of a connection is made for it: no session, no timers, no buffers.
+                core_->handler.connection_refused(true);
+                refuse(std::move(socket), core_->busy_address);
+            } else {
+                std::make_shared<HttpSession>(core_, std::move(socket), std::move(ip), std::move(key))->start();
+            }
         }
         do_accept();
     }
 
-    static void refuse(tcp::socket socket) {
+    static void refuse(tcp::socket socket, const std::string& response) {
         error_code ec;
         socket.non_blocking(true, ec);
-        socket.write_some(net::buffer(busy_response()), ec);
+        socket.write_some(net::buffer(response), ec);
         socket.shutdown(tcp::socket::shutdown_both, ec);
         socket.close(ec);
     }
@@ -927,32 +1057,58 @@ std::string where(const std::string& address, std::uint16_t port) {
 struct RequestRateLimiter::Impl {
     struct Entry {
         std::string address;
-        std::uint64_t milli_tokens;
+        std::int64_t milli_tokens;  // below 0: in debt (charge)
         std::uint64_t last_ms;
     };
-    std::uint64_t refill_per_ms;  // thousandths of a request
-    std::uint64_t capacity;       // thousandths of a request
+    std::int64_t refill_per_ms;  // thousandths of a request
+    std::int64_t capacity;       // thousandths of a request
+    std::int64_t debt_max;       // thousandths of a request
     mutable std::mutex mu;
     std::list<Entry> lru;  // under mu
     std::unordered_map<std::string_view, std::list<Entry>::iterator> by_address;  // keys point into lru
 
     // The entry's tokens at `now` (never above capacity).
-    std::uint64_t refilled(const Entry& e, std::uint64_t now) const {
+    std::int64_t refilled(const Entry& e, std::uint64_t now) const {
         const std::uint64_t elapsed = now > e.last_ms ? now - e.last_ms : 0;
-        const std::uint64_t missing = capacity - e.milli_tokens;
-        if (elapsed >= (missing + refill_per_ms - 1) / refill_per_ms) return capacity;
-        return e.milli_tokens + elapsed * refill_per_ms;
+        const auto missing = static_cast<std::uint64_t>(capacity - e.milli_tokens);
+        const auto rate = static_cast<std::uint64_t>(refill_per_ms);
+        if (elapsed >= (missing + rate - 1) / rate) return capacity;
+        return e.milli_tokens + static_cast<std::int64_t>(elapsed * rate);
     }
     void drop_tail() {
         by_address.erase(lru.back().address);
         lru.pop_back();
+    }
+    // The entry of `address` (its rate key), refilled to `now` and made the
+    // most recent; created full when new. Under mu.
+    Entry& touch(std::string_view address, std::uint64_t now_ms) {
+        // Forget addresses whose buckets have refilled: they are as if never seen.
+        while (!lru.empty() && lru.back().address != address && refilled(lru.back(), now_ms) == capacity) drop_tail();
+        auto it = by_address.find(address);
+        if (it == by_address.end()) {
+            if (lru.size() >= tracked_addresses_max) drop_tail();
+            lru.push_front(Entry{std::string(address), capacity, now_ms});
+            it = by_address.emplace(lru.front().address, lru.begin()).first;
+        } else {
+            lru.splice(lru.begin(), lru, it->second);
+        }
+        Entry& e = *it->second;
+        e.milli_tokens = refilled(e, now_ms);
+        e.last_ms = std::max(e.last_ms, now_ms);
+        return e;
+    }
+    // Milliseconds until `tokens` reach `target`.
+    std::uint64_t wait_ms(std::int64_t tokens, std::int64_t target) const {
+        return static_cast<std::uint64_t>((target - tokens + refill_per_ms - 1) / refill_per_ms);
     }
 };
 
 RequestRateLimiter::RequestRateLimiter(std::uint32_t requests_per_second_max, std::uint32_t requests_burst_max)
     : impl_(std::make_unique<Impl>()) {
     impl_->refill_per_ms = requests_per_second_max;
-    impl_->capacity = std::uint64_t{std::max<std::uint32_t>(1, requests_burst_max)} * 1000;
+    impl_->capacity = std::int64_t{std::max<std::uint32_t>(1, requests_burst_max)} * 1000;
+    // refill_per_ms thousandths a ms is refill_per_ms requests a second.
+    impl_->debt_max = std::int64_t{requests_per_second_max} * 1000 * static_cast<std::int64_t>(debt_s_max);
     impl_->by_address.reserve(1024);
 }
 
@@ -961,29 +1117,27 @@ RequestRateLimiter::~RequestRateLimiter() = default;
 std::uint64_t RequestRateLimiter::take(std::string_view address, std::uint64_t requests, std::uint64_t now_ms) {
     auto& m = *impl_;
     if (m.refill_per_ms == 0) return 0;  // the limit is off
-    const std::uint64_t cost = std::clamp<std::uint64_t>(requests, 1, m.capacity / 1000) * 1000;
+    const auto cost = static_cast<std::int64_t>(std::clamp<std::uint64_t>(requests, 1, m.capacity / 1000)) * 1000;
     const std::string key = rate_key(std::string(address));
-    address = key;
     std::lock_guard lock(m.mu);
-    // Forget addresses whose buckets have refilled: they are as if never seen.
-    while (!m.lru.empty() && m.lru.back().address != address && m.refilled(m.lru.back(), now_ms) == m.capacity)
-        m.drop_tail();
-    auto it = m.by_address.find(address);
-    if (it == m.by_address.end()) {
-        if (m.lru.size() >= tracked_addresses_max) m.drop_tail();
-        m.lru.push_front(Impl::Entry{std::string(address), m.capacity, now_ms});
-        it = m.by_address.emplace(m.lru.front().address, m.lru.begin()).first;
-    } else {
-        m.lru.splice(m.lru.begin(), m.lru, it->second);
-    }
-    Impl::Entry& e = *it->second;
-    e.milli_tokens = m.refilled(e, now_ms);
-    e.last_ms = std::max(e.last_ms, now_ms);
+    Impl::Entry& e = m.touch(key, now_ms);
     if (e.milli_tokens >= cost) {
         e.milli_tokens -= cost;
         return 0;
     }
-    return (cost - e.milli_tokens + m.refill_per_ms - 1) / m.refill_per_ms;
+    return m.wait_ms(e.milli_tokens, cost);
+}
+
+std::uint64_t RequestRateLimiter::charge(std::string_view address, std::uint64_t requests, std::uint64_t now_ms) {
+    auto& m = *impl_;
+    if (m.refill_per_ms == 0) return 0;
+    const std::string key = rate_key(std::string(address));
+    std::lock_guard lock(m.mu);
+    Impl::Entry& e = m.touch(key, now_ms);
+    // Clamped before multiplying: `requests` comes from a count of rows.
+    const std::int64_t cost = static_cast<std::int64_t>(std::min<std::uint64_t>(requests, m.debt_max / 1000 + m.capacity / 1000)) * 1000;
+    e.milli_tokens = std::max(e.milli_tokens - cost, -m.debt_max);
+    return e.milli_tokens >= 0 ? 0 : m.wait_ms(e.milli_tokens, 0);
 }
 
 std::size_t RequestRateLimiter::tracked_addresses() const {

@@ -23,6 +23,12 @@ struct CallContext {
     // WebSocket only: queue a text frame to this client (notifications). Safe
     // from any thread; drops the session if its send queue is over its limit.
     std::function<void(std::string)> push;
+    // Charges `requests` more to the caller's address after a call ran (the
+    // rows a heavy read read); the address's budget may go into debt. Returns
+    // 0 while the address is not in debt, else the milliseconds until it is
+    // out of it. Safe from any thread. Unset, or with the rate off: charges
+    // nothing.
+    std::function<std::uint64_t(std::uint64_t requests)> charge;
 };
 
 // The key a client's limits are kept under: an IPv4 address as is, an IPv6
@@ -45,12 +51,36 @@ public:
     virtual void connection_closed() {}
     // A request or WebSocket message refused by the per-address rate.
     virtual void request_rate_limited() noexcept {}
+    // A socket closed at accept: over connections_max, or over
+    // connections_per_address_max (`per_address`).
+    virtual void connection_refused(bool per_address) noexcept { (void)per_address; }
+    // A connection closed because the answers queued to it passed
+    // send_queue_bytes_max (a client that does not read).
+    virtual void connection_dropped_send_queue() noexcept {}
 };
+
+// The default share of connections_max that one client address may hold.
+inline constexpr std::size_t connections_per_address_divisor = 8;
 
 struct ServerLimits {
     std::size_t body_bytes_max = 1 << 20;           // one request body
     std::size_t header_bytes_max = 8 * 1024;        // request line + headers
     std::size_t connections_max = 512;              // open sockets; more are closed at once
+    // Open sockets from one client address (IPv6: one /64); more are closed
+    // at accept like those over connections_max, so one address cannot take
+    // every slot. 0: connections_max / connections_per_address_divisor.
+    std::size_t connections_per_address_max = 0;
+    // Bytes of answers queued to one connection and not yet sent: the HTTP
+    // response being written, or everything in a WebSocket's send queue. Over
+    // it the connection is closed, so a client that never reads holds at most
+    // this much of the node's memory. The node also stops a batch whose
+    // answers would pass it (node.cpp).
+    std::size_t send_queue_bytes_max = 4 << 20;
+    // The same, over every connection together: many addresses cannot make
+    // the node hold more than this in answers nobody reads. An answer that
+    // would pass it is not queued: HTTP gets 503 (retry), a WebSocket is
+    // closed.
+    std::size_t send_queue_bytes_total_max = 256 << 20;
     std::uint32_t header_timeout_ms = 10'000;       // to receive a whole request (slowloris)
     std::uint32_t idle_timeout_ms = 60'000;         // keep-alive idle time
     std::size_t ws_send_queue_max = 1024;           // queued frames per WebSocket before it is dropped
@@ -67,6 +97,13 @@ struct ServerLimits {
     std::uint32_t requests_per_second_max = 1000;
     std::uint32_t requests_burst_max = 2000;
     unsigned threads = 2;                           // I/O threads
+
+    // connections_per_address_max with its default applied (at least 1).
+    std::size_t connections_per_address() const {
+        const std::size_t n = connections_per_address_max != 0 ? connections_per_address_max
+                                                               : connections_max / connections_per_address_divisor;
+        return n == 0 ? 1 : n;
+    }
 };
 
 // Counts requests per client address against ServerLimits'
@@ -80,6 +117,9 @@ struct ServerLimits {
 class RequestRateLimiter {
 public:
     static constexpr std::size_t tracked_addresses_max = 65'536;
+    // charge() may put an address this many seconds of refill into debt, no
+    // further: one enormous read cannot shut its address out for an hour.
+    static constexpr std::uint64_t debt_s_max = 60;
 
     RequestRateLimiter(std::uint32_t requests_per_second_max, std::uint32_t requests_burst_max);
     ~RequestRateLimiter();
@@ -90,6 +130,12 @@ public:
     // they are allowed, else the milliseconds until they would be (nothing is
     // charged then). Always 0 when the limit is off.
     std::uint64_t take(std::string_view address, std::uint64_t requests, std::uint64_t now_ms);
+    // Charges `requests` after the fact (a call's cost known only once it
+    // ran), whatever the balance: the address may go into debt, down to
+    // debt_s_max seconds of refill, and take() refuses it until it is repaid.
+    // Returns 0 when the address is not in debt after it, else the
+    // milliseconds until it is not. Always 0 when the limit is off.
+    std::uint64_t charge(std::string_view address, std::uint64_t requests, std::uint64_t now_ms);
     std::size_t tracked_addresses() const;
 
 private:

@@ -752,6 +752,20 @@ std::string rpc_markdown() {
           "`voucher_expiry_too_far`, 1023), and a phone attestation's at most 1 hour ahead (else `expiry_too_far`, "
           "1004: attestations have no code of their own for it; this node issues them for 10 minutes). A past "
           "expiry is `expired` (1003), `voucher_expired` (1019) or `attestation_expired` (1026).\n\n";
+    md += "## Batches\n\nA batch is answered with an array holding one answer per call that has an id, in "
+          "request order. A member without an id is a notification and gets no answer, but only if it is a "
+          "well-formed request (`\"jsonrpc\": \"2.0\"` and a string `method`): anything else (`{\"foo\":\"boo\"}`, "
+          "`1`) gets error -32600 with `\"id\": null`. A batch whose answers would pass the node's "
+          "`send-queue-bytes-max` is cut short, every call still answered with its id: an answer that would pass it "
+          "is replaced by -32600 \"answer not sent: this batch's answers passed N bytes; the call ran ...\", and "
+          "heavy reads not yet run get -32600 \"not run: ...\" instead of running.\n\n";
+    md += "## Rate and cost\n\nEach client address has a budget of requests (docs/node.md, Limits): a request "
+          "costs one, a batch its length. Heavy reads (`account.history`, `venue.history`, `venue.stats`, "
+          "`block.raw`) cost one more for every 10 rows they read, charged after they ran, which may put the "
+          "address in debt. Over its budget a call gets 2003 with \"retry in N ms\" (HTTP 429 with "
+          "`Retry-After` when the whole request was refused). Heavy reads run on the node's read threads; "
+          "when their queue is full they get 2003 \"the node is busy with other reads (N requests waiting); retry in a "
+          "moment\".\n\n";
     md += "## Errors\n\n| code | meaning |\n|---|---|\n";
     bool refusal_row = false;
     for (const auto& e : error_table()) {

@@ -17,6 +17,14 @@ bool is_valid_id(const json::value& id) {
     return id.is_string() || id.is_number() || id.is_null();
 }
 
+bool is_notification(const json::value& request) {
+    const json::object* o = request.if_object();
+    if (!o || o->contains("id")) return false;
+    const json::value* version = o->if_contains("jsonrpc");
+    const json::value* method = o->if_contains("method");
+    return version && version->is_string() && version->get_string() == "2.0" && method && method->is_string();
+}
+
 json::value make_result(const json::value& id, json::value result) {
     json::object o;
     o["jsonrpc"] = "2.0";

@@ -50,6 +50,14 @@ Error refused_error(const ledger::Refused& r);
 // finite number (1e999 parses as infinity, which no JSON text can spell).
 bool is_valid_id(const json::value& id);
 
+// Whether `request` is a notification, which gets no answer: a well-formed
+// request (an object with "jsonrpc": "2.0" and a string "method") that has no
+// "id" member. Anything else without an id ({"foo":"boo"}, 1, "x", []) is not
+// a request at all and gets an Invalid Request error with id null, as in the
+// JSON-RPC 2.0 specification's own batch example; it is never dropped
+// silently.
+bool is_notification(const json::value& request);
+
 // Builders for response objects; `id` is one is_valid_id accepts.
 json::value make_result(const json::value& id, json::value result);
 json::value make_error(const json::value& id, int code, std::string_view message,

@@ -57,6 +57,8 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = wait_max) {
 //   later {ms}    → params, answered from another thread after ms
 //   whoami        → {admin, session, ip}
 //   subscribe     → keeps ctx.push; from another thread pushes a note, then answers
+//   costly {n}    → ctx.charge(n) after the fact; answers {wait_ms} it returned
+//   big {bytes}   → {pad: that many bytes}
 //   (no id)       → notification: empty answer
 class TestHandler : public RpcHandler {
 public:
@@ -75,6 +77,11 @@ public:
         auto answer = [id](json::value result) { return json::serialize(rpc::make_result(id, std::move(result))); };
 
         if (method == "echo") return done(answer(params));
+        if (method == "big") return done(answer(json::object{{"pad", std::string(params.at("bytes").to_number<std::size_t>(), 'p')}}));
+        if (method == "costly") {
+            const auto n = params.at("n").to_number<std::uint64_t>();
+            return done(answer(json::object{{"wait_ms", ctx.charge ? ctx.charge(n) : 0}}));
+        }
         if (method == "whoami") {
             return done(answer(json::object{{"admin", ctx.admin}, {"session", ctx.session}, {"ip", ctx.client_ip}}));
         }
@@ -108,6 +115,8 @@ public:
     std::string metrics() override { return "kopilka_up 1\n"; }
     void connection_opened() override { ++opened; }
     void connection_closed() override { ++closed; }
+    void connection_refused(bool per_address) noexcept override { ++(per_address ? refused_per_address : refused); }
+    void connection_dropped_send_queue() noexcept override { ++dropped_send_queue; }
 
     std::function<void(std::string)> push() {
         std::lock_guard lock(mu_);
@@ -124,6 +133,9 @@ public:
 
     std::atomic<int> opened{0};
     std::atomic<int> closed{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> refused_per_address{0};
+    std::atomic<int> dropped_send_queue{0};
 
 private:
     void spawn(std::function<void()> f) {
@@ -421,6 +433,7 @@ TEST_CASE("connections over connections_max are refused, and closing one makes r
     auto limits = fast_limits();
     limits.connections_max = 3;
     limits.header_timeout_ms = 10'000;  // the idle raw sockets must not time out meanwhile
+    limits.connections_per_address_max = 3;  // this test's sockets all come from one address
     Server server(h, limits);
     server.start("127.0.0.1", 0);
 
@@ -434,6 +447,7 @@ TEST_CASE("connections over connections_max are refused, and closing one makes r
     if (!extra.received.empty()) CHECK(extra.received.starts_with("HTTP/1.1 503"));
     CHECK(server.connections() == 3);
     CHECK(h.opened == 3);  // refused sockets never reach the handler's counters
+    CHECK(h.refused == 1);
     for (auto& s : socks) CHECK_FALSE(s->closed_by_peer(0ms));
 
     socks[0]->close();
@@ -760,4 +774,163 @@ TEST_CASE("a WebSocket message over ws_message_bytes_max closes the session, and
     CHECK(ended);
     CHECK(eventually([&] { return h.session_was_closed(session); }));
     CHECK(rpc::WsClient("127.0.0.1", server.port()).call("echo", json::object{{"ok", true}}).at("ok") == true);
+}
+
+// ---------------------------------------------------------------------------
+// Issue 13: connections per address, bytes queued per connection, cost.
+
+TEST_CASE("connections over connections_per_address_max from one address are refused, and other addresses are served", "[server][abuse]") {
+    CHECK(ServerLimits{}.connections_per_address() == 512 / kopilka::node::connections_per_address_divisor);
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.connections_max = 16;
+    limits.connections_per_address_max = 2;
+    limits.header_timeout_ms = 10'000;  // the idle sockets must not time out meanwhile
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+
+    std::vector<std::unique_ptr<RawSocket>> squatters;
+    for (int i = 0; i < 2; ++i) squatters.push_back(std::make_unique<RawSocket>(server.port()));
+    REQUIRE(eventually([&] { return server.connections() == 2; }));
+    // A third from the same address is closed at once with a 503 naming the limit...
+    for (int i = 0; i < 3; ++i) {
+        RawSocket extra(server.port());
+        CHECK(extra.closed_by_peer(wait_max));
+        if (!extra.received.empty()) {
+            CHECK(extra.received.starts_with("HTTP/1.1 503"));
+            CHECK_THAT(extra.received, Catch::Contains("this address has 2 connections open"));
+        }
+    }
+    CHECK(server.connections() == 2);
+    CHECK(h.refused_per_address == 3);
+    CHECK(h.opened == 2);
+    // ...while another address (127.0.0.2 is this host too) is served.
+    {
+        RawSocket other(server.port(), "127.0.0.2");
+        other.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        other.closed_by_peer(wait_max);
+        INFO(other.received);
+        CHECK(other.received.starts_with("HTTP/1.1 200"));
+    }
+    // Closing one gives its address the room back.
+    squatters[0]->close();
+    REQUIRE(eventually([&] { return server.connections() == 1; }));
+    rpc::Client client("127.0.0.1", server.port());
+    CHECK(client.call("echo", json::object{{"room", true}}).at("room") == true);
+    CHECK(h.refused == 0);
+}
+
+TEST_CASE("a WebSocket whose queued answers pass send_queue_bytes_max is dropped, though under its frame count", "[server][ws][abuse]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.ws_send_queue_max = 1024;
+    limits.send_queue_bytes_max = 256 * 1024;
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+
+    rpc::WsClient ws("127.0.0.1", server.port());
+    auto session = ws.call("subscribe").at("session").to_number<std::uint64_t>();
+    auto push = h.push();
+    // 64 frames of 64 KiB (4 MiB, far under 1024 frames), while the client reads nothing.
+    const std::string frame = R"({"jsonrpc":"2.0","method":"note","params":{"pad":")" + std::string(64 * 1024, 'p') + R"("}})";
+    for (int i = 0; i < 64; ++i) push(frame);
+    CHECK(eventually([&] { return h.session_was_closed(session); }));
+    CHECK(eventually([&] { return server.connections() == 0; }));
+    CHECK(h.dropped_send_queue == 1);
+}
+
+TEST_CASE("an HTTP answer over send_queue_bytes_max is not sent: a 500 says why and the connection closes", "[server][abuse]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.send_queue_bytes_max = 64 * 1024;
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+    rpc::Client client("127.0.0.1", server.port());
+    // Under the limit: answered.
+    CHECK(client.call("echo", json::object{{"pad", std::string(16 * 1024, 'p')}}).at("pad").as_string().size() == 16 * 1024);
+    auto res = client.post("/rpc", json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "echo"},
+                                                                {"params", json::object{{"pad", std::string(100 * 1024, 'p')}}}}));
+    CHECK(res.status == 500);
+    INFO(res.body);
+    CHECK_THAT(res.body, Catch::Contains("send-queue-bytes-max of 65536"));
+    CHECK(h.dropped_send_queue == 1);
+    CHECK(eventually([&] { return server.connections() == 0; }));
+}
+
+TEST_CASE("the request rate limiter: charge() after the fact puts an address in debt, bounded", "[server][rate][abuse]") {
+    using kopilka::node::RequestRateLimiter;
+    RequestRateLimiter rate(10, 20);  // a token every 100 ms
+    std::uint64_t t = 1'000'000;
+    CHECK(rate.charge("10.0.0.1", 0, t) == 0);
+    CHECK(rate.charge("10.0.0.1", 15, t) == 0);   // 5 left
+    CHECK(rate.charge("10.0.0.1", 15, t) == 1000);  // 10 owed at 10 a second
+    CHECK(rate.take("10.0.0.1", 1, t) == 1100);   // refused until the debt and one more are paid
+    CHECK(rate.take("10.0.0.1", 1, t + 1100) == 0);
+    CHECK(rate.take("10.0.0.2", 1, t) == 0);  // other addresses are not affected
+    // However big the cost, the debt stops at debt_s_max seconds of refill.
+    CHECK(rate.charge("10.0.0.3", 1'000'000'000'000ULL, t) == RequestRateLimiter::debt_s_max * 1000);
+    CHECK(rate.take("10.0.0.3", 1, t + RequestRateLimiter::debt_s_max * 1000 + 99) != 0);
+    CHECK(rate.take("10.0.0.3", 1, t + RequestRateLimiter::debt_s_max * 1000 + 100) == 0);
+    RequestRateLimiter off(0, 20);
+    CHECK(off.charge("10.0.0.1", 1'000'000, t) == 0);
+}
+
+TEST_CASE("a handler's after-the-fact charge counts against its address's next requests", "[server][rate][abuse]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.requests_per_second_max = 1;
+    limits.requests_burst_max = 10;
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+    rpc::Client client("127.0.0.1", server.port());
+    // One call, then a cost of 20 more: 11 in debt.
+    CHECK(client.call("costly", json::object{{"n", 20}}).at("wait_ms").to_number<std::uint64_t>() > 0);
+    try {
+        client.call("echo");
+        FAIL("expected the address to be refused while in debt");
+    } catch (const rpc::Error& e) {
+        CHECK(e.code == rpc::rate_limited);
+    }
+    RawSocket other(server.port(), "127.0.0.2");
+    other.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    other.closed_by_peer(wait_max);
+    CHECK(other.received.starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("answers unread on every connection together stop at send_queue_bytes_total_max: a 503 to retry, then room again", "[server][abuse]") {
+    TestHandler h;
+    auto limits = fast_limits();
+    limits.send_queue_bytes_max = 32 << 20;
+    limits.send_queue_bytes_total_max = 24 << 20;
+    limits.idle_timeout_ms = 10'000;  // the unread answer must stay queued meanwhile
+    Server server(h, limits);
+    server.start("127.0.0.1", 0);
+    auto big = [](int id) {
+        const std::string body = R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"big","params":{"bytes":16777216}})";
+        return "POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    };
+    // 16 MiB that this client never reads: far more than the kernel's
+    // socket buffers take, so most of it stays queued in the node.
+    RawSocket unread(server.port());
+    REQUIRE(unread.send(big(1)));
+    // Its answer has begun to arrive, so it is queued (a few KiB read of 16 MiB).
+    REQUIRE(unread.read_until("HTTP/1.1 200", wait_max));
+    // Another 16 MiB would pass the 24 MiB the node may hold: refused, to retry.
+    {
+        RawSocket second(server.port(), "127.0.0.2");
+        REQUIRE(second.send(big(2)));
+        CHECK(second.read_until("\r\n\r\n", wait_max));
+        INFO(second.received.substr(0, 400));
+        CHECK(second.received.starts_with("HTTP/1.1 503"));
+        CHECK_THAT(second.received, Catch::Contains("Retry-After: 1"));
+        CHECK(second.closed_by_peer(wait_max));
+        CHECK_THAT(second.received, Catch::Contains("have not read yet"));
+    }
+    CHECK(h.dropped_send_queue == 1);
+    // Once the reader that never read is gone, its bytes are given back.
+    unread.close();
+    REQUIRE(eventually([&] { return server.connections() == 0; }));
+    rpc::Client client("127.0.0.1", server.port());
+    CHECK(client.call("big", json::object{{"bytes", 16 << 20}}).at("pad").as_string().size() == 16u << 20);
 }

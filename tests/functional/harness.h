@@ -38,6 +38,7 @@ public:
     int stop(int sig = 15);
     void kill9();
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }  // for reading /proc/<pid> (memory bounds)
 
     std::uint16_t port() const { return port_; }
     const std::filesystem::path& data_dir() const { return data_dir_; }

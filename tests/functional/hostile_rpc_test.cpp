@@ -510,8 +510,9 @@ TEST_CASE("connections over --connections-max get a 503 at once, and service res
     // Long enough that every squatter is still connected when the extra
     // client arrives, even on a slow (sanitized, loaded) machine.
     constexpr int squatter_timeout_ms = 2000;
-    NodeProcess node({"--connections-max", std::to_string(connections_max), "--header-timeout-ms",
-                      std::to_string(squatter_timeout_ms)});
+    // Every squatter comes from this host's one address: let it hold them all.
+    NodeProcess node({"--connections-max", std::to_string(connections_max), "--connections-per-address-max",
+                      std::to_string(connections_max), "--header-timeout-ms", std::to_string(squatter_timeout_ms)});
     rpc::Client c = node.client();
     const Baseline base(c);
     // Squatters connect and say nothing, filling every slot (our own client's
