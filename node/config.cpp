@@ -36,6 +36,7 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "mempool-txs-max", c.mempool_txs_max, "pending transactions; more are refused with 'retry'");
     opt(app, "batch-requests-max", c.batch_requests_max, "requests in one JSON-RPC batch");
     opt(app, "verify-threads", c.verify_threads, "threads checking signatures (0: one per core)");
+    opt(app, "block-cache-bytes", c.block_cache_bytes, "RocksDB's cache of ledger table blocks (0: RocksDB's 8 MiB)");
     opt(app, "body-bytes-max", c.server.body_bytes_max, "largest HTTP request body");
     opt(app, "header-bytes-max", c.server.header_bytes_max, "largest HTTP request line and headers");
     opt(app, "connections-max", c.server.connections_max, "open client connections");

@@ -28,6 +28,7 @@ struct Config {
     std::size_t mempool_txs_max = 100'000;    // pending transactions; more are refused (retry)
     std::size_t batch_requests_max = 1000;    // requests in one JSON-RPC batch
     unsigned verify_threads = 0;              // signature checks; 0: one per core
+    std::size_t block_cache_bytes = 0;        // RocksDB's cache of table blocks; 0: RocksDB's 8 MiB
 
     ServerLimits server;
 
