@@ -239,7 +239,7 @@ std::string rpc_markdown() {
     md += "| -32603 | internal error |\n";
     md += "| 1000 + n | the ledger refused the transaction; `data.reason` names it (see below) |\n";
     md += "| 2001 | not found |\n| 2002 | unauthorized (admin token missing or wrong) |\n";
-    md += "| 2003 | rate limited; retry later |\n| 2004 | the node cannot write now (disk full, read-only, stopping) |\n";
+    md += "| 2003 | rate limited; retry later |\n| 2004 | the node cannot do this now: it cannot write (disk full, read-only; `data.reason` `disk`), its ledger is damaged (`data.reason` `damaged`: a record that cannot be read, or no new transactions), or it is stopping |\n";
     md += "| 2005 | mempool full; retry shortly |\n| 2006 | the phone claim code is wrong, expired or used |\n\n";
     md += "Ledger refusal reasons (code = 1000 + n):\n\n| n | reason |\n|---|---|\n";
     for (std::uint16_t n = 1; n <= 64; ++n) {

@@ -374,3 +374,53 @@ TEST_CASE("the tip anchor: a tip below it is refused, the block in flight above 
     }
 }
 
+
+// A one-off timing, not a test: `test_node_corruption "[.timing]"` times, in
+// $TMPDIR, KOPILKA_TIMING_WRITES (default 500) synced RocksDB batches of about
+// a one-transaction block's size against as many tip anchor advances (one
+// pwrite and one fdatasync each). docs/performance.md quotes its output.
+TEST_CASE("timing: the tip anchor's sync against a block's synced write", "[.timing]") {
+    const char* env = std::getenv("KOPILKA_TIMING_WRITES");
+    const std::uint64_t writes = env ? std::stoull(env) : 500;
+    TempDir tmp("kopilka-anchor-timing");
+    auto store = Store::open(tmp.path() / "ledger", Store::Mode::create_new);
+    REQUIRE(store);
+    auto anchor = TipAnchor::create(tmp.path() / "ledger", TipMark{});
+    REQUIRE(anchor);
+    using clock = std::chrono::steady_clock;
+    auto us = [](clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); };
+    clock::duration batches{}, anchors{};
+    for (std::uint64_t h = 1; h <= writes; ++h) {
+        Batch b;
+        b.put(Column::blocks, keys::block(h), Bytes(400, static_cast<std::uint8_t>(h)));
+        b.put(Column::txs, keys::block(h), Bytes(300, static_cast<std::uint8_t>(h)));
+        b.put(Column::meta, keys::meta_tip(), keys::tip_value(h, Hash256{}));
+        const auto s = clock::now();
+        REQUIRE((*store)->write(b));
+        const auto m = clock::now();
+        REQUIRE((*anchor)->advance(TipMark{h, Hash256{}}));
+        const auto e = clock::now();
+        batches += m - s;
+        anchors += e - m;
+    }
+    std::printf("%llu blocks: synced RocksDB batch %.0f us, tip anchor advance %.0f us (mean)\n",
+                static_cast<unsigned long long>(writes), us(batches) / static_cast<double>(writes),
+                us(anchors) / static_cast<double>(writes));
+    // Reading every table file whole, as each start does: incompressible
+    // records, compacted into table files.
+    const char* mb_env = std::getenv("KOPILKA_TIMING_MB");
+    const std::uint64_t mb = mb_env ? std::stoull(mb_env) : 64;
+    constexpr std::size_t record_bytes = 4096;
+    for (std::uint64_t i = 0; i < mb * 256; ++i) {
+        Batch b;
+        Bytes v(record_bytes);
+        random_bytes(v);
+        b.put(Column::state, keys::block(i), std::move(v));
+        REQUIRE((*store)->write(b, /*sync=*/false));
+    }
+    REQUIRE((*store)->compact());
+    const auto s = clock::now();
+    REQUIRE((*store)->verify_files());
+    const double ms = std::chrono::duration<double, std::milli>(clock::now() - s).count();
+    std::printf("verify_files over %llu MiB of table files: %.0f ms\n", static_cast<unsigned long long>(mb), ms);
+}
