@@ -52,9 +52,9 @@ constexpr std::size_t open_probe_bytes = 64 << 10;
 constexpr long info_log_bytes_max = 16l << 20;
 
 //
-// It also keeps the first report of a damaged write-ahead-log record: RocksDB
-// names the log file only there ("/x/000012.log: dropping 1234 bytes;
-// Corruption: checksum mismatch"), not in the status the open returns.
+// It also keeps the first report of a damaged write-ahead-log (or MANIFEST)
+// record: RocksDB names the file only there ("/x/000012.log: dropping 1234
+// bytes; Corruption: checksum mismatch"), not in the status the open returns.
 constexpr std::size_t info_line_bytes_max = 1024;
 
 class InfoLog final : public rocksdb::Logger {
@@ -70,7 +70,7 @@ public:
         if (n < 0) return;
         std::lock_guard lock(mutex_);
         const std::string_view text(line);
-        if (wal_report_.empty() && text.find(".log: dropping ") != std::string_view::npos) wal_report_ = text;
+        if (wal_report_.empty() && text.find(": dropping ") != std::string_view::npos) wal_report_ = text;
         if (!file_ || written_ >= info_log_bytes_max) return;
         std::fputs(line, file_);
         std::fputc('\n', file_);
