@@ -5,7 +5,9 @@
 //  - the write-ahead log (start, middle and tail of the live log), and the log
 //    cut short by its last bytes: the node refuses to start (exit 3) naming
 //    the log file, or, for the cut (which RocksDB takes for a crash's torn
-//    tail), naming the tip anchor and both heights; `kopilkad verify` fails;
+//    tail), naming the tip anchor and both heights; `kopilkad verify` fails.
+//    The same cut with the anchor one block back (the block was in flight,
+//    never acknowledged) opens at the block before;
 //  - a table (.sst) file of every column family, compacted first so each
 //    exists: exit 3 naming the file, and `verify` naming the file and family;
 //  - table files damaged under a running node with a cold block cache: no
@@ -207,6 +209,23 @@ TEST_CASE("a flipped byte in the write-ahead log, at its start, middle or tail, 
         const std::string v = verify_output(d);
         INFO(v);
         CHECK(v.find("tip anchor") != std::string::npos);
+    }
+    SECTION("the same cut when that block was never acknowledged (a crash before its anchor): the node starts") {
+        const fs::path d = copy_of(made->data(), tmp.path() / "torn");
+        Hash256 before{};
+        {
+            auto s = Store::open(d / "ledger", Store::Mode::read_only);
+            REQUIRE(s);
+            auto b = decode_block(*(*s)->get(Column::blocks, keys::block(blocks - 1)));
+            REQUIRE(b);
+            before = block_hash(b->header);
+        }
+        REQUIRE(TipAnchor::create(d / "ledger", TipMark{blocks - 1, before}));
+        fs::resize_file(d / "ledger" / log.filename(), size - 10);
+        auto chain = Chain::open(d / "ledger");
+        INFO((chain ? "" : chain.error()));
+        REQUIRE(chain);
+        CHECK((*chain)->height() == blocks - 1);
     }
 }
 
