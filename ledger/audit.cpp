@@ -466,6 +466,7 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
     }
     rp.report().tip_height = tip_height;
 
+    std::optional<std::uint64_t> reading_block;  // the block whose records the replay is reading
     std::uint64_t expected_index_entries = 0;  // counted by the per-block checks; the streamed sum counts its own
     std::uint64_t expected_tx_records = 0;
     // Drawn now, after everything it will sum up was written: nobody who
@@ -491,6 +492,7 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
             Prefetcher ahead(store, rp.report().chain_id, tip_height,
                              std::max(1u, std::thread::hardware_concurrency()));
             for (std::uint64_t h = 1; h <= tip_height; ++h) {
+                reading_block = h;
                 if (progress) progress(h, tip_height);
                 auto next = ahead.next();
                 if (!next) {
@@ -507,6 +509,7 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
                 }
             }
         }
+        reading_block.reset();
         const std::uint64_t after = tip_height + 1;
         if (rp.last_hash() != tip_hash) {
             rp.fail(tip_height, "the tip record's hash does not match block " + std::to_string(tip_height));
@@ -565,7 +568,19 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
             return done();
         }
     } catch (const std::exception& e) {
-        rp.fail(rp.report().blocks_checked + 1, std::string("the store could not be read: ") + e.what());
+        // A block is named only when the failed read was one of its own
+        // (its record, its transactions, its index entries); damage met by
+        // the scans of the whole store names the family and key instead.
+        const auto* se = dynamic_cast<const StoreError*>(&e);
+        const std::string what = se ? se->damage().describe() : e.what();
+        if (reading_block) {
+            rp.fail(*reading_block, "its records could not be read: " + what);
+        } else {
+            pass.report = rp.report();
+            pass.report.ok = false;
+            pass.report.reason = "the store could not be read: " + what;
+            return pass;
+        }
         return done();
     }
     rp.report().ok = true;
@@ -574,7 +589,23 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
 
 }  // namespace
 
+namespace {
+AuditReport audit_store_passes(const Store& store, const AuditProgress& progress);
+}  // namespace
+
 AuditReport audit_store(const Store& store, const AuditProgress& progress) {
+    try {
+        return audit_store_passes(store, progress);
+    } catch (const StoreError& e) {
+        // The genesis or tip record, read before any block.
+        AuditReport r;
+        r.reason = "the store could not be read: " + e.damage().describe();
+        return r;
+    }
+}
+
+namespace {
+AuditReport audit_store_passes(const Store& store, const AuditProgress& progress) {
     Pass fast = audit_pass(store, progress, IndexCheck::streamed);
     if (!fast.index_differs) return fast.report;
     // The streamed check saw that the index differs, but not where: replay
@@ -585,15 +616,48 @@ AuditReport audit_store(const Store& store, const AuditProgress& progress) {
     r.index_rechecked = true;
     return r;
 }
+}  // namespace
 
 AuditReport audit_dir(const std::filesystem::path& dir, const AuditProgress& progress) {
+    // The anchor first: a node running beside the audit writes its store
+    // before its anchor, so the store opened after can only be further on.
+    auto anchor = TipAnchor::read(dir);
     auto store = Store::open(dir, Store::Mode::read_only, audit_block_cache_bytes);
     if (!store) {
         AuditReport r;
         r.reason = store.error();
         return r;
     }
-    return audit_store(**store, progress);
+    AuditReport r = audit_store(**store, progress);
+    if (!r.ok) return r;
+    auto refuse = [&](std::string why) {
+        r.ok = false;
+        r.reason = std::move(why);
+        return r;
+    };
+    // The replay read every record; this reads every byte of every table
+    // file, what no record covers (old versions, filters, indexes) included.
+    if (auto files = (*store)->verify_files(); !files)
+        return refuse("a checksum does not match in " + files.error().describe());
+    if (!anchor) return refuse(anchor.error());
+    if (!*anchor) return r;  // a ledger made before the anchor existed
+    const TipMark& a = **anchor;
+    if (a.height > r.tip_height)
+        return refuse("the ledger's tip is block " + std::to_string(r.tip_height) + ", but block " +
+                      std::to_string(a.height) + " was acknowledged to clients (the tip anchor " +
+                      TipAnchor::path_in(dir).string() + " says so): " + std::to_string(a.height - r.tip_height) +
+                      " synced block(s) are lost");
+    Hash256 hash = r.chain_id;
+    if (a.height > 0) {
+        auto raw = (*store)->get(Column::blocks, keys::block(a.height));
+        auto b = raw ? decode_block(*raw) : std::unexpected(std::string("missing"));
+        if (!b) return refuse("block " + std::to_string(a.height) + ", the tip anchor's, cannot be read");
+        hash = block_hash(b->header);
+    }
+    if (hash != a.hash)
+        return refuse("block " + std::to_string(a.height) + "'s hash differs from the one in the tip anchor " +
+                      TipAnchor::path_in(dir).string());
+    return r;
 }
 
 }  // namespace kopilka::ledger

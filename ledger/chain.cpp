@@ -90,14 +90,31 @@ std::expected<std::unique_ptr<Chain>, std::string> Chain::create(const std::file
     b.put(Column::meta, keys::meta_genesis(), genesis_bytes);
     b.put(Column::meta, keys::meta_tip(), keys::tip_value(0, id));
     if (auto ok = (*store)->write(b); !ok) return std::unexpected(ok.error());
-    return std::unique_ptr<Chain>(new Chain(std::move(*store), genesis));
+    auto anchor = TipAnchor::create(dir, TipMark{0, id});
+    if (!anchor) return std::unexpected(anchor.error());
+    std::unique_ptr<Chain> chain(new Chain(std::move(*store), genesis));
+    chain->anchor_ = std::move(*anchor);
+    return chain;
 }
 
 std::expected<std::unique_ptr<Chain>, std::string> Chain::open(const std::filesystem::path& dir,
-                                                               ChainDamage* damage) {
-    auto store = Store::open(dir, Store::Mode::open_existing);
-    if (!store) return std::unexpected(store.error());
-    auto g = (*store)->get(Column::meta, keys::meta_genesis());
+                                                               ChainDamage* damage, std::size_t block_cache_bytes) {
+    auto not_in_block = [&](std::string why) {
+        if (damage) *damage = ChainDamage{0, why, false};
+        return std::unexpected(std::move(why));
+    };
+    StoreDamage found;
+    auto store = Store::open(dir, Store::Mode::open_existing, block_cache_bytes, &found);
+    if (!store) {
+        if (!found.what.empty()) return not_in_block("RocksDB found damage opening it: " + found.describe());
+        return std::unexpected(store.error());
+    }
+    std::optional<Bytes> g;
+    try {
+        g = (*store)->get(Column::meta, keys::meta_genesis());
+    } catch (const StoreError& e) {
+        return not_in_block("RocksDB cannot read the genesis record: " + e.damage().describe());
+    }
     if (!g) return std::unexpected("the data dir has no genesis record; it is not a Kopilka ledger or is damaged");
     Genesis genesis;
     try {
@@ -111,6 +128,68 @@ std::expected<std::unique_ptr<Chain>, std::string> Chain::open(const std::filesy
 }
 
 std::expected<void, std::string> Chain::load(ChainDamage* damage) {
+    try {
+        return load_records(damage);
+    } catch (const StoreError& e) {
+        // A record RocksDB could not read (a checksum, the disk): no block
+        // can be blamed with certainty; the family and key are named.
+        std::string why = "RocksDB cannot read a record: " + e.damage().describe();
+        if (damage) *damage = ChainDamage{0, why, false};
+        return std::unexpected(std::move(why));
+    }
+}
+
+std::expected<void, std::string> Chain::check_anchor(ChainDamage* damage) {
+    const std::filesystem::path& dir = store_->dir();
+    const std::string path = TipAnchor::path_in(dir).string();
+    const TipMark here{tip_.height, tip_hash_};
+    auto refuse = [&](std::string why) {
+        if (damage) *damage = ChainDamage{here.height, why, false};
+        return std::unexpected(std::move(why));
+    };
+    auto read = TipAnchor::read(dir);
+    if (!read) return refuse(read.error() + "; if the ledger passes `kopilkad verify`, delete the file and start again");
+    if (!*read) {
+        // A ledger made before the anchor existed: anchor its tip now.
+        auto made = TipAnchor::create(dir, here);
+        if (!made) return std::unexpected(made.error());
+        anchor_ = std::move(*made);
+        return {};
+    }
+    const TipMark anchored = **read;
+    const std::string h = std::to_string(here.height), a = std::to_string(anchored.height);
+    if (anchored.height > here.height)
+        return refuse("the ledger's tip is block " + h + ", but block " + a +
+                      " was acknowledged to clients (the tip anchor " + path + " says so): the store lost " +
+                      std::to_string(anchored.height - here.height) +
+                      " synced block(s). Restore the ledger from a backup");
+    if (here.height > anchored.height + 1)
+        return refuse("the ledger's tip is block " + h + ", but the tip anchor " + path + " says block " + a +
+                      ": more than the one block a crash can leave unanchored. The anchor may be an old copy; if "
+                      "the ledger passes `kopilkad verify`, delete the anchor and start again");
+    Hash256 hash = here.hash;
+    if (anchored.height < here.height) {
+        if (anchored.height == 0) {
+            hash = chain_id_;
+        } else if (auto b = block_at(anchored.height)) {
+            hash = block_hash(b->header);
+        } else {
+            return refuse("block " + a + ", the tip anchor's, is missing or damaged");
+        }
+    }
+    if (hash != anchored.hash)
+        return refuse("block " + a + "'s hash is " + to_hex(hash) + ", but the tip anchor " + path + " holds " +
+                      to_hex(anchored.hash) + ": this is not the ledger whose tip was acknowledged");
+    auto opened = TipAnchor::open(dir);
+    if (!opened) return std::unexpected(opened.error());
+    anchor_ = std::move(*opened);
+    // The block in flight at a crash: synced, never acknowledged; anchor it.
+    if (anchored.height < here.height)
+        if (auto ok = anchor_->advance(here); !ok) return std::unexpected(ok.error());
+    return {};
+}
+
+std::expected<void, std::string> Chain::load_records(ChainDamage* damage) {
     // Damage to a named block: the message as before, and the block for the caller.
     auto damaged = [&](std::uint64_t h, std::string why, std::string message) {
         if (damage) *damage = ChainDamage{h, std::move(why)};
@@ -141,6 +220,7 @@ std::expected<void, std::string> Chain::load(ChainDamage* damage) {
     } else if (hash != chain_id_) {
         return std::unexpected("the tip record does not match the genesis");
     }
+    if (auto ok = check_anchor(damage); !ok) return ok;
 
     // Venue records first, so products and staff always find their venue.
     try {
@@ -199,6 +279,14 @@ std::expected<void, std::string> Chain::load(ChainDamage* damage) {
 }
 
 std::expected<void, ChainDamage> Chain::check_blocks(std::uint64_t full_blocks) const {
+    try {
+        return check_block_records(full_blocks);
+    } catch (const StoreError& e) {
+        return std::unexpected(ChainDamage{0, "RocksDB cannot read a record: " + e.damage().describe(), false});
+    }
+}
+
+std::expected<void, ChainDamage> Chain::check_block_records(std::uint64_t full_blocks) const {
     const std::uint64_t tip = tip_.height;
     const std::uint64_t from = full_blocks == 0 || full_blocks >= tip ? 1 : tip - full_blocks + 1;
     auto damage = [](std::uint64_t h, std::string why) { return std::unexpected(ChainDamage{h, std::move(why)}); };
@@ -333,38 +421,45 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     std::vector<std::string> tickers;
     // Ids committed earlier in this block: a second copy gets the first result.
     std::map<Hash256, TxLocation> in_block;
-    for (const SignedTx& stx : candidates) {
-        TxOutcome o;
-        try {
-            // A transaction object built in memory (not decoded) may hold
-            // values no encoder accepts; it is refused, not committed.
-            o.id = tx_id(stx.tx);
-        } catch (const std::invalid_argument& e) {
-            o.refusal = Refused{Refusal::malformed, e.what()};
+    // A read that meets damage (find_tx) abandons the block: nothing is
+    // written, the state goes back, and store().damage() says what was found.
+    try {
+        for (const SignedTx& stx : candidates) {
+            TxOutcome o;
+            try {
+                // A transaction object built in memory (not decoded) may hold
+                // values no encoder accepts; it is refused, not committed.
+                o.id = tx_id(stx.tx);
+            } catch (const std::invalid_argument& e) {
+                o.refusal = Refused{Refusal::malformed, e.what()};
+                out.outcomes.push_back(std::move(o));
+                continue;
+            }
+            if (auto it = in_block.find(o.id); it != in_block.end()) {
+                o.status = TxOutcome::Status::already_committed;
+                o.location = it->second;
+            } else if (auto loc = maybe_committed(stx.tx, o.id) ? find_tx(o.id) : std::nullopt) {
+                o.status = TxOutcome::Status::already_committed;
+                o.location = *loc;
+            } else if (!signatures_verified && !verify_tx_signatures(stx, chain_id_)) {
+                o.refusal = Refused{Refusal::bad_signature, "a signature does not verify for this chain"};
+            } else if (auto fx = apply_tx(state_, ctx, stx, o.id); !fx) {
+                o.refusal = std::move(fx.error());
+            } else {
+                o.status = TxOutcome::Status::committed;
+                o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
+                in_block.emplace(o.id, o.location);
+                o.touched = fx->touched;
+                block.tx_ids.push_back(o.id);
+                blobs.push_back(encode_signed_tx(stx));
+                effects.push_back(std::move(*fx));
+                tickers.push_back(tx_ticker(stx.tx));
+            }
             out.outcomes.push_back(std::move(o));
-            continue;
         }
-        if (auto it = in_block.find(o.id); it != in_block.end()) {
-            o.status = TxOutcome::Status::already_committed;
-            o.location = it->second;
-        } else if (auto loc = maybe_committed(stx.tx, o.id) ? find_tx(o.id) : std::nullopt) {
-            o.status = TxOutcome::Status::already_committed;
-            o.location = *loc;
-        } else if (!signatures_verified && !verify_tx_signatures(stx, chain_id_)) {
-            o.refusal = Refused{Refusal::bad_signature, "a signature does not verify for this chain"};
-        } else if (auto fx = apply_tx(state_, ctx, stx, o.id); !fx) {
-            o.refusal = std::move(fx.error());
-        } else {
-            o.status = TxOutcome::Status::committed;
-            o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
-            in_block.emplace(o.id, o.location);
-            o.touched = fx->touched;
-            block.tx_ids.push_back(o.id);
-            blobs.push_back(encode_signed_tx(stx));
-            effects.push_back(std::move(*fx));
-            tickers.push_back(tx_ticker(stx.tx));
-        }
-        out.outcomes.push_back(std::move(o));
+    } catch (const StoreError& e) {
+        state_.rollback_to(start);
+        return std::unexpected("RocksDB cannot read a record: " + e.damage().describe());
     }
     if (block.tx_ids.empty()) {
         state_.rollback_to(start);
@@ -408,6 +503,11 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     state_.clear_journal();
     tip_ = block.header;
     tip_hash_ = hash;
+    // Synced in RocksDB; anchored before anyone is told. A failure leaves the
+    // block standing, unacknowledged: the next open anchors it (one block
+    // above the anchor is the block in flight).
+    if (auto ok = anchor_->advance(TipMark{ctx.height, hash}); !ok)
+        return std::unexpected("block " + std::to_string(ctx.height) + " was written, but " + ok.error());
     out.block = std::move(block);
     return out;
 }

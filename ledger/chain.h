@@ -5,6 +5,7 @@
 // move time without sleeping.
 #pragma once
 
+#include "ledger/anchor.h"
 #include "ledger/apply.h"
 #include "ledger/block.h"
 #include "ledger/store.h"
@@ -41,8 +42,12 @@ struct Produced {
 
 // The first damage the startup check found.
 struct ChainDamage {
-    std::uint64_t height = 0;  // the broken block
+    std::uint64_t height = 0;  // the broken block (when in_block)
     std::string reason;        // what is wrong with it, for a person
+    // False: the damage is in no one block (a store file, a record RocksDB
+    // cannot read, the tip anchor); `reason` says where: the file, or the
+    // column family and key.
+    bool in_block = true;
 };
 
 struct HistoryEntry {
@@ -60,10 +65,16 @@ public:
     static std::expected<std::unique_ptr<Chain>, std::string> create(const std::filesystem::path& dir,
                                                                      const Genesis& genesis);
     // Opens an existing chain; refuses (naming the problem) when the stored
-    // state does not match the tip block's state digest. When the refusal is
-    // damage in a stored block (or in the state it leaves), `damage` says which.
+    // state does not match the tip block's state digest, when RocksDB finds
+    // damage (a log record or a block whose checksum fails), and when the
+    // tip is below the tip anchor (ledger/anchor.h: blocks acknowledged to
+    // clients are gone) or more than one block above it. When the refusal is
+    // damage, `damage` says where: a stored block (or the state it leaves),
+    // or, with in_block false, the file, family and key.
+    // `block_cache_bytes` as Store::open's.
     static std::expected<std::unique_ptr<Chain>, std::string> open(const std::filesystem::path& dir,
-                                                                   ChainDamage* damage = nullptr);
+                                                                   ChainDamage* damage = nullptr,
+                                                                   std::size_t block_cache_bytes = 0);
 
     const Genesis& genesis() const { return genesis_; }
     const ChainId& id() const { return chain_id_; }
@@ -86,7 +97,8 @@ public:
     std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks) const;
 
     // Reopens the store from disk and rebuilds the tip, the state and the
-    // replay window from what it holds; used after a failed write, when a
+    // replay window from what it holds (the tip anchor checked again, as at
+    // open); used after a failed write, when a
     // block whose write failed may or may not be on disk. On an error the
     // in-memory chain is left as it was (and the store may be read-only).
     std::expected<void, std::string> reopen();
@@ -96,7 +108,11 @@ public:
     // committed is reported with its first location and not applied again.
     // With signatures_verified the caller vouches that verify_tx_signatures
     // passed for every candidate (the node checks them in parallel).
-    // An error means the store refused the write; the state is unchanged.
+    // An error means the store refused the write, or a read met damage
+    // (store().damage() then says so); the state is unchanged. Once the
+    // block's batch is synced the tip anchor is advanced and synced; when
+    // that fails the block stands (memory follows the store) and the error
+    // says the anchor could not be written.
     std::expected<Produced, std::string> produce_block(std::span<const SignedTx> candidates, std::uint64_t time_ms,
                                                        const KeyPair& producer, bool signatures_verified = false);
 
@@ -122,6 +138,10 @@ public:
 private:
     Chain(std::unique_ptr<Store> store, Genesis genesis);
     std::expected<void, std::string> load(ChainDamage* damage = nullptr);
+    std::expected<void, std::string> load_records(ChainDamage* damage);
+    // Checks the tip against the tip anchor and opens the anchor for writing.
+    std::expected<void, std::string> check_anchor(ChainDamage* damage);
+    std::expected<void, ChainDamage> check_block_records(std::uint64_t full_blocks) const;
     std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor,
                                                     std::size_t limit) const;
 
@@ -131,6 +151,7 @@ private:
     BlockHeader tip_;
     Hash256 tip_hash_{};
     State state_;
+    std::unique_ptr<TipAnchor> anchor_;
 };
 
 // Store keys shared with the audit.

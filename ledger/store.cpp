@@ -8,6 +8,8 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/metadata.h>
+#include <rocksdb/sst_file_reader.h>
 
 #include <algorithm>
 #include <array>
@@ -49,6 +51,12 @@ constexpr std::size_t open_probe_bytes = 64 << 10;
 // discards everything.
 constexpr long info_log_bytes_max = 16l << 20;
 
+//
+// It also keeps the first report of a damaged write-ahead-log (or MANIFEST)
+// record: RocksDB names the file only there ("/x/000012.log: dropping 1234
+// bytes; Corruption: checksum mismatch"), not in the status the open returns.
+constexpr std::size_t info_line_bytes_max = 1024;
+
 class InfoLog final : public rocksdb::Logger {
 public:
     explicit InfoLog(std::FILE* file) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), file_(file) {}
@@ -57,21 +65,31 @@ public:
     }
     using rocksdb::Logger::Logv;
     void Logv(const char* format, va_list ap) override {
+        char line[info_line_bytes_max];
+        const int n = std::vsnprintf(line, sizeof line, format, ap);
+        if (n < 0) return;
         std::lock_guard lock(mutex_);
+        const std::string_view text(line);
+        if (wal_report_.empty() && text.find(": dropping ") != std::string_view::npos) wal_report_ = text;
         if (!file_ || written_ >= info_log_bytes_max) return;
-        const int n = std::vfprintf(file_, format, ap);
+        std::fputs(line, file_);
         std::fputc('\n', file_);
         std::fflush(file_);
-        if (n > 0) written_ += n + 1;
+        written_ += static_cast<long>(text.size()) + 1;
+    }
+    std::string wal_report() const {
+        std::lock_guard lock(mutex_);
+        return wal_report_;
     }
 
 private:
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::FILE* file_;
     long written_ = 0;
+    std::string wal_report_;
 };
 
-std::shared_ptr<rocksdb::Logger> info_log(const std::filesystem::path& dir, bool read_only) {
+std::shared_ptr<InfoLog> info_log(const std::filesystem::path& dir, bool read_only) {
     if (read_only) return std::make_shared<InfoLog>(nullptr);
     std::error_code ec;
     std::filesystem::rename(dir / "LOG", dir / "LOG.old", ec);
@@ -84,6 +102,26 @@ ByteView view(const rocksdb::Slice& s) { return {reinterpret_cast<const std::uin
 
 std::string_view column_name(Column c) { return column_names[static_cast<std::size_t>(c)]; }
 
+std::string StoreDamage::describe() const {
+    std::string where;
+    const std::string family = column ? "column family " + std::string(column_name(*column)) : "";
+    if (!file.empty())
+        where = "table file " + file + (family.empty() ? "" : " of " + family);
+    else if (column && key && after_key)
+        where = family + ", at or after key " + to_hex(*key);
+    else if (column && key)
+        where = family + ", key " + to_hex(*key);
+    else if (column)
+        where = family;
+    // A block's key is its height: say it as one.
+    if (file.empty() && column == Column::blocks && key && key->size() == 8 && !after_key) {
+        std::uint64_t h = 0;
+        for (auto b : *key) h = (h << 8) | b;
+        where += " (block " + std::to_string(h) + ")";
+    }
+    return where.empty() ? what : where + ": " + what;
+}
+
 struct Store::Impl {
     std::unique_ptr<rocksdb::DB> db;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
@@ -91,6 +129,10 @@ struct Store::Impl {
     bool fallback_ro = false;   // reopen() could only open the ledger read-only
     std::size_t block_cache_bytes = 0;  // 0: RocksDB's default
     std::string closed_reason;  // why db is null after a failed reopen()
+    rocksdb::Options opened_options;  // of the last open, for verify_files' readers
+    std::shared_ptr<InfoLog> log;  // of the last open
+    mutable std::mutex damage_mutex;
+    mutable std::optional<StoreDamage> damage;  // the first found
     // Shared by every read and write, exclusive while reopen() swaps the
     // database: readers that hold no lock of the caller's (the node serves
     // many reads without the chain lock) never see a closed handle.
@@ -106,6 +148,17 @@ struct Store::Impl {
     }
     std::expected<void, std::string> open(const std::filesystem::path& dir, Mode mode);
     rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<std::size_t>(c) + 1]; }
+    void note(const StoreDamage& d) const {
+        std::lock_guard lock(damage_mutex);
+        if (!damage) damage = d;
+    }
+    // A read that got neither a record nor "not found": damage (or a disk
+    // that fails to read) is reported, never taken for an absent record.
+    [[noreturn]] void fail(const rocksdb::Status& s, Column c, ByteView key, bool after_key) const {
+        StoreDamage d{s.ToString(), c, Bytes(key.begin(), key.end()), after_key, {}};
+        note(d);
+        throw StoreError(std::move(d));
+    }
     void require_open() const {
         if (!db) throw std::runtime_error("the ledger is not open: " + closed_reason);
     }
@@ -122,7 +175,7 @@ Store::Store(std::unique_ptr<Impl> impl, std::filesystem::path dir) : impl_(std:
 Store::~Store() = default;
 
 std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesystem::path& dir, Mode mode,
-                                                                std::size_t block_cache_bytes) {
+                                                                std::size_t block_cache_bytes, StoreDamage* damage) {
     std::error_code ec;
     const bool exists = std::filesystem::exists(dir / "CURRENT", ec);
     if (mode == Mode::create_new && exists)
@@ -137,6 +190,10 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
     impl->read_only = mode == Mode::read_only;
     impl->block_cache_bytes = block_cache_bytes;
     if (auto ok = impl->open(dir, mode); !ok) {
+        if (impl->damage) {
+            if (damage) *damage = *impl->damage;
+            return std::unexpected(ok.error());
+        }
         // RocksDB's complaint about a read-only or full data dir names a LOCK
         // or MANIFEST file; say first, plainly, that the dir cannot be written.
         if (mode != Mode::read_only)
@@ -152,6 +209,13 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
     options.create_if_missing = mode == Mode::create_new;
     options.create_missing_column_families = mode == Mode::create_new;
     options.paranoid_checks = true;
+    // Point-in-time recovery, RocksDB's default, stops replaying the log at
+    // the first damaged record and opens without a word: one flipped bit
+    // dropped every block after it. This mode drops only a record cut short
+    // at the end of a log (a crash mid-write: with synced writes, a block
+    // never acknowledged) and refuses any other damage. A record lost whole
+    // from the tail is what the tip anchor (ledger/chain.cpp) catches.
+    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
     // A small node: bound background work and open files on a 2-core machine.
     options.IncreaseParallelism(2);
     options.max_open_files = 256;
@@ -176,7 +240,8 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
     for (auto name : column_names)
         descriptors.emplace_back(std::string(name), name == column_name(Column::txs) ? txs_options : cf_options);
 
-    options.info_log = info_log(dir, mode == Mode::read_only);
+    log = info_log(dir, mode == Mode::read_only);
+    options.info_log = log;
 
     rocksdb::DB* raw = nullptr;
     handles.clear();
@@ -185,9 +250,16 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
                             : rocksdb::DB::Open(options, dir.string(), descriptors, &handles, &raw);
     if (!s.ok()) {
         handles.clear();
-        return std::unexpected("cannot open the ledger in " + dir.string() + ": " + s.ToString());
+        std::string why = s.ToString();
+        if (s.IsCorruption()) {
+            // The log file is named only in RocksDB's info log.
+            if (const std::string wal = log->wal_report(); !wal.empty()) why += " (" + wal + ")";
+            note(StoreDamage{why, {}, {}, false, {}});
+        }
+        return std::unexpected("cannot open the ledger in " + dir.string() + ": " + why);
     }
     db.reset(raw);
+    opened_options = options;
     return {};
 }
 
@@ -236,7 +308,7 @@ std::optional<Bytes> Store::get(Column c, ByteView key) const {
     std::string value;
     rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(c), slice(key), &value);
     if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) throw std::runtime_error("store read failed: " + s.ToString());
+    if (!s.ok()) impl_->fail(s, c, key, false);
     return Bytes(value.begin(), value.end());
 }
 
@@ -254,7 +326,7 @@ std::vector<std::optional<Bytes>> Store::multi_get(Column c, std::span<const Byt
                         statuses.data());
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (statuses[i].IsNotFound()) continue;
-        if (!statuses[i].ok()) throw std::runtime_error("store read failed: " + statuses[i].ToString());
+        if (!statuses[i].ok()) impl_->fail(statuses[i], c, keys[i], false);
         out[i] = Bytes(values[i].data(), values[i].data() + values[i].size());
     }
     return out;
@@ -264,13 +336,16 @@ void Store::scan(Column c, ByteView prefix, ByteView from,
                  const std::function<bool(ByteView key, ByteView value)>& visit) const {
     std::shared_lock lock(impl_->mutex);
     const auto it = impl_->iterator(c);
-    it->Seek(slice(from.empty() ? prefix : from));
+    const ByteView start = from.empty() ? prefix : from;
+    it->Seek(slice(start));
+    Bytes last(start.begin(), start.end());  // where damage met by Next() lies after
     for (; it->Valid(); it->Next()) {
         ByteView k = view(it->key());
         if (k.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), k.begin())) break;
+        last.assign(k.begin(), k.end());
         if (!visit(k, view(it->value()))) return;
     }
-    if (!it->status().ok()) throw std::runtime_error("store scan failed: " + it->status().ToString());
+    if (!it->status().ok()) impl_->fail(it->status(), c, last, true);
 }
 
 std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
@@ -308,8 +383,72 @@ std::expected<void, std::string> Store::write(const Batch& batch, bool sync) {
     rocksdb::Status s = impl_->db->Write(wo, &wb);
     // Not "nothing was written": the write-ahead-log record may have reached
     // the file before the error, and then it comes back at the next open.
+    // A corruption status here is RocksDB's background error: a flush or
+    // compaction met damage, and the database takes no more writes.
+    if (s.IsCorruption()) impl_->note(StoreDamage{s.ToString(), {}, {}, false, {}});
     if (!s.ok()) return std::unexpected("the ledger could not be written: " + s.ToString());
     return {};
+}
+
+std::expected<void, StoreDamage> Store::verify_files() const {
+    std::shared_lock lock(impl_->mutex);
+    impl_->require_open();
+    std::vector<rocksdb::LiveFileMetaData> files;
+    impl_->db->GetLiveFilesMetaData(&files);
+    for (const auto& f : files) {
+        const std::filesystem::path path = std::filesystem::path(f.db_path) / std::filesystem::path(f.name).filename();
+        rocksdb::SstFileReader reader(impl_->opened_options);
+        rocksdb::Status s = reader.Open(path.string());
+        if (s.ok()) {
+            rocksdb::ReadOptions ro;
+            ro.verify_checksums = true;
+            ro.fill_cache = false;
+            s = reader.VerifyChecksum(ro);
+        }
+        if (s.ok()) continue;
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) continue;  // compacted away meanwhile
+        StoreDamage d;
+        d.what = s.ToString();
+        for (std::size_t c = 0; c < column_count; ++c)
+            if (f.column_family_name == column_names[c]) d.column = static_cast<Column>(c);
+        d.file = path.string() + " (keys " + to_hex(as_bytes(f.smallestkey)) + " to " + to_hex(as_bytes(f.largestkey)) + ")";
+        impl_->note(d);
+        return std::unexpected(std::move(d));
+    }
+    return {};
+}
+
+std::vector<std::pair<Column, std::filesystem::path>> Store::table_files() const {
+    std::shared_lock lock(impl_->mutex);
+    impl_->require_open();
+    std::vector<rocksdb::LiveFileMetaData> files;
+    impl_->db->GetLiveFilesMetaData(&files);
+    std::vector<std::pair<Column, std::filesystem::path>> out;
+    for (const auto& f : files)
+        for (std::size_t c = 0; c < column_count; ++c)
+            if (f.column_family_name == column_names[c])
+                out.emplace_back(static_cast<Column>(c),
+                                 std::filesystem::path(f.db_path) / std::filesystem::path(f.name).filename());
+    return out;
+}
+
+std::expected<void, std::string> Store::compact() {
+    if (impl_->read_only) return std::unexpected("the ledger is open read-only");
+    std::shared_lock lock(impl_->mutex);
+    if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
+    for (std::size_t c = 0; c < column_count; ++c) {
+        rocksdb::ColumnFamilyHandle* h = impl_->cf(static_cast<Column>(c));
+        rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), h);
+        if (s.ok()) s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), h, nullptr, nullptr);
+        if (!s.ok()) return std::unexpected("cannot compact column family " + std::string(column_names[c]) + ": " + s.ToString());
+    }
+    return {};
+}
+
+std::optional<StoreDamage> Store::damage() const {
+    std::lock_guard lock(impl_->damage_mutex);
+    return impl_->damage;
 }
 
 }  // namespace kopilka::ledger

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,31 @@ namespace kopilka::ledger {
 enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4 };
 inline constexpr std::size_t column_count = 5;
 std::string_view column_name(Column c);
+
+// Damage the store found: a checksum that does not match, a record or file
+// RocksDB cannot decode, a read the disk fails. `what` is RocksDB's report,
+// which names the file (and offset) where it knows it.
+struct StoreDamage {
+    std::string what;
+    std::optional<Column> column;  // the family being read, when a read found it
+    std::optional<Bytes> key;      // the key read; for a scan, the last key read before the damage
+    bool after_key = false;        // scan: the damage lies after `key` (or at the scan's start when no key)
+    std::string file;              // a table file checked whole (verify_files), with its key range
+    // For a person: the family, the key in hex and RocksDB's words.
+    std::string describe() const;
+};
+
+// Thrown by get, multi_get and scan when RocksDB reports damage or an I/O
+// failure instead of a record: a read never passes off a damaged record as
+// absent. The store remembers the first one (Store::damage()).
+class StoreError : public std::runtime_error {
+public:
+    explicit StoreError(StoreDamage d) : std::runtime_error(d.describe()), damage_(std::move(d)) {}
+    const StoreDamage& damage() const { return damage_; }
+
+private:
+    StoreDamage damage_;
+};
 
 // An ordered list of writes that commit together.
 struct Batch {
@@ -47,8 +73,15 @@ public:
     enum class Mode { create_new, open_existing, read_only };
     // `block_cache_bytes`: RocksDB's cache of uncompressed table blocks; 0
     // keeps RocksDB's default (8 MiB), which keeps a node's memory small.
+    // When the open fails because RocksDB found damage (a write-ahead-log
+    // record or a file whose checksum does not match), `damage` says what it
+    // knows: the log file and its report. The write-ahead log is replayed
+    // with kTolerateCorruptedTailRecords: a record cut short at the end of a
+    // log (a crash mid-write) is dropped, any other damage refuses the open
+    // (see docs/design.md, Storage).
     static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode,
-                                                                   std::size_t block_cache_bytes = 0);
+                                                                   std::size_t block_cache_bytes = 0,
+                                                                   StoreDamage* damage = nullptr);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -80,6 +113,21 @@ public:
     // `dir`; the error names the OS reason ("No space left on device",
     // "Read-only file system", "Permission denied", "File too large").
     static std::expected<void, std::string> check_writable(const std::filesystem::path& dir, std::size_t bytes);
+
+    // Reads every table (.sst) file whole and checks each block's checksum
+    // (RocksDB's own reads check only the blocks they touch). The first
+    // damaged file is returned, with its family and key range.
+    std::expected<void, StoreDamage> verify_files() const;
+    // The live table files, each with its family.
+    std::vector<std::pair<Column, std::filesystem::path>> table_files() const;
+    // Flushes every family's memtable and compacts it into table files (a
+    // test makes the files whose bytes it damages; an operator may shrink
+    // the ledger). Reads go on meanwhile.
+    std::expected<void, std::string> compact();
+    // The first damage a read, a write or verify_files of this store met
+    // (RocksDB's background work included: a compaction that meets damage
+    // stops every later write, which then reports it); nullopt while none.
+    std::optional<StoreDamage> damage() const;
 
     const std::filesystem::path& dir() const { return dir_; }
 

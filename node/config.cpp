@@ -39,6 +39,7 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "read-threads", c.read_threads, "threads running heavy reads (history, stats, raw blocks)");
     opt(app, "read-queue-max", c.read_queue_max,
         "requests waiting for a read thread; more get error 2003 'busy, retry'");
+    opt(app, "block-cache-bytes", c.block_cache_bytes, "RocksDB's cache of ledger table blocks (0: RocksDB's 8 MiB)");
     opt(app, "body-bytes-max", c.server.body_bytes_max, "largest HTTP request body");
     opt(app, "header-bytes-max", c.server.header_bytes_max, "largest HTTP request line and headers");
     opt(app, "connections-max", c.server.connections_max, "open client connections");

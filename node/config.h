@@ -33,6 +33,7 @@ struct Config {
     // behind them (after Bitcoin Core's -rpcthreads / -rpcworkqueue).
     unsigned read_threads = 2;
     std::size_t read_queue_max = 64;          // requests waiting for a read thread; more get 2003 "busy"
+    std::size_t block_cache_bytes = 0;        // RocksDB's cache of table blocks; 0: RocksDB's 8 MiB
 
     ServerLimits server;
 

@@ -137,6 +137,8 @@ std::optional<json::value> Node::tx_submit(Call& call) {
     }
     if (maybe_committed)
         if (auto at = chain_->find_tx(id)) return committed_result(id, *at);
+    if (auto damage = damage_message())
+        throw Error(rpc::unavailable, *damage, json::object{{"reason", "damaged"}});
     if (write_failed_.load(std::memory_order_acquire)) {
         std::shared_lock lock(chain_mutex_);  // write_error_ is set under the chain lock
         // New transactions wait until the disk is fixed and the store
@@ -175,12 +177,21 @@ std::optional<json::value> Node::tx_submit(Call& call) {
                         "confirmed: it may or may not be committed. Submitting the same signed transaction again is "
                         "safe (it commits at most once; tx.get tells its status once the node has recovered): " +
                             *err,
-                        json::object{{"reason", "disk"}, {"outcome", "unknown"}}));
+                        json::object{{"reason", damaged_.load() ? "damaged" : "disk"}, {"outcome", "unknown"}}));
                 } else if (o.status == TxOutcome::Status::refused) {
                     const Error e = rpc::refused_error(*o.refusal);
                     done(rpc::make_error(id_json, e.code, e.what(), e.data));
                 } else {
-                    done(rpc::make_result(id_json, committed_result(id, o.location, block)));
+                    // Committed earlier: its block is read back (on the
+                    // answer pool, where nothing may throw).
+                    try {
+                        done(rpc::make_result(id_json, committed_result(id, o.location, block)));
+                    } catch (const StoreError& e) {
+                        set_damaged(e.damage());
+                        done(rpc::make_error(id_json, rpc::unavailable,
+                                             "committed, but its block cannot be read: " + e.damage().describe(),
+                                             json::object{{"reason", "damaged"}}));
+                    }
                 }
             };
         }

@@ -88,11 +88,18 @@ int run(node::Config& config) {
 
 int verify(const std::filesystem::path& data_dir) {
     const bool tty = ::isatty(STDERR_FILENO);
-    auto report = ledger::audit_dir(node::DataDir{data_dir}.ledger(), [&](std::uint64_t h, std::uint64_t tip) {
-        if (tty && (h % 100 == 0 || h == tip)) std::fprintf(stderr, "\rverifying block %llu of %llu",
-                                                            static_cast<unsigned long long>(h),
-                                                            static_cast<unsigned long long>(tip));
-    });
+    ledger::AuditReport report;
+    try {
+        report = ledger::audit_dir(node::DataDir{data_dir}.ledger(), [&](std::uint64_t h, std::uint64_t tip) {
+            if (tty && (h % 100 == 0 || h == tip)) std::fprintf(stderr, "\rverifying block %llu of %llu",
+                                                                static_cast<unsigned long long>(h),
+                                                                static_cast<unsigned long long>(tip));
+        });
+    } catch (const std::exception& e) {
+        // Nothing the ledger throws may end the audit in an abort.
+        report.ok = false;
+        report.reason = std::string("the ledger could not be read: ") + e.what();
+    }
     if (tty) std::fputc('\n', stderr);
     std::cout << "chain " << report.chain_name << " (" << to_hex(report.chain_id) << ")\n";
     std::cout << "blocks verified: " << report.blocks_checked << " of " << report.tip_height << "\n";
@@ -121,7 +128,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string(node::node_version));
     app.footer(
         "Exit codes: 0 ok; 1 the node failed (message on stderr); 2 bad usage;\n"
-        "3 the ledger is damaged (the startup check names the block; run verify);\n"
+        "3 the ledger is damaged (the startup check names the block, or the file, family and key; run verify);\n"
         "4 the data dir cannot be written (read-only or full) at start.\n"
         "Every run option may also come from the environment (KOPILKAD_<NAME>) or from\n"
         "<datadir>/kopilkad.conf; a flag beats the environment, which beats the file.");

@@ -128,13 +128,13 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const Config& confi
 std::expected<void, std::string> Node::load(OpenFailure* why) {
     auto refuse_damaged = [&](const ChainDamage& d) {
         *why = OpenFailure::damaged;
-        return std::unexpected("the ledger in " + dir_.ledger().string() + " is damaged at block " +
-                               std::to_string(d.height) + ": " + d.reason +
+        const std::string where = d.in_block ? " at block " + std::to_string(d.height) : "";
+        return std::unexpected("the ledger in " + dir_.ledger().string() + " is damaged" + where + ": " + d.reason +
                                ". The node will not start on it; run `kopilkad verify --datadir " +
                                dir_.root.string() + "` for a full audit, and restore the ledger from a backup");
     };
     ChainDamage damage;
-    auto chain = Chain::open(dir_.ledger(), &damage);
+    auto chain = Chain::open(dir_.ledger(), &damage, config_.block_cache_bytes);
     if (!chain) {
         if (!damage.reason.empty()) return refuse_damaged(damage);
         std::error_code ec;
@@ -148,6 +148,10 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     // (after Bitcoin Core's -checkblocks): a damaged data dir is named at
     // start, not when a client happens to read the broken block.
     const auto check_start = std::chrono::steady_clock::now();
+    // Every table file whole first: RocksDB's reads check only the blocks
+    // they touch, and most of the ledger is not read at start.
+    if (auto ok = chain_->store().verify_files(); !ok)
+        return refuse_damaged(ChainDamage{0, "a checksum does not match in " + ok.error().describe(), false});
     if (auto ok = chain_->check_blocks(config_.check_blocks); !ok) return refuse_damaged(ok.error());
     const std::uint64_t full = config_.check_blocks == 0 ? chain_->height()
                                                          : std::min(config_.check_blocks, chain_->height());
@@ -274,12 +278,34 @@ bool Node::admin_token_ok(std::string_view token) {
 
 std::string Node::health() {
     json::object o;
+    const auto damage = damage_message();
     std::shared_lock lock(chain_mutex_);
-    o["status"] = write_error_ ? "degraded" : "ok";
+    o["status"] = damage ? "damaged" : write_error_ ? "degraded" : "ok";
     o["height"] = chain_->height();
     o["chain_id"] = to_hex(chain_->id());
-    if (write_error_) o["error"] = *write_error_;
+    if (damage)
+        o["error"] = *damage;
+    else if (write_error_)
+        o["error"] = *write_error_;
     return json::serialize(o);
+}
+
+void Node::set_damaged(const StoreDamage& d) {
+    {
+        std::lock_guard lock(damage_mutex_);
+        if (damage_) return;
+        damage_ = "the ledger is damaged (" + d.describe() +
+                  "); the node takes no transactions and answers the reads it still can. Stop it and run "
+                  "`kopilkad verify`; restore the ledger from a backup";
+    }
+    damaged_.store(true, std::memory_order_release);
+    log_.error("store.damaged", {{"damage", d.describe()}});
+}
+
+std::optional<std::string> Node::damage_message() {
+    if (!damaged_.load(std::memory_order_acquire)) return std::nullopt;
+    std::lock_guard lock(damage_mutex_);
+    return damage_;
 }
 
 std::string Node::metrics() { return metrics_.prometheus(); }
@@ -539,6 +565,13 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
         if (result) respond(rpc::make_result(id, std::move(*result)));
     } catch (const Error& e) {
         respond(rpc::make_error(id, e.code, e.what(), e.data));
+    } catch (const StoreError& e) {
+        // The record asked for cannot be read: say so, and stop taking writes.
+        set_damaged(e.damage());
+        respond(rpc::make_error(id, rpc::unavailable,
+                                "this cannot be read: " + e.damage().describe() +
+                                    ". The node's ledger is damaged; other reads may still work",
+                                json::object{{"reason", "damaged"}}));
     } catch (const std::exception& e) {
         log_.error("rpc.internal", {{"method", name}, {"what", e.what()}});
         respond(rpc::make_error(id, rpc::internal_error, "internal error; the node's log has details"));
@@ -606,6 +639,13 @@ void Node::producer_loop() {
 }
 
 void Node::produce(std::vector<Pending> batch) {
+    // A damaged ledger takes nothing: what was queued before the damage was
+    // found is answered, never written.
+    if (auto damage = damage_message()) {
+        for (auto& p : batch)
+            for (auto& w : p.waiters) w(TxOutcome{}, nullptr, *damage);
+        return;
+    }
     std::vector<SignedTx> txs;
     txs.reserve(batch.size());
     for (auto& p : batch) txs.push_back(p.stx);
@@ -613,7 +653,15 @@ void Node::produce(std::vector<Pending> batch) {
     {
         std::unique_lock lock(chain_mutex_);
         produced = chain_->produce_block(txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true);
-        if (!produced) set_write_error("the node cannot write to its data dir: " + produced.error());
+        if (!produced && !chain_->store().damage())
+            set_write_error("the node cannot write to its data dir: " + produced.error());
+    }
+    if (!produced && chain_->store().damage()) {
+        set_damaged(*chain_->store().damage());
+        log_.error("block.not_written", {{"error", produced.error()}, {"txs", batch.size()}});
+        for (auto& p : batch)
+            for (auto& w : p.waiters) w(TxOutcome{}, nullptr, *damage_message());
+        return;
     }
     if (!produced) {
         on_write_failure(std::move(batch), produced.error());
@@ -718,6 +766,12 @@ void Node::on_write_failure(std::vector<Pending> batch, const std::string& error
             log_.info("disk.recovered", {{"attempts", attempt}, {"height", chain_->height()}});
             return;
         }
+        // Damage is not fixed by waiting: stop retrying; produce() answers
+        // what is queued.
+        if (damaged_.load(std::memory_order_acquire)) {
+            answer_queued_waiters(*damage_message());
+            return;
+        }
         if (attempt == 1 || attempt % 20 == 0)
             log_.warn("disk.still_failing", {{"error", ok.error()}, {"attempts", attempt}});
         // Callers that queued after the failure get the same answer rather
@@ -754,6 +808,10 @@ std::expected<void, std::string> Node::recover_disk() {
     const std::uint64_t before = chain_->height();
     if (auto ok = chain_->reopen(); !ok) {
         set_write_error("the node cannot write to its data dir: " + ok.error());
+        if (auto d = chain_->store().damage()) {
+            lock.unlock();
+            set_damaged(*d);
+        }
         return ok;
     }
     // The memory now equals the disk. A block whose write was reported as

@@ -81,6 +81,7 @@ public:
     void session_closed(std::uint64_t session) override;
     bool admin_token_ok(std::string_view token) override;
     std::string health() override;
+    bool healthy() override { return !damaged_.load(std::memory_order_acquire); }
     std::string metrics() override;
     void connection_opened() override { ++metrics_.connections; }
     void connection_closed() override { --metrics_.connections; }
@@ -225,6 +226,16 @@ private:
     std::optional<std::string> write_error_;
     std::atomic<bool> write_failed_{false};
     void set_write_error(std::optional<std::string> error);  // the chain lock held exclusively
+    // Set when a read or write met damage in the ledger (Store::damage()):
+    // from then on tx.submit refuses, the producer commits nothing, /health
+    // answers 503 "damaged", and reads go on where the records can be read.
+    // Cleared only by a restart, whose startup check then refuses the ledger
+    // (exit 3) naming the damage.
+    std::mutex damage_mutex_;
+    std::optional<std::string> damage_;
+    std::atomic<bool> damaged_{false};
+    void set_damaged(const ledger::StoreDamage& d);
+    std::optional<std::string> damage_message();
     std::thread producer_thread_;
 
     std::mutex stop_mutex_;

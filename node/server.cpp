@@ -745,13 +745,16 @@ private:
         if (path == "/health") {
             if (method != http::verb::get) return reply_not_allowed("GET");
             std::string body;
+            bool healthy = true;
             try {
                 body = core_->handler.health();
+                healthy = core_->handler.healthy();
             } catch (const std::exception&) {
                 return reply(http::status::internal_server_error, "application/json",
                              plain_error_body("health check failed"));
             }
-            return reply(http::status::ok, "application/json", std::move(body));
+            return reply(healthy ? http::status::ok : http::status::service_unavailable, "application/json",
+                         std::move(body));
         }
         if (path == "/metrics") {
             if (method != http::verb::get) return reply_not_allowed("GET");

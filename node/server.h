@@ -45,6 +45,9 @@ public:
     virtual void session_closed(std::uint64_t session) = 0;
     virtual bool admin_token_ok(std::string_view token) = 0;  // constant-time compare
     virtual std::string health() = 0;   // JSON body of GET /health
+    // False when the node cannot be trusted to serve (its ledger is
+    // damaged): GET /health then answers 503 with the same body.
+    virtual bool healthy() { return true; }
     virtual std::string metrics() = 0;  // Prometheus text of GET /metrics
     // Counters for /metrics.
     virtual void connection_opened() {}

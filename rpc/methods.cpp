@@ -373,7 +373,7 @@ std::vector<ErrorInfo> build_errors() {
     e.push_back({not_found, "not found", ""});
     e.push_back({unauthorized, "unauthorized (admin token missing or wrong; or a phone.lookup not signed by a staff key or a key bound to the holder phone)", ""});
     e.push_back({rate_limited, "rate limited; retry later", ""});
-    e.push_back({unavailable, "the node cannot write now (disk full, read-only, stopping)", ""});
+    e.push_back({unavailable, "the node cannot do this now: it cannot write (disk full, read-only; `data.reason` `disk`), its ledger is damaged (`data.reason` `damaged`: a record that cannot be read, or no new transactions), or it is stopping", ""});
     e.push_back({mempool_full, "mempool full; retry shortly", ""});
     e.push_back({code_invalid, "the phone claim code is wrong, expired or used", ""});
     return e;

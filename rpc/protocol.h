@@ -30,7 +30,7 @@ enum ErrorCode : int {
     not_found = 2001,          // no such transaction, block, venue...
     unauthorized = 2002,       // an admin method without the cookie token
     rate_limited = 2003,       // too many requests; retry later
-    unavailable = 2004,        // the node cannot write (disk full, read-only) or is stopping
+    unavailable = 2004,        // the node cannot write (disk full, read-only), its ledger is damaged, or it is stopping
     mempool_full = 2005,       // too many pending transactions; retry shortly
     code_invalid = 2006,       // a phone claim code is wrong, expired or used
     pending = 2007,            // the transaction is waiting for a block

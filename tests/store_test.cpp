@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -453,4 +454,45 @@ TEST_CASE("a voucher stays redeemed when the producer's clock steps back after a
     auto report = audit_dir(tc.dir.path() / "data");
     INFO(report.reason);
     CHECK(report.ok);
+}
+
+TEST_CASE("the tip anchor: each block in its own slot, a torn slot leaves the block before, a damaged file is refused",
+          "[store][anchor]") {
+    TempDir dir("kopilka-anchor");
+    Hash256 h1{}, h2{}, h3{};
+    h1.fill(1);
+    h2.fill(2);
+    h3.fill(3);
+    CHECK(TipAnchor::read(dir.path()).value() == std::nullopt);  // no file: a ledger made before the anchor
+    auto a = TipAnchor::create(dir.path(), TipMark{1, h1});
+    REQUIRE(a);
+    CHECK(std::filesystem::file_size(TipAnchor::path_in(dir.path())) == anchor_file_bytes);
+    REQUIRE((*a)->advance(TipMark{2, h2}));
+    REQUIRE((*a)->advance(TipMark{3, h3}));
+    CHECK(TipAnchor::read(dir.path()).value() == TipMark{3, h3});
+
+    auto poke = [&](std::size_t offset) {
+        std::fstream f(TipAnchor::path_in(dir.path()), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(offset));
+        char c = 0;
+        f.get(c);
+        f.seekp(static_cast<std::streamoff>(offset));
+        f.put(static_cast<char>(c ^ 0x01));
+    };
+    // Block 3 is in slot 1; a write torn there leaves block 2 in slot 0.
+    for (std::size_t at : {std::size_t{0}, std::size_t{5}, std::size_t{20}, std::size_t{50}, std::size_t{511}}) {
+        INFO("byte " << at << " of slot 1");
+        poke(anchor_slot_bytes + at);
+        CHECK(TipAnchor::read(dir.path()).value() == TipMark{2, h2});
+        poke(anchor_slot_bytes + at);
+    }
+    poke(5);
+    poke(anchor_slot_bytes + 5);
+    auto both = TipAnchor::read(dir.path());
+    REQUIRE(!both);
+    CHECK_THAT(both.error(), Catch::Contains("neither slot holds a valid record"));
+    std::filesystem::resize_file(TipAnchor::path_in(dir.path()), anchor_file_bytes - 1);
+    auto cut = TipAnchor::read(dir.path());
+    REQUIRE(!cut);
+    CHECK_THAT(cut.error(), Catch::Contains("is damaged"));
 }
