@@ -40,6 +40,7 @@ enum class Domain : std::uint8_t {
     voucher,
     block,
     attestation,
+    staff_accept,  // a key's consent to become staff of a venue
 };
 std::string_view domain_tag(Domain d);
 

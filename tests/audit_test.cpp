@@ -67,9 +67,9 @@ struct Story {
                 t.venue_create(owner_w, wash, "Car Wash")});
         commit({t.product(owner_k, kofe, 1, "coffee", 100), t.product(owner_k, kofe, 2, "donut", 200),
                 t.product(owner_b, barber, 1, "haircut", 500)});
-        commit({t.staff_add(owner_k, kofe, s1.public_key(), StaffLimits{1000, 5000}),
-                t.staff_add(owner_k, kofe, s2.public_key()),
-                t.staff_add(owner_b, barber, s3.public_key(), StaffLimits{std::nullopt, 3000}, StaffRole::manager)});
+        commit({t.staff_add(owner_k, kofe, s1, StaffLimits{1000, 5000}),
+                t.staff_add(owner_k, kofe, s2),
+                t.staff_add(owner_b, barber, s3, StaffLimits{std::nullopt, 3000}, StaffRole::manager)});
         commit({t.transfer(owner_k, kofe, key_acc(s1), 50000), t.transfer(owner_k, kofe, key_acc(s2), 50000),
                 t.transfer(owner_b, barber, key_acc(s3), 20000, "allowance")});
         commit({t.transfer(s1, kofe, Account::of_phone(p1), 300, "welcome"),

@@ -224,7 +224,7 @@ struct SmallStory {
         };
         all_committed(tc.commit({tx.venue_create(owner, coin)}));
         all_committed(tc.commit({tx.product(owner, coin, 1, "coffee", 100), tx.product(owner, coin, 2, "donut", 200),
-                                 tx.staff_add(owner, coin, barista.public_key(), StaffLimits{1000, 5000})}));
+                                 tx.staff_add(owner, coin, barista, StaffLimits{1000, 5000})}));
         all_committed(tc.commit({tx.transfer(owner, coin, Account::of_key(barista.public_key()), 50000)}));
         gift = tx.transfer(barista, coin, Account::of_phone(phone), 300);
         all_committed(tc.commit({gift}));

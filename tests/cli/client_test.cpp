@@ -41,7 +41,7 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     for (auto p : {product(1, "coffee", 100), product(2, "donut", 200), product(3, "cheesecake", 300)})
         w.submit(w.sign(owner, ProductUpsert{"VOLODYA", p}));
     for (const KeyPair* b : {&masha, &petya}) {
-        w.submit(w.sign(owner, StaffAdd{"VOLODYA", b->public_key(), StaffRole::barista, {}}));
+        w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(*b, "VOLODYA")}));
         w.submit(w.sign(owner, Transfer{"VOLODYA", treasury, Account::of_key(b->public_key()), 500'00, "allowance"}));
     }
     const auto phone = *account_from_text(std::string(
