@@ -126,8 +126,9 @@ SignedTx TxBuilder::redeem(const KeyPair& staff, const std::string& ticker, cons
     return sign(staff, Redeem{ticker, v});
 }
 
-TestChain::TestChain() {
+TestChain::TestChain(std::uint64_t rebind_delay_s) {
     genesis.chain_name = "kopilka-test";
+    genesis.rebind_delay_s = rebind_delay_s;
     genesis.time_ms = test_epoch_ms;
     genesis.producer = producer.public_key();
     genesis.attestors = {attestor.public_key()};

@@ -84,7 +84,7 @@ private:
 
 // A chain in a temporary dir with a producer and one attestor.
 struct TestChain {
-    TestChain();
+    explicit TestChain(std::uint64_t rebind_delay_s = rebind_delay_s_default);
     TempDir dir{"kopilka-chain"};
     KeyPair producer = test_key(1);
     KeyPair attestor = test_key(2);
