@@ -122,7 +122,8 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     r = cli({"--as", "friend", "redeem", "VOLODYA", donut});
     CHECK(r.code == 1);
     CHECK(has(r.err, "refused (not_staff)"));
-    CHECK(has(r.err, "kopilka staff add VOLODYA " + address_of(cli, "friend")));
+    CHECK(has(r.err, "kopilka staff accept VOLODYA"));
+    CHECK(has(r.err, address_of(cli, "friend")));
 
 
     // --- a gift to a friend by phone, from the client's phone account
