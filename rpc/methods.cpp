@@ -56,7 +56,8 @@ std::vector<MethodInfo> build_table() {
         {"account.balances",
          "Balances of an account (an address, or phone:<hex>) across coins.",
          {{"account", "string", true, "address (kop1…) or phone reference (phone:<hex>)"}},
-         "object: account, balances (array of {ticker, balance, venue})",
+         "object: account, balances (array of {ticker, balance, venue}); for a phone also claimed, key and rebind "
+         "(a pending re-bind {key, effective_s}, else null)",
          false, false, R"({"account":"${client}"})",
          R"({"account":"phone:…","balances":[{"ticker":"VOLODYA","balance":"2.00","venue":"U Volodi"}]})"},
         {"account.history",
@@ -77,7 +78,7 @@ std::vector<MethodInfo> build_table() {
          {{"ticker", "string", true, "the venue's coin ticker"}},
          "object: ticker, owner, profile, coin, treasury_balance, products, staff",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","owner":"kop1…","profile":{"name":"U Volodi"},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999000.00","products":[{"id":1,"name":"coffee","price":"1.00","active":true}],"staff":[{"address":"kop1…","role":"barista","balance":"497.00"}]})"},
+         R"({"ticker":"VOLODYA","owner":"kop1…","profile":{"name":"U Volodi"},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999000.00","products":[{"id":1,"name":"coffee","price":"1.00","active":true}],"staff":[{"address":"kop1…","role":"barista","balance":"497.00","allowance":"497.00"}]})"},
         {"venue.history",
          "Transactions of a venue, newest first, paged by an opaque cursor.",
          {{"ticker", "string", true, "coin ticker"},
@@ -98,9 +99,9 @@ std::vector<MethodInfo> build_table() {
          "Normalise a phone number to E.164 (the node's default country applies) and return its phone reference "
          "and whether a key has claimed it. Rate-limited.",
          {{"phone", "string", true, "a phone number as a person types it"}},
-         "object: e164, account (phone:<hex>), claimed, key",
+         "object: e164, account (phone:<hex>), claimed, key, rebind (a pending re-bind {key, effective_s}, else null)",
          false, false, R"({"phone":"+7 900 000-00-01"})",
-         R"({"e164":"+79000000001","account":"phone:8828…","claimed":true,"key":"kop1…"})"},
+         R"({"e164":"+79000000001","account":"phone:8828…","claimed":true,"key":"kop1…","rebind":null})"},
         {"phone.claim.request",
          "Send a one-time claim code to a phone (through the notifier, with a link). Codes expire and are "
          "rate-limited per phone and per client address.",
