@@ -821,7 +821,7 @@ TEST_CASE("vectors: the file names one entry of every kind the web page needs", 
     const std::vector<Entry> file = file_entries();
     std::vector<std::string> kinds;
     for (const auto& e : entries_of_type(file, "tx")) kinds.push_back(at(e, "tx.kind"));
-    for (std::uint8_t k = 1; k <= static_cast<std::uint8_t>(TxKind::redeem); ++k) {
+    for (std::uint8_t k = 1; k <= static_cast<std::uint8_t>(tx_kind_last); ++k) {
         const std::string name(kind_name(static_cast<TxKind>(k)));
         INFO("kind " << name);
         CHECK(std::count(kinds.begin(), kinds.end(), name) >= 1);
