@@ -607,8 +607,9 @@ private:
             add(t().staff_update(owner(v), tickers_[v], c.public_key(), StaffLimits{0, 0}),
                 "seize: staff_update of a client's key");
         } else if (!acceptances_.empty()) {
-            // An acceptance used before, or for another venue.
-            const StaffAcceptance& a = pick(acceptances_);
+            // An acceptance used before (mostly the latest, likely still
+            // live: acceptance_used), or for another venue.
+            const StaffAcceptance& a = chance(0.8) ? acceptances_.back() : pick(acceptances_);
             std::size_t at = 0;
             while (tickers_[at] != a.ticker) ++at;
             if (chance(0.2)) at = (at + 1) % venue_count;
