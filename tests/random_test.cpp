@@ -602,7 +602,7 @@ private:
                 owner(v).sign(Domain::staff_accept, t().chain(), encode_staff_acceptance_unsigned(forged));
             add(t().sign(owner(v), StaffAdd{tickers_[v], StaffRole::cashier, StaffLimits{0, 0}, forged}),
                 "seize: staff_add without the client's consent", false);
-        } else if (r < 0.95) {
+        } else if (r < 0.93) {
             const KeyPair& c = client(uni(0, client_count - 1));
             add(t().staff_update(owner(v), tickers_[v], c.public_key(), StaffLimits{0, 0}),
                 "seize: staff_update of a client's key");
@@ -612,7 +612,7 @@ private:
             const StaffAcceptance& a = chance(0.8) ? acceptances_.back() : pick(acceptances_);
             std::size_t at = 0;
             while (tickers_[at] != a.ticker) ++at;
-            if (chance(0.2)) at = (at + 1) % venue_count;
+            if (chance(0.35)) at = (at + 1) % venue_count;
             add(t().sign(owner(at), StaffAdd{tickers_[at], StaffRole::cashier, {}, a}), "acceptance again");
         } else {
             add(t().staff_add(owner(v), tickers_[v], owner(v), {}), "owner as staff");
