@@ -204,7 +204,8 @@ std::vector<std::vector<SignedTx>> Workload::setup(const ChainId& chain, std::ui
         }
         const Account treasury = Account::of_key(venue.owner.public_key());
         for (std::size_t s = 0; s < venue.staff.size(); ++s) {
-            rounds[1].push_back(sign(venue.owner, StaffAdd{t, venue.staff[s].public_key(), StaffRole::barista, {}}));
+            rounds[1].push_back(sign(venue.owner, StaffAdd{t, StaffRole::barista, {},
+                                                               accept_staff(venue.staff[s], t, now_s + o.tx_ttl_s, chain)}));
             if (venue.staff_funding[s] > 0)
                 rounds[2].push_back(sign(venue.owner, Transfer{t, treasury, Account::of_key(venue.staff[s].public_key()),
                                                                venue.staff_funding[s], "float"}));

@@ -17,6 +17,7 @@ std::string_view domain_tag(Domain d) {
         case Domain::block: return "kopilka/block/v1";
         case Domain::attestation: return "kopilka/attestation/v1";
         case Domain::lookup: return "kopilka/lookup/v1";
+        case Domain::staff_accept: return "kopilka/staff-accept/v1";
     }
     throw std::logic_error("domain_tag: unknown domain");
 }

@@ -41,6 +41,7 @@ enum class Domain : std::uint8_t {
     block,
     attestation,
     lookup,  // a signed phone.lookup request (node-side only, never in a block)
+    staff_accept,  // a key's consent to become staff of a venue
 };
 std::string_view domain_tag(Domain d);
 

@@ -41,6 +41,28 @@ struct Applier {
         return {};
     }
 
+    // Keeps StaffRecord::allowance: what the treasury sends a member's key
+    // account adds to it; whatever leaves that account takes from it first.
+    // Every balance change goes through move(), so no path can miss it.
+    void track_allowance(const std::string& ticker, const Account& from, const Account& to, Amount amount) {
+        if (from.is_key())
+            if (const StaffRecord* s = state.staff(ticker, from.key()); s && s->allowance > 0) {
+                StaffRecord rec = *s;
+                rec.allowance -= std::min(rec.allowance, amount);
+                state.put_staff(ticker, from.key(), rec);
+            }
+        const VenueRecord* venue = state.venue(ticker);
+        if (to.is_key() && venue && from == Account::of_key(venue->owner))
+            if (const StaffRecord* s = state.staff(ticker, to.key())) {
+                StaffRecord rec = *s;
+                // Cannot pass the supply, but saturate rather than trust that.
+                rec.allowance = rec.allowance > std::numeric_limits<Amount>::max() - amount
+                                    ? std::numeric_limits<Amount>::max()
+                                    : rec.allowance + amount;
+                state.put_staff(ticker, to.key(), rec);
+            }
+    }
+
     // Moves `amount` between two accounts of one coin, overflow-checked.
     Outcome move(const std::string& ticker, const Account& from, const Account& to, Amount amount) {
         const Amount from_bal = state.balance(ticker, from);
@@ -53,6 +75,7 @@ struct Applier {
             return refuse(Refusal::overflow, "the receiving balance would overflow");
         state.set_balance(ticker, from, from_bal - amount);
         state.set_balance(ticker, to, to_bal + amount);
+        track_allowance(ticker, from, to, amount);
         fx.movements.push_back(Movement{ticker, from, to, amount});
         fx.touched.push_back(from);
         fx.touched.push_back(to);
@@ -102,15 +125,16 @@ struct Applier {
         return {};
     }
 
-    Outcome operator()(const StaffAdd& b) {
+    // A member's role and limits change without a new acceptance: limits
+    // only bound what the member gives, and a member who disagrees may leave
+    // (StaffRemove signed by the member), keeping their own coins.
+    Outcome operator()(const StaffUpdate& b) {
         if (auto ok = need_owner(b.ticker); !ok) return ok;
-        if (b.staff == tx.signer)
-            return refuse(Refusal::owner_cannot_be_staff, "the owner already controls the treasury and cannot be staff");
         const StaffRecord* existing = state.staff(b.ticker, b.staff);
-        if (!existing && state.staff_count(b.ticker) >= venue_staff_max)
-            return refuse(Refusal::staff_full,
-                          "the venue already has " + std::to_string(venue_staff_max) + " staff members");
-        StaffRecord rec = existing ? *existing : StaffRecord{};
+        if (!existing)
+            return refuse(Refusal::unknown_staff, "that key is not staff of " + b.ticker +
+                                                      "; a new member joins with staff_add and their signed acceptance");
+        StaffRecord rec = *existing;
         rec.role = b.role;
         rec.limits = b.limits;
         state.put_staff(b.ticker, b.staff, rec);
@@ -118,13 +142,53 @@ struct Applier {
         return {};
     }
 
-    Outcome operator()(const StaffRemove& b) {
+    // The acceptance's signature was checked with the transaction's
+    // (verify_tx_signatures): only the member's own key makes it.
+    Outcome operator()(const StaffAdd& b) {
         if (auto ok = need_owner(b.ticker); !ok) return ok;
-        if (!state.staff(b.ticker, b.staff))
-            return refuse(Refusal::unknown_staff, "that key is not staff of " + b.ticker);
+        const StaffAcceptance& a = b.acceptance;
+        if (a.ticker != b.ticker)
+            return refuse(Refusal::acceptance_wrong_venue,
+                          "the staff member accepted to join " + a.ticker + ", not " + b.ticker);
+        if (a.staff == tx.signer)
+            return refuse(Refusal::owner_cannot_be_staff, "the owner already controls the treasury and cannot be staff");
+        if (a.expiry_s < ctx.time_s())
+            return refuse(Refusal::acceptance_expired, "the staff acceptance expired at " + std::to_string(a.expiry_s) +
+                                                           " (unix s); ask the staff member for a new one");
+        if (a.expiry_s > ctx.time_s() + staff_acceptance_expiry_ahead_s_max)
+            return refuse(Refusal::expiry_too_far, "the staff acceptance's expiry is more than a day ahead");
+        const Hash256 aid = staff_acceptance_id(a);
+        if (state.voucher_used(aid))
+            return refuse(Refusal::acceptance_used, "this staff acceptance has already been used; ask for a new one");
+        const StaffRecord* existing = state.staff(b.ticker, a.staff);
+        if (!existing && state.staff_count(b.ticker) >= venue_staff_max)
+            return refuse(Refusal::staff_full,
+                          "the venue already has " + std::to_string(venue_staff_max) + " staff members");
+        StaffRecord rec = existing ? *existing : StaffRecord{};
+        rec.role = b.role;
+        rec.limits = b.limits;
+        state.put_staff(b.ticker, a.staff, rec);
+        state.remember_voucher(aid, a.expiry_s);
+        fx.touched.push_back(Account::of_key(a.staff));
+        return {};
+    }
+
+    // By the owner, or by the member leaving. Only the allowance still with
+    // the member goes back: nothing of the member's own leaves without their
+    // signature.
+    Outcome operator()(const StaffRemove& b) {
+        Refused err{};
+        const VenueRecord* venue = need_venue(b.ticker, err);
+        if (!venue) return std::unexpected(err);
+        if (venue->owner != tx.signer && b.staff != tx.signer)
+            return refuse(Refusal::not_owner,
+                          "only the owner of " + b.ticker + " or the staff member themself may do this");
+        const StaffRecord* s = state.staff(b.ticker, b.staff);
+        if (!s) return refuse(Refusal::unknown_staff, "that key is not staff of " + b.ticker);
         const Account member = Account::of_key(b.staff);
-        if (const Amount bal = state.balance(b.ticker, member); bal > 0)
-            if (auto ok = move(b.ticker, member, Account::of_key(tx.signer), bal); !ok) return ok;
+        const Amount back = std::min(state.balance(b.ticker, member), s->allowance);
+        if (back > 0)
+            if (auto ok = move(b.ticker, member, Account::of_key(venue->owner), back); !ok) return ok;
         state.erase_staff(b.ticker, b.staff);
         fx.touched.push_back(member);
         return {};
@@ -145,15 +209,15 @@ struct Applier {
         // Returning coins to the treasury is not giving, so it is not limited.
         if (b.from.is_key() && b.to != Account::of_key(venue->owner)) {
             if (const StaffRecord* s = state.staff(b.ticker, tx.signer)) {
-                StaffRecord rec = *s;
-                if (rec.limits.per_tx && b.amount > *rec.limits.per_tx)
+                if (s->limits.per_tx && b.amount > *s->limits.per_tx)
                     return refuse(Refusal::limit_per_tx, "this staff member may give at most " +
-                                                             coins(*rec.limits.per_tx, b.ticker) +
+                                                             coins(*s->limits.per_tx, b.ticker) +
                                                              " per transfer; asked " + coins(b.amount, b.ticker));
                 // Funds first: an amount the member does not hold is short of
                 // funds, whatever it would do to today's tally. (A later refusal
                 // undoes the move: apply_tx rolls back to its mark.)
                 if (auto ok = move(b.ticker, b.from, b.to, b.amount); !ok) return ok;
+                StaffRecord rec = *state.staff(b.ticker, tx.signer);  // after move() took from the allowance
                 const Amount given = rec.day == ctx.day() ? rec.given_today : 0;
                 if (given > std::numeric_limits<Amount>::max() - b.amount)
                     return refuse(Refusal::overflow, "today's total would overflow");
@@ -188,8 +252,52 @@ struct Applier {
             return refuse(Refusal::attestation_sequence, "the attestation is for binding #" +
                                                              std::to_string(a.sequence) + ", the phone is at #" +
                                                              std::to_string(expected_seq - 1) + "; ask for a new code");
-        state.put_binding(a.phone, Binding{tx.signer, a.sequence});
         fx.touched.push_back(Account::of_phone(a.phone));
+        if (!current || current->key == tx.signer) {  // unclaimed (or the same key again): at once
+            state.put_binding(a.phone, Binding{tx.signer, a.sequence});
+            return {};
+        }
+        // Another key holds the phone: whoever can read its SMS (the operator
+        // too) could be asking. Announce it and wait; the bound key keeps the
+        // coins and may cancel. The sequence is consumed either way, so the
+        // same attestation can never be used again.
+        if (const PendingRebind* p = state.pending_rebind(a.phone))
+            return refuse(Refusal::rebind_pending, "a re-bind of this phone is already pending (effective at " +
+                                                       std::to_string(p->effective_s) +
+                                                       " unix s); the bound key may cancel it");
+        const PublicKey bound = current->key;
+        state.put_binding(a.phone, Binding{bound, a.sequence});
+        state.put_pending_rebind(a.phone, PendingRebind{tx.signer, ctx.time_s() + ctx.genesis->rebind_delay_s});
+        return {};
+    }
+
+    Outcome operator()(const PhoneRebindCancel& b) {
+        const PendingRebind* p = state.pending_rebind(b.phone);
+        if (!p) return refuse(Refusal::no_rebind_pending, "no re-bind is pending on this phone");
+        const Binding* current = state.binding(b.phone);
+        if (!current || current->key != tx.signer)
+            return refuse(Refusal::not_account_holder, "only the key the phone is bound to may cancel its re-bind");
+        fx.touched.push_back(Account::of_key(p->key));
+        fx.touched.push_back(Account::of_phone(b.phone));
+        state.erase_pending_rebind(b.phone);
+        return {};
+    }
+
+    Outcome operator()(const PhoneRebindComplete& b) {
+        const PendingRebind* p = state.pending_rebind(b.phone);
+        if (!p) return refuse(Refusal::no_rebind_pending, "no re-bind is pending on this phone");
+        if (p->key != tx.signer)
+            return refuse(Refusal::not_account_holder, "the pending re-bind is for a different key");
+        if (ctx.time_s() < p->effective_s)
+            return refuse(Refusal::rebind_not_due, "the re-bind takes effect at " + std::to_string(p->effective_s) +
+                                                       " (unix s), " + std::to_string(p->effective_s - ctx.time_s()) +
+                                                       " s from now");
+        const Binding* current = state.binding(b.phone);
+        const std::uint32_t sequence = current ? current->sequence : 0;
+        if (current) fx.touched.push_back(Account::of_key(current->key));
+        state.put_binding(b.phone, Binding{tx.signer, sequence});
+        state.erase_pending_rebind(b.phone);
+        fx.touched.push_back(Account::of_phone(b.phone));
         return {};
     }
 
@@ -263,6 +371,12 @@ std::string_view refusal_name(Refusal r) {
         case Refusal::staff_full: return "staff_full";
         case Refusal::owner_cannot_be_staff: return "owner_cannot_be_staff";
         case Refusal::unknown_staff: return "unknown_staff";
+        case Refusal::acceptance_expired: return "acceptance_expired";
+        case Refusal::acceptance_wrong_venue: return "acceptance_wrong_venue";
+        case Refusal::acceptance_used: return "acceptance_used";
+        case Refusal::rebind_pending: return "rebind_pending";
+        case Refusal::no_rebind_pending: return "no_rebind_pending";
+        case Refusal::rebind_not_due: return "rebind_not_due";
     }
     return "unknown";
 }

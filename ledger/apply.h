@@ -47,6 +47,12 @@ enum class Refusal : std::uint16_t {
     staff_full = 30,
     owner_cannot_be_staff = 31,
     unknown_staff = 32,
+    acceptance_expired = 33,
+    acceptance_wrong_venue = 34,
+    acceptance_used = 35,
+    rebind_pending = 36,
+    no_rebind_pending = 37,
+    rebind_not_due = 38,
 };
 std::string_view refusal_name(Refusal r);
 

@@ -246,7 +246,8 @@ std::expected<void, std::string> Chain::load_records(ChainDamage* damage) {
     // expired yet. Nothing committed more than a day before the tip can still
     // be live, so the walk back stops there.
     const std::uint64_t now_s = tip_.time_ms / 1000;
-    const std::uint64_t window_s = std::max(tx_expiry_ahead_s_max, voucher_expiry_ahead_s_max);
+    const std::uint64_t window_s =
+        std::max({tx_expiry_ahead_s_max, voucher_expiry_ahead_s_max, staff_acceptance_expiry_ahead_s_max});
     for (std::uint64_t h = height; h >= 1; --h) {
         auto b = block_at(h);
         const std::string verify = "; run `kopilkad verify` on the data dir";
@@ -272,6 +273,9 @@ std::expected<void, std::string> Chain::load_records(ChainDamage* damage) {
             if (stx->tx.expiry_s >= now_s) state_.remember_tx(id, stx->tx.expiry_s);
             if (const auto* r = std::get_if<Redeem>(&stx->tx.body); r && r->voucher.expiry_s >= now_s)
                 state_.remember_voucher(voucher_id(r->voucher), r->voucher.expiry_s);
+            // A staff acceptance shares the voucher window (one use each).
+            if (const auto* a = std::get_if<StaffAdd>(&stx->tx.body); a && a->acceptance.expiry_s >= now_s)
+                state_.remember_voucher(staff_acceptance_id(a->acceptance), a->acceptance.expiry_s);
         }
     }
     state_.clear_journal();

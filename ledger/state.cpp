@@ -19,6 +19,7 @@ constexpr std::uint8_t tag_product = 'P';
 constexpr std::uint8_t tag_staff = 'S';
 constexpr std::uint8_t tag_balance = 'B';
 constexpr std::uint8_t tag_binding = 'H';
+constexpr std::uint8_t tag_rebind = 'R';
 constexpr std::string_view lthash_element_tag = "kopilka/state-record/v1";
 constexpr std::string_view lthash_digest_tag = "kopilka/state/v1";
 
@@ -55,7 +56,7 @@ Bytes encode_staff(const StaffRecord& s) {
     Writer w;
     write_role(w, s.role);
     write_limits(w, s.limits);
-    w.u64(s.day).u64(s.given_today);
+    w.u64(s.day).u64(s.given_today).u64(s.allowance);
     return std::move(w).take();
 }
 
@@ -68,6 +69,12 @@ Bytes encode_balance(Amount a) {
 Bytes encode_binding(const Binding& b) {
     Writer w;
     w.key(b.key).u32(b.sequence);
+    return std::move(w).take();
+}
+
+Bytes encode_rebind(const PendingRebind& r) {
+    Writer w;
+    w.key(r.key).u64(r.effective_s);
     return std::move(w).take();
 }
 
@@ -155,6 +162,11 @@ Bytes binding_key(const PhoneRef& phone) {
     w.u8(tag_binding).hash(phone);
     return std::move(w).take();
 }
+Bytes rebind_key(const PhoneRef& phone) {
+    Writer w;
+    w.u8(tag_rebind).hash(phone);
+    return std::move(w).take();
+}
 }  // namespace record
 
 // --- reads ---
@@ -192,6 +204,11 @@ Amount State::balance(std::string_view ticker, const Account& account) const {
 const Binding* State::binding(const PhoneRef& phone) const {
     auto it = bindings_.find(phone);
     return it == bindings_.end() ? nullptr : &it->second;
+}
+
+const PendingRebind* State::pending_rebind(const PhoneRef& phone) const {
+    auto it = rebinds_.find(phone);
+    return it == rebinds_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> State::tickers() const {
@@ -380,6 +397,21 @@ void State::put_binding(const PhoneRef& phone, const Binding& b) {
     bindings_[phone] = b;
 }
 
+void State::put_pending_rebind(const PhoneRef& phone, const PendingRebind& r) {
+    auto it = rebinds_.find(phone);
+    std::optional<Bytes> old;
+    if (it != rebinds_.end()) old = encode_rebind(it->second);
+    record_write(record::rebind_key(phone), std::move(old), encode_rebind(r));
+    rebinds_[phone] = r;
+}
+
+void State::erase_pending_rebind(const PhoneRef& phone) {
+    auto it = rebinds_.find(phone);
+    if (it == rebinds_.end()) return;
+    record_write(record::rebind_key(phone), encode_rebind(it->second), std::nullopt);
+    rebinds_.erase(it);
+}
+
 // --- replay window ---
 
 void State::remember_tx(const Hash256& id, std::uint64_t expiry_s) {
@@ -500,6 +532,7 @@ void State::set_typed(ByteView key, const std::optional<Bytes>& value) {
                 s.limits = read_limits(v);
                 s.day = v.u64();
                 s.given_today = v.u64();
+                s.allowance = v.u64();
                 it->second.staff[staff] = s;
             });
             return;
@@ -537,6 +570,21 @@ void State::set_typed(ByteView key, const std::optional<Bytes>& value) {
             });
             return;
         }
+        case tag_rebind: {
+            const PhoneRef phone = k.hash();
+            k.finish();
+            if (!value) {
+                rebinds_.erase(phone);
+                return;
+            }
+            read_value([&](Reader& v) {
+                PendingRebind r;
+                r.key = v.key();
+                r.effective_s = v.u64();
+                rebinds_[phone] = r;
+            });
+            return;
+        }
         default:
             throw DecodeError("unknown state record tag " + std::to_string(tag));
     }
@@ -558,6 +606,7 @@ void State::for_each_record(const std::function<void(const Bytes& key, const Byt
     }
     for (const auto& [k, a] : balances_) fn(record::balance_key(k.ticker, k.account), encode_balance(a));
     for (const auto& [p, b] : bindings_) fn(record::binding_key(p), encode_binding(b));
+    for (const auto& [p, r] : rebinds_) fn(record::rebind_key(p), encode_rebind(r));
 }
 
 }  // namespace kopilka::ledger

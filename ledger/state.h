@@ -35,13 +35,28 @@ struct StaffRecord {
     StaffLimits limits;
     std::uint64_t day = 0;        // UTC day number (block time) of given_today
     Amount given_today = 0;
+    // The venue's coins this member holds on its behalf: every amount the
+    // treasury sent the member's key account while staff, less every amount
+    // that left that account since (never below 0). At removal the treasury
+    // takes back min(balance, allowance) and nothing more: coins the member
+    // got from anyone else stay theirs.
+    Amount allowance = 0;
     bool operator==(const StaffRecord&) const = default;
 };
 
 struct Binding {
     PublicKey key;
-    std::uint32_t sequence = 0;  // how many times the phone has been bound
+    std::uint32_t sequence = 0;  // how many attestations the phone has consumed
     bool operator==(const Binding&) const = default;
+};
+
+// A re-bind of a claimed phone, announced and waiting: `key` may complete it
+// from `effective_s` (block time, unix s); the bound key may cancel it until
+// then. The bound key keeps the phone's coins meanwhile.
+struct PendingRebind {
+    PublicKey key;
+    std::uint64_t effective_s = 0;
+    bool operator==(const PendingRebind&) const = default;
 };
 
 struct Hash256Hasher {
@@ -104,6 +119,7 @@ public:
     const StaffRecord* staff(std::string_view ticker, const PublicKey& key) const;
     Amount balance(std::string_view ticker, const Account& account) const;
     const Binding* binding(const PhoneRef& phone) const;
+    const PendingRebind* pending_rebind(const PhoneRef& phone) const;
 
     std::vector<std::string> tickers() const;
     std::vector<Product> products(std::string_view ticker) const;
@@ -136,6 +152,8 @@ public:
     // A zero balance is no record at all.
     void set_balance(const std::string& ticker, const Account& account, Amount amount);
     void put_binding(const PhoneRef& phone, const Binding& b);
+    void put_pending_rebind(const PhoneRef& phone, const PendingRebind& r);
+    void erase_pending_rebind(const PhoneRef& phone);
 
     // --- replay window: ids whose expiry has not passed ---
     bool tx_seen(const Hash256& id) const { return window_txs_.contains(id); }
@@ -204,6 +222,7 @@ private:
     std::map<std::string, Total, std::less<>> coin_totals_;
     void change_total(const std::string& ticker, Amount removed, Amount added);
     std::unordered_map<PhoneRef, Binding, Hash256Hasher> bindings_;
+    std::unordered_map<PhoneRef, PendingRebind, Hash256Hasher> rebinds_;
     LtHash lthash_;
     std::size_t record_count_ = 0;
 
@@ -229,6 +248,7 @@ Bytes product_key(std::string_view ticker, std::uint32_t id);
 Bytes staff_key(std::string_view ticker, const PublicKey& key);
 Bytes balance_key(std::string_view ticker, const Account& account);
 Bytes binding_key(const PhoneRef& phone);
+Bytes rebind_key(const PhoneRef& phone);
 }  // namespace record
 
 }  // namespace kopilka::ledger

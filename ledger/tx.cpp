@@ -53,6 +53,23 @@ Attestation read_attestation(Reader& r) {
     return a;
 }
 
+void write_acceptance_fields(Writer& w, const StaffAcceptance& a) {
+    w.u8(staff_acceptance_version);
+    write_ticker(w, a.ticker);
+    w.key(a.staff).u64(a.expiry_s);
+}
+
+StaffAcceptance read_acceptance(Reader& r) {
+    if (const auto ver = r.u8(); ver != staff_acceptance_version)
+        throw DecodeError("unknown staff acceptance version " + std::to_string(ver));
+    StaffAcceptance a;
+    a.ticker = read_ticker(r);
+    a.staff = r.key();
+    a.expiry_s = r.u64();
+    a.signature = r.signature();
+    return a;
+}
+
 void check_memo(const std::string& memo) {
     if (memo.size() > memo_bytes_max) throw std::invalid_argument("memo must be at most 140 bytes of text");
     if (auto err = display_text_error(memo, "memo", false); !err.empty()) throw std::invalid_argument(err);
@@ -76,7 +93,7 @@ void write_body(Writer& w, const TxBody& body) {
                        write_ticker(w, b.ticker);
                        w.u32(b.product_id);
                    },
-                   [&](const StaffAdd& b) {
+                   [&](const StaffUpdate& b) {
                        write_ticker(w, b.ticker);
                        w.key(b.staff);
                        write_role(w, b.role);
@@ -102,6 +119,15 @@ void write_body(Writer& w, const TxBody& body) {
                        write_voucher_fields(w, b.voucher);
                        w.signature(b.voucher.signature);
                    },
+                   [&](const StaffAdd& b) {
+                       write_ticker(w, b.ticker);
+                       write_role(w, b.role);
+                       write_limits(w, b.limits);
+                       write_acceptance_fields(w, b.acceptance);
+                       w.signature(b.acceptance.signature);
+                   },
+                   [&](const PhoneRebindCancel& b) { w.hash(b.phone); },
+                   [&](const PhoneRebindComplete& b) { w.hash(b.phone); },
                },
                body);
 }
@@ -132,8 +158,8 @@ TxBody read_body(Reader& r, TxKind kind) {
             b.product_id = r.u32();
             return b;
         }
-        case TxKind::staff_add: {
-            StaffAdd b;
+        case TxKind::staff_update: {
+            StaffUpdate b;
             b.ticker = read_ticker(r);
             b.staff = r.key();
             b.role = read_role(r);
@@ -166,6 +192,24 @@ TxBody read_body(Reader& r, TxKind kind) {
             b.voucher = read_voucher(r);
             return b;
         }
+        case TxKind::staff_add: {
+            StaffAdd b;
+            b.ticker = read_ticker(r);
+            b.role = read_role(r);
+            b.limits = read_limits(r);
+            b.acceptance = read_acceptance(r);
+            return b;
+        }
+        case TxKind::phone_rebind_cancel: {
+            PhoneRebindCancel b;
+            b.phone = r.hash();
+            return b;
+        }
+        case TxKind::phone_rebind_complete: {
+            PhoneRebindComplete b;
+            b.phone = r.hash();
+            return b;
+        }
     }
     throw DecodeError("unknown transaction kind " + std::to_string(static_cast<int>(kind)));
 }
@@ -178,21 +222,27 @@ std::string_view kind_name(TxKind k) {
         case TxKind::venue_update: return "venue_update";
         case TxKind::product_upsert: return "product_upsert";
         case TxKind::product_remove: return "product_remove";
-        case TxKind::staff_add: return "staff_add";
+        case TxKind::staff_update: return "staff_update";
         case TxKind::staff_remove: return "staff_remove";
         case TxKind::transfer: return "transfer";
         case TxKind::phone_bind: return "phone_bind";
         case TxKind::redeem: return "redeem";
+        case TxKind::staff_add: return "staff_add";
+        case TxKind::phone_rebind_cancel: return "phone_rebind_cancel";
+        case TxKind::phone_rebind_complete: return "phone_rebind_complete";
     }
     return "unknown";
 }
 
 TxKind Tx::kind() const { return static_cast<TxKind>(body.index() + 1); }
+static_assert(std::variant_size_v<TxBody> == static_cast<std::size_t>(tx_kind_last), "one body type per kind");
 
 const std::string& tx_ticker(const Tx& tx) {
     static const std::string none;
     return std::visit(Overloaded{
                           [](const PhoneBind&) -> const std::string& { return none; },
+                          [](const PhoneRebindCancel&) -> const std::string& { return none; },
+                          [](const PhoneRebindComplete&) -> const std::string& { return none; },
                           [](const auto& b) -> const std::string& { return b.ticker; },
                       },
                       tx.body);
@@ -220,6 +270,43 @@ std::expected<Attestation, std::string> decode_attestation(ByteView bytes) {
     } catch (const DecodeError& e) {
         return std::unexpected(std::string("malformed attestation: ") + e.what());
     }
+}
+
+Bytes encode_staff_acceptance_unsigned(const StaffAcceptance& a) {
+    Writer w;
+    write_acceptance_fields(w, a);
+    return std::move(w).take();
+}
+
+Bytes encode_staff_acceptance(const StaffAcceptance& a) {
+    Writer w;
+    write_acceptance_fields(w, a);
+    w.signature(a.signature);
+    return std::move(w).take();
+}
+
+std::expected<StaffAcceptance, std::string> decode_staff_acceptance(ByteView bytes) {
+    try {
+        Reader r(bytes);
+        StaffAcceptance a = read_acceptance(r);
+        r.finish();
+        return a;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed staff acceptance: ") + e.what());
+    }
+}
+
+Hash256 staff_acceptance_id(const StaffAcceptance& a) { return blake2b256(encode_staff_acceptance_unsigned(a)); }
+
+StaffAcceptance accept_staff(const KeyPair& staff, const std::string& ticker, std::uint64_t expiry_s,
+                             const ChainId& chain) {
+    StaffAcceptance a{ticker, staff.public_key(), expiry_s, {}};
+    a.signature = staff.sign(Domain::staff_accept, chain, encode_staff_acceptance_unsigned(a));
+    return a;
+}
+
+bool verify_staff_acceptance(const StaffAcceptance& a, const ChainId& chain) {
+    return verify(a.staff, Domain::staff_accept, chain, encode_staff_acceptance_unsigned(a), a.signature);
 }
 
 Bytes encode_voucher_unsigned(const Voucher& v) {
@@ -283,7 +370,7 @@ std::expected<SignedTx, std::string> decode_signed_tx(ByteView bytes) {
         if (const auto ver = r.u8(); ver != tx_version)
             throw DecodeError("unknown transaction version " + std::to_string(ver));
         const std::uint8_t kind = r.u8();
-        if (kind < 1 || kind > static_cast<std::uint8_t>(TxKind::redeem))
+        if (kind < 1 || kind > static_cast<std::uint8_t>(tx_kind_last))
             throw DecodeError("unknown transaction kind " + std::to_string(kind));
         SignedTx stx;
         stx.tx.signer = r.key();
@@ -318,6 +405,7 @@ bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId&
     if (const auto* b = std::get_if<PhoneBind>(&stx.tx.body))
         return verify(b->attestation.attestor, Domain::attestation, chain,
                       encode_attestation_unsigned(b->attestation), b->attestation.signature);
+    if (const auto* a = std::get_if<StaffAdd>(&stx.tx.body)) return verify_staff_acceptance(a->acceptance, chain);
     return true;
 }
 

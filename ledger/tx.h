@@ -20,6 +20,7 @@ namespace kopilka::ledger {
 inline constexpr std::uint8_t tx_version = 1;
 inline constexpr std::uint8_t voucher_version = 1;
 inline constexpr std::uint8_t attestation_version = 1;
+inline constexpr std::uint8_t staff_acceptance_version = 1;
 // Largest signed blob accepted anywhere: a venue profile at every limit fits.
 inline constexpr std::size_t tx_bytes_max = 4096;
 
@@ -28,12 +29,16 @@ enum class TxKind : std::uint8_t {
     venue_update = 2,
     product_upsert = 3,
     product_remove = 4,
-    staff_add = 5,
+    staff_update = 5,
     staff_remove = 6,
     transfer = 7,
     phone_bind = 8,
     redeem = 9,
+    staff_add = 10,
+    phone_rebind_cancel = 11,
+    phone_rebind_complete = 12,
 };
+inline constexpr TxKind tx_kind_last = TxKind::phone_rebind_complete;
 std::string_view kind_name(TxKind k);
 
 // Creates a venue and its coin; mints the whole supply to the signer (the
@@ -59,15 +64,47 @@ struct ProductRemove {
     std::uint32_t product_id = 0;
     bool operator==(const ProductRemove&) const = default;
 };
-// Adds a staff member, or changes the role and limits of one already there.
-struct StaffAdd {
+// Changes the role and limits of a staff member already there (owner only).
+// Adding a member needs the member's own signature: StaffAdd.
+struct StaffUpdate {
     std::string ticker;
     PublicKey staff;
     StaffRole role = StaffRole::cashier;
     StaffLimits limits;
+    bool operator==(const StaffUpdate&) const = default;
+};
+
+// A key's consent to become staff of `ticker`, signed by that key (domain
+// "kopilka/staff-accept/v1"): the owner cannot make anyone staff without it.
+// Its id (the hash of its unsigned bytes) is remembered like a voucher's, so
+// one acceptance makes one hiring.
+struct StaffAcceptance {
+    std::string ticker;
+    PublicKey staff;
+    std::uint64_t expiry_s = 0;
+    Signature signature;
+    bool operator==(const StaffAcceptance&) const = default;
+};
+Bytes encode_staff_acceptance_unsigned(const StaffAcceptance& a);
+Bytes encode_staff_acceptance(const StaffAcceptance& a);  // unsigned bytes || signature
+std::expected<StaffAcceptance, std::string> decode_staff_acceptance(ByteView bytes);
+Hash256 staff_acceptance_id(const StaffAcceptance& a);
+// Signed by `staff` (the acceptance's staff field is set to its key).
+StaffAcceptance accept_staff(const KeyPair& staff, const std::string& ticker, std::uint64_t expiry_s,
+                             const ChainId& chain);
+bool verify_staff_acceptance(const StaffAcceptance& a, const ChainId& chain);
+
+// Adds the key that signed `acceptance` as a staff member (owner only).
+struct StaffAdd {
+    std::string ticker;
+    StaffRole role = StaffRole::cashier;
+    StaffLimits limits;
+    StaffAcceptance acceptance;
     bool operator==(const StaffAdd&) const = default;
 };
-// Removes a staff member; their balance of the coin returns to the treasury.
+// Removes a staff member (signed by the owner, or by the member leaving). Of
+// the member's balance only the venue's allowance still with them (see
+// StaffRecord::allowance) returns to the treasury; the rest is theirs.
 struct StaffRemove {
     std::string ticker;
     PublicKey staff;
@@ -98,10 +135,22 @@ Bytes encode_attestation_unsigned(const Attestation& a);
 Bytes encode_attestation(const Attestation& a);  // unsigned bytes || signature
 std::expected<Attestation, std::string> decode_attestation(ByteView bytes);
 
-// The signer (attestation.key) claims the phone reference.
+// The signer (attestation.key) claims the phone reference. If another key
+// holds it already, this only announces a re-bind that the bound key may
+// cancel and the new key may complete after the genesis's rebind delay.
 struct PhoneBind {
     Attestation attestation;
     bool operator==(const PhoneBind&) const = default;
+};
+// The bound key of `phone` cancels the re-bind pending on it.
+struct PhoneRebindCancel {
+    PhoneRef phone{};
+    bool operator==(const PhoneRebindCancel&) const = default;
+};
+// The key a pending re-bind names takes the phone, once the delay is over.
+struct PhoneRebindComplete {
+    PhoneRef phone{};
+    bool operator==(const PhoneRebindComplete&) const = default;
 };
 
 // The QR a client shows: made and signed by the client's key (domain
@@ -131,8 +180,9 @@ struct Redeem {
     bool operator==(const Redeem&) const = default;
 };
 
-using TxBody = std::variant<VenueCreate, VenueUpdate, ProductUpsert, ProductRemove, StaffAdd, StaffRemove, Transfer,
-                            PhoneBind, Redeem>;
+// In kind order: the kind is the index + 1.
+using TxBody = std::variant<VenueCreate, VenueUpdate, ProductUpsert, ProductRemove, StaffUpdate, StaffRemove, Transfer,
+                            PhoneBind, Redeem, StaffAdd, PhoneRebindCancel, PhoneRebindComplete>;
 
 struct Tx {
     PublicKey signer;
@@ -163,13 +213,13 @@ std::expected<SignedTx, std::string> decode_signed_tx(ByteView bytes);
 ByteView unsigned_tx_bytes(ByteView signed_bytes);
 
 SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain);
-// Every signature the transaction carries: its own, and its voucher's or
-// attestation's. Stateless, so it can run on many threads before sequencing.
+// Every signature the transaction carries: its own, and its voucher's,
+// attestation's or staff acceptance's. Stateless, so it can run on many threads before sequencing.
 bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain);
 // The same, given encode_tx(stx.tx) (see unsigned_tx_bytes).
 bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId& chain);
 
-// The venue a transaction is about (every kind names one).
+// The venue a transaction is about (empty for the phone kinds).
 const std::string& tx_ticker(const Tx& tx);
 
 }  // namespace kopilka::ledger

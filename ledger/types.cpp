@@ -9,7 +9,12 @@
 namespace kopilka::ledger {
 
 namespace {
+// Version 1 has no rebind_delay_s (it is the default); version 2 appends it.
+// A genesis with the default delay is always written as version 1 and a
+// version 2 holding the default is refused, so each genesis has one encoding
+// (and chains made before the field existed keep their chain id).
 constexpr std::uint8_t genesis_version = 1;
+constexpr std::uint8_t genesis_version_with_delay = 2;
 constexpr std::string_view phone_account_prefix = "phone:";
 
 void check_text(std::string& err, std::string_view value, std::size_t max_bytes, std::string_view field) {
@@ -215,16 +220,22 @@ Bytes encode_genesis(const Genesis& g) {
     if (auto err = display_text_error(g.chain_name, "genesis: chain name", false); !err.empty())
         throw std::invalid_argument(err);
     if (g.attestors.size() > genesis_attestors_max) throw std::invalid_argument("genesis: too many attestors");
+    if (g.rebind_delay_s > rebind_delay_s_max) throw std::invalid_argument("genesis: rebind delay over 30 days");
+    const bool default_delay = g.rebind_delay_s == rebind_delay_s_default;
     Writer w;
-    w.u8(genesis_version).text(g.chain_name).u64(g.time_ms).key(g.producer);
+    w.u8(default_delay ? genesis_version : genesis_version_with_delay);
+    w.text(g.chain_name).u64(g.time_ms).key(g.producer);
     w.u8(static_cast<std::uint8_t>(g.attestors.size()));
     for (const auto& a : g.attestors) w.key(a);
+    if (!default_delay) w.u64(g.rebind_delay_s);
     return std::move(w).take();
 }
 
 Genesis decode_genesis(ByteView bytes) {
     Reader r(bytes);
-    if (const auto v = r.u8(); v != genesis_version) throw DecodeError("unknown genesis version " + std::to_string(v));
+    const auto version = r.u8();
+    if (version != genesis_version && version != genesis_version_with_delay)
+        throw DecodeError("unknown genesis version " + std::to_string(version));
     Genesis g;
     g.chain_name = r.text(chain_name_bytes_max, "chain name");
     if (g.chain_name.empty()) throw DecodeError("chain name is empty");
@@ -233,6 +244,13 @@ Genesis decode_genesis(ByteView bytes) {
     const std::size_t n = r.u8();
     if (n > genesis_attestors_max) throw DecodeError("too many attestors: " + std::to_string(n));
     for (std::size_t i = 0; i < n; ++i) g.attestors.push_back(r.key());
+    if (version == genesis_version_with_delay) {
+        g.rebind_delay_s = r.u64();
+        if (g.rebind_delay_s == rebind_delay_s_default)
+            throw DecodeError("a version 2 genesis may not hold the default rebind delay (write version 1)");
+        if (g.rebind_delay_s > rebind_delay_s_max)
+            throw DecodeError("rebind delay " + std::to_string(g.rebind_delay_s) + " s is over 30 days");
+    }
     r.finish();
     return g;
 }

@@ -46,6 +46,13 @@ inline constexpr std::uint64_t tx_expiry_ahead_s_max = 24 * 60 * 60;
 inline constexpr std::uint64_t voucher_expiry_ahead_s_max = 24 * 60 * 60;
 // An attestation is used right after the SMS code is confirmed.
 inline constexpr std::uint64_t attestation_expiry_ahead_s_max = 60 * 60;
+// A staff acceptance is signed by the new staff member and handed to the
+// owner, who submits it soon after; a day is the ceiling.
+inline constexpr std::uint64_t staff_acceptance_expiry_ahead_s_max = 24 * 60 * 60;
+// How long a re-bind of an already claimed phone waits before it can take
+// effect, so the bound key can see it and cancel it. The genesis sets it.
+inline constexpr std::uint64_t rebind_delay_s_default = 72 * 60 * 60;
+inline constexpr std::uint64_t rebind_delay_s_max = 30 * 24 * 60 * 60;
 inline constexpr std::uint64_t ms_per_day = 24ull * 60 * 60 * 1000;
 
 // 3-10 characters of A-Z and 0-9.
@@ -127,6 +134,8 @@ struct Genesis {
     std::uint64_t time_ms = 0;
     PublicKey producer;
     std::vector<PublicKey> attestors;  // keys allowed to vouch for phone bindings
+    // Wait between a re-bind of a claimed phone and its taking effect.
+    std::uint64_t rebind_delay_s = rebind_delay_s_default;
     bool operator==(const Genesis&) const = default;
 };
 

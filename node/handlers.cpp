@@ -307,6 +307,7 @@ std::optional<json::value> Node::account_balances(Call& call) {
         const Binding* b = chain_->state().binding(a.phone());
         o["claimed"] = b != nullptr;
         o["key"] = b ? json::value(address_from_key(b->key)) : json::value(nullptr);
+        o["rebind"] = rpc::rebind_json(chain_->state().pending_rebind(a.phone()));
     }
     return o;
 }
@@ -371,6 +372,7 @@ std::optional<json::value> Node::venue_get(Call& call) {
                        {"balance", format_amount(s.balance(ticker, Account::of_key(key)))}};
         m["limit_per_tx"] = rec.limits.per_tx ? json::value(format_amount(*rec.limits.per_tx)) : json::value(nullptr);
         m["limit_per_day"] = rec.limits.per_day ? json::value(format_amount(*rec.limits.per_day)) : json::value(nullptr);
+        m["allowance"] = format_amount(rec.allowance);
         staff.push_back(std::move(m));
     }
     o["staff"] = std::move(staff);
@@ -569,6 +571,7 @@ std::optional<json::value> Node::phone_lookup(Call& call) {
     const Binding* b = chain_->state().binding(r->ref);
     o["claimed"] = b != nullptr;
     o["key"] = b ? json::value(address_from_key(b->key)) : json::value(nullptr);
+    o["rebind"] = rpc::rebind_json(chain_->state().pending_rebind(r->ref));
     return o;
 }
 

@@ -146,6 +146,10 @@ int main(int argc, char** argv) {
     auto* init_cmd = app.add_subcommand("init", "make a new data dir: genesis, keys, secrets, config")->fallthrough();
     node::InitOptions init;
     init_cmd->add_option("--chain-name", init.chain_name, "the chain's name in its genesis")->capture_default_str();
+    init_cmd
+        ->add_option("--rebind-delay-s", init.rebind_delay_s,
+                     "seconds a re-bind of a claimed phone waits before it can take effect (genesis)")
+        ->capture_default_str();
 
     app.add_subcommand("verify", "audit the data dir's ledger offline: replay every block from genesis")->fallthrough();
     app.add_subcommand("rpc-doc", "print the JSON-RPC reference (docs/rpc.md)");

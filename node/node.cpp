@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -66,6 +67,9 @@ std::string random_token(std::size_t bytes) {
 std::expected<void, std::string> init_data_dir(const std::filesystem::path& root, const InitOptions& options) {
     DataDir dir{root};
     std::error_code ec;
+    if (options.rebind_delay_s > rebind_delay_s_max)
+        return std::unexpected("--rebind-delay-s is " + std::to_string(options.rebind_delay_s) + "; at most " +
+                               std::to_string(rebind_delay_s_max) + " (30 days)");
     if (std::filesystem::exists(dir.ledger(), ec))
         return std::unexpected("a ledger already exists in " + dir.ledger().string() + "; refusing to overwrite it");
     std::filesystem::create_directories(dir.keys(), ec);
@@ -104,6 +108,7 @@ std::expected<void, std::string> init_data_dir(const std::filesystem::path& root
                                                .count());
     g.producer = producer.public_key();
     g.attestors = {attestor.public_key()};
+    g.rebind_delay_s = options.rebind_delay_s;
     auto chain = Chain::create(dir.ledger(), g);
     if (!chain) return std::unexpected(chain.error());
     return {};
@@ -840,7 +845,12 @@ void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcom
                         const std::vector<Pending>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (outcomes[i].status != TxOutcome::Status::committed) continue;
-        if (const auto* t = std::get_if<Transfer>(&batch[i].stx.tx.body); t && !t->to.is_key()) notify_phone(*t);
+        const TxBody& body = batch[i].stx.tx.body;
+        if (const auto* t = std::get_if<Transfer>(&body); t && !t->to.is_key()) notify_phone(*t);
+        if (const auto* b = std::get_if<PhoneBind>(&body)) notify_rebind(b->attestation.phone, TxKind::phone_bind);
+        if (const auto* c = std::get_if<PhoneRebindCancel>(&body)) notify_rebind(c->phone, TxKind::phone_rebind_cancel);
+        if (const auto* c = std::get_if<PhoneRebindComplete>(&body))
+            notify_rebind(c->phone, TxKind::phone_rebind_complete);
     }
     publish(block, outcomes, batch);
 }
@@ -871,6 +881,40 @@ void Node::notify_phone(const Transfer& t) {
     m.time_ms = clock_.now_ms();
     m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
              format_amount(balance) + " " + t.ticker + ". Open " + link + (claimed ? "" : " to claim them");
+    notifier_->send(m, "");
+}
+
+void Node::notify_rebind(const PhoneRef& ref, TxKind kind) {
+    std::optional<PendingRebind> pending;
+    {
+        std::shared_lock lock(chain_mutex_);
+        if (const PendingRebind* p = chain_->state().pending_rebind(ref)) pending = *p;
+    }
+    // A phone_bind that took effect at once (an unclaimed phone) is not news.
+    if (kind == TxKind::phone_bind && !pending) return;
+    auto number = phones_->number_of(ref);
+    if (!number) {
+        log_.warn("message.no_number", {{"account", account_text(Account::of_phone(ref))}});
+        return;
+    }
+    const std::string link = listen_url_ + "/c/" + to_hex(ref);
+    Message m;
+    m.phone = *number;
+    m.link = link;
+    m.time_ms = clock_.now_ms();
+    if (kind == TxKind::phone_bind) {
+        const std::time_t t = static_cast<std::time_t>(pending->effective_s);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        m.text = "Kopilka: a new key asked for this phone's coins. It takes them on " + std::string(when) +
+                 " unless you cancel. Not you? Open " + link + " and cancel the re-bind.";
+    } else if (kind == TxKind::phone_rebind_cancel) {
+        m.text = "Kopilka: the re-bind of this phone was cancelled; your key keeps its coins. " + link;
+    } else {
+        m.text = "Kopilka: this phone's coins now belong to a new key. " + link;
+    }
     notifier_->send(m, "");
 }
 

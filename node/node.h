@@ -52,6 +52,7 @@ struct DataDir {
 
 struct InitOptions {
     std::string chain_name = "kopilka";
+    std::uint64_t rebind_delay_s = ledger::rebind_delay_s_default;  // written into the genesis
 };
 
 // Creates a data dir: genesis, producer and attestor keys (encrypted keystores
@@ -178,6 +179,8 @@ private:
     void after_commit(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
                       const std::vector<Pending>& batch);
     void notify_phone(const ledger::Transfer& t);
+    // Tells the phone's owner that a re-bind was announced, cancelled or completed.
+    void notify_rebind(const ledger::PhoneRef& ref, ledger::TxKind kind);
     void publish(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
                  const std::vector<Pending>& batch);
 

@@ -75,6 +75,20 @@ json::object attestation_json(const Attestation& a) {
     return o;
 }
 
+json::object staff_acceptance_json(const StaffAcceptance& a) {
+    json::object o;
+    o["ticker"] = a.ticker;
+    o["staff"] = addr(a.staff);
+    o["expiry_s"] = a.expiry_s;
+    o["signature"] = to_hex(a.signature.view());
+    return o;
+}
+
+json::value rebind_json(const PendingRebind* r) {
+    if (!r) return nullptr;
+    return json::object{{"key", addr(r->key)}, {"effective_s", r->effective_s}};
+}
+
 json::object tx_json(const SignedTx& stx) {
     const Tx& tx = stx.tx;
     json::object o;
@@ -100,13 +114,23 @@ json::object tx_json(const SignedTx& stx) {
                        o["ticker"] = b.ticker;
                        o["product_id"] = b.product_id;
                    },
-                   [&](const StaffAdd& b) {
+                   [&](const StaffUpdate& b) {
                        o["ticker"] = b.ticker;
                        o["staff"] = addr(b.staff);
                        o["role"] = role_name(b.role);
                        o["limit_per_tx"] = opt_amount(b.limits.per_tx);
                        o["limit_per_day"] = opt_amount(b.limits.per_day);
                    },
+                   [&](const StaffAdd& b) {
+                       o["ticker"] = b.ticker;
+                       o["staff"] = addr(b.acceptance.staff);
+                       o["role"] = role_name(b.role);
+                       o["limit_per_tx"] = opt_amount(b.limits.per_tx);
+                       o["limit_per_day"] = opt_amount(b.limits.per_day);
+                       o["acceptance"] = staff_acceptance_json(b.acceptance);
+                   },
+                   [&](const PhoneRebindCancel& b) { o["account"] = account_text(Account::of_phone(b.phone)); },
+                   [&](const PhoneRebindComplete& b) { o["account"] = account_text(Account::of_phone(b.phone)); },
                    [&](const StaffRemove& b) {
                        o["ticker"] = b.ticker;
                        o["staff"] = addr(b.staff);

@@ -5,6 +5,7 @@
 
 #include "ledger/block.h"
 #include "ledger/chain.h"
+#include "ledger/state.h"
 #include "ledger/tx.h"
 #include "rpc/protocol.h"
 
@@ -17,6 +18,9 @@ json::object product_json(const ledger::Product& p);
 json::object tx_json(const ledger::SignedTx& stx);  // kind-specific fields, amounts as decimal strings
 json::object voucher_json(const ledger::Voucher& v);
 json::object attestation_json(const ledger::Attestation& a);
+json::object staff_acceptance_json(const ledger::StaffAcceptance& a);
+// A phone's pending re-bind: {"key", "effective_s"}, or null when none.
+json::value rebind_json(const ledger::PendingRebind* r);
 json::object header_json(const ledger::BlockHeader& h);
 json::object block_json(const ledger::Block& b);
 json::object proof_json(const ledger::InclusionProof& p);

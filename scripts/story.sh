@@ -68,9 +68,12 @@ say "The catalogue: coffee 1, donut 2, cheesecake 3"
 step --as owner product set "$ticker" 1 coffee 1 --category drinks
 step --as owner product set "$ticker" 2 donut 2 --category bakery
 step --as owner product set "$ticker" 3 cheesecake 3 --category desserts
-say "Two baristas, 500 each from the treasury"
-step --as owner staff add "$ticker" "$masha" --role barista --limit-per-tx 50 --limit-per-day 300
-step --as owner staff add "$ticker" "$petya" --role barista --limit-per-tx 50 --limit-per-day 300
+say "Two baristas: nobody is staff without their own signature, so each signs an acceptance for the owner"
+masha_yes=$(step --as masha staff accept "$ticker" | tee /dev/stderr | tail -n 1)
+petya_yes=$(step --as petya staff accept "$ticker" | tee /dev/stderr | tail -n 1)
+say "The owner adds them with their acceptances, and gives each 500 from the treasury"
+step --as owner staff add "$ticker" "$masha_yes" --role barista --limit-per-tx 50 --limit-per-day 300
+step --as owner staff add "$ticker" "$petya_yes" --role barista --limit-per-tx 50 --limit-per-day 300
 step --as owner fund "$ticker" "$masha" 500
 step --as owner fund "$ticker" "$petya" 500
 step venue show "$ticker"

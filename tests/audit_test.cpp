@@ -42,7 +42,7 @@ Account key_acc(const KeyPair& k) { return Account::of_key(k.public_key()); }
 // update and a staff member removed (their balance back to the treasury).
 // Small on purpose (29 transactions): the tampering test audits it ~6k times.
 struct Story {
-    TestChain tc;
+    TestChain tc{60};  // a one-minute re-bind delay: blocks are minutes apart
     KeyPair owner_k = test_key(10), owner_b = test_key(11), owner_w = test_key(12);
     KeyPair s1 = test_key(20), s2 = test_key(21), s3 = test_key(22);
     KeyPair c1 = test_key(30), c2 = test_key(31), c3 = test_key(32), c4 = test_key(33), c5 = test_key(34);
@@ -67,9 +67,9 @@ struct Story {
                 t.venue_create(owner_w, wash, "Car Wash")});
         commit({t.product(owner_k, kofe, 1, "coffee", 100), t.product(owner_k, kofe, 2, "donut", 200),
                 t.product(owner_b, barber, 1, "haircut", 500)});
-        commit({t.staff_add(owner_k, kofe, s1.public_key(), StaffLimits{1000, 5000}),
-                t.staff_add(owner_k, kofe, s2.public_key()),
-                t.staff_add(owner_b, barber, s3.public_key(), StaffLimits{std::nullopt, 3000}, StaffRole::manager)});
+        commit({t.staff_add(owner_k, kofe, s1, StaffLimits{1000, 5000}),
+                t.staff_add(owner_k, kofe, s2),
+                t.staff_add(owner_b, barber, s3, StaffLimits{std::nullopt, 3000}, StaffRole::manager)});
         commit({t.transfer(owner_k, kofe, key_acc(s1), 50000), t.transfer(owner_k, kofe, key_acc(s2), 50000),
                 t.transfer(owner_b, barber, key_acc(s3), 20000, "allowance")});
         commit({t.transfer(s1, kofe, Account::of_phone(p1), 300, "welcome"),
@@ -83,7 +83,9 @@ struct Story {
         commit({t.staff_remove(owner_k, kofe, s2.public_key())});
         commit({t.phone_bind(c4, t.attest(tc.attestor, p1, c4.public_key(), 2)),
                 t.phone_bind(c3, t.attest(tc.attestor, p2, c3.public_key(), 1))});
-        commit({t.redeem(owner_b, barber, t.voucher(c3, barber, 1, 500, Account::of_phone(p2)))});
+        // p1 was c2's: the re-bind to c4 above waited its minute.
+        commit({t.redeem(owner_b, barber, t.voucher(c3, barber, 1, 500, Account::of_phone(p2))),
+                t.rebind_complete(c4, p1)});
         commit({t.transfer_from(c4, kofe, Account::of_phone(p1), key_acc(c3), 100),
                 t.transfer(owner_w, wash, Account::of_phone(p3), 2500)});
         commit({t.redeem(s1, kofe, t.voucher(c1, kofe, 1, 150, key_acc(c1)))});
@@ -211,6 +213,7 @@ TEST_CASE("audit_dir passes a clean chain of several venues and reports its figu
     CHECK(r.tx_kinds.at("redeem") == 3);
     CHECK(r.tx_kinds.at("phone_bind") == 3);
     CHECK(r.tx_kinds.at("staff_remove") == 1);
+    CHECK(r.tx_kinds.at("phone_rebind_complete") == 1);
     CHECK(r.tx_kinds.at("venue_update") == 1);
     std::uint64_t kinds = 0;
     for (const auto& [k, n] : r.tx_kinds) kinds += n;

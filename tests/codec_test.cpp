@@ -117,11 +117,15 @@ const std::vector<Sample>& tx_samples() {
                                                                                       "https://example.org/c.png")})},
             {"product_upsert inactive", b.sign(owner, ProductUpsert{"VOLODYA", product(7, "Cheesecake", 300, false)})},
             {"product_remove", b.product_remove(owner, "VOLODYA", 3)},
-            {"staff_add no limits", b.staff_add(owner, "VOLODYA", staff.public_key())},
-            {"staff_add both limits", b.staff_add(owner, "VOLODYA", staff.public_key(), StaffLimits{500, 5000},
-                                                  StaffRole::manager)},
-            {"staff_add per_day only", b.staff_add(owner, "VOLODYA", staff.public_key(),
-                                                   StaffLimits{std::nullopt, 5000}, StaffRole::cashier)},
+            {"staff_update no limits", b.staff_update(owner, "VOLODYA", staff.public_key())},
+            {"staff_update both limits", b.staff_update(owner, "VOLODYA", staff.public_key(), StaffLimits{500, 5000},
+                                                        StaffRole::manager)},
+            {"staff_update per_day only", b.staff_update(owner, "VOLODYA", staff.public_key(),
+                                                         StaffLimits{std::nullopt, 5000}, StaffRole::cashier)},
+            {"staff_add no limits", b.staff_add(owner, "VOLODYA", staff)},
+            {"staff_add both limits", b.staff_add(owner, "VOLODYA", staff, StaffLimits{500, 5000}, StaffRole::manager)},
+            {"phone_rebind_cancel", b.rebind_cancel(client, ref)},
+            {"phone_rebind_complete", b.rebind_complete(staff, ref)},
             {"staff_remove", b.staff_remove(owner, "VOLODYA", staff.public_key())},
             {"transfer key to key", b.transfer(staff, "VOLODYA", client_key, 300, "for the donut")},
             {"transfer to phone, memo at its limit",
@@ -187,9 +191,16 @@ std::vector<Position> boolean_positions(const Tx& tx) {
         w.u32(p.id).text(p.name).u64(p.price).text(p.category).text(p.image_url);
         out.push_back({"product active", env + ticker_bytes(b->ticker) + w.bytes().size()});
     }
-    if (const auto* b = std::get_if<StaffAdd>(&tx.body)) {
+    if (const auto* b = std::get_if<StaffUpdate>(&tx.body)) {
         Writer w;
         w.key(b->staff).u8(static_cast<std::uint8_t>(b->role));
+        const std::size_t per_tx = env + ticker_bytes(b->ticker) + w.bytes().size();
+        out.push_back({"limits per_tx flag", per_tx});
+        out.push_back({"limits per_day flag", per_tx + 1 + (b->limits.per_tx ? sizeof(std::uint64_t) : 0)});
+    }
+    if (const auto* b = std::get_if<StaffAdd>(&tx.body)) {
+        Writer w;
+        w.u8(static_cast<std::uint8_t>(b->role));
         const std::size_t per_tx = env + ticker_bytes(b->ticker) + w.bytes().size();
         out.push_back({"limits per_tx flag", per_tx});
         out.push_back({"limits per_day flag", per_tx + 1 + (b->limits.per_tx ? sizeof(std::uint64_t) : 0)});
@@ -462,7 +473,7 @@ TEST_CASE("codec: every transaction kind encodes, decodes and encodes to the sam
         CHECK_FALSE(verify_tx_signatures(*d, ByteView(s.blob).first(s.blob.size() - 65), codec_chain));
         kinds.insert(d->tx.kind());
     }
-    CHECK(kinds.size() == static_cast<std::size_t>(TxKind::redeem));
+    CHECK(kinds.size() == static_cast<std::size_t>(tx_kind_last));
 }
 
 TEST_CASE("codec: the unchecked writers used below match the encoder byte for byte", "[codec]") {
@@ -535,6 +546,14 @@ TEST_CASE("codec: unknown transaction, voucher and attestation versions are refu
             REQUIRE(s.blob.at(at) == voucher_version);
             for (std::uint8_t v : U8s{0, 2, 255}) require_refused(patched(s.blob, at, v), "unknown voucher version");
         }
+        if (const auto* a = std::get_if<StaffAdd>(&s.stx.tx.body)) {
+            // ticker, role, the two limit flags and their values, then the acceptance
+            const std::size_t at = envelope_bytes() + ticker_bytes(a->ticker) + 1 + 1 +
+                                   (a->limits.per_tx ? 8 : 0) + 1 + (a->limits.per_day ? 8 : 0);
+            REQUIRE(s.blob.at(at) == staff_acceptance_version);
+            for (std::uint8_t v : U8s{0, 2, 255})
+                require_refused(patched(s.blob, at, v), "unknown staff acceptance version");
+        }
         if (std::holds_alternative<PhoneBind>(s.stx.tx.body)) {
             const std::size_t at = envelope_bytes();
             REQUIRE(s.blob.at(at) == attestation_version);
@@ -544,11 +563,11 @@ TEST_CASE("codec: unknown transaction, voucher and attestation versions are refu
     }
 }
 
-TEST_CASE("codec: unknown transaction kinds 0, 10 and 255 are refused", "[codec]") {
+TEST_CASE("codec: unknown transaction kinds 0, 13 and 255 are refused", "[codec]") {
     for (const auto& s : tx_samples()) {
         INFO(s.name);
         REQUIRE(s.blob.at(1) == static_cast<std::uint8_t>(s.stx.tx.kind()));
-        for (std::uint8_t k : U8s{0, 10, 255}) require_refused(patched(s.blob, 1, k), "unknown transaction kind");
+        for (std::uint8_t k : U8s{0, 13, 255}) require_refused(patched(s.blob, 1, k), "unknown transaction kind");
     }
 }
 
@@ -570,9 +589,9 @@ TEST_CASE("codec: unknown account kinds are refused wherever an account is read"
 
 TEST_CASE("codec: unknown staff roles are refused", "[codec]") {
     const auto& s = tx_samples();
-    const auto it = std::find_if(s.begin(), s.end(), [](const Sample& x) { return x.name == "staff_add no limits"; });
+    const auto it = std::find_if(s.begin(), s.end(), [](const Sample& x) { return x.name == "staff_update no limits"; });
     REQUIRE(it != s.end());
-    const auto& body = std::get<StaffAdd>(it->stx.tx.body);
+    const auto& body = std::get<StaffUpdate>(it->stx.tx.body);
     const std::size_t at = envelope_bytes() + ticker_bytes(body.ticker) + public_key_bytes;
     REQUIRE(it->blob.at(at) == static_cast<std::uint8_t>(StaffRole::barista));
     for (std::uint8_t r : U8s{0, 5, 255}) require_refused(patched(it->blob, at, r), "unknown staff role");

@@ -64,8 +64,8 @@ struct Venue {
     Venue() {
         ok(c.tx->venue_create(owner, coin));
         ok(c.tx->product(owner, coin, coffee, "coffee", coffee_price));
-        ok(c.tx->staff_add(owner, coin, masha.public_key()));
-        ok(c.tx->staff_add(owner, coin, petya.public_key()));
+        ok(c.tx->staff_add(owner, coin, masha));
+        ok(c.tx->staff_add(owner, coin, petya));
         ok(c.tx->transfer(owner, coin, acct(masha), allowance));
         ok(c.tx->transfer(owner, coin, acct(petya), allowance));
         ok(c.tx->transfer(masha, coin, acct(client), 300));
@@ -462,7 +462,7 @@ TEST_CASE("hostile: a removed staff member", "[hostile][staff]") {
     f.refused(f.tx().transfer(f.masha, coin, acct(f.client), 1), Refusal::insufficient_balance);
     f.refused(f.tx().staff_remove(f.owner, coin, f.masha.public_key()), Refusal::unknown_staff);
     // She cannot re-hire herself.
-    f.refused(f.tx().staff_add(f.masha, coin, f.masha.public_key()), Refusal::not_owner);
+    f.refused(f.tx().staff_add(f.masha, coin, f.masha), Refusal::not_owner);
 }
 
 TEST_CASE("hostile: self transfers", "[hostile][transfer]") {
@@ -482,7 +482,7 @@ TEST_CASE("hostile: unknown and duplicate tickers", "[hostile][venue]") {
     f.refused(f.tx().transfer(f.owner, none, acct(f.pal), 1), Refusal::unknown_ticker);
     f.refused(f.tx().product(f.owner, none, 1, "coffee", 100), Refusal::unknown_ticker);
     f.refused(f.tx().product_remove(f.owner, none, 1), Refusal::unknown_ticker);
-    f.refused(f.tx().staff_add(f.owner, none, f.masha.public_key()), Refusal::unknown_ticker);
+    f.refused(f.tx().staff_add(f.owner, none, f.masha), Refusal::unknown_ticker);
     f.refused(f.tx().staff_remove(f.owner, none, f.masha.public_key()), Refusal::unknown_ticker);
     f.refused(f.tx().sign(f.owner, VenueUpdate{none, plain_profile()}), Refusal::unknown_ticker);
     f.refused(f.tx().redeem(f.petya, none, f.tx().voucher(f.client, none, 1, 100, acct(f.client))),

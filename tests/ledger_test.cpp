@@ -92,7 +92,7 @@ struct Cafe {
         ok_all({c.tx->product(owner, coin, coffee, "coffee", coffee_price),
                 c.tx->product(owner, coin, donut, "donut", donut_price),
                 c.tx->product(owner, coin, cheesecake, "cheesecake", cheesecake_price)});
-        ok_all({c.tx->staff_add(owner, coin, masha.public_key()), c.tx->staff_add(owner, coin, petya.public_key()),
+        ok_all({c.tx->staff_add(owner, coin, masha), c.tx->staff_add(owner, coin, petya),
                 c.tx->transfer(owner, coin, acct(masha), allowance),
                 c.tx->transfer(owner, coin, acct(petya), allowance)});
     }
@@ -278,7 +278,7 @@ TEST_CASE("staff: add, and re-add changes limits but keeps today's counter", "[l
     const std::uint64_t today = f.state().staff(coin, f.masha.public_key())->day;
 
     const StaffLimits limits{800, 1'000};
-    f.ok(f.tx().staff_add(f.owner, coin, f.masha.public_key(), limits, StaffRole::manager));
+    f.ok(f.tx().staff_update(f.owner, coin, f.masha.public_key(), limits, StaffRole::manager));
     m = f.state().staff(coin, f.masha.public_key());
     REQUIRE(m != nullptr);
     CHECK(m->role == StaffRole::manager);
@@ -286,7 +286,7 @@ TEST_CASE("staff: add, and re-add changes limits but keeps today's counter", "[l
     CHECK(m->given_today == bonus);
     CHECK(m->day == today);
     CHECK(f.state().staff_count(coin) == 2);
-    // Re-adding moves no coins.
+    // Changing a member moves no coins.
     CHECK(f.bal(f.masha) == allowance - bonus);
 
     // 3.00 already given + 7.01 > 10.00 a day (7.01 is within the 8.00 per-tx
@@ -298,30 +298,30 @@ TEST_CASE("staff: add, and re-add changes limits but keeps today's counter", "[l
 
 TEST_CASE("staff: the owner cannot be staff, and only the owner adds", "[ledger][staff]") {
     Cafe f;
-    f.no(f.tx().staff_add(f.owner, coin, f.owner.public_key()), Refusal::owner_cannot_be_staff);
+    f.no(f.tx().staff_add(f.owner, coin, f.owner), Refusal::owner_cannot_be_staff);
     CHECK(f.state().staff(coin, f.owner.public_key()) == nullptr);
-    f.no(f.tx().staff_add(f.masha, coin, f.client.public_key()), Refusal::not_owner);
-    f.no(f.tx().staff_add(f.stranger, coin, f.stranger.public_key()), Refusal::not_owner);
+    f.no(f.tx().staff_add(f.masha, coin, f.client), Refusal::not_owner);
+    f.no(f.tx().staff_add(f.stranger, coin, f.stranger), Refusal::not_owner);
     CHECK(f.state().staff(coin, f.client.public_key()) == nullptr);
     CHECK(f.state().staff(coin, f.stranger.public_key()) == nullptr);
-    f.no(f.tx().staff_add(f.owner, "NOSUCH", f.client.public_key()), Refusal::unknown_ticker);
+    f.no(f.tx().staff_add(f.owner, "NOSUCH", f.client), Refusal::unknown_ticker);
 }
 
 TEST_CASE("a venue has at most venue_staff_max staff", "[ledger][staff][limits]") {
     Cafe f;
     std::vector<SignedTx> hire;
-    for (std::uint32_t i = 2; i < venue_staff_max; ++i) hire.push_back(f.tx().staff_add(f.owner, coin, test_key(1000 + i).public_key()));
+    for (std::uint32_t i = 2; i < venue_staff_max; ++i) hire.push_back(f.tx().staff_add(f.owner, coin, test_key(1000 + i)));
     f.ok_all(std::move(hire));
     REQUIRE(f.state().staff_count(coin) == venue_staff_max);
 
-    f.no(f.tx().staff_add(f.owner, coin, f.client.public_key()), Refusal::staff_full);
+    f.no(f.tx().staff_add(f.owner, coin, f.client), Refusal::staff_full);
     CHECK(f.state().staff(coin, f.client.public_key()) == nullptr);
     // Changing someone already there is not a new member.
-    f.ok(f.tx().staff_add(f.owner, coin, f.masha.public_key(), StaffLimits{100, 100}));
+    f.ok(f.tx().staff_update(f.owner, coin, f.masha.public_key(), StaffLimits{100, 100}));
     CHECK(f.state().staff(coin, f.masha.public_key())->limits.per_tx == 100);
     // A removal frees a place.
     f.ok(f.tx().staff_remove(f.owner, coin, f.petya.public_key()));
-    f.ok(f.tx().staff_add(f.owner, coin, f.client.public_key()));
+    f.ok(f.tx().staff_add(f.owner, coin, f.client));
     CHECK(f.state().staff_count(coin) == venue_staff_max);
 }
 
@@ -357,10 +357,14 @@ TEST_CASE("staff removal returns the member's balance to the treasury", "[ledger
         f.ok(f.tx().redeem(f.petya, coin, v));
         CHECK(f.bal(f.client) == bonus - coffee_price);
     }
-    SECTION("only the owner removes staff") {
-        f.no(f.tx().staff_remove(f.petya, coin, f.petya.public_key()), Refusal::not_owner);
+    SECTION("only the owner or the member removes staff") {
         f.no(f.tx().staff_remove(f.stranger, coin, f.petya.public_key()), Refusal::not_owner);
+        f.no(f.tx().staff_remove(f.masha, coin, f.petya.public_key()), Refusal::not_owner);  // not hers to remove
         CHECK(f.bal(f.petya) == allowance);
+        // Petya leaves by himself: the allowance goes back all the same.
+        f.ok(f.tx().staff_remove(f.petya, coin, f.petya.public_key()));
+        CHECK(f.bal(f.petya) == 0);
+        CHECK(f.bal(f.treasury) == treasury_before + 2 * allowance - bonus);
     }
 }
 
@@ -403,7 +407,7 @@ TEST_CASE("transfer to an unclaimed phone: nobody spends it before a bind", "[le
 
 TEST_CASE("transfer: a staff member's per-transaction limit", "[ledger][transfer][limits]") {
     Cafe f;
-    f.ok(f.tx().staff_add(f.owner, coin, f.petya.public_key(), StaffLimits{1'000, std::nullopt}));
+    f.ok(f.tx().staff_update(f.owner, coin, f.petya.public_key(), StaffLimits{1'000, std::nullopt}));
     f.no(f.give(f.petya, acct(f.client), 1'001), Refusal::limit_per_tx);
     // Also towards a phone reference.
     f.no(f.give(f.petya, Account::of_phone(phone_ref("+79000000002")), 1'001), Refusal::limit_per_tx);
@@ -420,7 +424,7 @@ TEST_CASE("transfer: a staff member's per-transaction limit", "[ledger][transfer
 
 TEST_CASE("transfer: a staff member's per-day limit resets on the next UTC day", "[ledger][transfer][limits]") {
     Cafe f;
-    f.ok(f.tx().staff_add(f.owner, coin, f.petya.public_key(), StaffLimits{std::nullopt, 1'000}));
+    f.ok(f.tx().staff_update(f.owner, coin, f.petya.public_key(), StaffLimits{std::nullopt, 1'000}));
     f.ok(f.give(f.petya, acct(f.client), 600));
     f.ok(f.give(f.petya, acct(f.client), 400));  // exactly the limit is allowed
     f.no(f.give(f.petya, acct(f.client), 1), Refusal::limit_per_day);
@@ -550,7 +554,8 @@ TEST_CASE("phone bind: attestor, key, expiry and sequence are checked", "[ledger
     }
 }
 
-TEST_CASE("phone re-bind replaces the key, and the old key and attestation stop working", "[ledger][phone]") {
+TEST_CASE("phone re-bind replaces the key only after the delay, and the old key and attestation stop working",
+          "[ledger][phone][rebind]") {
     Cafe f;
     const Account phone = Account::of_phone(phone_ref("+79000000001"));
     const KeyPair new_key = test_key(16);
@@ -560,30 +565,227 @@ TEST_CASE("phone re-bind replaces the key, and the old key and attestation stop 
     f.ok(first_bind);
     f.ok(f.tx().transfer_from(f.client, coin, phone, acct(f.pal), 100));
 
-    // The client lost the key: a new SMS, a new key, binding #2.
+    // The client lost the key: a new SMS, a new key, binding #2. It is only
+    // announced: the old key keeps the phone for the genesis's delay.
+    const std::uint64_t announced_s = f.c.now_ms / 1000;
     f.ok(f.tx().phone_bind(new_key, f.tx().attest(f.c.attestor, phone.phone(), new_key.public_key(), 2)));
     const Binding* b = f.state().binding(phone.phone());
     REQUIRE(b != nullptr);
+    CHECK(b->key == f.client.public_key());
+    CHECK(b->sequence == 2);  // the attestation is used up either way
+    const PendingRebind* p = f.state().pending_rebind(phone.phone());
+    REQUIRE(p != nullptr);
+    CHECK(p->key == new_key.public_key());
+    CHECK(p->effective_s == announced_s + rebind_delay_s_default);
+    f.no(f.tx().transfer_from(new_key, coin, phone, acct(new_key), 100), Refusal::not_account_holder);
+    f.no(f.tx().rebind_complete(new_key, phone.phone()), Refusal::rebind_not_due);
+    f.ok(f.tx().transfer_from(f.client, coin, phone, acct(f.pal), 100));  // still the client's
+    // A second re-bind cannot queue behind the first.
+    f.no(f.tx().phone_bind(f.stranger, f.tx().attest(f.c.attestor, phone.phone(), f.stranger.public_key(), 3)),
+         Refusal::rebind_pending);
+
+    f.c.advance_ms(rebind_delay_s_default * 1000);
+    // Only the named key completes it.
+    f.no(f.tx().rebind_complete(f.stranger, phone.phone()), Refusal::not_account_holder);
+    f.ok(f.tx().rebind_complete(new_key, phone.phone()));
+    b = f.state().binding(phone.phone());
+    REQUIRE(b != nullptr);
     CHECK(b->key == new_key.public_key());
     CHECK(b->sequence == 2);
+    CHECK(f.state().pending_rebind(phone.phone()) == nullptr);
+    f.no(f.tx().rebind_complete(new_key, phone.phone()), Refusal::no_rebind_pending);
 
     // The old key can no longer move the phone's coins, directly or by QR.
     f.no(f.tx().transfer_from(f.client, coin, phone, acct(f.client), 100), Refusal::not_account_holder);
     const Voucher old_qr = f.tx().voucher(f.client, coin, coffee, coffee_price, phone);
     f.no(f.tx().redeem(f.petya, coin, old_qr), Refusal::voucher_not_client);
-    // The first attestation (still unexpired) in a fresh transaction is refused,
-    // so it cannot bring the old key back...
-    f.no(f.tx().phone_bind(f.client, first), Refusal::attestation_sequence);
-    // ...and the first bind's own blob is only reported as already committed.
+    // An attestation for the first binding (even a freshly signed one) is
+    // refused, so it cannot bring the old key back.
+    f.no(f.tx().phone_bind(f.client, f.tx().attest(f.c.attestor, phone.phone(), f.client.public_key(), 1)),
+         Refusal::attestation_sequence);
+    // ...and the first bind's own blob does not apply again.
     const TxOutcome replay = f.c.commit1(first_bind);
-    CHECK(replay.status == TxOutcome::Status::already_committed);
+    CHECK(replay.status != TxOutcome::Status::committed);
     CHECK(f.state().binding(phone.phone())->key == new_key.public_key());
 
     f.ok(f.tx().transfer_from(new_key, coin, phone, acct(new_key), 100));
-    CHECK(f.bal(phone) == bonus - 200);
+    CHECK(f.bal(phone) == bonus - 300);
     CHECK(f.bal(new_key) == 100);
+    check_supply(f.state());
 }
 
+TEST_CASE("phone re-bind: the operator's fresh code cannot drain a claimed phone; the bound key cancels",
+          "[ledger][phone][rebind]") {
+    // The attack of issue 13: with the admin cookie the operator asks a code,
+    // reads it from the outbox, binds its own key and spends at once. Now the
+    // bind is only announced, and the client cancels it.
+    Cafe f;
+    const Account phone = Account::of_phone(phone_ref("+79000000001"));
+    const KeyPair thief = test_key(17);
+    f.ok(f.give(f.masha, phone, bonus));
+    f.ok(f.tx().phone_bind(f.client, f.tx().attest(f.c.attestor, phone.phone(), f.client.public_key(), 1)));
+    f.ok(f.tx().phone_bind(thief, f.tx().attest(f.c.attestor, phone.phone(), thief.public_key(), 2)));
+    // In the same block and any block before the delay: nothing moves.
+    f.no(f.tx().transfer_from(thief, coin, phone, acct(thief), bonus), Refusal::not_account_holder);
+    const Voucher qr = f.tx().voucher(thief, coin, coffee, coffee_price, phone);
+    f.no(f.tx().redeem(f.petya, coin, qr), Refusal::voucher_not_client);
+    CHECK(f.bal(phone) == bonus);
+
+    // Nobody but the bound key may cancel.
+    f.no(f.tx().rebind_cancel(thief, phone.phone()), Refusal::not_account_holder);
+    f.no(f.tx().rebind_cancel(f.owner, phone.phone()), Refusal::not_account_holder);
+    f.ok(f.tx().rebind_cancel(f.client, phone.phone()));
+    CHECK(f.state().pending_rebind(phone.phone()) == nullptr);
+    f.no(f.tx().rebind_cancel(f.client, phone.phone()), Refusal::no_rebind_pending);
+    f.c.advance_ms(rebind_delay_s_default * 1000);
+    f.no(f.tx().rebind_complete(thief, phone.phone()), Refusal::no_rebind_pending);
+    CHECK(f.state().binding(phone.phone())->key == f.client.public_key());
+    CHECK(f.state().binding(phone.phone())->sequence == 2);
+    // The cancelled attestation's sequence is spent: it can never be used again.
+    f.no(f.tx().phone_bind(thief, f.tx().attest(f.c.attestor, phone.phone(), thief.public_key(), 2)),
+         Refusal::attestation_sequence);
+    f.ok(f.tx().transfer_from(f.client, coin, phone, acct(f.client), bonus));
+    CHECK(f.bal(f.client) == bonus);
+}
+
+TEST_CASE("phone re-bind: the delay comes from the genesis", "[ledger][phone][rebind]") {
+    TestChain c;
+    Genesis g = c.genesis;
+    g.rebind_delay_s = 60;
+    TempDir dir("kopilka-rebind");
+    auto chain = Chain::create(dir.path() / "ledger", g);
+    REQUIRE(chain);
+    TxBuilder tx((*chain)->id());
+    const std::uint64_t t0 = test_epoch_ms + 1000;
+    tx.set_time_ms(t0);
+    const PhoneRef phone = phone_ref("+79000000001");
+    const KeyPair a = test_key(20), b = test_key(21);
+    auto commit = [&](const SignedTx& stx, std::uint64_t at_ms) {
+        tx.set_time_ms(at_ms);
+        auto p = (*chain)->produce_block(std::vector<SignedTx>{stx}, at_ms, c.producer);
+        REQUIRE(p);
+        REQUIRE(p->outcomes.size() == 1);
+        return p->outcomes[0];
+    };
+    require_committed(commit(tx.phone_bind(a, tx.attest(c.attestor, phone, a.public_key(), 1)), t0));
+    require_committed(commit(tx.phone_bind(b, tx.attest(c.attestor, phone, b.public_key(), 2)), t0 + 1000));
+    REQUIRE((*chain)->state().pending_rebind(phone) != nullptr);
+    CHECK((*chain)->state().pending_rebind(phone)->effective_s == (t0 + 1000) / 1000 + 60);
+    require_refused(commit(tx.rebind_complete(b, phone), t0 + 60'000), Refusal::rebind_not_due);
+    require_committed(commit(tx.rebind_complete(b, phone), t0 + 61'000));
+    CHECK((*chain)->state().binding(phone)->key == b.public_key());
+}
+
+TEST_CASE("phone bind of an unclaimed phone is still immediate", "[ledger][phone][rebind]") {
+    Cafe f;
+    const Account phone = Account::of_phone(phone_ref("+79000000005"));
+    f.ok(f.give(f.masha, phone, bonus));
+    f.ok(f.tx().phone_bind(f.client, f.tx().attest(f.c.attestor, phone.phone(), f.client.public_key(), 1)));
+    CHECK(f.state().pending_rebind(phone.phone()) == nullptr);
+    f.ok(f.tx().transfer_from(f.client, coin, phone, acct(f.client), bonus));
+    CHECK(f.bal(f.client) == bonus);
+}
+
+// --- staff consent and allowance ---
+
+TEST_CASE("staff: the owner cannot seize a client's coins by making the client's key staff",
+          "[ledger][staff][consent]") {
+    // The attack of issue 13: staff_add of a client's key with a zero
+    // per-transaction limit, then staff_remove, swept the client's balance to
+    // the treasury. The key never agreed.
+    Cafe f;
+    f.ok(f.give(f.masha, acct(f.client), bonus));
+    const Amount treasury = f.bal(f.treasury);
+    // An acceptance the client never signed: the owner's own signature over
+    // the client's key is not the client's.
+    StaffAcceptance forged{coin, f.client.public_key(), f.tx().now_s() + 600, {}};
+    forged.signature = f.owner.sign(Domain::staff_accept, f.c.chain->id(), encode_staff_acceptance_unsigned(forged));
+    const SignedTx add = f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, StaffLimits{0, 0}, forged});
+    CHECK_FALSE(verify_tx_signatures(add, f.c.chain->id()));
+    const TxOutcome o = f.c.commit1(add);
+    require_refused(o, Refusal::bad_signature);
+    // Changing a key that is not staff is not adding it.
+    f.no(f.tx().staff_update(f.owner, coin, f.client.public_key(), StaffLimits{0, 0}), Refusal::unknown_staff);
+    f.no(f.tx().staff_remove(f.owner, coin, f.client.public_key()), Refusal::unknown_staff);
+    CHECK(f.state().staff(coin, f.client.public_key()) == nullptr);
+    CHECK(f.bal(f.client) == bonus);
+    CHECK(f.bal(f.treasury) == treasury);
+}
+
+TEST_CASE("staff: an acceptance is for one venue, one use, and a limited time", "[ledger][staff][consent]") {
+    Cafe f;
+    SECTION("for another venue") {
+        f.ok(f.tx().venue_create(f.stranger, "OTHER"));
+        const StaffAcceptance a = f.tx().accept(f.client, "OTHER");
+        f.no(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, a}), Refusal::acceptance_wrong_venue);
+    }
+    SECTION("used twice") {
+        const StaffAcceptance a = f.tx().accept(f.client, coin);
+        f.ok(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, a}));
+        f.ok(f.tx().staff_remove(f.client, coin, f.client.public_key()));  // the client leaves
+        // The owner cannot hire them back with the same consent.
+        f.no(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, a}), Refusal::acceptance_used);
+        CHECK(f.state().staff(coin, f.client.public_key()) == nullptr);
+    }
+    SECTION("expired, or too far ahead") {
+        const StaffAcceptance a = f.tx().accept(f.client, coin);
+        f.c.advance_ms((a.expiry_s - f.tx().now_s() + 1) * 1000);
+        f.no(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, a}), Refusal::acceptance_expired);
+        const StaffAcceptance far = accept_staff(f.client, coin, f.tx().now_s() + staff_acceptance_expiry_ahead_s_max + 10,
+                                                 f.c.chain->id());
+        f.no(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, far}), Refusal::expiry_too_far);
+    }
+    SECTION("signed for another chain") {
+        const StaffAcceptance a = accept_staff(f.client, coin, f.tx().now_s() + 600, ChainId{});
+        const TxOutcome o = f.c.commit1(f.tx().sign(f.owner, StaffAdd{coin, StaffRole::cashier, {}, a}));
+        require_refused(o, Refusal::bad_signature);
+    }
+}
+
+TEST_CASE("staff removal returns only the venue's allowance; the member's own coins stay",
+          "[ledger][staff][consent]") {
+    Cafe f;
+    // The client holds 3.00 of their own, then agrees to work the till.
+    f.ok(f.give(f.masha, acct(f.client), bonus));
+    f.ok(f.tx().staff_add(f.owner, coin, f.client, StaffLimits{Amount{0}, Amount{0}}));
+    CHECK(f.state().staff(coin, f.client.public_key())->allowance == 0);
+    const Amount treasury = f.bal(f.treasury);
+
+    SECTION("with no allowance nothing goes back") {
+        f.ok(f.tx().staff_remove(f.owner, coin, f.client.public_key()));
+        CHECK(f.bal(f.client) == bonus);
+        CHECK(f.bal(f.treasury) == treasury);
+    }
+    SECTION("the allowance goes back, the own coins stay") {
+        f.ok(f.give(f.owner, acct(f.client), 10'000));
+        CHECK(f.state().staff(coin, f.client.public_key())->allowance == 10'000);
+        // Coins from anyone else are not allowance.
+        f.ok(f.give(f.masha, acct(f.client), 50));
+        CHECK(f.state().staff(coin, f.client.public_key())->allowance == 10'000);
+        f.ok(f.tx().staff_remove(f.owner, coin, f.client.public_key()));
+        CHECK(f.bal(f.client) == bonus + 50);
+        CHECK(f.bal(f.treasury) == treasury);
+    }
+    SECTION("what the member gave away comes off the allowance first") {
+        f.ok(f.tx().staff_update(f.owner, coin, f.client.public_key()));  // lift the limits
+        f.ok(f.give(f.owner, acct(f.client), 1'000));
+        f.ok(f.give(f.client, acct(f.pal), 400));
+        CHECK(f.state().staff(coin, f.client.public_key())->allowance == 600);
+        f.ok(f.give(f.client, f.treasury, 100));  // handing back is leaving too
+        CHECK(f.state().staff(coin, f.client.public_key())->allowance == 500);
+        f.ok(f.tx().staff_remove(f.owner, coin, f.client.public_key()));
+        CHECK(f.bal(f.client) == bonus);
+        CHECK(f.bal(f.treasury) == treasury - 1'000 + 100 + 500);
+        check_supply(f.state());
+    }
+    SECTION("the member may leave on their own, keeping their own coins") {
+        f.ok(f.give(f.owner, acct(f.client), 700));
+        f.ok(f.tx().staff_remove(f.client, coin, f.client.public_key()));
+        CHECK(f.bal(f.client) == bonus);
+        CHECK(f.bal(f.treasury) == treasury);
+        f.ok(f.give(f.client, acct(f.pal), bonus));  // no staff limits any more
+    }
+}
 // --- redemption ---
 
 TEST_CASE("redeem: the price moves from the client to the treasury, once", "[ledger][redeem]") {
@@ -998,7 +1200,7 @@ TEST_CASE("transfer: returning coins to the treasury is not giving, so limits do
     // A barista handing back an unused allowance must not be blocked by, or
     // use up, the limits the owner set on what she gives to clients.
     Cafe f;
-    f.ok(f.tx().staff_add(f.owner, coin, f.petya.public_key(), StaffLimits{Amount{100}, Amount{1'000}}));
+    f.ok(f.tx().staff_update(f.owner, coin, f.petya.public_key(), StaffLimits{Amount{100}, Amount{1'000}}));
     f.no(f.give(f.petya, acct(f.client), 101), Refusal::limit_per_tx);
     const Amount before = f.bal(f.treasury);
     f.ok(f.give(f.petya, f.treasury, 20'000));  // far over both limits

@@ -11,6 +11,15 @@
 // supply, and a refused transaction must have changed nothing. At the end the
 // auditor replays the whole chain and the chain reopens to the same digest.
 //
+// It also plays the owner and the operator as thieves (issue 13): staff_add
+// of a client's key with an acceptance the client never signed, staff_update
+// of a key that is not staff, removing a member who holds coins of their own,
+// re-binding a claimed phone and spending from it at once. After every block
+// it checks the consent invariant (docs/design.md) on the chain's own
+// balances, apart from the model: no account's balance fell by more than the
+// transactions of that block signed by its controlling key allow, plus the
+// allowance rule of staff_remove.
+//
 // Replay a failure with KOPILKA_SEED=<the printed seed> ./test_random.
 #include "support.h"
 
@@ -19,6 +28,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <limits>
 #include <iostream>
 #include <map>
 #include <set>
@@ -43,6 +53,8 @@ constexpr std::size_t venue_count = 5;
 constexpr std::size_t staff_pool_per_venue = 4;
 constexpr std::size_t client_count = 40;
 constexpr std::size_t phone_count = 24;
+// Short enough that re-binds complete many times in a run's block time.
+constexpr std::uint64_t random_rebind_delay_s = 2 * 3600;
 
 std::uint64_t pick_seed() {
     if (const char* s = std::getenv("KOPILKA_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
@@ -91,7 +103,8 @@ public:
     std::map<std::string, Venue, std::less<>> venues;
     std::map<std::pair<std::string, Account>, Amount> balances;  // only non-zero
     std::map<PhoneRef, Binding> bindings;
-    std::set<Hash256> vouchers_used;
+    std::map<PhoneRef, PendingRebind> rebinds;
+    std::set<Hash256> vouchers_used;  // and staff acceptances: one window
     std::map<Hash256, TxLocation> committed;  // every id ever committed, where
     PublicKey attestor;
 
@@ -134,11 +147,19 @@ private:
         else
             balances[{ticker, a}] = v;
     }
+    // Also the allowance: the treasury's coins sent to a member add to it,
+    // anything leaving the member's key account takes from it.
     void move(const std::string& ticker, const Account& from, const Account& to, Amount amount) {
         const Amount f = balance(ticker, from);
         REQUIRE(f >= amount);
         set(ticker, from, f - amount);
         set(ticker, to, balance(ticker, to) + amount);
+        Venue& v = venues.at(ticker);
+        if (from.is_key())
+            if (auto it = v.staff.find(from.key()); it != v.staff.end())
+                it->second.allowance -= std::min(it->second.allowance, amount);
+        if (to.is_key() && from == Account::of_key(v.owner))
+            if (auto it = v.staff.find(to.key()); it != v.staff.end()) it->second.allowance += amount;
     }
     // unknown_ticker, then not_owner; the venue when the signer owns it.
     Venue* owned(const std::string& ticker, const PublicKey& signer, Expect& e) {
@@ -177,26 +198,45 @@ private:
         if (!v->products.erase(b.product_id)) return Expect::no(Refusal::unknown_product);
         return e;
     }
-    Expect rule(const PublicKey& signer, const StaffAdd& b, std::uint64_t, std::uint64_t) {
+    Expect rule(const PublicKey& signer, const StaffUpdate& b, std::uint64_t, std::uint64_t) {
         Expect e;
         Venue* v = owned(b.ticker, signer, e);
         if (!v) return e;
-        if (b.staff == signer) return Expect::no(Refusal::owner_cannot_be_staff);
-        if (!v->staff.contains(b.staff) && v->staff.size() >= venue_staff_max) return Expect::no(Refusal::staff_full);
-        StaffRecord& s = v->staff[b.staff];  // a new member starts with nothing given
+        auto it = v->staff.find(b.staff);
+        if (it == v->staff.end()) return Expect::no(Refusal::unknown_staff);  // never adds
+        it->second.role = b.role;
+        it->second.limits = b.limits;
+        return e;
+    }
+    Expect rule(const PublicKey& signer, const StaffAdd& b, std::uint64_t now_s, std::uint64_t) {
+        Expect e;
+        Venue* v = owned(b.ticker, signer, e);
+        if (!v) return e;
+        const StaffAcceptance& a = b.acceptance;
+        if (a.ticker != b.ticker) return Expect::no(Refusal::acceptance_wrong_venue);
+        if (a.staff == signer) return Expect::no(Refusal::owner_cannot_be_staff);
+        if (a.expiry_s < now_s) return Expect::no(Refusal::acceptance_expired);
+        if (a.expiry_s > now_s + 24 * 3600) return Expect::no(Refusal::expiry_too_far);
+        const Hash256 aid = staff_acceptance_id(a);
+        if (vouchers_used.contains(aid)) return Expect::no(Refusal::acceptance_used);
+        if (!v->staff.contains(a.staff) && v->staff.size() >= venue_staff_max) return Expect::no(Refusal::staff_full);
+        StaffRecord& s = v->staff[a.staff];  // a new member starts with nothing given and no allowance
         s.role = b.role;
         s.limits = b.limits;
+        vouchers_used.insert(aid);
         return e;
     }
     Expect rule(const PublicKey& signer, const StaffRemove& b, std::uint64_t, std::uint64_t) {
-        Expect e;
-        Venue* v = owned(b.ticker, signer, e);
-        if (!v) return e;
-        if (!v->staff.contains(b.staff)) return Expect::no(Refusal::unknown_staff);
+        auto vit = venues.find(b.ticker);
+        if (vit == venues.end()) return Expect::no(Refusal::unknown_ticker);
+        Venue* v = &vit->second;
+        if (v->owner != signer && b.staff != signer) return Expect::no(Refusal::not_owner);
+        auto it = v->staff.find(b.staff);
+        if (it == v->staff.end()) return Expect::no(Refusal::unknown_staff);
         const Account member = Account::of_key(b.staff);
-        move(b.ticker, member, Account::of_key(v->owner), balance(b.ticker, member));
+        move(b.ticker, member, Account::of_key(v->owner), std::min(balance(b.ticker, member), it->second.allowance));
         v->staff.erase(b.staff);
-        return e;
+        return Expect::ok();
     }
     Expect rule(const PublicKey& signer, const Transfer& b, std::uint64_t, std::uint64_t day) {
         auto it = venues.find(b.ticker);
@@ -233,7 +273,29 @@ private:
         auto it = bindings.find(a.phone);
         const std::uint32_t next = it == bindings.end() ? 1 : it->second.sequence + 1;
         if (a.sequence != next) return Expect::no(Refusal::attestation_sequence);
-        bindings[a.phone] = Binding{signer, a.sequence};
+        if (it == bindings.end() || it->second.key == signer) {
+            bindings[a.phone] = Binding{signer, a.sequence};
+            return Expect::ok();
+        }
+        if (rebinds.contains(a.phone)) return Expect::no(Refusal::rebind_pending);
+        it->second.sequence = a.sequence;  // the old key stays
+        rebinds[a.phone] = PendingRebind{signer, now_s + random_rebind_delay_s};
+        return Expect::ok();
+    }
+    Expect rule(const PublicKey& signer, const PhoneRebindCancel& b, std::uint64_t, std::uint64_t) {
+        if (!rebinds.contains(b.phone)) return Expect::no(Refusal::no_rebind_pending);
+        auto it = bindings.find(b.phone);
+        if (it == bindings.end() || it->second.key != signer) return Expect::no(Refusal::not_account_holder);
+        rebinds.erase(b.phone);
+        return Expect::ok();
+    }
+    Expect rule(const PublicKey& signer, const PhoneRebindComplete& b, std::uint64_t now_s, std::uint64_t) {
+        auto r = rebinds.find(b.phone);
+        if (r == rebinds.end()) return Expect::no(Refusal::no_rebind_pending);
+        if (r->second.key != signer) return Expect::no(Refusal::not_account_holder);
+        if (now_s < r->second.effective_s) return Expect::no(Refusal::rebind_not_due);
+        bindings[b.phone].key = signer;
+        rebinds.erase(r);
         return Expect::ok();
     }
     Expect rule(const PublicKey& signer, const Redeem& b, std::uint64_t now_s, std::uint64_t) {
@@ -503,16 +565,87 @@ private:
     }
     void gen_staff_change() {
         const std::size_t v = venue_index();
-        const PublicKey who = staff(v, uni(0, staff_pool_per_venue - 1)).public_key();
+        const KeyPair& who = staff(v, uni(0, staff_pool_per_venue - 1));
         const double r = std::uniform_real_distribution<double>(0, 1)(rng_);
-        if (r < 0.45) {
-            add(t().staff_add(owner(v), tickers_[v], who, random_limits()), "staff added or changed");
-        } else if (r < 0.85) {
-            add(t().staff_remove(owner(v), tickers_[v], who), "staff removed");
-        } else if (r < 0.93) {
+        if (r < 0.25) {
+            const StaffAcceptance a = t().accept(who, tickers_[v]);
+            acceptances_.push_back(a);
+            add(t().sign(owner(v), StaffAdd{tickers_[v], StaffRole::barista, random_limits(), a}), "staff added");
+        } else if (r < 0.40) {
+            add(t().staff_update(owner(v), tickers_[v], who.public_key(), random_limits()), "staff changed");
+        } else if (r < 0.65) {
+            add(t().staff_remove(owner(v), tickers_[v], who.public_key()), "staff removed");
+        } else if (r < 0.70) {
+            add(t().staff_remove(who, tickers_[v], who.public_key()), "staff leaves");
+        } else if (r < 0.75) {
+            // A client agrees to work the till: their own coins must survive
+            // their removal, only the venue's allowance goes back.
+            const KeyPair& c = client(uni(0, client_count - 1));
+            const StaffAcceptance a = t().accept(c, tickers_[v]);
+            acceptances_.push_back(a);
+            add(t().sign(owner(v), StaffAdd{tickers_[v], StaffRole::cashier, {}, a}), "client joins the staff");
+        } else if (r < 0.80) {
+            // Removing whoever is staff, client or not: only the allowance returns.
+            auto members = current_staff(v);
+            if (members.empty()) return gen_staff_give();
+            add(t().staff_remove(owner(v), tickers_[v], pick(members)), "staff removed, own coins stay");
+        } else if (r < 0.84) {
             add(t().staff_add(staff(v, 0), tickers_[v], who, {}), "staff adds staff");
+        } else if (r < 0.86) {
+            add(t().staff_add(owner(v), tickers_[v], owner(v), {}), "owner as staff");
+        } else if (r < 0.91) {
+            // Seizure, the old way: make a client's key staff without asking.
+            // The acceptance is signed by the owner, not by the client.
+            const KeyPair& c = client(uni(0, client_count - 1));
+            StaffAcceptance forged{tickers_[v], c.public_key(), t().now_s() + 600, {}};
+            forged.signature =
+                owner(v).sign(Domain::staff_accept, t().chain(), encode_staff_acceptance_unsigned(forged));
+            add(t().sign(owner(v), StaffAdd{tickers_[v], StaffRole::cashier, StaffLimits{0, 0}, forged}),
+                "seize: staff_add without the client's consent", false);
+        } else if (r < 0.93) {
+            const KeyPair& c = client(uni(0, client_count - 1));
+            add(t().staff_update(owner(v), tickers_[v], c.public_key(), StaffLimits{0, 0}),
+                "seize: staff_update of a client's key");
+        } else if (!acceptances_.empty()) {
+            // An acceptance used before (mostly the latest, likely still
+            // live: acceptance_used), or for another venue.
+            const StaffAcceptance& a = chance(0.8) ? acceptances_.back() : pick(acceptances_);
+            std::size_t at = 0;
+            while (tickers_[at] != a.ticker) ++at;
+            if (chance(0.35)) at = (at + 1) % venue_count;
+            add(t().sign(owner(at), StaffAdd{tickers_[at], StaffRole::cashier, {}, a}), "acceptance again");
         } else {
-            add(t().staff_add(owner(v), tickers_[v], owner(v).public_key(), {}), "owner as staff");
+            add(t().staff_add(owner(v), tickers_[v], owner(v), {}), "owner as staff");
+        }
+    }
+    void gen_rebind_action() {
+        if (model_.rebinds.empty() || chance(0.1)) {
+            const PhoneRef phone = pick(phones_);
+            const KeyPair& who = client(uni(0, client_count - 1));
+            return add(chance(0.5) ? t().rebind_cancel(who, phone) : t().rebind_complete(who, phone),
+                       "rebind action, nothing pending");
+        }
+        auto it = model_.rebinds.begin();
+        std::advance(it, uni(0, model_.rebinds.size() - 1));
+        const PhoneRef phone = it->first;
+        const KeyPair& newcomer = key_of(it->second.key);
+        const Account account = Account::of_phone(phone);
+        const double r = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (r < 0.25) {
+            add(t().rebind_cancel(key_of(model_.bindings.at(phone).key), phone), "bound key cancels the rebind");
+        } else if (r < 0.35) {
+            add(t().rebind_cancel(newcomer, phone), "newcomer cancels");
+        } else if (r < 0.75) {
+            add(t().rebind_complete(newcomer, phone), "rebind completed");
+        } else if (r < 0.80) {
+            add(t().rebind_complete(client(uni(0, client_count - 1)), phone), "stranger completes");
+        } else {
+            // The operator's move: bind a new key and drain the phone at once.
+            const std::string& ticker = pick(tickers_);
+            const Amount has = model_.balance(ticker, account);
+            add(t().transfer_from(newcomer, ticker, account, Account::of_key(newcomer.public_key()),
+                                  has > 0 ? has : 1),
+                "seize: spend a phone whose rebind is pending");
         }
     }
     void gen_invalid() {
@@ -602,6 +735,7 @@ private:
         if (r < 780) return gen_bind();
         if (r < 810) return gen_product();
         if (r < 840) return gen_staff_change();
+        if (r < 860) return gen_rebind_action();
         if (r < 950) return gen_invalid();
         if (r < 990) return gen_resubmit();
         return gen_venue_update();
@@ -617,7 +751,7 @@ private:
         commit_block();
         for (std::size_t v = 0; v < venue_count; ++v)
             for (std::size_t i = 0; i < 3; ++i)
-                add(t().staff_add(owner(v), tickers_[v], staff(v, i).public_key(), random_limits()), "staff");
+                add(t().staff_add(owner(v), tickers_[v], staff(v, i), random_limits()), "staff");
         commit_block();
         for (std::size_t v = 0; v < venue_count; ++v)
             for (std::size_t i = 0; i < 3; ++i)
@@ -651,6 +785,7 @@ private:
         const Hash256 tip = chain.tip_hash();
         std::vector<SignedTx> stxs;
         for (const auto& c : block_) stxs.push_back(c.stx);
+        const ChainView before = view(chain.state());
         auto produced = chain.produce_block(stxs, now_ms_, tc_.producer);
         INFO("seed " << seed_ << ", block " << height + 1);
         REQUIRE(produced);
@@ -680,6 +815,10 @@ private:
                 CHECK_FALSE(chain.find_tx(c.id));  // a refused transaction is stored nowhere
             }
         }
+        std::vector<const SignedTx*> committed_txs;
+        for (std::size_t i = 0; i < block_.size(); ++i)
+            if (produced->outcomes[i].status == TxOutcome::Status::committed) committed_txs.push_back(&block_[i].stx);
+        check_consent(before, view(chain.state()), committed_txs);
         block_.clear();
         block_committed_ = 0;
 
@@ -700,6 +839,82 @@ private:
         }
         check_against_model();
         advance_time();
+    }
+
+    // The chain's balances, phone bindings and staff allowances: what the
+    // consent check compares across a block, read from the chain itself.
+    struct ChainView {
+        std::map<std::pair<std::string, Account>, Amount> balances;
+        std::map<PhoneRef, PublicKey> bound;
+        std::map<std::pair<std::string, PublicKey>, Amount> allowances;
+        std::map<std::string, PublicKey> owners;
+    };
+    ChainView view(const State& st) const {
+        ChainView v;
+        for (const std::string& t : st.tickers()) {
+            for (const auto& [a, amount] : st.holders(t)) v.balances[{t, a}] = amount;
+            for (const auto& [k, rec] : st.staff_list(t)) v.allowances[{t, k}] = rec.allowance;
+            v.owners[t] = st.venue(t)->owner;
+        }
+        for (const PhoneRef& p : phones_)
+            if (const Binding* b = st.binding(p)) v.bound[p] = b->key;
+        return v;
+    }
+
+    // The invariant of docs/design.md, checked on the chain and not on the
+    // model: a balance falls only through transactions signed by the key that
+    // controls the account (its own key; for a phone, the key bound to it
+    // before or after the block), or through a staff_remove by the owner,
+    // which may take at most the member's allowance (as it stood before the
+    // block, plus what the treasury sent the member during it). A member who
+    // signs their own removal consents to it.
+    void check_consent(const ChainView& before, const ChainView& after, const std::vector<const SignedTx*>& txs) {
+        auto controls = [&](const PublicKey& k, const Account& a) {
+            if (a.is_key()) return a.key() == k;
+            auto b = before.bound.find(a.phone());
+            auto e = after.bound.find(a.phone());
+            return (b != before.bound.end() && b->second == k) || (e != after.bound.end() && e->second == k);
+        };
+        using Key = std::pair<std::string, Account>;
+        std::map<Key, Amount> may_leave;
+        std::set<Key> consented;
+        std::map<Key, Amount> from_treasury;
+        auto add_to = [](std::map<Key, Amount>& m, const Key& k, Amount a) {
+            Amount& x = m[k];
+            x = x > std::numeric_limits<Amount>::max() - a ? std::numeric_limits<Amount>::max() : x + a;
+        };
+        for (const SignedTx* stx : txs)
+            if (const auto* t = std::get_if<Transfer>(&stx->tx.body); t && before.owners.contains(t->ticker) &&
+                                                                      t->from == Account::of_key(before.owners.at(t->ticker)))
+                add_to(from_treasury, {t->ticker, t->to}, t->amount);
+        for (const SignedTx* stx : txs) {
+            const PublicKey& signer = stx->tx.signer;
+            if (const auto* t = std::get_if<Transfer>(&stx->tx.body); t && controls(signer, t->from))
+                add_to(may_leave, {t->ticker, t->from}, t->amount);
+            if (const auto* r = std::get_if<Redeem>(&stx->tx.body); r && controls(r->voucher.signer, r->voucher.client))
+                add_to(may_leave, {r->ticker, r->voucher.client}, r->voucher.price);
+            if (const auto* r = std::get_if<StaffRemove>(&stx->tx.body)) {
+                const Key member{r->ticker, Account::of_key(r->staff)};
+                if (signer == r->staff) {
+                    consented.insert(member);
+                } else {
+                    auto al = before.allowances.find({r->ticker, r->staff});
+                    add_to(may_leave, member, al == before.allowances.end() ? 0 : al->second);
+                    if (auto f = from_treasury.find(member); f != from_treasury.end())
+                        add_to(may_leave, member, f->second);
+                }
+            }
+        }
+        for (const auto& [key, was] : before.balances) {
+            auto now = after.balances.find(key);
+            const Amount is = now == after.balances.end() ? 0 : now->second;
+            if (is >= was || consented.contains(key)) continue;
+            auto allowed = may_leave.find(key);
+            INFO("seed " << seed_ << ", height " << chain().height() << ": " << account_text(key.second) << " lost "
+                         << format_amount(was - is) << " " << key.first << " without its key's signature");
+            REQUIRE(allowed != may_leave.end());
+            REQUIRE(was - is <= allowed->second);
+        }
     }
 
     void check_against_model() {
@@ -735,6 +950,10 @@ private:
             auto it = model_.bindings.find(p);
             REQUIRE(bool(b) == (it != model_.bindings.end()));
             if (b) REQUIRE(*b == it->second);
+            const PendingRebind* r = st.pending_rebind(p);
+            auto rt = model_.rebinds.find(p);
+            REQUIRE(bool(r) == (rt != model_.rebinds.end()));
+            if (r) REQUIRE(*r == rt->second);
         }
     }
 
@@ -752,8 +971,9 @@ private:
         // say every redeem refused, would make the test prove little).
         CHECK(outcomes_["committed"] >= committed_min);
         CHECK(submitted_ >= committed_min * 3 / 2);
-        for (const char* k : {"venue_create", "venue_update", "product_upsert", "product_remove", "staff_add",
-                              "staff_remove", "transfer", "phone_bind", "redeem"})
+        for (const char* k : {"venue_create", "venue_update", "product_upsert", "product_remove", "staff_update",
+                              "staff_add", "staff_remove", "transfer", "phone_bind", "redeem", "phone_rebind_cancel",
+                              "phone_rebind_complete"})
             CHECK(kinds_committed_[k] > 0);
         CHECK(rebinds_ > 0);
         for (const char* k : {"already_committed", "refused(bad_signature)", "refused(expired)",
@@ -763,7 +983,9 @@ private:
                               "refused(voucher_expired)", "refused(voucher_expiry_too_far)",
                               "refused(price_changed)", "refused(attestation_sequence)",
                               "refused(unknown_attestor)", "refused(attestation_expired)",
-                              "refused(attestation_wrong_key)", "refused(unknown_staff)"}) {
+                              "refused(attestation_wrong_key)", "refused(unknown_staff)",
+                              "refused(acceptance_used)", "refused(acceptance_wrong_venue)",
+                              "refused(rebind_pending)", "refused(no_rebind_pending)", "refused(rebind_not_due)"}) {
             INFO(k);
             CHECK(outcomes_[k] > 0);
         }
@@ -792,8 +1014,9 @@ private:
 
     std::mt19937_64 rng_;
     std::uint64_t seed_;
-    TestChain tc_;
+    TestChain tc_{random_rebind_delay_s};
     Model model_;
+    std::vector<StaffAcceptance> acceptances_;
     std::vector<KeyPair> keys_;
     std::set<PublicKey> clients_;
     std::vector<PhoneRef> phones_;

@@ -225,7 +225,7 @@ struct SmallStory {
         };
         all_committed(tc.commit({tx.venue_create(owner, coin)}));
         all_committed(tc.commit({tx.product(owner, coin, 1, "coffee", 100), tx.product(owner, coin, 2, "donut", 200),
-                                 tx.staff_add(owner, coin, barista.public_key(), StaffLimits{1000, 5000})}));
+                                 tx.staff_add(owner, coin, barista, StaffLimits{1000, 5000})}));
         all_committed(tc.commit({tx.transfer(owner, coin, Account::of_key(barista.public_key()), 50000)}));
         gift = tx.transfer(barista, coin, Account::of_phone(phone), 300);
         all_committed(tc.commit({gift}));
@@ -296,14 +296,25 @@ TEST_CASE("Chain::open refuses a data dir whose stored state was altered, naming
                   std::move(w).take());
         });
     }
+    SECTION("a staff member's allowance wiped, so a removal would return nothing") {
+        expect_refused([&](Store& s, Batch& b) {
+            auto staff = first_record(s, Column::state, 'S');
+            REQUIRE(staff);
+            Bytes v = staff->second;
+            std::fill(v.end() - 8, v.end(), std::uint8_t{0});
+            REQUIRE(v != staff->second);
+            b.put(Column::state, staff->first, v);
+        });
+    }
     SECTION("a staff member's daily total reset") {
         expect_refused([&](Store& s, Batch& b) {
             auto staff = first_record(s, Column::state, 'S');
             REQUIRE(staff);
             Bytes v = staff->second;
-            // role u8, limits (1 + 8 + 1 + 8), day u64, given_today u64: zero what was given.
-            REQUIRE(v.size() == 1 + 18 + 16);
-            std::fill(v.end() - 8, v.end(), std::uint8_t{0});
+            // role u8, limits (1 + 8 + 1 + 8), day u64, given_today u64,
+            // allowance u64: zero what was given.
+            REQUIRE(v.size() == 1 + 18 + 24);
+            std::fill(v.end() - 16, v.end() - 8, std::uint8_t{0});
             REQUIRE(v != staff->second);
             b.put(Column::state, staff->first, v);
         });

@@ -59,9 +59,18 @@ SignedTx TxBuilder::product_remove(const KeyPair& owner, const std::string& tick
     return sign(owner, ProductRemove{ticker, id});
 }
 
-SignedTx TxBuilder::staff_add(const KeyPair& owner, const std::string& ticker, const PublicKey& staff,
+StaffAcceptance TxBuilder::accept(const KeyPair& staff, const std::string& ticker) {
+    return accept_staff(staff, ticker, now_s() + 600 + acceptances_++ % 3600, chain_);
+}
+
+SignedTx TxBuilder::staff_add(const KeyPair& owner, const std::string& ticker, const KeyPair& staff,
                               StaffLimits limits, StaffRole role) {
-    return sign(owner, StaffAdd{ticker, staff, role, limits});
+    return sign(owner, StaffAdd{ticker, role, limits, accept(staff, ticker)});
+}
+
+SignedTx TxBuilder::staff_update(const KeyPair& owner, const std::string& ticker, const PublicKey& staff,
+                                 StaffLimits limits, StaffRole role) {
+    return sign(owner, StaffUpdate{ticker, staff, role, limits});
 }
 
 SignedTx TxBuilder::staff_remove(const KeyPair& owner, const std::string& ticker, const PublicKey& staff) {
@@ -92,6 +101,14 @@ Attestation TxBuilder::attest(const KeyPair& attestor, const PhoneRef& phone, co
 
 SignedTx TxBuilder::phone_bind(const KeyPair& client, const Attestation& a) { return sign(client, PhoneBind{a}); }
 
+SignedTx TxBuilder::rebind_cancel(const KeyPair& bound, const PhoneRef& phone) {
+    return sign(bound, PhoneRebindCancel{phone});
+}
+
+SignedTx TxBuilder::rebind_complete(const KeyPair& new_key, const PhoneRef& phone) {
+    return sign(new_key, PhoneRebindComplete{phone});
+}
+
 Voucher TxBuilder::voucher(const KeyPair& client, const std::string& ticker, std::uint32_t product_id, Amount price,
                            const Account& client_account, std::uint64_t ttl_s) {
     Voucher v;
@@ -109,8 +126,9 @@ SignedTx TxBuilder::redeem(const KeyPair& staff, const std::string& ticker, cons
     return sign(staff, Redeem{ticker, v});
 }
 
-TestChain::TestChain() {
+TestChain::TestChain(std::uint64_t rebind_delay_s) {
     genesis.chain_name = "kopilka-test";
+    genesis.rebind_delay_s = rebind_delay_s;
     genesis.time_ms = test_epoch_ms;
     genesis.producer = producer.public_key();
     genesis.attestors = {attestor.public_key()};

@@ -52,8 +52,14 @@ public:
     SignedTx product(const KeyPair& owner, const std::string& ticker, std::uint32_t id, const std::string& name,
                      Amount price, bool active = true);
     SignedTx product_remove(const KeyPair& owner, const std::string& ticker, std::uint32_t id);
-    SignedTx staff_add(const KeyPair& owner, const std::string& ticker, const PublicKey& staff,
+    // The staff member's acceptance; each one different (its expiry moves on
+    // a second per call), so one acceptance is never reused by accident.
+    StaffAcceptance accept(const KeyPair& staff, const std::string& ticker);
+    // staff_add with `staff`'s fresh acceptance.
+    SignedTx staff_add(const KeyPair& owner, const std::string& ticker, const KeyPair& staff,
                        StaffLimits limits = {}, StaffRole role = StaffRole::barista);
+    SignedTx staff_update(const KeyPair& owner, const std::string& ticker, const PublicKey& staff,
+                          StaffLimits limits = {}, StaffRole role = StaffRole::barista);
     SignedTx staff_remove(const KeyPair& owner, const std::string& ticker, const PublicKey& staff);
     SignedTx transfer(const KeyPair& from, const std::string& ticker, const Account& to, Amount amount,
                       const std::string& memo = "");
@@ -61,6 +67,8 @@ public:
                            Amount amount);
     Attestation attest(const KeyPair& attestor, const PhoneRef& phone, const PublicKey& key, std::uint32_t sequence);
     SignedTx phone_bind(const KeyPair& client, const Attestation& a);
+    SignedTx rebind_cancel(const KeyPair& bound, const PhoneRef& phone);
+    SignedTx rebind_complete(const KeyPair& new_key, const PhoneRef& phone);
     Voucher voucher(const KeyPair& client, const std::string& ticker, std::uint32_t product_id, Amount price,
                     const Account& client_account, std::uint64_t ttl_s = 300);
     SignedTx redeem(const KeyPair& staff, const std::string& ticker, const Voucher& v);
@@ -71,11 +79,12 @@ private:
     ChainId chain_;
     std::uint64_t now_ms_ = test_epoch_ms;
     std::uint64_t nonce_ = 0;
+    std::uint64_t acceptances_ = 0;
 };
 
 // A chain in a temporary dir with a producer and one attestor.
 struct TestChain {
-    TestChain();
+    explicit TestChain(std::uint64_t rebind_delay_s = rebind_delay_s_default);
     TempDir dir{"kopilka-chain"};
     KeyPair producer = test_key(1);
     KeyPair attestor = test_key(2);

@@ -71,11 +71,57 @@ void add_client_commands(CLI::App& app, Program& p) {
                     // Rate limited or unreachable now: keep the number as typed.
                 }
                 s.wallet().save_phone(id.name, PhoneRecord{e164, account});
+                auto b = s.call("account.balances", json::object{{"account", ledger::account_text(account)}});
+                if (const auto* rb = b.as_object().if_contains("rebind"); rb && rb->is_object() &&
+                                                                         str(*rb, "key") == address_from_key(id.key)) {
+                    // The phone was another key's: the ledger only announced the move.
+                    const auto when = rb->at("effective_s").to_number<std::uint64_t>();
+                    std::cout << e164 << " is bound to another key; the re-bind to '" << id.name
+                              << "' is announced and takes effect at " << utc_time_s(when) << " ("
+                              << relative_time(when, s.node_now_s()) << ") unless that key cancels it\n";
+                    print_committed(res);
+                    std::cout << "then run: kopilka rebind-complete '" << e164 << "'\n";
+                    return 0;
+                }
                 std::cout << "claimed " << e164 << " for '" << id.name << "' (" << ledger::account_text(account) << ")\n";
                 print_committed(res);
-                auto b = s.call("account.balances", json::object{{"account", ledger::account_text(account)}});
                 for (const auto& x : b.at("balances").as_array())
                     std::cout << "balance: " << str(x, "balance") << " " << str(x, "ticker") << " (" << display_text(str_or(x, "venue")) << ")\n";
+                return 0;
+            };
+        });
+    }
+    for (const bool cancel : {true, false}) {
+        auto phone = std::make_shared<std::string>();
+        auto* c = cancel ? app.add_subcommand("rebind-cancel",
+                                              "client: cancel a pending re-bind of your phone (your key keeps it)")
+                         : app.add_subcommand("rebind-complete",
+                                              "client: take a phone whose re-bind to your key is due");
+        c->add_option("PHONE", *phone, "the phone number or phone:<hex> (default: your claimed phone)");
+        c->callback([&p, phone, cancel] {
+            p.action = [=](Session& s) {
+                const Identity& id = s.identity();
+                Account account;
+                if (!phone->empty()) {
+                    account = s.resolve_recipient(*phone).account;
+                } else if (id.phone) {
+                    account = id.phone->account;
+                } else {
+                    throw CliError(exit_usage, "'" + id.name + "' has no claimed phone", "name the phone: PHONE");
+                }
+                if (account.is_key()) throw CliError(exit_usage, "'" + *phone + "' is an address, not a phone");
+                auto b = s.call("account.balances", json::object{{"account", ledger::account_text(account)}});
+                const auto* rb = b.as_object().if_contains("rebind");
+                if (!rb || !rb->is_object())
+                    throw CliError(exit_usage, "no re-bind is pending on " + ledger::account_text(account));
+                ledger::SignedTx stx = cancel ? s.sign(ledger::PhoneRebindCancel{account.phone()})
+                                              : s.sign(ledger::PhoneRebindComplete{account.phone()});
+                auto res = s.submit(stx);
+                std::cout << (cancel ? "the re-bind to " + str(*rb, "key") + " is cancelled; the phone stays with '" +
+                                           id.name + "'"
+                                     : "the phone " + ledger::account_text(account) + " is now '" + id.name + "''s")
+                          << "\n";
+                print_committed(res);
                 return 0;
             };
         });

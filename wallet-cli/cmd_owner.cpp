@@ -35,6 +35,11 @@ void print_committed(const json::object& r) {
 
 namespace {
 
+// A staff acceptance is handed over at the venue and used at once; the
+// ledger's ceiling is a day.
+constexpr unsigned staff_acceptance_min_default = 60;
+constexpr unsigned staff_acceptance_min_max = 24 * 60;
+
 // Degrees as a decimal string to units of 1e-7 degree, without floats.
 std::optional<std::int32_t> parse_degrees_e7(std::string_view t, std::int32_t max) {
     bool neg = false;
@@ -169,19 +174,22 @@ EntryView view_of(const json::value& tx) {
                  (p.at("active").as_bool() ? "" : " (inactive)");
     } else if (v.kind == "product_remove") {
         v.note = "product " + json::serialize(o.at("product_id")) + " removed";
-    } else if (v.kind == "staff_add") {
+    } else if (v.kind == "staff_add" || v.kind == "staff_update") {
         v.to = str_or(tx, "staff");
-        v.note = "staff: " + str_or(tx, "role");
+        v.note = std::string(v.kind == "staff_add" ? "staff (accepted): " : "staff changed: ") + str_or(tx, "role");
         if (o.at("limit_per_tx").is_string()) v.note += ", per tx " + str_or(tx, "limit_per_tx");
         if (o.at("limit_per_day").is_string()) v.note += ", per day " + str_or(tx, "limit_per_day");
     } else if (v.kind == "staff_remove") {
         v.from = str_or(tx, "staff");
-        v.note = "staff removed; balance back to the treasury";
+        v.note = "staff removed; the allowance left back to the treasury";
     } else if (v.kind == "phone_bind") {
         const auto& a = o.at("attestation");
         v.from = str_or(a, "account");
         v.to = str_or(a, "key");
-        v.note = "phone claimed (binding #" + json::serialize(a.at("sequence")) + ")";
+        v.note = "phone claimed (binding #" + json::serialize(a.at("sequence")) + "; a re-bind waits for the delay)";
+    } else if (v.kind == "phone_rebind_cancel" || v.kind == "phone_rebind_complete") {
+        v.from = str_or(tx, "account");
+        v.note = v.kind == "phone_rebind_cancel" ? "re-bind cancelled" : "re-bind completed";
     }
     return v;
 }
@@ -361,34 +369,66 @@ void add_owner_commands(CLI::App& app, Program& p) {
         });
     }
 
-    auto* staff = app.add_subcommand("staff", "owner: add or remove staff");
+    auto* staff = app.add_subcommand("staff", "staff: accept to join; owner: add, change or remove staff");
     staff->require_subcommand(1);
     {
         auto ticker = std::make_shared<std::string>();
-        auto who = std::make_shared<std::string>();
+        auto valid_min = std::make_shared<unsigned>(staff_acceptance_min_default);
+        auto* c = staff->add_subcommand(
+            "accept", "staff member: sign your consent to join a venue; prints it for the owner's `staff add`");
+        c->add_option("TICKER", *ticker, "the venue's ticker")->required();
+        c->add_option("--valid-min", *valid_min, "minutes the owner has to use it (at most 1440)")
+            ->check(CLI::Range(1u, staff_acceptance_min_max))
+            ->capture_default_str();
+        c->callback([&p, ticker, valid_min] {
+            p.action = [=](Session& s) {
+                const std::string t = parse_ticker_arg(*ticker);
+                s.set_ticker_hint(t);
+                const ledger::StaffAcceptance a =
+                    ledger::accept_staff(s.key(), t, s.node_now_s() + std::uint64_t{*valid_min} * 60, s.chain_id());
+                std::cout << to_base64url(ledger::encode_staff_acceptance(a)) << "\n";
+                std::cerr << "give this line to the owner of " << t << "; within " << *valid_min
+                          << " min they run: kopilka staff add " << t << " ACCEPTANCE --role ROLE\n";
+                return 0;
+            };
+        });
+    }
+    {
+        auto ticker = std::make_shared<std::string>();
+        auto acceptance = std::make_shared<std::string>();
         auto role = std::make_shared<std::string>("cashier");
         auto per_tx = std::make_shared<std::string>();
         auto per_day = std::make_shared<std::string>();
-        auto* c = staff->add_subcommand("add", "add a staff member, or change their role and limits");
+        auto* c = staff->add_subcommand("add", "owner: add a staff member with their signed acceptance");
         c->add_option("TICKER", *ticker, "the venue's ticker")->required();
-        c->add_option("ADDRESS", *who, "their address (kop1...), or the name of a key in this wallet")->required();
+        c->add_option("ACCEPTANCE", *acceptance, "the line the member's `kopilka staff accept` printed")->required();
         c->add_option("--role", *role, "cashier, waiter, barista or manager")
             ->check(CLI::IsMember({"cashier", "waiter", "barista", "manager"}))
             ->capture_default_str();
         c->add_option("--limit-per-tx", *per_tx, "most one transfer may give, e.g. 50");
         c->add_option("--limit-per-day", *per_day, "most given per UTC day, e.g. 300");
-        c->callback([&p, ticker, who, role, per_tx, per_day] {
+        c->callback([&p, ticker, acceptance, role, per_tx, per_day] {
             p.action = [=](Session& s) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
+                auto raw = from_base64url(*acceptance);
+                auto a = raw ? ledger::decode_staff_acceptance(*raw)
+                             : std::unexpected(std::string("it is not base64url"));
+                if (!a)
+                    throw CliError(exit_usage, "the acceptance cannot be read: " + a.error(),
+                                   "ask the staff member to run: kopilka staff accept " + t +
+                                       ", and pass the whole line it prints");
+                if (a->ticker != t)
+                    throw CliError(exit_usage, "the acceptance is for " + a->ticker + ", not " + t,
+                                   "ask the staff member to run: kopilka staff accept " + t);
                 ledger::StaffAdd b;
                 b.ticker = t;
-                b.staff = key_arg(s, *who);
+                b.acceptance = *a;
                 b.role = *ledger::role_from_name(*role);
                 if (!per_tx->empty()) b.limits.per_tx = parse_amount_arg(*per_tx, "--limit-per-tx");
                 if (!per_day->empty()) b.limits.per_day = parse_amount_arg(*per_day, "--limit-per-day");
                 auto r = s.submit(s.sign(b));
-                std::cout << address_from_key(b.staff) << " is " << *role << " of " << t;
+                std::cout << address_from_key(a->staff) << " is " << *role << " of " << t;
                 if (b.limits.per_tx) std::cout << ", at most " << ledger::format_amount(*b.limits.per_tx) << " per transfer";
                 if (b.limits.per_day) std::cout << ", at most " << ledger::format_amount(*b.limits.per_day) << " a day";
                 std::cout << "\n";
@@ -400,7 +440,42 @@ void add_owner_commands(CLI::App& app, Program& p) {
     {
         auto ticker = std::make_shared<std::string>();
         auto who = std::make_shared<std::string>();
-        auto* c = staff->add_subcommand("remove", "remove a staff member; their balance returns to the treasury");
+        auto role = std::make_shared<std::string>("cashier");
+        auto per_tx = std::make_shared<std::string>();
+        auto per_day = std::make_shared<std::string>();
+        auto* c = staff->add_subcommand("update", "owner: change a staff member's role and limits");
+        c->add_option("TICKER", *ticker, "the venue's ticker")->required();
+        c->add_option("ADDRESS", *who, "their address (kop1...), or the name of a key in this wallet")->required();
+        c->add_option("--role", *role, "cashier, waiter, barista or manager")
+            ->check(CLI::IsMember({"cashier", "waiter", "barista", "manager"}))
+            ->capture_default_str();
+        c->add_option("--limit-per-tx", *per_tx, "most one transfer may give, e.g. 50 (none: no limit)");
+        c->add_option("--limit-per-day", *per_day, "most given per UTC day, e.g. 300 (none: no limit)");
+        c->callback([&p, ticker, who, role, per_tx, per_day] {
+            p.action = [=](Session& s) {
+                const std::string t = parse_ticker_arg(*ticker);
+                s.set_ticker_hint(t);
+                ledger::StaffUpdate b;
+                b.ticker = t;
+                b.staff = key_arg(s, *who);
+                b.role = *ledger::role_from_name(*role);
+                if (!per_tx->empty()) b.limits.per_tx = parse_amount_arg(*per_tx, "--limit-per-tx");
+                if (!per_day->empty()) b.limits.per_day = parse_amount_arg(*per_day, "--limit-per-day");
+                auto r = s.submit(s.sign(b));
+                std::cout << address_from_key(b.staff) << " is now " << *role << " of " << t;
+                if (b.limits.per_tx) std::cout << ", at most " << ledger::format_amount(*b.limits.per_tx) << " per transfer";
+                if (b.limits.per_day) std::cout << ", at most " << ledger::format_amount(*b.limits.per_day) << " a day";
+                std::cout << "\n";
+                print_committed(r);
+                return 0;
+            };
+        });
+    }
+    {
+        auto ticker = std::make_shared<std::string>();
+        auto who = std::make_shared<std::string>();
+        auto* c = staff->add_subcommand(
+            "remove", "owner, or the member leaving: the venue's allowance left returns to the treasury");
         c->add_option("TICKER", *ticker, "the venue's ticker")->required();
         c->add_option("ADDRESS", *who, "their address, or the name of a key in this wallet")->required();
         c->callback([&p, ticker, who] {
@@ -409,7 +484,8 @@ void add_owner_commands(CLI::App& app, Program& p) {
                 s.set_ticker_hint(t);
                 const PublicKey k = key_arg(s, *who);
                 auto r = s.submit(s.sign(ledger::StaffRemove{t, k}));
-                std::cout << address_from_key(k) << " is no longer staff of " << t << "; their balance is back in the treasury\n";
+                std::cout << address_from_key(k) << " is no longer staff of " << t
+                          << "; the venue's allowance they still held is back in the treasury, their own coins stay\n";
                 print_committed(r);
                 return 0;
             };

@@ -317,8 +317,8 @@ std::string refusal_hint(std::string_view reason, const std::string& who, const 
                          const std::string& ticker) {
     const std::string t = ticker.empty() ? "TICKER" : ticker;
     if (reason == "not_staff")
-        return "you are '" + who + "' (" + address + "); ask the owner of " + t + " to run: kopilka staff add " + t +
-               " " + address + " --role cashier";
+        return "you are '" + who + "' (" + address + "); to join " + t + " run: kopilka staff accept " + t +
+               ", and give the owner the line it prints (they run: kopilka staff add " + t + " ACCEPTANCE)";
     if (reason == "not_owner") return "you are '" + who + "' (" + address + "); act as the owner's key with --as NAME";
     if (reason == "insufficient_balance") return "see the balances with: kopilka balance";
     if (reason == "voucher_expired" || reason == "voucher_used" || reason == "voucher_expiry_too_far")
@@ -330,7 +330,11 @@ std::string refusal_hint(std::string_view reason, const std::string& who, const 
         return "the phone was claimed by another key since the voucher was made; ask the client for a new QR";
     if (reason == "price_changed") return "the price changed since the voucher was made; ask the client for a new QR";
     if (reason == "not_account_holder") return "claim the phone first: kopilka claim-request PHONE, then kopilka claim PHONE --code CODE";
-    if (reason == "limit_per_tx" || reason == "limit_per_day") return "the owner sets staff limits with: kopilka staff add";
+    if (reason == "limit_per_tx" || reason == "limit_per_day") return "the owner sets staff limits with: kopilka staff update";
+    if (reason == "acceptance_expired" || reason == "acceptance_used")
+        return "ask the staff member for a new one: kopilka staff accept " + t;
+    if (reason == "rebind_not_due") return "wait until the time above, then run the same command again";
+    if (reason == "rebind_pending") return "the key the phone is bound to can cancel it: kopilka rebind-cancel PHONE";
     if (reason == "ticker_taken") return "choose another ticker (3-10 of A-Z and 0-9)";
     if (reason == "unknown_ticker") return "see the venues with: kopilka venue list";
     return "";

@@ -41,6 +41,9 @@ struct Demo {
         tx.body = std::move(body);
         return sign_tx(tx, who, chain->id());
     }
+    StaffAcceptance accept(const KeyPair& staff, const std::string& ticker) {
+        return accept_staff(staff, ticker, now_s() + demo_tx_ttl_s, chain->id());
+    }
 
     // Commits one block and prints what happened to each transaction.
     bool commit(const std::vector<SignedTx>& txs) {
@@ -156,8 +159,8 @@ int main(int argc, char** argv) {
 
     step(3, "The owner adds two baristas and gives each 500");
     StaffLimits limits{Amount{50'00}, Amount{300'00}};
-    if (!d.commit({d.sign(owner, StaffAdd{coin, masha.public_key(), StaffRole::barista, limits}),
-                   d.sign(owner, StaffAdd{coin, petya.public_key(), StaffRole::barista, limits}),
+    if (!d.commit({d.sign(owner, StaffAdd{coin, StaffRole::barista, limits, d.accept(masha, coin)}),
+                   d.sign(owner, StaffAdd{coin, StaffRole::barista, limits, d.accept(petya, coin)}),
                    d.sign(owner, Transfer{coin, treasury, Account::of_key(masha.public_key()), 500'00, "allowance"}),
                    d.sign(owner, Transfer{coin, treasury, Account::of_key(petya.public_key()), 500'00, "allowance"})}))
         return 1;

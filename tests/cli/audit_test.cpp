@@ -47,7 +47,7 @@ TEST_CASE("kopilka audit: replays the node's chain locally, export writes every 
     profile.name = "U Volodi";
     w.submit(w.sign(owner, VenueCreate{"VOLODYA", profile}));                                         // block 1
     w.submit(w.sign(owner, ProductUpsert{"VOLODYA", product(1, "coffee", 100)}));                      // 2
-    w.submit(w.sign(owner, StaffAdd{"VOLODYA", barista.public_key(), StaffRole::barista, {}}));       // 3
+    w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(barista, "VOLODYA")}));  // 3
     w.submit(w.sign(owner, Transfer{"VOLODYA", treasury, Account::of_key(barista.public_key()), 500'00, "allowance"}));  // 4
     w.submit(w.sign(barista, Transfer{"VOLODYA", Account::of_key(barista.public_key()), client_acct, 3'00, "=HYPERLINK(\"x\")"}));  // 5
     w.submit(w.sign(barista, Redeem{"VOLODYA", w.voucher(client, "VOLODYA", 1, 100, client_acct)}));  // 6

@@ -41,7 +41,7 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     for (auto p : {product(1, "coffee", 100), product(2, "donut", 200), product(3, "cheesecake", 300)})
         w.submit(w.sign(owner, ProductUpsert{"VOLODYA", p}));
     for (const KeyPair* b : {&masha, &petya}) {
-        w.submit(w.sign(owner, StaffAdd{"VOLODYA", b->public_key(), StaffRole::barista, {}}));
+        w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(*b, "VOLODYA")}));
         w.submit(w.sign(owner, Transfer{"VOLODYA", treasury, Account::of_key(b->public_key()), 500'00, "allowance"}));
     }
     const auto phone = *account_from_text(std::string(signed_lookup(c, w.chain(), masha, "+7 900 000-00-01").at("account").as_string()));
@@ -124,7 +124,8 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     r = cli({"--as", "friend", "redeem", "VOLODYA", donut});
     CHECK(r.code == 1);
     CHECK(has(r.err, "refused (not_staff)"));
-    CHECK(has(r.err, "kopilka staff add VOLODYA " + address_of(cli, "friend")));
+    CHECK(has(r.err, "kopilka staff accept VOLODYA"));
+    CHECK(has(r.err, address_of(cli, "friend")));
 
 
     // --- a gift to a friend by phone, from the client's phone account
@@ -151,4 +152,55 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     r = cli({"--as", "client", "history", "--csv"});
     REQUIRE(r.code == 0);
     CHECK(has(r.out, ",phone_bind,"));
+}
+
+TEST_CASE("kopilka rebind: claiming a phone another key holds is only announced, and the holder cancels it") {
+    NodeProcess node;
+    rpc::Client c = node.client();
+    TestWallet w(c);
+    const KeyPair owner = test_key(51), masha = test_key(52);
+    Profile profile;
+    profile.name = "U Volodi";
+    w.submit(w.sign(owner, VenueCreate{"VOLODYA", profile}));
+    w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(masha, "VOLODYA")}));
+    w.submit(w.sign(owner, Transfer{"VOLODYA", Account::of_key(owner.public_key()), Account::of_key(masha.public_key()),
+                                    500'00, "allowance"}));
+    const auto phone = *account_from_text(std::string(
+        c.call("phone.lookup", json::object{{"phone", "+7 900 000-00-01"}}).at("account").as_string()));
+    w.submit(w.sign(masha, Transfer{"VOLODYA", Account::of_key(masha.public_key()), phone, 3'00, "welcome"}));
+
+    TempDir dir("kopilka-wallet");
+    Cli cli(dir.path() / "wallet", "127.0.0.1:" + std::to_string(node.port()));
+    for (const char* name : {"client", "other"}) REQUIRE(cli({"key", "new", name}).code == 0);
+    const std::string cookie = (node.data_dir() / ".cookie").string();
+    auto code_now = [&] {
+        auto r = cli({"admin", "outbox", "--cookie", cookie, "--phone", "+7 900 000-00-01", "--code"});
+        REQUIRE(r.code == 0);
+        return r.out.substr(0, r.out.find('\n'));
+    };
+    REQUIRE(cli({"--as", "client", "claim", "+7 900 000-00-01", "--code", code_now()}).code == 0);
+
+    // Another key (the operator with the outbox, or a thief with the SIM) claims it.
+    REQUIRE(cli({"--as", "other", "claim-request", "+7 900 000-00-01"}).code == 0);
+    auto r = cli({"--as", "other", "claim", "+7 900 000-00-01", "--code", code_now()});
+    REQUIRE(r.code == 0);
+    CHECK(has(r.out, "+79000000001 is bound to another key"));
+    CHECK(has(r.out, "takes effect at"));
+    CHECK(has(r.out, "kopilka rebind-complete"));
+    r = cli({"--as", "other", "gift", "VOLODYA", address_of(cli, "other"), "1"});
+    CHECK(r.code == 1);
+    CHECK(has(r.err, "not_account_holder"));
+    r = cli({"--as", "other", "rebind-complete"});
+    CHECK(r.code == 1);
+    CHECK(has(r.err, "refused (rebind_not_due)"));
+
+    // The holder says no; the phone and its coins stay.
+    r = cli({"--as", "client", "rebind-cancel"});
+    REQUIRE(r.code == 0);
+    CHECK(has(r.out, "the re-bind to " + address_of(cli, "other") + " is cancelled"));
+    r = cli({"--as", "other", "rebind-complete", "+7 900 000-00-01"});
+    CHECK(r.code == 2);
+    CHECK(has(r.err, "no re-bind is pending"));
+    r = cli({"--as", "client", "balance"});
+    CHECK(std::regex_search(r.out, std::regex("VOLODYA +U Volodi +3\\.00 +\\+79000000001")));
 }

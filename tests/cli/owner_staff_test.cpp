@@ -29,6 +29,7 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     Cli cli(dir.path() / "wallet", "127.0.0.1:" + std::to_string(node.port()));
     for (const char* name : {"owner", "masha", "petya"}) REQUIRE(cli({"key", "new", name}).code == 0);
     const std::string masha = address_of(cli, "masha"), petya = address_of(cli, "petya");
+    const std::string owner = address_of(cli, "owner");
     // A client who is a key account, played over RPC (the client's CLI is tested in test_cli_client).
     const KeyPair client = test_key(31);
     const std::string client_address = ledger::account_text(ledger::Account::of_key(client.public_key()));
@@ -48,9 +49,33 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     REQUIRE(cli({"--as", "owner", "product", "set", "VOLODYA", "3", "cheesecake", "3"}).code == 0);
     REQUIRE(cli({"--as", "owner", "product", "set", "VOLODYA", "4", "old pie", "1", "--inactive"}).code == 0);
     REQUIRE(cli({"--as", "owner", "product", "remove", "VOLODYA", "4"}).code == 0);
-    REQUIRE(cli({"--as", "owner", "staff", "add", "VOLODYA", masha, "--role", "barista", "--limit-per-tx", "50",
-                 "--limit-per-day", "300"}).code == 0);
-    REQUIRE(cli({"--as", "owner", "staff", "add", "VOLODYA", "petya", "--role", "barista"}).code == 0);  // a key name works too
+    // Nobody becomes staff without their own signature: each barista signs an
+    // acceptance and hands the line to the owner.
+    r = cli({"--as", "owner", "staff", "update", "VOLODYA", masha, "--role", "barista"});
+    CHECK(r.code == 1);
+    CHECK(has(r.err, "refused (unknown_staff)"));
+    r = cli({"--as", "owner", "staff", "add", "VOLODYA", masha, "--role", "barista"});  // an address is no consent
+    CHECK(r.code == 2);
+    CHECK(has(r.err, "the acceptance cannot be read"));
+    r = cli({"--as", "masha", "staff", "accept", "VOLODYA"});
+    REQUIRE(r.code == 0);
+    CHECK(has(r.err, "kopilka staff add VOLODYA ACCEPTANCE"));
+    const std::string masha_yes = r.out.substr(0, r.out.find('\n'));
+    r = cli({"--as", "petya", "staff", "accept", "VOLODYA", "--valid-min", "10"});
+    REQUIRE(r.code == 0);
+    const std::string petya_yes = r.out.substr(0, r.out.find('\n'));
+    r = cli({"--as", "owner", "staff", "add", "PETYA", petya_yes});
+    CHECK(r.code == 2);
+    CHECK(has(r.err, "the acceptance is for VOLODYA, not PETYA"));
+    r = cli({"--as", "owner", "staff", "add", "VOLODYA", masha_yes, "--role", "barista"});
+    REQUIRE(r.code == 0);
+    CHECK(has(r.out, masha + " is barista of VOLODYA"));
+    r = cli({"--as", "owner", "staff", "add", "VOLODYA", masha_yes, "--role", "barista"});
+    CHECK(r.code == 1);
+    CHECK(has(r.err, "refused (acceptance_used)"));
+    REQUIRE(cli({"--as", "owner", "staff", "update", "VOLODYA", "masha", "--role", "barista", "--limit-per-tx", "50",
+                 "--limit-per-day", "300"}).code == 0);  // a key name works too
+    REQUIRE(cli({"--as", "owner", "staff", "add", "VOLODYA", petya_yes, "--role", "barista"}).code == 0);
     REQUIRE(cli({"--as", "owner", "fund", "VOLODYA", masha, "500"}).code == 0);
     REQUIRE(cli({"--as", "owner", "fund", "VOLODYA", petya, "500"}).code == 0);
     REQUIRE(cli({"--as", "owner", "venue", "update", "VOLODYA", "--phone", "+7 495 000-00-00"}).code == 0);
@@ -118,13 +143,14 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
 
     r = cli({"--as", "owner", "history", "VOLODYA"});
     REQUIRE(r.code == 0);
-    for (const char* k : {"venue_create", "product_upsert", "product_remove", "staff_add", "transfer", "redeem", "welcome"})
+    for (const char* k : {"venue_create", "product_upsert", "product_remove", "staff_add", "staff_update", "transfer",
+                          "redeem", "welcome"})
         CHECK(has(r.out, k));
     r = cli({"--as", "owner", "history", "VOLODYA", "--json"});
     REQUIRE(r.code == 0);
     const auto doc = json::parse(r.out);
     const std::size_t n = doc.at("entries").as_array().size();
-    CHECK(n == 14);  // create, 4 products, 1 remove, 2 staff, 2 funds, update, 2 sends, redeem
+    CHECK(n == 15);  // create, 4 products, 1 remove, 2 staff, 1 staff change, 2 funds, update, 2 sends, redeem
     // Every page is fetched: three entries a page gives the same history.
     r = cli({"--as", "owner", "history", "VOLODYA", "--json", "--page-size", "3"});
     REQUIRE(r.code == 0);
@@ -142,18 +168,30 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     REQUIRE(r.code == 0);
     CHECK(json::parse(r.out).at("entries").as_array().size() == 1);
 
-    // Removing a barista returns their balance to the treasury.
+    // Removing a barista returns the venue's allowance to the treasury, and
+    // only that: the 2.00 Masha gave Petya are his.
+    REQUIRE(cli({"--as", "masha", "send", "VOLODYA", petya, "2"}).code == 0);
     r = cli({"--as", "owner", "staff", "remove", "VOLODYA", petya});
     REQUIRE(r.code == 0);
+    CHECK(has(r.out, "their own coins stay"));
     r = cli({"balance", petya, "--as", "owner"});
     REQUIRE(r.code == 0);
-    CHECK_FALSE(has(r.out, "VOLODYA"));
-    // No longer staff: no phone lookups either (issue 13), and nothing to send.
+    CHECK(has(r.out, "2.00"));
+    CHECK_FALSE(has(r.out, "502.00"));
+    // No longer staff: no phone lookups either (issue 13), and only his own
+    // coins to send.
     r = cli({"--as", "petya", "send", "VOLODYA", "+7 900 000-00-01", "1"});
     CHECK(r.code == 5);
     CHECK(has(r.err, "venue's owner or staff"));
-    r = cli({"--as", "petya", "send", "VOLODYA", masha, "1"});
+    r = cli({"--as", "petya", "send", "VOLODYA", owner, "3"});
     CHECK(r.code == 1);
     CHECK(has(r.err, "insufficient_balance"));
+    REQUIRE(cli({"--as", "petya", "send", "VOLODYA", owner, "2"}).code == 0);
+    // Masha leaves on her own; her allowance left goes back as well.
+    r = cli({"--as", "masha", "staff", "remove", "VOLODYA", "masha"});
+    REQUIRE(r.code == 0);
+    r = cli({"balance", masha, "--as", "owner"});
+    REQUIRE(r.code == 0);
+    CHECK_FALSE(has(r.out, "VOLODYA"));
 }
 

@@ -41,12 +41,12 @@ TEST_CASE("kopilka vouchers: tampered, expired, replayed, wrong-venue and unclai
     w.submit(w.sign(owner, VenueCreate{"VOLODYA", profile}));
     w.submit(w.sign(owner, ProductUpsert{"VOLODYA", product(1, "coffee", 100)}));
     w.submit(w.sign(owner, ProductUpsert{"VOLODYA", product(2, "donut", 200)}));
-    w.submit(w.sign(owner, StaffAdd{"VOLODYA", barista.public_key(), StaffRole::barista, {}}));
+    w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(barista, "VOLODYA")}));
     w.submit(w.sign(owner, Transfer{"VOLODYA", Account::of_key(owner.public_key()), client_acct, 5'00, "welcome"}));
     profile.name = "U Peti";
     w.submit(w.sign(other_owner, VenueCreate{"PETYA", profile}));
     w.submit(w.sign(other_owner, ProductUpsert{"PETYA", product(1, "coffee", 100)}));
-    w.submit(w.sign(other_owner, StaffAdd{"PETYA", barista.public_key(), StaffRole::barista, {}}));
+    w.submit(w.sign(other_owner, StaffAdd{"PETYA", StaffRole::barista, {}, w.accept(barista, "PETYA")}));
 
     TempDir dir("kopilka-wallet");
     Cli cli(dir.path() / "wallet", "127.0.0.1:" + std::to_string(node.port()));

@@ -112,6 +112,10 @@ ledger::SignedTx TestWallet::sign(const KeyPair& key, ledger::TxBody body, std::
     return ledger::sign_tx(tx, key, chain_);
 }
 
+ledger::StaffAcceptance TestWallet::accept(const KeyPair& staff, const std::string& ticker) {
+    return ledger::accept_staff(staff, ticker, now_s() + 3600, chain_);
+}
+
 std::string TestWallet::blob(const ledger::SignedTx& stx) { return to_base64url(ledger::encode_signed_tx(stx)); }
 
 json::value TestWallet::submit(const ledger::SignedTx& stx) {
@@ -293,7 +297,7 @@ void Volodi::open() {
         commit(wallet.sign(owner, ledger::ProductUpsert{coin, p}));
     }
     for (const KeyPair* b : {&masha, &petya}) {
-        commit(wallet.sign(owner, ledger::StaffAdd{coin, b->public_key(), ledger::StaffRole::barista, {}}));
+        commit(wallet.sign(owner, ledger::StaffAdd{coin, ledger::StaffRole::barista, {}, wallet.accept(*b, coin)}));
         commit(wallet.sign(owner, ledger::Transfer{coin, treasury(), of(*b), 500'00, "allowance"}));
     }
 }

@@ -67,6 +67,8 @@ public:
 
     ledger::SignedTx sign(const KeyPair& key, ledger::TxBody body, std::uint64_t ttl_s = 3600);
     static std::string blob(const ledger::SignedTx& stx);
+    // `staff`'s consent to join `ticker`, for a staff_add (an hour to use it).
+    ledger::StaffAcceptance accept(const KeyPair& staff, const std::string& ticker);
     // Submits and waits for the block; returns the result or throws rpc::Error.
     boost::json::value submit(const ledger::SignedTx& stx);
     ledger::Voucher voucher(const KeyPair& client, const std::string& ticker, std::uint32_t product,

@@ -51,7 +51,7 @@ TEST_CASE("U Volodi: the whole story over JSON-RPC, claim flow included") {
     for (auto p : {product(1, "coffee", 100), product(2, "donut", 200), product(3, "cheesecake", 300)})
         w.submit(w.sign(owner, ProductUpsert{coin, p}));
     for (const KeyPair* b : {&masha, &petya}) {
-        w.submit(w.sign(owner, StaffAdd{coin, b->public_key(), StaffRole::barista, {}}));
+        w.submit(w.sign(owner, StaffAdd{coin, StaffRole::barista, {}, w.accept(*b, coin)}));
         w.submit(w.sign(owner, Transfer{coin, treasury, Account::of_key(b->public_key()), 500'00, "allowance"}));
     }
     auto venue = c.call("venue.get", json::object{{"ticker", coin}});

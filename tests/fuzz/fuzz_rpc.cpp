@@ -80,7 +80,7 @@ struct FuzzNode {
         const auto owner = test::test_key(owner_key), staff = test::test_key(staff_key);
         const std::string ticker(fuzz_ticker);
         for (const auto& stx : {tx.venue_create(owner, ticker), tx.product(owner, ticker, 1, "Coffee", 100),
-                                tx.staff_add(owner, ticker, staff.public_key()),
+                                tx.staff_add(owner, ticker, staff),
                                 tx.transfer(owner, ticker, ledger::Account::of_key(staff.public_key()), 10'000),
                                 tx.transfer(staff, ticker,
                                             ledger::Account::of_key(test::test_key(client_key).public_key()), 300)}) {

@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
     corpus.put("fuzz_genesis", "three_attestors",
         encode_genesis(Genesis{"Копилка тест", test::test_epoch_ms, producer.public_key(),
                                {attestor.public_key(), owner.public_key(), staff.public_key()}}));
+    Genesis g2 = g;
+    g2.rebind_delay_s = 3600;
+    corpus.put("fuzz_genesis", "rebind_delay", encode_genesis(g2));
     const ChainId chain = genesis_hash(g);
 
     test::TxBuilder tx(chain);
@@ -86,12 +89,15 @@ int main(int argc, char** argv) {
         {"venue_create", tx.venue_create(owner, ticker)},
         {"product_upsert", tx.product(owner, ticker, 1, "Coffee", 100)},
         {"product_remove", tx.product_remove(owner, ticker, 1)},
-        {"staff_add", tx.staff_add(owner, ticker, staff.public_key(), limits)},
+        {"staff_add", tx.staff_add(owner, ticker, staff, limits)},
         {"staff_remove", tx.staff_remove(owner, ticker, staff.public_key())},
         {"transfer_to_key", tx.transfer(owner, ticker, client_acc, 300, "за кофе")},
         {"transfer_to_phone", tx.transfer(staff, ticker, Account::of_phone(phone), 300)},
         {"phone_bind", tx.phone_bind(client, attestation)},
         {"redeem", tx.redeem(staff, ticker, key_voucher)},
+        {"staff_update", tx.staff_update(owner, ticker, staff.public_key(), limits)},
+        {"phone_rebind_cancel", tx.rebind_cancel(client, phone)},
+        {"phone_rebind_complete", tx.rebind_complete(staff, phone)},
     };
     Profile full;
     full.name = "U Volodi";
