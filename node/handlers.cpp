@@ -544,8 +544,11 @@ std::optional<json::value> Node::phone_lookup(Call& call) {
                 auto a = account_from_text(*holder);
                 if (!a || a->is_key())
                     throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+                // The bound key, or the key a re-bind of that phone is waiting
+                // for (it will hold the phone once the delay has passed).
                 const Binding* b = s.binding(a->phone());
-                if (b && b->key == key) signer = LookupSigner::client;
+                const PendingRebind* p = s.pending_rebind(a->phone());
+                if ((b && b->key == key) || (p && p->key == key)) signer = LookupSigner::client;
             }
             for (const auto& ticker : s.tickers()) {
                 if (signer == LookupSigner::staff) break;
@@ -555,8 +558,8 @@ std::optional<json::value> Node::phone_lookup(Call& call) {
         }
         if (!signer)
             throw Error(rpc::unauthorized,
-                        "phone lookups answer only a key that is a venue's owner or staff, or that is bound to the "
-                        "phone given as 'holder'");
+                        "phone lookups answer only a key that is a venue's owner or staff, or that is bound (or "
+                        "waiting for a re-bind) to the phone given as 'holder'");
         // The replay guard's name for the request: who signed what.
         Bytes signed_request(key.bytes.begin(), key.bytes.end());
         signed_request.insert(signed_request.end(), message->begin(), message->end());
@@ -616,6 +619,7 @@ std::optional<json::value> Node::phone_claim_confirm(Call& call) {
     a.signature = attestor_->sign(Domain::attestation, chain_->id(), encode_attestation_unsigned(a));
     json::object o = rpc::attestation_json(a);
     o["attestation"] = to_base64url(encode_attestation(a));
+    o["e164"] = r->e164;  // the caller just proved the number: its normal form tells them nothing new
     return o;
 }
 

@@ -218,7 +218,7 @@ std::vector<MethodInfo> build_table() {
         {"phone.lookup",
          "Normalise a phone number to E.164 (the node's default country applies) and return its phone reference "
          "and whether a key has claimed it. Only for a request signed by a key that is a venue's owner or staff, or "
-         "that is bound to the phone given as holder (docs/formats.md, \"Signed phone lookup\"); the cookie needs no "
+         "that is bound to the phone given as holder, or that a re-bind of it waits for (docs/formats.md, \"Signed phone lookup\"); the cookie needs no "
          "signature. A signed request works once, within 300 s of the node's clock. Rate-limited per client address "
          "and per key. Nothing is stored on disk unless coins reach the number.",
          {{"phone", "string", true, "a phone number as a person types it (what the signature covers)"},
@@ -253,12 +253,13 @@ std::vector<MethodInfo> build_table() {
          {{"phone", "string", true, "the phone being claimed"},
           {"code", "string", true, "the code from the message"},
           {"key", "string", true, "the client's new address (kop1…)"}},
-         "object: attestation (base64url), account, sequence, expiry_s, attestor",
+         "object: attestation (base64url), account, e164, key, sequence, expiry_s, attestor, signature",
          false, false, R"({"phone":"+7 900 000-00-02","code":"${code}","key":"${client_key}"})",
-         R"({"account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","key":"kop1uqvn78cag7pw04smx5xkdxwkak3jlahcyn9y8tdtph59cpph7vxqd2uxls","sequence":1,"expiry_s":1796162757,"attestor":"kop135j9whpd0nu830gcmk93sff8ucxjdhyxn9ck280urytsqtex640qzfqkfc","signature":"40078449826deed29cf54b545970c8bc077785dd6da739c643ce330b9d7c86afcd3524b4f4c007e16f49c20a7afde71da2fa9f0409fa6526974ad0b6738ec707","attestation":"AaVb--Q75VNoyxhMULuxryvnvrPONqxYARg5OHvNbxst4Bk_Hx1HgufWGzUNZpnW7aMv9vgkykOtqw3oXAQ38wwAAAABAAAAAGsPRMWNJFdcLXz4eL0Y3YsYJSfmDSbchplxZR38GRcALybVXkAHhEmCbe7SnPVLVFlwyLwHd4Xdbac5xkPOMwudfIavzTUktPTAB-FvScIKev3nHaL6nwQJ-mUml0rQtnOOxwc"})",
+         R"({"account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","key":"kop1uqvn78cag7pw04smx5xkdxwkak3jlahcyn9y8tdtph59cpph7vxqd2uxls","sequence":1,"expiry_s":1796162757,"attestor":"kop135j9whpd0nu830gcmk93sff8ucxjdhyxn9ck280urytsqtex640qzfqkfc","signature":"40078449826deed29cf54b545970c8bc077785dd6da739c643ce330b9d7c86afcd3524b4f4c007e16f49c20a7afde71da2fa9f0409fa6526974ad0b6738ec707","attestation":"AaVb--Q75VNoyxhMULuxryvnvrPONqxYARg5OHvNbxst4Bk_Hx1HgufWGzUNZpnW7aMv9vgkykOtqw3oXAQ38wwAAAABAAAAAGsPRMWNJFdcLXz4eL0Y3YsYJSfmDSbchplxZR38GRcALybVXkAHhEmCbe7SnPVLVFlwyLwHd4Xdbac5xkPOMwudfIavzTUktPTAB-FvScIKev3nHaL6nwQJ-mUml0rQtnOOxwc","e164":"+79000000002"})",
          R"~({"type":"object","additionalProperties":false,
-         "required":["attestation","account","key","sequence","expiry_s","attestor","signature"],
+         "required":["attestation","account","key","sequence","expiry_s","attestor","signature","e164"],
          "properties":{"attestation":{"$ref":"#/components/schemas/base64url","description":"the attestation's bytes, for phone.bind"},
+         "e164":{"type":"string","pattern":"^\\+[1-9][0-9]{6,14}$","description":"the claimed number in E.164"},
          "account":{"$ref":"#/components/schemas/account"},"key":{"$ref":"#/components/schemas/address"},
          "sequence":{"$ref":"#/components/schemas/count"},"expiry_s":{"$ref":"#/components/schemas/unix_s"},
          "attestor":{"$ref":"#/components/schemas/address"},"signature":{"$ref":"#/components/schemas/signature"}}})~",

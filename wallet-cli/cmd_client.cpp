@@ -1,5 +1,6 @@
 // Clients: claim a phone, balances, rewards, gifts, vouchers.
 #include "crypto/address.h"
+#include "ledger/phone.h"
 #include "wallet-cli/cli_error.h"
 #include "wallet-cli/commands.h"
 #include "wallet-cli/format.h"
@@ -30,6 +31,14 @@ Amount balance_units(const json::value& balances, const std::string& ticker) {
 }
 
 }  // namespace
+
+// `typed` as E.164 when it is a full international number ("+7 900 000-00-01"),
+// else empty: no default country is assumed here, the node's may differ.
+static std::string full_e164(const std::string& typed) {
+    if (!typed.starts_with('+')) return {};
+    auto n = ledger::normalize_phone(typed, "1");  // any valid code: a number with '+' never uses it
+    return n ? *n : std::string{};
+}
 
 void add_client_commands(CLI::App& app, Program& p) {
     {
@@ -65,11 +74,7 @@ void add_client_commands(CLI::App& app, Program& p) {
                 auto res = s.submit(s.sign(ledger::PhoneBind{*att}));
                 const Account account = Account::of_phone(att->phone);
                 std::string e164 = *phone;
-                try {
-                    e164 = str(s.lookup_phone(*phone, account), "e164");  // bound just now
-                } catch (const CliError&) {
-                    // Rate limited or unreachable now: keep the number as typed.
-                }
+                if (const auto* n = r.as_object().if_contains("e164"); n && n->is_string()) e164 = n->as_string();
                 s.wallet().save_phone(id.name, PhoneRecord{e164, account});
                 auto b = s.call("account.balances", json::object{{"account", ledger::account_text(account)}});
                 if (const auto* rb = b.as_object().if_contains("rebind"); rb && rb->is_object() &&
@@ -102,7 +107,10 @@ void add_client_commands(CLI::App& app, Program& p) {
             p.action = [=](Session& s) {
                 const Identity& id = s.identity();
                 Account account;
-                if (!phone->empty()) {
+                // The phone this identity claimed needs no lookup: after a
+                // cancelled re-bind the node would refuse this key one.
+                const bool own = !phone->empty() && id.phone && full_e164(*phone) == id.phone->phone;
+                if (!phone->empty() && !own) {
                     account = s.resolve_recipient(*phone).account;
                 } else if (id.phone) {
                     account = id.phone->account;

@@ -165,8 +165,8 @@ TEST_CASE("kopilka rebind: claiming a phone another key holds is only announced,
     w.submit(w.sign(owner, StaffAdd{"VOLODYA", StaffRole::barista, {}, w.accept(masha, "VOLODYA")}));
     w.submit(w.sign(owner, Transfer{"VOLODYA", Account::of_key(owner.public_key()), Account::of_key(masha.public_key()),
                                     500'00, "allowance"}));
-    const auto phone = *account_from_text(std::string(
-        c.call("phone.lookup", json::object{{"phone", "+7 900 000-00-01"}}).at("account").as_string()));
+    const auto phone = *account_from_text(
+        std::string(signed_lookup(c, w.chain(), masha, "+7 900 000-00-01").at("account").as_string()));
     w.submit(w.sign(masha, Transfer{"VOLODYA", Account::of_key(masha.public_key()), phone, 3'00, "welcome"}));
 
     TempDir dir("kopilka-wallet");
@@ -178,6 +178,7 @@ TEST_CASE("kopilka rebind: claiming a phone another key holds is only announced,
         REQUIRE(r.code == 0);
         return r.out.substr(0, r.out.find('\n'));
     };
+    REQUIRE(cli({"--as", "client", "claim-request", "+7 900 000-00-01"}).code == 0);
     REQUIRE(cli({"--as", "client", "claim", "+7 900 000-00-01", "--code", code_now()}).code == 0);
 
     // Another key (the operator with the outbox, or a thief with the SIM) claims it.

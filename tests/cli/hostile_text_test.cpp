@@ -1,23 +1,17 @@
 // The CLI never prints a raw control, bidi or zero-width character. The ledger
 // refuses such text (codec_test), so a real node never serves it; but the CLI
-// may be pointed at any node, so here a hostile one (a few lines of socket
-// code standing in for an attacker, not for kopilkad) answers venue.get and
-// venue.list with names that would clear the screen, reorder the line or hide
-// a character, and the real `kopilka` binary must show them as visible escapes.
+// may be pointed at any node, so here a hostile proxy in front of a real
+// kopilkad (LyingNode) rewrites venue.get and venue.list with names that would
+// clear the screen, reorder the line or hide a character, and the real
+// `kopilka` binary must show them as visible escapes. Everything else (the
+// wallet's known-tip check among it) passes through untouched.
 #include "cli_runner.h"
 #include "harness.h"
+#include "lying_node.h"
 #include "wallet-cli/format.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <thread>
 
 using namespace kopilka;
 using namespace kopilka::test;
@@ -31,88 +25,6 @@ namespace {
 // JSON parser refuses them.)
 const std::string evil_name = "U Vol\x1b[2J\a\xE2\x80\xAEidov\xE2\x80\x8B\xC2\x9B";
 const std::string evil_shown = "U Vol\\u{001B}[2J\\u{0007}\\u{202E}idov\\u{200B}\\u{009B}";
-
-// Serves one JSON-RPC answer per connection until stopped: the result is
-// chosen by the request's method.
-class HostileNode {
-public:
-    HostileNode() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        REQUIRE(fd_ >= 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        socklen_t len = sizeof a;
-        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        port_ = ntohs(a.sin_port);
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~HostileNode() {
-        stop_ = true;
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        thread_.join();
-    }
-    std::uint16_t port() const { return port_; }
-
-private:
-    void serve() {
-        while (!stop_) {
-            const int c = ::accept(fd_, nullptr, nullptr);
-            if (c < 0) return;
-            std::string req;
-            char buf[4096];
-            // Headers, then Content-Length bytes of body.
-            for (;;) {
-                const auto head_end = req.find("\r\n\r\n");
-                if (head_end != std::string::npos) {
-                    const auto cl = req.find("Content-Length: ");
-                    const std::size_t body = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
-                    if (req.size() >= head_end + 4 + body) break;
-                }
-                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                req.append(buf, static_cast<std::size_t>(n));
-            }
-            json::value result;
-            if (req.find("\"venue.list\"") != std::string::npos) {
-                result = json::object{{"venues", json::array{json::object{
-                                                     {"ticker", "EVIL"}, {"name", evil_name}, {"owner", "kop1evil"}}}}};
-            } else {
-                json::object profile{{"name", evil_name}, {"logo_url", ""},    {"address", evil_name},
-                                     {"geo", nullptr},    {"phone", ""},       {"links", json::array{evil_name}},
-                                     {"hours", ""}};
-                result = json::object{
-                    {"ticker", "EVIL"},
-                    {"owner", "kop1evil"},
-                    {"profile", profile},
-                    {"coin", json::object{{"ticker", "EVIL"}, {"supply", "1000000.00"}, {"decimals", 2}}},
-                    {"treasury_balance", "1000000.00"},
-                    {"products", json::array{json::object{{"id", 1}, {"name", evil_name}, {"price", "1.00"},
-                                                          {"category", evil_name}, {"image_url", ""}, {"active", true}}}},
-                    {"staff", json::array{}}};
-            }
-            json::value id = 1;
-            boost::system::error_code ec;
-            const auto head_end = req.find("\r\n\r\n");
-            if (head_end != std::string::npos)
-                if (auto call = json::parse(req.substr(head_end + 4), ec); !ec && call.is_object() && call.as_object().contains("id"))
-                    id = call.at("id");
-            const std::string body = json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
-            const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-            (void)::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
-            ::close(c);
-        }
-    }
-
-    int fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
 
 // No byte of `text` is a C0 control other than newline, DEL, or the start of
 // a C1 control, bidi control or zero-width character in UTF-8.
@@ -153,7 +65,30 @@ TEST_CASE("display_text shows controls, bidi and zero-width characters as visibl
 }
 
 TEST_CASE("kopilka prints a hostile node's venue names as visible escapes, never raw", "[cli][text]") {
-    HostileNode evil;
+    NodeProcess node;
+    rpc::Client c = node.client();
+    TestWallet w(c);
+    const KeyPair owner = test_key(61);
+    ledger::Profile profile;
+    profile.name = "Evil";
+    profile.street_address = "somewhere";
+    profile.links = {"https://evil.example"};
+    w.submit(w.sign(owner, ledger::VenueCreate{"EVIL", profile}));
+    w.submit(w.sign(owner, ledger::ProductUpsert{"EVIL", ledger::Product{1, "tea", 100, "drinks", "", true}}));
+    LyingNode evil(node.port(), [](const std::string& method, const json::value&, json::value& result) {
+        if (method == "venue.list") {
+            for (auto& v : result.at("venues").as_array()) v.as_object()["name"] = evil_name;
+        } else if (method == "venue.get") {
+            auto& p = result.at("profile").as_object();
+            p["name"] = evil_name;
+            p["address"] = evil_name;
+            p["links"] = json::array{json::value(evil_name)};
+            for (auto& prod : result.at("products").as_array()) {
+                prod.as_object()["name"] = evil_name;
+                prod.as_object()["category"] = evil_name;
+            }
+        }
+    });
     TempDir dir("kopilka-wallet");
     Cli cli(dir.path() / "wallet", "127.0.0.1:" + std::to_string(evil.port()));
 
