@@ -87,10 +87,11 @@ export function textProblem(text, maxBytes, field) {
   if (typeof text !== 'string') return `${field} must be a string`;
   const f = textFault(text);
   if (f?.fault === 'surrogate') return `${field} is not valid Unicode text`;
-  if (f?.fault === 'control') return `${field} must be UTF-8 text without control characters`;
-  if (f?.fault === 'hidden') return hiddenMessage(field, f.codePoint);
+  // The length first, then the characters, as ledger/types.cpp check_text.
   const n = utf8(text).length;
   if (n > maxBytes) return `${field} is ${n} bytes; at most ${maxBytes} allowed`;
+  if (f?.fault === 'control') return `${field} must be UTF-8 text without control characters`;
+  if (f?.fault === 'hidden') return hiddenMessage(field, f.codePoint);
   return null;
 }
 
