@@ -33,6 +33,7 @@ import {
   fromBase64url,
   fromHex,
   keyFromAddress,
+  lookupRequestBytes,
   merkleRoot,
   phoneReference,
   publicKeyOf,
@@ -40,6 +41,7 @@ import {
   rebind_delay_s_default,
   sign,
   signingMessage,
+  signLookup,
   signStaffAcceptance,
   signTx,
   staffAcceptanceId,
@@ -336,6 +338,39 @@ test('staff_add: the acceptance is the staff member\'s over its 42 + t bytes, an
   const decoded = readSignedTx(fromHex(e.signed_hex));
   const forged = { ...decoded, tx: { ...decoded.tx, body: { ...decoded.tx.body, acceptance: { ...a, staff: decoded.tx.signer } } } };
   assert.equal(verifyTx(forged, chainId), false);
+});
+
+test('signed phone lookup: the docs/formats.md example bytes, and params as the C++ tests make them', () => {
+  const typed = '+7 900 000-00-01';
+  const bytes = lookupRequestBytes(typed, 1790000000000n);
+  assert.equal(bytes.length, 25);
+  hexEq(bytes, '000001a0c4506c00' + '10' + '2b3720393030203030302d30302d3031');
+  const message = signingMessage('lookup', chainId, bytes);
+  assert.equal(toHex(message).slice(0, 36), '11' + '6b6f70696c6b612f6c6f6f6b75702f7631');
+  hexEq(message.subarray(18, 50), genesisEntry.chain_id_hex, 'then the chain id');
+  hexEq(lookupRequestBytes(typed, 1790000000000), toHex(bytes), 'a Number time is the same');
+
+  const seed = fromHex(byType('address')[0].seed_hex, 32);
+  const holder = accountFromText(entries.find((x) => x.name === 'transfer_to_phone')['body.to']);
+  const params = signLookup({ phone: typed, time_ms: 1790000000000n, holder }, seed, chainId);
+  assert.deepEqual(Object.keys(params), ['phone', 'key', 'time_ms', 'signature', 'holder']);
+  assert.equal(params.phone, typed);
+  assert.equal(params.key, addressFromKey(publicKeyOf(seed)));
+  assert.equal(params.time_ms, 1790000000000);
+  assert.match(params.signature, /^[0-9a-f]{128}$/);
+  assert.equal(params.holder, accountText(holder));
+  const sig = fromHex(params.signature, 64);
+  assert.equal(verify('lookup', chainId, bytes, sig, publicKeyOf(seed)), true);
+  assert.equal(verify('lookup', otherChain, bytes, sig, publicKeyOf(seed)), false);
+  assert.equal(verify('transaction', chainId, bytes, sig, publicKeyOf(seed)), false, 'domains are separate');
+  assert.equal('holder' in signLookup({ phone: typed, time_ms: 1n }, seed, chainId), false);
+
+  // The text is signed as typed, in UTF-8 bytes: at most 64 of them.
+  assert.equal(lookupRequestBytes('٠'.repeat(32), 0n).length, 9 + 64);
+  assert.throws(() => lookupRequestBytes('1'.repeat(65), 0n), /phone is 65 bytes; at most 64 allowed/);
+  assert.throws(() => lookupRequestBytes('\ud800', 0n), RangeError);
+  assert.throws(() => signLookup({ phone: typed, time_ms: -1 }, seed, chainId), RangeError);
+  assert.throws(() => signLookup({ phone: typed, time_ms: 1n << 60n }, seed, chainId), RangeError);
 });
 
 test('transfer_to_phone: the phone reference from the operator secret and E.164', () => {
