@@ -4,7 +4,14 @@
 import { checkBytes, concatBytes, fromHex, toHex } from './bytes.js';
 import { keyFromAddress } from './address.js';
 import { DecodeError, Writer, decodeAll } from './codec.js';
-import { chain_name_bytes_max, genesis_attestors_max, genesis_version } from './encoding.js';
+import {
+  chain_name_bytes_max,
+  genesis_attestors_max,
+  genesis_version,
+  genesis_version_with_delay,
+  rebind_delay_s_default,
+  rebind_delay_s_max,
+} from './encoding.js';
 import { blake2b256 } from './hash.js';
 import { verify } from './keys.js';
 
@@ -13,23 +20,40 @@ export const block_header_bytes = 149;
 export const signed_header_bytes = block_header_bytes + 64;
 export const block_txs_max = 10_000;
 
-/** Genesis bytes of `{ chain_name, time_ms, producer, attestors }`. */
+/**
+ * Genesis bytes of `{ chain_name, time_ms, producer, attestors,
+ * rebind_delay_s }` (rebind_delay_s, a BigInt of seconds, may be left out for
+ * the default 259200). The default delay is written as version 1 (no delay
+ * field), any other as version 2 with the delay at the end, as
+ * ledger/types.cpp encode_genesis: each genesis has one encoding.
+ */
 export function encodeGenesis(g) {
   if (g.chain_name === '') throw new RangeError('chain name is empty');
   if (!Array.isArray(g.attestors) || g.attestors.length > genesis_attestors_max)
     throw new RangeError(`a genesis has at most ${genesis_attestors_max} attestors`);
+  const delay = g.rebind_delay_s ?? rebind_delay_s_default;
+  if (typeof delay !== 'bigint') throw new TypeError('rebind_delay_s must be a BigInt');
+  if (delay < 0n || delay > rebind_delay_s_max) throw new RangeError('genesis: rebind delay over 30 days');
+  const defaultDelay = delay === rebind_delay_s_default;
   const w = new Writer();
-  w.u8(genesis_version).text(g.chain_name, chain_name_bytes_max, 'chain name').u64(g.time_ms, 'time_ms').key(g.producer, 'producer');
+  w.u8(defaultDelay ? genesis_version : genesis_version_with_delay)
+    .text(g.chain_name, chain_name_bytes_max, 'chain name')
+    .u64(g.time_ms, 'time_ms')
+    .key(g.producer, 'producer');
   w.u8(g.attestors.length);
   for (const a of g.attestors) w.key(a, 'attestor');
+  if (!defaultDelay) w.u64(delay, 'rebind_delay_s');
   return w.bytes();
 }
 
-/** Strict decoder of genesis bytes (chain.genesis). */
+/**
+ * Strict decoder of genesis bytes (chain.genesis): version 1 gives the
+ * default rebind_delay_s; a version 2 holding the default is refused.
+ */
 export function decodeGenesis(bytes) {
   return decodeAll(bytes, 'genesis', (r) => {
     const v = r.u8();
-    if (v !== genesis_version) throw new DecodeError(`unknown genesis version ${v}`);
+    if (v !== genesis_version && v !== genesis_version_with_delay) throw new DecodeError(`unknown genesis version ${v}`);
     const chain_name = r.text(chain_name_bytes_max, 'chain name');
     if (chain_name === '') throw new DecodeError('chain name is empty');
     const time_ms = r.u64();
@@ -38,7 +62,14 @@ export function decodeGenesis(bytes) {
     if (n > genesis_attestors_max) throw new DecodeError(`too many attestors: ${n}`);
     const attestors = [];
     for (let i = 0; i < n; i++) attestors.push(r.key());
-    return { chain_name, time_ms, producer, attestors };
+    let rebind_delay_s = rebind_delay_s_default;
+    if (v === genesis_version_with_delay) {
+      rebind_delay_s = r.u64();
+      if (rebind_delay_s === rebind_delay_s_default)
+        throw new DecodeError('a version 2 genesis may not hold the default rebind delay (write version 1)');
+      if (rebind_delay_s > rebind_delay_s_max) throw new DecodeError(`rebind delay ${rebind_delay_s} s is over 30 days`);
+    }
+    return { chain_name, time_ms, producer, attestors, rebind_delay_s };
   });
 }
 

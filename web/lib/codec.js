@@ -27,18 +27,71 @@ const account_kind_names = { 1: 'key', 2: 'phone' };
 // ---- text ---------------------------------------------------------------
 
 /**
+ * True for the invisible characters that change how the text around them is
+ * shown (the hidden-format rule, ledger/codec.cpp hidden_format_char): the
+ * bidi embeddings, overrides and isolates, the bidi marks and the zero-width
+ * characters. Text holding one could read as something else (Trojan Source).
+ */
+export function hiddenFormatChar(codePoint) {
+  return (
+    (codePoint >= 0x202a && codePoint <= 0x202e) || // LRE, RLE, PDF, LRO, RLO
+    (codePoint >= 0x2066 && codePoint <= 0x2069) || // LRI, RLI, FSI, PDI
+    codePoint === 0x200e || codePoint === 0x200f || // LRM, RLM
+    codePoint === 0x061c || // ARABIC LETTER MARK
+    (codePoint >= 0x200b && codePoint <= 0x200d) || // ZERO WIDTH SPACE, NON-JOINER, JOINER
+    codePoint === 0x2060 || // WORD JOINER
+    codePoint === 0xfeff // ZERO WIDTH NO-BREAK SPACE (BOM)
+  );
+}
+
+/** `U+202E`: 4 hex digits, 6 above U+FFFF (as ledger/codec.cpp). */
+function codePointName(codePoint) {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(codePoint > 0xffff ? 6 : 4, '0')}`;
+}
+
+/**
+ * The first fault of a well-formed string as ledger text, in text order (as
+ * ledger/codec.cpp check_display_text): `{ fault: 'surrogate' | 'control' |
+ * 'hidden', codePoint }`, or null when it has none.
+ */
+function textFault(text) {
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    let cp = u;
+    if (u >= 0xd800 && u <= 0xdbff) {
+      const lo = text.charCodeAt(i + 1);
+      if (!(lo >= 0xdc00 && lo <= 0xdfff)) return { fault: 'surrogate', codePoint: u };
+      cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+      i++;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      return { fault: 'surrogate', codePoint: u };
+    }
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return { fault: 'control', codePoint: cp };
+    if (hiddenFormatChar(cp)) return { fault: 'hidden', codePoint: cp };
+  }
+  return null;
+}
+
+function hiddenMessage(field, codePoint) {
+  return `${field} holds ${codePointName(codePoint)}, an invisible direction or zero-width character that can disguise text; remove it`;
+}
+
+/**
  * Why `text` cannot be ledger text, or null if it can: it must be a
  * well-formed string (no lone surrogates, which UTF-8 cannot carry) with no C0
- * control, DEL or C1 control character, and at most `maxBytes` bytes of UTF-8.
+ * control, DEL or C1 control character, none of the hidden format characters
+ * (hiddenFormatChar), and at most `maxBytes` bytes of UTF-8. The messages are
+ * ledger/codec.cpp display_text_error's.
  */
 export function textProblem(text, maxBytes, field) {
   if (typeof text !== 'string') return `${field} must be a string`;
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text))
-    return `${field} is not valid Unicode text`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return `${field} must be UTF-8 text without control characters`;
+  const f = textFault(text);
+  if (f?.fault === 'surrogate') return `${field} is not valid Unicode text`;
+  // The length first, then the characters, as ledger/types.cpp check_text.
   const n = utf8(text).length;
   if (n > maxBytes) return `${field} is ${n} bytes; at most ${maxBytes} allowed`;
+  if (f?.fault === 'control') return `${field} must be UTF-8 text without control characters`;
+  if (f?.fault === 'hidden') return hiddenMessage(field, f.codePoint);
   return null;
 }
 
@@ -211,7 +264,9 @@ export class Reader {
       if (e instanceof DecodeError) throw e;
       throw new DecodeError(`${field} is not valid UTF-8 text`);
     }
-    if (textProblem(s, maxBytes, field)) throw new DecodeError(`${field} is not valid UTF-8 text`);
+    const f = textFault(s);
+    if (f?.fault === 'hidden') throw new DecodeError(hiddenMessage(field, f.codePoint));
+    if (f) throw new DecodeError(`${field} is not valid UTF-8 text`);
     return s;
   }
   ticker() {

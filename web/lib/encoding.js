@@ -29,7 +29,13 @@ import {
 export const tx_version = 1;
 export const voucher_version = 1;
 export const attestation_version = 1;
+export const staff_acceptance_version = 1;
+/** A genesis with the default rebind delay (no rebind_delay_s field). */
 export const genesis_version = 1;
+/** A genesis with another rebind delay: rebind_delay_s follows the attestors. */
+export const genesis_version_with_delay = 2;
+export const rebind_delay_s_default = 259_200n;
+export const rebind_delay_s_max = 2_592_000n;
 export const tx_bytes_max = 4096;
 export const venue_name_bytes_max = 64;
 export const url_bytes_max = 256;
@@ -257,6 +263,37 @@ export function decodeVoucher(bytes) {
   return decodeAll(bytes, 'voucher', readVoucher);
 }
 
+// ---- staff acceptance (inside staff_add) ------------------------------------
+
+/** The acceptance's unsigned fields (its id and the staff member's signature cover exactly these). */
+export function writeStaffAcceptanceFields(w, a) {
+  w.u8(staff_acceptance_version).ticker(a.ticker, 'acceptance ticker').key(a.staff, 'staff').u64(a.expiry_s, 'expiry_s');
+}
+
+export function readStaffAcceptance(r) {
+  const ver = r.u8();
+  if (ver !== staff_acceptance_version) throw new DecodeError(`unknown staff acceptance version ${ver}`);
+  return { ticker: r.ticker(), staff: r.key(), expiry_s: r.u64(), signature: r.sig() };
+}
+
+/** The 42 + t bytes the staff member signs (domain kopilka/staff-accept/v1) and its id hashes. */
+export function encodeStaffAcceptanceUnsigned(a) {
+  const w = new Writer();
+  writeStaffAcceptanceFields(w, a);
+  return w.bytes();
+}
+
+/** The whole acceptance (106 + t bytes), as `kopilka staff accept` prints it in base64url. */
+export function encodeStaffAcceptance(a) {
+  const w = new Writer();
+  writeStaffAcceptanceFields(w, a);
+  return w.sig(a.signature, 'acceptance signature').bytes();
+}
+
+export function decodeStaffAcceptance(bytes) {
+  return decodeAll(bytes, 'staff acceptance', readStaffAcceptance);
+}
+
 // ---- transaction kinds ----------------------------------------------------
 //
 // One entry per kind: its code, and how its body is written and read. A new
@@ -297,7 +334,7 @@ kind(
 );
 kind(
   5,
-  'staff_add',
+  'staff_update',
   (w, b) => {
     w.ticker(b.ticker).key(b.staff, 'staff');
     writeRole(w, b.role);
@@ -342,10 +379,41 @@ kind(
   (r) => ({ ticker: r.ticker(), voucher: readVoucher(r) }),
 );
 
-/** The kind names, in code order: venue_create … redeem. */
+kind(
+  10,
+  'staff_add',
+  (w, b) => {
+    w.ticker(b.ticker);
+    writeRole(w, b.role);
+    writeOptionalU64(w, b.limits.per_tx, 'per_tx');
+    writeOptionalU64(w, b.limits.per_day, 'per_day');
+    writeStaffAcceptanceFields(w, b.acceptance);
+    w.sig(b.acceptance.signature, 'acceptance signature');
+  },
+  (r) => ({
+    ticker: r.ticker(),
+    role: readRole(r),
+    limits: { per_tx: readOptionalU64(r), per_day: readOptionalU64(r) },
+    acceptance: readStaffAcceptance(r),
+  }),
+);
+kind(
+  11,
+  'phone_rebind_cancel',
+  (w, b) => w.hash(b.phone, 'phone'),
+  (r) => ({ phone: r.hash() }),
+);
+kind(
+  12,
+  'phone_rebind_complete',
+  (w, b) => w.hash(b.phone, 'phone'),
+  (r) => ({ phone: r.hash() }),
+);
+
+/** The kind names, in code order: venue_create … phone_rebind_complete. */
 export const tx_kinds = [...kinds_by_code.values()].map((k) => k.name);
 
-/** The kind's code (1-9), or throws for an unknown name. */
+/** The kind's code (1-12), or throws for an unknown name. */
 export function txKindCode(name) {
   const k = kinds_by_name.get(name);
   if (!k) throw new RangeError(`unknown transaction kind '${name}'`);

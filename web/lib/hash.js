@@ -3,7 +3,7 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { checkBytes, concatBytes, utf8 } from './bytes.js';
 import { hash_bytes } from './codec.js';
-import { encodeTx, encodeVoucherUnsigned } from './encoding.js';
+import { encodeStaffAcceptanceUnsigned, encodeTx, encodeVoucherUnsigned } from './encoding.js';
 
 /** BLAKE2b with a 32-byte digest, no key, no personalisation. */
 export function blake2b256(bytes) {
@@ -18,6 +18,11 @@ export function txId(txOrUnsigned) {
 /** A voucher's id: the hash of its unsigned bytes. */
 export function voucherId(voucher) {
   return blake2b256(encodeVoucherUnsigned(voucher));
+}
+
+/** A staff acceptance's id: the hash of its unsigned bytes (each is accepted once). */
+export function staffAcceptanceId(acceptance) {
+  return blake2b256(encodeStaffAcceptanceUnsigned(acceptance));
 }
 
 /** The chain id: the hash of the genesis bytes. */

@@ -24,6 +24,8 @@ export const domains = Object.freeze({
   voucher: 'kopilka/voucher/v1',
   block: 'kopilka/block/v1',
   attestation: 'kopilka/attestation/v1',
+  lookup: 'kopilka/lookup/v1',
+  staff_accept: 'kopilka/staff-accept/v1',
 });
 
 function tagOf(domain) {

@@ -96,6 +96,8 @@ export function rpcClient(baseUrl = '', options = {}) {
     chainGenesis: () => call('chain.genesis'),
     blockGet: (height) => call('block.get', { height }),
     accountBalances: (account) => call('account.balances', { account }),
+    /** phone.lookup with signLookup's params: `{ e164, account, claimed, key, rebind }`. */
+    phoneLookup: (params) => call('phone.lookup', params),
     /** voucher.check of a signed voucher object (e.g. decodeVoucherQr's, with its signer set). */
     voucherCheck: (voucher, ticker) => call('voucher.check', ticker ? { voucher: toBase64url(encodeVoucher(voucher)), ticker } : { voucher: toBase64url(encodeVoucher(voucher)) }),
   };

@@ -3,7 +3,7 @@
 // domain kopilka/tx/v1 (keys.js). As ledger/tx.cpp sign_tx and
 // verify_tx_signatures.
 import { equalBytes } from './bytes.js';
-import { decodeSignedTx, encodeAttestationUnsigned, encodeTx } from './encoding.js';
+import { decodeSignedTx, encodeAttestationUnsigned, encodeStaffAcceptanceUnsigned, encodeTx } from './encoding.js';
 import { txId } from './hash.js';
 import { publicKeyOf, sign, verify } from './keys.js';
 import { verifyVoucher } from './voucher.js';
@@ -26,7 +26,8 @@ export function signTx(tx, seed, chainId) {
 /**
  * True when every signature in a decoded transaction (decodeSignedTx's
  * result) verifies for `chainId`: the signer's, and for a redeem the
- * voucher's, for a phone_bind the attestor's. Whether the signer may do this
+ * voucher's, for a phone_bind the attestor's, for a staff_add the staff
+ * member's acceptance. Whether the signer may do this
  * (owner, staff, balance) is the ledger's question, not this one.
  */
 export function verifyTx(decoded, chainId) {
@@ -37,6 +38,7 @@ export function verifyTx(decoded, chainId) {
     const a = tx.body.attestation;
     return verify('attestation', chainId, encodeAttestationUnsigned(a), a.signature, a.attestor);
   }
+  if (tx.kind === 'staff_add') return verifyStaffAcceptance(tx.body.acceptance, chainId);
   return true;
 }
 
@@ -44,4 +46,22 @@ export function verifyTx(decoded, chainId) {
 export function readSignedTx(blob) {
   const decoded = decodeSignedTx(blob);
   return { ...decoded, id: txId(decoded.unsigned) };
+}
+
+/**
+ * A key's consent to become staff of `ticker` (docs/formats.md "Staff
+ * acceptance"), as ledger/tx.cpp accept_staff and `kopilka staff accept`:
+ * `{ ticker, staff, expiry_s, signature }`, signed by `seed` (whose key is
+ * `staff`) in the domain kopilka/staff-accept/v1. The owner puts it in a
+ * staff_add; encodeStaffAcceptance gives the bytes to hand over.
+ */
+export function signStaffAcceptance({ ticker, expiry_s }, seed, chainId) {
+  const a = { ticker, staff: publicKeyOf(seed), expiry_s };
+  const signature = sign('staff_accept', chainId, encodeStaffAcceptanceUnsigned(a), seed);
+  return { ...a, signature };
+}
+
+/** True when the acceptance is signed by its own `staff` key for `chainId`. */
+export function verifyStaffAcceptance(a, chainId) {
+  return verify('staff_accept', chainId, encodeStaffAcceptanceUnsigned(a), a.signature, a.staff);
 }

@@ -19,8 +19,10 @@ import {
   decodeGenesis,
   decodeSignedHeader,
   decodeSignedTx,
+  decodeStaffAcceptance,
   decodeVoucher,
   decodeVoucherQr,
+  encodeGenesis,
   encodeSignedTx,
   encodeTx,
   encodeVoucher,
@@ -28,11 +30,15 @@ import {
   formatAmount,
   fromBase64url,
   fromHex,
+  hiddenFormatChar,
   keyFromAddress,
   parseAmount,
   publicKeyOf,
+  rebind_delay_s_default,
+  rebind_delay_s_max,
   sign,
   signingMessage,
+  textProblem,
   toHex,
   tx_bytes_max,
   verify,
@@ -68,7 +74,7 @@ test('an unknown version or kind is refused', () => {
   const blob = blobOf('transfer_to_key');
   refuses(() => decodeSignedTx(splice(blob, 0, 1, 2)), /unknown transaction version 2/);
   refuses(() => decodeSignedTx(splice(blob, 1, 1, 0)), /unknown transaction kind 0/);
-  refuses(() => decodeSignedTx(splice(blob, 1, 1, 10)), /unknown transaction kind 10/);
+  refuses(() => decodeSignedTx(splice(blob, 1, 1, 13)), /unknown transaction kind 13/);
 });
 
 test('a blob over 4096 bytes is refused before it is read', () => {
@@ -119,12 +125,29 @@ test('product: price 0, above the supply, or a bad active flag is refused', () =
 });
 
 test('staff: an unknown role or a non-canonical limit flag is refused', () => {
-  const blob = blobOf('staff_add');
+  const blob = blobOf('staff_update');
   const roleAt = 50 + 8 + 32;
   assert.equal(blob[roleAt], 3);
   refuses(() => decodeSignedTx(splice(blob, roleAt, 1, 0)), /unknown staff role 0/);
   refuses(() => decodeSignedTx(splice(blob, roleAt, 1, 5)), /unknown staff role 5/);
   refuses(() => decodeSignedTx(splice(blob, roleAt + 1, 1, 2)), /non-canonical boolean/);
+});
+
+// staff_add: 50 ticker (8), role at 58, per_tx flag 59, per_day flag 60 and
+// its value, the acceptance at 69: version, ticker (8), staff (32), expiry_s (8).
+test('staff_add: its role, limits and acceptance are read as strictly', () => {
+  const blob = blobOf('staff_add');
+  assert.equal(blob[58], 1);
+  refuses(() => decodeSignedTx(splice(blob, 58, 1, 0)), /unknown staff role 0/);
+  refuses(() => decodeSignedTx(splice(blob, 59, 1, 2)), /non-canonical boolean 2/);
+  assert.equal(blob[69], 1);
+  refuses(() => decodeSignedTx(splice(blob, 69, 1, 2)), /unknown staff acceptance version 2/);
+  refuses(() => decodeSignedTx(splice(blob, 71, 1, 0x76)), /ticker must be 3-10/);
+  const acceptance = fromHex(entries.find((e) => e.name === 'staff_add')['acceptance.unsigned_hex']);
+  refuses(() => decodeStaffAcceptance(acceptance), /malformed staff acceptance: truncated/); // no signature
+  const whole = blob.subarray(69, 69 + acceptance.length + 64);
+  assert.equal(decodeStaffAcceptance(whole).ticker, 'VOLODYA');
+  refuses(() => decodeStaffAcceptance(splice(whole, whole.length, 0, 0)), /1 trailing bytes/);
 });
 
 test('embedded voucher and attestation versions are checked', () => {
@@ -139,7 +162,9 @@ test('embedded voucher and attestation versions are checked', () => {
 
 test('genesis, signed header and stored block decoders are strict', () => {
   const g = fromHex(entries.find((e) => e.type === 'genesis').genesis_hex);
-  refuses(() => decodeGenesis(splice(g, 0, 1, 2)), /unknown genesis version 2/);
+  refuses(() => decodeGenesis(splice(g, 0, 1, 0)), /unknown genesis version 0/);
+  refuses(() => decodeGenesis(splice(g, 0, 1, 3)), /unknown genesis version 3/);
+  refuses(() => decodeGenesis(splice(g, 0, 1, 2)), /truncated/); // version 2 needs its delay
   refuses(() => decodeGenesis(splice(g, g.length, 0, 0)), /trailing/);
   refuses(() => decodeGenesis(splice(g, 1, 2 + 15, 0, 0)), /chain name is empty/);
   const block = fromHex(entries.find((e) => e.type === 'block').signed_hex);
@@ -148,6 +173,75 @@ test('genesis, signed header and stored block decoders are strict', () => {
   refuses(() => decodeSignedHeader(splice(block.subarray(0, 213), 0, 1, 2)), /unknown block version 2/);
   refuses(() => decodeBlock(block.subarray(0, block.length - 32)), /lists 9 transaction ids, header says 10/);
   refuses(() => decodeBlock(splice(block, 113, 4, 0, 0, 0x27, 0x11)), /at most 10000/);
+});
+
+test('a version 2 genesis: one encoding per delay, at most 30 days', () => {
+  const v2 = fromHex(entries.find((e) => e.type === 'genesis_v2').genesis_hex);
+  assert.equal(decodeGenesis(v2).rebind_delay_s, 3600n);
+  const withDelay = (d) => splice(v2, v2.length - 8, 8, ...fromHex(d.toString(16).padStart(16, '0')));
+  assert.equal(decodeGenesis(withDelay(0n)).rebind_delay_s, 0n);
+  assert.equal(decodeGenesis(withDelay(rebind_delay_s_max)).rebind_delay_s, rebind_delay_s_max);
+  refuses(() => decodeGenesis(withDelay(rebind_delay_s_default)), /may not hold the default rebind delay \(write version 1\)/);
+  refuses(() => decodeGenesis(withDelay(rebind_delay_s_max + 1n)), /rebind delay 2592001 s is over 30 days/);
+  refuses(() => decodeGenesis(v2.subarray(0, v2.length - 1)), /truncated/);
+  refuses(() => decodeGenesis(splice(v2, v2.length, 0, 0)), /1 trailing bytes/);
+  // The encoder writes the default as version 1 and will not go past 30 days.
+  const g = decodeGenesis(v2);
+  assert.equal(encodeGenesis({ ...g, rebind_delay_s: rebind_delay_s_default })[0], 1);
+  assert.throws(() => encodeGenesis({ ...g, rebind_delay_s: rebind_delay_s_max + 1n }), RangeError);
+  assert.throws(() => encodeGenesis({ ...g, rebind_delay_s: 3600 }), TypeError);
+});
+
+// ---- the hidden-format rule (ledger/codec.cpp hidden_format_char) ----------
+
+const hidden_chars = [
+  0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c, 0x200b, 0x200c,
+  0x200d, 0x2060, 0xfeff,
+];
+const utf8Of = (cp) => [...new TextEncoder().encode(String.fromCodePoint(cp))];
+const nameOf = (cp) => `U\\+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+test('decoders refuse every bidi control and zero-width character in text, naming it', () => {
+  const blob = blobOf('transfer_to_key'); // memo "for the donut" at 134, 13 bytes
+  for (const cp of hidden_chars) {
+    const bytes = utf8Of(cp);
+    // Same memo length: the character replaces the memo's first bytes.
+    const at = (n) => decodeSignedTx(splice(blob, 134 + n, bytes.length, ...bytes));
+    const message = new RegExp(`memo holds ${nameOf(cp)}, an invisible direction or zero-width character that can disguise text; remove it`);
+    refuses(() => at(0), message);
+    refuses(() => at(13 - bytes.length), message); // at the end too
+  }
+  // The first fault in the text is the one named: a control before a hidden character.
+  refuses(() => decodeSignedTx(splice(blob, 134, 4, 0x07, 0xe2, 0x80, 0xae)), /memo is not valid UTF-8 text/);
+  refuses(() => decodeSignedTx(splice(blob, 134, 4, 0xe2, 0x80, 0xae, 0x07)), /memo holds U\+202E/);
+  // In a venue profile (the name, 8 bytes at 60) and a genesis's chain name.
+  const venue = blobOf('venue_create');
+  refuses(() => decodeSignedTx(splice(venue, 60, 3, 0xe2, 0x81, 0xa6)), /venue name holds U\+2066/);
+  const g = fromHex(entries.find((e) => e.type === 'genesis').genesis_hex);
+  refuses(() => decodeGenesis(splice(g, 3, 3, 0xef, 0xbb, 0xbf)), /chain name holds U\+FEFF/); // a BOM, even first
+});
+
+test('encoders refuse the same characters, and right-to-left letters and plain emoji are fine', () => {
+  const e = entries.find((x) => x.name === 'transfer_to_key');
+  const decoded = decodeSignedTx(fromHex(e.signed_hex));
+  const withMemo = (memo) => encodeTx({ ...decoded.tx, body: { ...decoded.tx.body, memo } });
+  for (const cp of hidden_chars) {
+    assert.throws(
+      () => withMemo(`pay ${String.fromCodePoint(cp)}me`),
+      (err) => err instanceof RangeError && new RegExp(`^memo holds ${nameOf(cp)}, an invisible direction`).test(err.message),
+    );
+    assert.match(textProblem(`a${String.fromCodePoint(cp)}`, 140, 'memo'), new RegExp(`memo holds ${nameOf(cp)}`));
+    assert.equal(hiddenFormatChar(cp), true);
+  }
+  // The family emoji is joined with U+200D; its parts side by side are fine.
+  assert.throws(() => withMemo('\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'), /memo holds U\+200D/);
+  for (const memo of ['\u{1F468}\u{1F469}\u{1F467}', 'שלום', 'مرحبا', 'Спасибо ☕']) {
+    const bytes = withMemo(memo);
+    assert.equal(decodeSignedTx(encodeSignedTx({ ...decoded.tx, body: { ...decoded.tx.body, memo } }, decoded.signature)).tx.body.memo, memo);
+    assert.ok(bytes.length > 0);
+  }
+  for (const cp of [0x2029, 0x2061, 0x200a, 0x202f, 0x2065, 0x206a, 0x061b, 0xfefe]) assert.equal(hiddenFormatChar(cp), false, cp.toString(16));
+  assert.throws(() => encodeGenesis({ chain_name: 'kopilka\u202e', time_ms: 1n, producer: new Uint8Array(32), attestors: [] }), /chain name holds U\+202E/);
 });
 
 // A small PRNG so that a failure can be replayed from the printed seed.

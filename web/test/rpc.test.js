@@ -31,9 +31,12 @@ import {
   publicKeyOf,
   randomNonce,
   rpcClient,
+  signLookup,
+  signStaffAcceptance,
   signTx,
   toHex,
   verifyHeader,
+  verifyStaffAcceptance,
 } from '../lib/index.js';
 import { createKeystore } from '../lib/keystore.js';
 import { initDataDir, runNode, skip_without_node } from './kopilkad.js';
@@ -175,6 +178,63 @@ test('a voucher signed here, through its QR text, checks and redeems at the node
   const again = await client.voucherCheck(scanned);
   assert.equal(again.ok, false);
   assert.equal(again.reason, 'voucher_used');
+});
+
+test('a staff key hired with its signed acceptance looks up a phone with signLookup', { skip }, async () => {
+  assert.ok(owner, 'the venue test ran first');
+  const { chain_id } = await client.nodeInfo();
+  const chainId = fromHex(chain_id, 32);
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const staffSeed = generateSeed();
+  const nodeMs = async () => (await client.nodeInfo()).time_ms;
+  const unauthorized = (pattern) => (e) => {
+    assert.ok(e instanceof RpcError, `${e}`);
+    assert.equal(e.code, 2002);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  };
+
+  // Not yet staff: a valid signature by an unknown key is not enough.
+  await assert.rejects(
+    client.phoneLookup(signLookup({ phone: '+7 900 000-00-02', time_ms: await nodeMs() }, staffSeed, chainId)),
+    unauthorized(),
+  );
+
+  // The staff member signs the acceptance; the owner hires with it.
+  const acceptance = signStaffAcceptance({ ticker: 'WEBLIB', expiry_s: now + 600n }, staffSeed, chainId);
+  assert.equal(verifyStaffAcceptance(acceptance, chainId), true);
+  const hired = await client.submitTx(
+    signTx(
+      {
+        kind: 'staff_add',
+        signer: owner.key,
+        nonce: randomNonce(),
+        expiry_s: now + 600n,
+        body: { ticker: 'WEBLIB', role: 'cashier', limits: { per_tx: 500n, per_day: null }, acceptance },
+      },
+      owner.seed,
+      chainId,
+    ).blob,
+    { wait: true },
+  );
+  assert.equal(hired.status, 'committed');
+
+  const typed = '+7 900 000-00-01';
+  const params = signLookup({ phone: typed, time_ms: await nodeMs() }, staffSeed, chainId);
+  assert.deepEqual(Object.keys(params).sort(), ['key', 'phone', 'signature', 'time_ms']);
+  assert.equal(params.key, addressFromKey(publicKeyOf(staffSeed)));
+  assert.equal(typeof params.time_ms, 'number');
+  const found = await client.phoneLookup(params);
+  assert.equal(found.e164, '+79000000001');
+  assert.match(found.account, /^phone:[0-9a-f]{64}$/);
+  assert.equal(found.claimed, false);
+  assert.equal(found.key, null);
+  assert.equal(found.rebind, null);
+
+  // Each signed request works once, and the signature covers the phone text.
+  await assert.rejects(client.phoneLookup(params), unauthorized(/used already/));
+  const fresh = signLookup({ phone: typed, time_ms: (await nodeMs()) + 1 }, staffSeed, chainId);
+  await assert.rejects(client.phoneLookup({ ...fresh, phone: '+7 900 000-00-03' }), unauthorized());
 });
 
 test('an unreachable node is RpcUnavailable, not a ledger error', async () => {

@@ -16,12 +16,15 @@ import {
   decodeGenesis,
   decodeSignedHeader,
   decodeSignedTx,
+  decodeStaffAcceptance,
   decodeVoucher,
   decodeVoucherQr,
   encodeAttestationUnsigned,
   encodeGenesis,
   encodeHeader,
   encodeSignedTx,
+  encodeStaffAcceptance,
+  encodeStaffAcceptanceUnsigned,
   encodeTx,
   encodeVoucher,
   encodeVoucherQr,
@@ -30,20 +33,29 @@ import {
   fromBase64url,
   fromHex,
   keyFromAddress,
+  lookupRequestBytes,
   merkleRoot,
   phoneReference,
   publicKeyOf,
   readSignedTx,
+  rebind_delay_s_default,
   sign,
   signingMessage,
+  signLookup,
+  signStaffAcceptance,
   signTx,
+  staffAcceptanceId,
+  staff_roles,
   signVoucher,
   textBytes,
   toBase64url,
   toHex,
   txId,
+  txKindCode,
+  tx_kinds,
   verify,
   verifyHeader,
+  verifyStaffAcceptance,
   verifyTx,
   verifyVoucher,
   voucherId,
@@ -107,6 +119,22 @@ function voucherOf(e, p) {
   };
 }
 
+/** The role name, checked against its code (1 cashier … 4 manager). */
+function roleOf(e) {
+  assert.equal(staff_roles[Number(e['body.role_code']) - 1], e['body.role'], 'role code');
+  return e['body.role'];
+}
+
+function acceptanceOf(e) {
+  const p = 'body.acceptance.';
+  return {
+    ticker: e[`${p}ticker`],
+    staff: keyField(e, `${p}staff`),
+    expiry_s: BigInt(e[`${p}expiry_s`]),
+    signature: fromHex(e[`${p}signature_hex`], 64),
+  };
+}
+
 const bodies = {
   venue_create: (e) => ({ ticker: e['body.ticker'], profile: profileOf(e) }),
   venue_update: (e) => ({ ticker: e['body.ticker'], profile: profileOf(e) }),
@@ -125,12 +153,21 @@ const bodies = {
     };
   },
   product_remove: (e) => ({ ticker: e['body.ticker'], product_id: Number(e['body.product_id']) }),
-  staff_add: (e) => ({
+  staff_update: (e) => ({
     ticker: e['body.ticker'],
     staff: keyField(e, 'body.staff'),
-    role: e['body.role'],
+    role: roleOf(e),
     limits: { per_tx: optionalU64(e['body.limits.per_tx']), per_day: optionalU64(e['body.limits.per_day']) },
   }),
+  staff_add: (e) => {
+    assert.equal(e['body.acceptance.version'], '1');
+    return {
+      ticker: e['body.ticker'],
+      role: roleOf(e),
+      limits: { per_tx: optionalU64(e['body.limits.per_tx']), per_day: optionalU64(e['body.limits.per_day']) },
+      acceptance: acceptanceOf(e),
+    };
+  },
   staff_remove: (e) => ({ ticker: e['body.ticker'], staff: keyField(e, 'body.staff') }),
   transfer: (e) => {
     assert.equal(formatAmount(BigInt(e['body.amount'])), e['body.amount_text']);
@@ -161,28 +198,61 @@ const bodies = {
     assert.equal(e['body.voucher.version'], '1');
     return { ticker: e['body.ticker'], voucher: voucherOf(e, 'body.voucher.') };
   },
+  phone_rebind_cancel: (e) => ({ phone: fromHex(e['body.phone_hex'], 32) }),
+  phone_rebind_complete: (e) => ({ phone: fromHex(e['body.phone_hex'], 32) }),
 };
 
 test('the vectors file has every entry docs/formats.md lists, and each tx kind is built here', () => {
-  for (const type of ['about', 'genesis', 'tx', 'voucher', 'block', 'address'])
+  for (const type of ['about', 'genesis', 'genesis_v2', 'tx', 'voucher', 'block', 'address'])
     assert.ok(byType(type).length > 0, `an entry of type ${type}`);
   for (const e of byType('tx'))
     assert.ok(bodies[e['tx.kind']], `vector ${e.name}: kind ${e['tx.kind']} needs encoding.js support and a line in bodies`);
-  assert.ok(byType('tx').length >= 10);
+  assert.ok(byType('tx').length >= 13);
+  // One vector per kind, and every kind the library knows has one.
+  assert.deepEqual([...new Set(byType('tx').map((e) => e['tx.kind']))].sort(), [...tx_kinds].sort());
+  for (const e of byType('tx')) assert.equal(txKindCode(e['tx.kind']), Number(e['tx.kind_code']), e.name);
 });
+
+function genesisOf(e) {
+  const attestors = [];
+  for (let i = 0; i < Number(e['genesis.attestors.count']); i++) attestors.push(keyField(e, `genesis.attestors.${i}`));
+  return {
+    chain_name: e['genesis.chain_name'],
+    time_ms: BigInt(e['genesis.time_ms']),
+    producer: keyField(e, 'genesis.producer'),
+    attestors,
+    rebind_delay_s: BigInt(e['genesis.rebind_delay_s']),
+  };
+}
 
 test('genesis: bytes from the fields, chain id, decoder round trip', () => {
   const e = genesisEntry;
-  const producer = keyField(e, 'genesis.producer');
   hexEq(publicKeyOf(fromHex(e.producer_seed_hex, 32)), e['genesis.producer_public_key_hex']);
   hexEq(publicKeyOf(fromHex(e.attestor_seed_hex, 32)), e['genesis.attestors.0.public_key_hex']);
-  const attestors = [];
-  for (let i = 0; i < Number(e['genesis.attestors.count']); i++) attestors.push(keyField(e, `genesis.attestors.${i}`));
-  const g = { chain_name: e['genesis.chain_name'], time_ms: BigInt(e['genesis.time_ms']), producer, attestors };
+  const g = genesisOf(e);
+  assert.equal(g.rebind_delay_s, rebind_delay_s_default);
   const bytes = encodeGenesis(g);
+  assert.equal(bytes[0], Number(e['genesis.version']));
   hexEq(bytes, e.genesis_hex);
   hexEq(chainIdOf(bytes), e.chain_id_hex);
   assert.deepEqual(decodeGenesis(bytes), g);
+  // Leaving the delay out means the default: the same bytes.
+  const { rebind_delay_s, ...withoutDelay } = g;
+  hexEq(encodeGenesis(withoutDelay), e.genesis_hex);
+});
+
+test('genesis_v2: a non-default rebind delay is version 2 with the delay at the end', () => {
+  const e = byType('genesis_v2')[0];
+  const g = genesisOf(e);
+  assert.equal(g.rebind_delay_s, 3600n);
+  const bytes = encodeGenesis(g);
+  assert.equal(bytes[0], Number(e['genesis.version']));
+  assert.equal(bytes[0], 2);
+  hexEq(bytes, e.genesis_hex);
+  hexEq(chainIdOf(bytes), e.chain_id_hex);
+  assert.deepEqual(decodeGenesis(bytes), g);
+  // The version 1 bytes are these without the version byte's change and the trailing u64.
+  assert.equal(toHex(bytes.subarray(1, bytes.length - 8)), genesisEntry.genesis_hex.slice(2));
 });
 
 for (const e of byType('tx')) {
@@ -246,6 +316,63 @@ test('redeem: the embedded voucher is the client\'s', () => {
   assert.equal(verifyVoucher(v, chainId), true);
 });
 
+test('staff_add: the acceptance is the staff member\'s over its 42 + t bytes, and its id', () => {
+  const e = entries.find((x) => x.name === 'staff_add');
+  const a = acceptanceOf(e);
+  const unsigned = encodeStaffAcceptanceUnsigned(a);
+  assert.equal(unsigned.length, 42 + a.ticker.length);
+  hexEq(unsigned, e['acceptance.unsigned_hex']);
+  hexEq(staffAcceptanceId(a), e['acceptance.id_hex']);
+  hexEq(signingMessage('staff_accept', chainId, unsigned), e['acceptance.signing_message_hex']);
+  const seed = fromHex(e['acceptance.signer_seed_hex'], 32);
+  const signed = signStaffAcceptance({ ticker: a.ticker, expiry_s: a.expiry_s }, seed, chainId);
+  assert.deepEqual(signed, a);
+  assert.equal(verifyStaffAcceptance(a, chainId), true);
+  assert.equal(verifyStaffAcceptance(a, otherChain), false);
+  assert.equal(verify('voucher', chainId, unsigned, a.signature, a.staff), false, 'domains are separate');
+  // On its own (as `kopilka staff accept` prints it) it is the same 106 + t bytes.
+  const whole = encodeStaffAcceptance(a);
+  assert.equal(whole.length, 106 + a.ticker.length);
+  assert.deepEqual(decodeStaffAcceptance(whole), a);
+  // A staff_add whose acceptance another key signed does not verify.
+  const decoded = readSignedTx(fromHex(e.signed_hex));
+  const forged = { ...decoded, tx: { ...decoded.tx, body: { ...decoded.tx.body, acceptance: { ...a, staff: decoded.tx.signer } } } };
+  assert.equal(verifyTx(forged, chainId), false);
+});
+
+test('signed phone lookup: the docs/formats.md example bytes, and params as the C++ tests make them', () => {
+  const typed = '+7 900 000-00-01';
+  const bytes = lookupRequestBytes(typed, 1790000000000n);
+  assert.equal(bytes.length, 25);
+  hexEq(bytes, '000001a0c4506c00' + '10' + '2b3720393030203030302d30302d3031');
+  const message = signingMessage('lookup', chainId, bytes);
+  assert.equal(toHex(message).slice(0, 36), '11' + '6b6f70696c6b612f6c6f6f6b75702f7631');
+  hexEq(message.subarray(18, 50), genesisEntry.chain_id_hex, 'then the chain id');
+  hexEq(lookupRequestBytes(typed, 1790000000000), toHex(bytes), 'a Number time is the same');
+
+  const seed = fromHex(byType('address')[0].seed_hex, 32);
+  const holder = accountFromText(entries.find((x) => x.name === 'transfer_to_phone')['body.to']);
+  const params = signLookup({ phone: typed, time_ms: 1790000000000n, holder }, seed, chainId);
+  assert.deepEqual(Object.keys(params), ['phone', 'key', 'time_ms', 'signature', 'holder']);
+  assert.equal(params.phone, typed);
+  assert.equal(params.key, addressFromKey(publicKeyOf(seed)));
+  assert.equal(params.time_ms, 1790000000000);
+  assert.match(params.signature, /^[0-9a-f]{128}$/);
+  assert.equal(params.holder, accountText(holder));
+  const sig = fromHex(params.signature, 64);
+  assert.equal(verify('lookup', chainId, bytes, sig, publicKeyOf(seed)), true);
+  assert.equal(verify('lookup', otherChain, bytes, sig, publicKeyOf(seed)), false);
+  assert.equal(verify('transaction', chainId, bytes, sig, publicKeyOf(seed)), false, 'domains are separate');
+  assert.equal('holder' in signLookup({ phone: typed, time_ms: 1n }, seed, chainId), false);
+
+  // The text is signed as typed, in UTF-8 bytes: at most 64 of them.
+  assert.equal(lookupRequestBytes('٠'.repeat(32), 0n).length, 9 + 64);
+  assert.throws(() => lookupRequestBytes('1'.repeat(65), 0n), /phone is 65 bytes; at most 64 allowed/);
+  assert.throws(() => lookupRequestBytes('\ud800', 0n), RangeError);
+  assert.throws(() => signLookup({ phone: typed, time_ms: -1 }, seed, chainId), RangeError);
+  assert.throws(() => signLookup({ phone: typed, time_ms: 1n << 60n }, seed, chainId), RangeError);
+});
+
 test('transfer_to_phone: the phone reference from the operator secret and E.164', () => {
   const e = entries.find((x) => x.name === 'transfer_to_phone');
   const ref = phoneReference(fromHex(e['phone.operator_secret_hex'], 32), e['phone.e164']);
@@ -294,8 +421,10 @@ test('block: header bytes, hash, producer signature, stored block, Merkle root',
   assert.equal(verifyHeader(header, signature, chainId), true);
   assert.equal(verifyHeader(header, signature, otherChain), false);
 
-  // The block lists the ten transactions' ids in file order; their root is the header's.
-  const ids = byType('tx').map((t) => fromHex(t.id_hex, 32));
+  // The block lists the first ten transaction ids in file order (kinds 1-9,
+  // written before kinds 10-12 existed); their root is the header's.
+  const ids = byType('tx').slice(0, 10).map((t) => fromHex(t.id_hex, 32));
+  assert.equal(ids.length, Number(e['header.tx_count']));
   assert.equal(e.tx_ids_hex, ids.map(toHex).join(','));
   hexEq(merkleRoot(ids), e['header.tx_root_hex']);
   hexEq(header.prev, genesisEntry.chain_id_hex, "block 1's prev is the chain id");
