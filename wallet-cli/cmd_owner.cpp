@@ -221,6 +221,35 @@ std::uint64_t num(const json::value& v, std::string_view key) {
     return ec ? 0 : n;
 }
 
+// A staff member's role and limits as options, shared by `staff add` and
+// `staff update`, and the line that says what was set.
+struct StaffTermsArgs {
+    std::string role = "cashier";
+    std::string per_tx, per_day;
+
+    void add_to(CLI::App* c, const char* none_note) {
+        c->add_option("--role", role, "cashier, waiter, barista or manager")
+            ->check(CLI::IsMember({"cashier", "waiter", "barista", "manager"}))
+            ->capture_default_str();
+        c->add_option("--limit-per-tx", per_tx, std::string("most one transfer may give, e.g. 50") + none_note);
+        c->add_option("--limit-per-day", per_day, std::string("most given per UTC day, e.g. 300") + none_note);
+    }
+    ledger::StaffRole parsed_role() const { return *ledger::role_from_name(role); }
+    ledger::StaffLimits limits() const {
+        ledger::StaffLimits l;
+        if (!per_tx.empty()) l.per_tx = parse_amount_arg(per_tx, "--limit-per-tx");
+        if (!per_day.empty()) l.per_day = parse_amount_arg(per_day, "--limit-per-day");
+        return l;
+    }
+    void print(const PublicKey& staff, const char* verb, const std::string& ticker,
+               const ledger::StaffLimits& l) const {
+        std::cout << address_from_key(staff) << verb << role << " of " << ticker;
+        if (l.per_tx) std::cout << ", at most " << ledger::format_amount(*l.per_tx) << " per transfer";
+        if (l.per_day) std::cout << ", at most " << ledger::format_amount(*l.per_day) << " a day";
+        std::cout << "\n";
+    }
+};
+
 }  // namespace
 
 void add_owner_commands(CLI::App& app, Program& p) {
@@ -396,18 +425,12 @@ void add_owner_commands(CLI::App& app, Program& p) {
     {
         auto ticker = std::make_shared<std::string>();
         auto acceptance = std::make_shared<std::string>();
-        auto role = std::make_shared<std::string>("cashier");
-        auto per_tx = std::make_shared<std::string>();
-        auto per_day = std::make_shared<std::string>();
+        auto terms = std::make_shared<StaffTermsArgs>();
         auto* c = staff->add_subcommand("add", "owner: add a staff member with their signed acceptance");
         c->add_option("TICKER", *ticker, "the venue's ticker")->required();
         c->add_option("ACCEPTANCE", *acceptance, "the line the member's `kopilka staff accept` printed")->required();
-        c->add_option("--role", *role, "cashier, waiter, barista or manager")
-            ->check(CLI::IsMember({"cashier", "waiter", "barista", "manager"}))
-            ->capture_default_str();
-        c->add_option("--limit-per-tx", *per_tx, "most one transfer may give, e.g. 50");
-        c->add_option("--limit-per-day", *per_day, "most given per UTC day, e.g. 300");
-        c->callback([&p, ticker, acceptance, role, per_tx, per_day] {
+        terms->add_to(c, "");
+        c->callback([&p, ticker, acceptance, terms] {
             p.action = [=](Session& s) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
@@ -424,14 +447,10 @@ void add_owner_commands(CLI::App& app, Program& p) {
                 ledger::StaffAdd b;
                 b.ticker = t;
                 b.acceptance = *a;
-                b.role = *ledger::role_from_name(*role);
-                if (!per_tx->empty()) b.limits.per_tx = parse_amount_arg(*per_tx, "--limit-per-tx");
-                if (!per_day->empty()) b.limits.per_day = parse_amount_arg(*per_day, "--limit-per-day");
+                b.role = terms->parsed_role();
+                b.limits = terms->limits();
                 auto r = s.submit(s.sign(b));
-                std::cout << address_from_key(a->staff) << " is " << *role << " of " << t;
-                if (b.limits.per_tx) std::cout << ", at most " << ledger::format_amount(*b.limits.per_tx) << " per transfer";
-                if (b.limits.per_day) std::cout << ", at most " << ledger::format_amount(*b.limits.per_day) << " a day";
-                std::cout << "\n";
+                terms->print(a->staff, " is ", t, b.limits);
                 print_committed(r);
                 return 0;
             };
@@ -440,32 +459,22 @@ void add_owner_commands(CLI::App& app, Program& p) {
     {
         auto ticker = std::make_shared<std::string>();
         auto who = std::make_shared<std::string>();
-        auto role = std::make_shared<std::string>("cashier");
-        auto per_tx = std::make_shared<std::string>();
-        auto per_day = std::make_shared<std::string>();
+        auto terms = std::make_shared<StaffTermsArgs>();
         auto* c = staff->add_subcommand("update", "owner: change a staff member's role and limits");
         c->add_option("TICKER", *ticker, "the venue's ticker")->required();
         c->add_option("ADDRESS", *who, "their address (kop1...), or the name of a key in this wallet")->required();
-        c->add_option("--role", *role, "cashier, waiter, barista or manager")
-            ->check(CLI::IsMember({"cashier", "waiter", "barista", "manager"}))
-            ->capture_default_str();
-        c->add_option("--limit-per-tx", *per_tx, "most one transfer may give, e.g. 50 (none: no limit)");
-        c->add_option("--limit-per-day", *per_day, "most given per UTC day, e.g. 300 (none: no limit)");
-        c->callback([&p, ticker, who, role, per_tx, per_day] {
+        terms->add_to(c, " (none: no limit)");
+        c->callback([&p, ticker, who, terms] {
             p.action = [=](Session& s) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
                 ledger::StaffUpdate b;
                 b.ticker = t;
                 b.staff = key_arg(s, *who);
-                b.role = *ledger::role_from_name(*role);
-                if (!per_tx->empty()) b.limits.per_tx = parse_amount_arg(*per_tx, "--limit-per-tx");
-                if (!per_day->empty()) b.limits.per_day = parse_amount_arg(*per_day, "--limit-per-day");
+                b.role = terms->parsed_role();
+                b.limits = terms->limits();
                 auto r = s.submit(s.sign(b));
-                std::cout << address_from_key(b.staff) << " is now " << *role << " of " << t;
-                if (b.limits.per_tx) std::cout << ", at most " << ledger::format_amount(*b.limits.per_tx) << " per transfer";
-                if (b.limits.per_day) std::cout << ", at most " << ledger::format_amount(*b.limits.per_day) << " a day";
-                std::cout << "\n";
+                terms->print(b.staff, " is now ", t, b.limits);
                 print_committed(r);
                 return 0;
             };
