@@ -378,8 +378,10 @@ TEST_CASE("memory: answers a client never reads are bounded by send-queue-bytes-
     // Every WebSocket session passes its bound and is dropped; the HTTP
     // connections' stalled writes are cut by the idle timeout. Meanwhile the
     // node serves others.
-    const bool ws_dropped = wait_until([&] { return metric_of(port, "kopilka_send_queue_closed_total") >= ws_n; }, 60s);
-    const bool all_closed = wait_until([&] { return metric_of(port, "kopilka_connections") <= 1; }, 60s);  // this poll's own
+    // The sanitizer build reads its pages several times slower.
+    const auto patience = sanitized ? 240s : 60s;
+    const bool ws_dropped = wait_until([&] { return metric_of(port, "kopilka_send_queue_closed_total") >= ws_n; }, patience);
+    const bool all_closed = wait_until([&] { return metric_of(port, "kopilka_connections") <= 1; }, patience);  // this poll's own
     std::printf("abuse memory: %.0f send-queue closes, %.0f reads refused busy\n",
                 metric_of(port, "kopilka_send_queue_closed_total"), metric_of(port, "kopilka_reads_busy_total"));
     CHECK(ws_dropped);
@@ -390,8 +392,13 @@ TEST_CASE("memory: answers a client never reads are bounded by send-queue-bytes-
                 rss_before >> 20, peak_before >> 20, rss_after >> 20, peak >> 20, send_queue_bytes_max >> 20);
     // Eight connections may hold send-queue-bytes-max each; the rest is the
     // answers being built (a page at a time per read thread) and the
-    // allocator's slack. Unbounded, the same load took over 1 GiB.
-    CHECK(peak < 400u << 20);
+    // allocator's slack. Unbounded, the same load took over 1 GiB. Under
+    // AddressSanitizer freed memory waits in its quarantine (256 MiB by
+    // default) and every allocation carries redzones and shadow, so the bound
+    // there is looser: 1 GiB, still below what the release build alone
+    // reached unbounded.
+    constexpr std::size_t peak_bytes_max = sanitized ? std::size_t{1} << 30 : std::size_t{400} << 20;
+    CHECK(peak < peak_bytes_max);
     for (auto& u : unread) CHECK(u->closed_within(generous));
 
     // A client that does read gets the same batch cut short within the

@@ -50,17 +50,6 @@ namespace {
 // The issue asks for 20 kills or more; each is followed by a restart.
 constexpr std::size_t kill_rounds = 24;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
-#else
-constexpr bool sanitized = false;
-#endif
 
 // The plan's size sets the test's wall time (the round count does not
 // change): under ASan+UBSan the node signs and verifies several times slower.

@@ -20,6 +20,20 @@
 
 namespace kopilka::test {
 
+// Whether this is the AddressSanitizer build (and so is the kopilkad it
+// starts): a few tests scale their load or memory bounds by it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+#else
+inline constexpr bool sanitized = false;
+#endif
+
 class NodeProcess {
 public:
     // Inits a data dir (kopilkad init) and starts the node on a free port.
