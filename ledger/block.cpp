@@ -28,22 +28,32 @@ Bytes encode_block(const Block& b) {
     return std::move(w).take();
 }
 
+namespace {
+
+// The version, header and producer signature that open every stored block.
+Block read_block_head(Reader& r) {
+    if (const auto v = r.u8(); v != block_version) throw DecodeError("unknown block version " + std::to_string(v));
+    Block b;
+    b.header.height = r.u64();
+    b.header.prev = r.hash();
+    b.header.time_ms = r.u64();
+    b.header.tx_root = r.hash();
+    b.header.state_digest = r.hash();
+    b.header.tx_count = r.u32();
+    b.header.producer = r.key();
+    b.signature = r.signature();
+    if (b.header.tx_count > block_txs_max)
+        throw DecodeError("block claims " + std::to_string(b.header.tx_count) + " transactions; at most " +
+                          std::to_string(block_txs_max) + " allowed");
+    return b;
+}
+
+}  // namespace
+
 std::expected<Block, std::string> decode_block(ByteView bytes) {
     try {
         Reader r(bytes);
-        if (const auto v = r.u8(); v != block_version) throw DecodeError("unknown block version " + std::to_string(v));
-        Block b;
-        b.header.height = r.u64();
-        b.header.prev = r.hash();
-        b.header.time_ms = r.u64();
-        b.header.tx_root = r.hash();
-        b.header.state_digest = r.hash();
-        b.header.tx_count = r.u32();
-        b.header.producer = r.key();
-        b.signature = r.signature();
-        if (b.header.tx_count > block_txs_max)
-            throw DecodeError("block claims " + std::to_string(b.header.tx_count) + " transactions; at most " +
-                              std::to_string(block_txs_max) + " allowed");
+        Block b = read_block_head(r);
         if (r.remaining() != std::size_t{b.header.tx_count} * hash_bytes)
             throw DecodeError("block lists " + std::to_string(r.remaining() / hash_bytes) +
                               " transaction ids, header says " + std::to_string(b.header.tx_count));
@@ -53,6 +63,17 @@ std::expected<Block, std::string> decode_block(ByteView bytes) {
         return b;
     } catch (const DecodeError& e) {
         return std::unexpected(std::string("malformed block: ") + e.what());
+    }
+}
+
+std::expected<Block, std::string> decode_block_head(ByteView bytes) {
+    try {
+        Reader r(bytes);
+        Block b = read_block_head(r);
+        r.finish();
+        return b;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed block head: ") + e.what());
     }
 }
 

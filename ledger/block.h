@@ -44,6 +44,9 @@ Bytes encode_header(const BlockHeader& h);
 Hash256 block_hash(const BlockHeader& h);
 Bytes encode_block(const Block& b);
 std::expected<Block, std::string> decode_block(ByteView bytes);
+// The head of a stored block alone: version, header and producer signature,
+// nothing after them (what a wallet keeps as a known tip); tx_ids stay empty.
+std::expected<Block, std::string> decode_block_head(ByteView bytes);
 
 void sign_block(Block& b, const KeyPair& producer, const ChainId& chain);
 bool verify_block_signature(const Block& b, const ChainId& chain);

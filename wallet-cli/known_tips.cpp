@@ -136,25 +136,9 @@ bool SignedHeader::signed_by(const PublicKey& producer, const ChainId& chain) co
 }
 
 std::optional<SignedHeader> decode_signed_header(ByteView bytes) {
-    if (bytes.size() != signed_header_bytes) return std::nullopt;
-    try {
-        ledger::Reader r(bytes);
-        if (r.u8() != ledger::block_version) return std::nullopt;
-        SignedHeader s;
-        s.header.height = r.u64();
-        s.header.prev = r.hash();
-        s.header.time_ms = r.u64();
-        s.header.tx_root = r.hash();
-        s.header.state_digest = r.hash();
-        s.header.tx_count = r.u32();
-        s.header.producer = r.key();
-        s.signature = r.signature();
-        r.finish();
-        if (s.header.height == 0 || s.header.tx_count > ledger::block_txs_max) return std::nullopt;
-        return s;
-    } catch (const ledger::DecodeError&) {
-        return std::nullopt;
-    }
+    auto b = ledger::decode_block_head(bytes);
+    if (!b || b->header.height == 0) return std::nullopt;  // the genesis has no signed header
+    return SignedHeader{b->header, b->signature};
 }
 
 std::string describe(const SignedHeader& h) {
