@@ -48,20 +48,7 @@ constexpr std::uint64_t request_cost_rows = 10;
 class Conn {
 public:
     Conn(std::uint16_t port, const char* from) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd_ < 0) throw std::runtime_error("socket() failed");
-        sockaddr_in local{};
-        local.sin_family = AF_INET;
-        ::inet_pton(AF_INET, from, &local.sin_addr);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-            ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-            ::close(fd_);
-            throw std::runtime_error(std::string("cannot connect from ") + from);
-        }
+        fd_ = connect_from(from, port);
     }
     ~Conn() { ::close(fd_); }
     Conn(const Conn&) = delete;

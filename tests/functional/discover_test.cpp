@@ -309,22 +309,19 @@ TEST_CASE("every method's documented example runs against a node that played the
         {"block_hash", [&] { return std::string(gift_result.at("block_hash").as_string()); }},
     };
     const std::regex var_re(R"(\$\{([a-z_]+)\})");
-    // A quoted ${..._ms} stands for a number (JSON has no placeholder for one):
-    // "${now_ms}" becomes 1790000000000, quotes and all.
+    // JSON has no placeholder for a number, so a variable ending in _ms is
+    // written quoted and replaced quotes and all: "${now_ms}" becomes
+    // 1790000000000. Those go first, then every other ${name} inside a string.
     const std::regex number_re(R"("\$\{([a-z_]+_ms)\}")");
     auto substitute = [&](std::string text) {
-        std::smatch m;
-        while (std::regex_search(text, m, number_re)) {
-            auto it = vars.find(m[1].str());
-            INFO("the examples use ${" << m[1].str() << "}, which this test does not know: add it to `vars`");
-            REQUIRE(it != vars.end());
-            text.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)), it->second());
-        }
-        while (std::regex_search(text, m, var_re)) {
-            auto it = vars.find(m[1].str());
-            INFO("the examples use ${" << m[1].str() << "}, which this test does not know: add it to `vars`");
-            REQUIRE(it != vars.end());
-            text.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)), it->second());
+        for (const std::regex* re : {&number_re, &var_re}) {
+            std::smatch m;
+            while (std::regex_search(text, m, *re)) {
+                auto it = vars.find(m[1].str());
+                INFO("the examples use ${" << m[1].str() << "}, which this test does not know: add it to `vars`");
+                REQUIRE(it != vars.end());
+                text.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)), it->second());
+            }
         }
         return text;
     };

@@ -109,6 +109,10 @@ int wait_child(pid_t pid);
 // A TCP port that was free a moment ago (bind to 0, read it, close).
 std::uint16_t free_port();
 // Polls `done` every 10 ms until it is true or `timeout` passes; returns its last value.
+// A TCP socket connected to 127.0.0.1:`port` from the local address `from`
+// (any 127.x.y.z is this host), so the node sees another client address.
+// Throws naming `from` when it cannot connect.
+int connect_from(const std::string& from, std::uint16_t port);
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 std::string read_text(const std::filesystem::path& p);
 

@@ -37,20 +37,7 @@ std::string str(const json::value& v, std::string_view key) { return std::string
 // node sees another client address: every 127.x.y.z is this host. Returns
 // all the node sent.
 std::string exchange_from(const char* from, std::uint16_t port, const std::string& request) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    ::inet_pton(AF_INET, from, &local.sin_addr);
-    sockaddr_in remote{};
-    remote.sin_family = AF_INET;
-    remote.sin_port = htons(port);
-    remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-        ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-        ::close(fd);
-        throw std::runtime_error(std::string("cannot connect from ") + from);
-    }
+    const int fd = connect_from(from, port);
     ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     std::string got;
     const auto deadline = std::chrono::steady_clock::now() + generous;

@@ -425,10 +425,10 @@ TEST_CASE("claim codes: limited per phone and per address, and a code belongs to
     ++granted;
     auto code12 = claim_code_from_outbox(admin, "+79000000012");
     REQUIRE(code12);
-    auto e = error_of(c, "phone.claim.confirm",
-                      json::object{{"phone", "+79000000011"}, {"code", *code12}, {"key", new_address()}});
-    CHECK(e.code == rpc::code_invalid);
-    CHECK(std::string(e.what()).find(*code12) == std::string::npos);
+    auto wrong_phone = error_of(c, "phone.claim.confirm",
+                                json::object{{"phone", "+79000000011"}, {"code", *code12}, {"key", new_address()}});
+    CHECK(wrong_phone.code == rpc::code_invalid);
+    CHECK(std::string(wrong_phone.what()).find(*code12) == std::string::npos);
     CHECK(confirm("+79000000012", *code12).at("attestation").is_string());
 
     // Per phone: two codes an hour, the third is refused and names the phone.
