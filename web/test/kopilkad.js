@@ -10,15 +10,19 @@ export const skip_without_node = !node_bin && 'KOPILKA_NODE_BIN is not set (ctes
 // How long a node may take to start listening; a bound, not a measurement.
 const node_start_wait_ms = 60_000;
 
-/** `kopilkad init` of a fresh data dir. */
-export function initDataDir(datadir, chainName) {
+/** `kopilkad init` of a fresh data dir; `args` adds flags (`--rebind-delay-s N`). */
+export function initDataDir(datadir, chainName, args = []) {
   assert.ok(existsSync(node_bin), `KOPILKA_NODE_BIN=${node_bin} does not exist; build the kopilkad target`);
-  execFileSync(node_bin, ['init', '--datadir', datadir, '--chain-name', chainName], { stdio: 'pipe' });
+  execFileSync(node_bin, ['init', '--datadir', datadir, '--chain-name', chainName, ...args], { stdio: 'pipe' });
 }
 
-/** Runs kopilkad on `datadir` and a free port: `{ url, stop }` once it listens. */
-export async function runNode(datadir) {
-  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs kopilkad on `datadir`: `{ url, port, stop }` once it listens. `port`
+ * 0 (the default) takes a free one; a test that restarts a node on the same
+ * origin (a browser's storage is per origin) passes the port it had.
+ */
+export async function runNode(datadir, { port: wanted = 0 } = {}) {
+  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', String(wanted)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
     child.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));
@@ -42,5 +46,5 @@ export async function runNode(datadir) {
       child.once('exit', resolve);
       child.kill('SIGTERM');
     });
-  return { url: `http://127.0.0.1:${port}`, stop };
+  return { url: `http://127.0.0.1:${port}`, port, stop };
 }

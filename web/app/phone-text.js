@@ -1,0 +1,17 @@
+// Phone numbers as the page shows them. Pure.
+
+/**
+ * An E.164 number with its middle hidden, as the node's logs mask it
+ * (node/notifier.cpp mask_phone): "+79000000002" → "+7900*****02".
+ */
+export function maskPhone(e164) {
+  const s = String(e164);
+  if (s.length <= 7) return s;
+  return s.slice(0, 5) + '*'.repeat(s.length - 7) + s.slice(-2);
+}
+
+/** The phone reference of `phone:<64 hex>` account text, or null. */
+export function refOf(account) {
+  const m = /^phone:([0-9a-f]{64})$/.exec(String(account));
+  return m ? m[1] : null;
+}
