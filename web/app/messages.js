@@ -147,7 +147,7 @@ const ru = {
   'refused.forged': 'Сервер прислал запись, которую не подписал владелец этой системы бонусов.',
   'refused.heights': 'Это устройство проверило блок {known}, а сервер сейчас показывает {shown}.',
   'refused.meaning': 'Балансы с такого сервера могут быть неверны, поэтому мы их не показываем и ничего не подписываем.',
-  'refused.what_to_do': 'Сообщите об этом в заведение, которое начислило бонусы. Ваши бонусы не потеряны: ключ к ним остаётся на этом устройстве.',
+  'refused.what_to_do': 'Сообщите об этом в заведение, которое начислило бонусы, и не пользуйтесь этой страницей, пока там не разберутся. Ключ к вашим бонусам остаётся на этом устройстве.',
 
   'offline.title': 'Нет связи',
   'offline.next': {
@@ -329,7 +329,7 @@ const en = {
   'refused.forged': 'The server sent a record that the owner of this bonus system did not sign.',
   'refused.heights': 'This device checked block {known}; the server now shows {shown}.',
   'refused.meaning': 'Balances from such a server may be wrong, so we do not show them and sign nothing.',
-  'refused.what_to_do': 'Tell the venue that gave you the bonuses. Your bonuses are not lost: their key stays on this device.',
+  'refused.what_to_do': 'Tell the venue that gave you the bonuses, and do not use this page until they have sorted it out. The key to your bonuses stays on this device.',
 
   'offline.title': 'No connection',
   'offline.next': { one: 'We will try again in {count} second.', other: 'We will try again in {count} seconds.' },

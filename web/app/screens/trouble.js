@@ -10,11 +10,13 @@ export function Refused({ refusal }) {
   const shown = refusal.shown?.header.height;
   return html`
     <main class="trouble" data-testid="refused">
-      <h1>${t('refused.title')}</h1>
-      <p class="big">${t(`refused.${refusal.kind}`)}</p>
-      ${known !== undefined && shown !== undefined && html`<p>${t('refused.heights', { known: String(known), shown: String(shown) })}</p>`}
-      <p>${t('refused.meaning')}</p>
-      <p><strong>${t('refused.what_to_do')}</strong></p>
+      <section class="card warning" role="alert" aria-labelledby="refused-title">
+        <h1 id="refused-title">${t('refused.title')}</h1>
+        <p class="big">${t(`refused.${refusal.kind}`)}</p>
+        ${known !== undefined && shown !== undefined && html`<p>${t('refused.heights', { known: String(known), shown: String(shown) })}</p>`}
+        <p>${t('refused.meaning')}</p>
+        <p><strong>${t('refused.what_to_do')}</strong></p>
+      </section>
     </main>
   `;
 }

@@ -108,10 +108,42 @@ export async function axeViolations(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-/** One screen checked as a person at 360 px would meet it: screenshot, no sideways scroll, axe clean. */
+const console_problems = new WeakMap();
+
+/**
+ * A new page of `context` (at `url`, if given) whose script errors and
+ * console errors — a CSP violation is one — checkScreen reports.
+ */
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+  page.on('console', (m) => {
+    // The shell names no icon; the browser's own guess at one is not the page's error.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()}`);
+  });
+  console_problems.set(page, problems);
+  if (url) await page.goto(url);
+  return page;
+}
+
+/**
+ * One screen checked as a person at 360 px would meet it: a screenshot, no
+ * sideways scroll, axe clean, and (for openPage's pages) a quiet console.
+ */
 export async function checkScreen(page, name) {
   const path = await screenshot(page, screenshot_group, name);
+  assert.deepEqual(console_problems.get(page) ?? [], [], `${name}: script or console errors (a CSP violation is one)`);
   assert.equal(await horizontalOverflow(page), false, `${name}: the page scrolls sideways at 360 px`);
   assert.deepEqual(await axeViolations(page), [], `${name}: axe-core`);
   return path;
+}
+
+/** Claims `typed` in the page's claim form with the code from the outbox (sent to `e164`). */
+export async function claimInPage(page, world, typed, e164) {
+  await page.getByTestId('claim-phone').fill(typed);
+  await page.getByTestId('claim-request').click();
+  await page.getByTestId('claim-code').waitFor();
+  await page.getByTestId('claim-code').fill(claimCode(world, e164));
+  await page.getByTestId('claim-confirm').click();
 }

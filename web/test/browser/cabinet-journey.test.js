@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { textBytes } from '../../lib/codec.js';
 import { launch, phoneContext, screenshot_dir } from './chromium.js';
-import { checkScreen, claimCode, decodeQr, lastMessage, linkPath, openVolodya, screenshot_group, skip, startWorld } from './cabinet-harness.js';
+import { checkScreen, openPage, claimCode, decodeQr, lastMessage, linkPath, openVolodya, screenshot_group, skip, startWorld } from './cabinet-harness.js';
 
 const client_phone = '+79000000001';
 const friend_phone = '+79000000002';
@@ -34,8 +34,7 @@ after(async () => {
 });
 
 test('the SMS link shows the balance before claiming; a wrong code is refused; the right one claims the phone', { skip }, async () => {
-  const page = await client.newPage();
-  await page.goto(world.url + linkPath(world, client_phone));
+  const page = await openPage(client, world.url + linkPath(world, client_phone));
   await page.getByTestId('preview').getByText('U Volodi').waitFor();
   assert.equal(await page.getByTestId('balance').textContent(), '3');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
@@ -87,8 +86,7 @@ test('the SMS link shows the balance before claiming; a wrong code is refused; t
 });
 
 test('a coffee QR: read by zbar off a screenshot, redeemed with the CLI, and the page says so at once', { skip }, async () => {
-  const page = await client.newPage();
-  await page.goto(world.url + linkPath(world, client_phone));
+  const page = await openPage(client, world.url + linkPath(world, client_phone));
   await page.getByTestId('reward-1').click();
   const qr = page.getByTestId('voucher-qr');
   await qr.waitFor();
@@ -113,8 +111,7 @@ test('a coffee QR: read by zbar off a screenshot, redeemed with the CLI, and the
 });
 
 test('a gift: the byte counter, the refusals, the confirmation, and the friend opens their own link', { skip }, async () => {
-  const page = await client.newPage();
-  await page.goto(world.url + linkPath(world, client_phone));
+  const page = await openPage(client, world.url + linkPath(world, client_phone));
   await page.getByTestId('send-open').click();
   const memo = page.getByTestId('send-memo');
   const counter = page.getByTestId('memo-bytes');
@@ -159,9 +156,8 @@ test('a gift: the byte counter, the refusals, the confirmation, and the friend o
 
   // The friend's own phone, in English: the node's SMS carries their link.
   const friend = await phoneContext(browser, { locale: 'en-US' });
-  const friendPage = await friend.newPage();
   assert.match(lastMessage(world, friend_phone).text, /you received 1\.00 VOLODYA/);
-  await friendPage.goto(world.url + linkPath(world, friend_phone));
+  const friendPage = await openPage(friend, world.url + linkPath(world, friend_phone));
   await friendPage.getByTestId('preview').getByText('U Volodi').waitFor();
   assert.equal(await friendPage.getByTestId('balance').textContent(), '1');
   assert.equal(await friendPage.locator('.unit').first().textContent(), 'VOLODYA bonus');
@@ -172,8 +168,7 @@ test('a gift: the byte counter, the refusals, the confirmation, and the friend o
 
 test('both languages: English from the browser, switched to Russian and back, and the choice remembered', { skip }, async () => {
   const context = await phoneContext(browser, { locale: 'en-US' });
-  const page = await context.newPage();
-  await page.goto(world.url + linkPath(world, friend_phone));
+  const page = await openPage(context, world.url + linkPath(world, friend_phone));
   await page.getByRole('heading', { name: 'Bonuses on this number' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
   assert.equal(await page.title(), 'Kopilka — your bonuses');
@@ -196,7 +191,7 @@ test('both languages: English from the browser, switched to Russian and back, an
 });
 
 test('a voucher that lapsed while the page slept says so and is replaced by a new one that redeems', { skip }, async () => {
-  const page = await client.newPage();
+  const page = await openPage(client);
   // The page's clock is ours: jumping it forward is a phone waking after six minutes.
   await page.clock.install();
   await page.goto(world.url + linkPath(world, client_phone));
