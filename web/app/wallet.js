@@ -1,8 +1,9 @@
 // What the client's key signs, in the browser, and how it reaches the node:
 // the phone_bind with the node's attestation, the re-bind's cancel and
 // completion, gifts from the phone account, signed phone lookups and the
-// reward vouchers. The seed never leaves this module's callers' memory and
-// IndexedDB. `node` is connection.js's: its client, chain id and clock.
+// reward vouchers. Only signatures and public keys leave: the seed stays in
+// the page's memory and IndexedDB. `node` is connection.js's: its client,
+// chain id and clock.
 import { accountFromText, addressFromKey } from '../lib/address.js';
 import { fromBase64url, toHex } from '../lib/bytes.js';
 import { decodeAttestation } from '../lib/encoding.js';

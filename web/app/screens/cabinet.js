@@ -3,7 +3,7 @@
 // venues where the phone holds coins, sending to a friend, and a reward's
 // QR. The WebSocket keeps it current; a move of the phone to another device
 // shows as a warning with a cancel button.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { tickersOf } from '../activity.js';
 import { describeError } from '../errors.js';
 import { watchAccount } from '../live.js';
@@ -108,6 +108,7 @@ export function Cabinet({ node, account, seed, balances, reload, recheck }) {
   const venue = ticker ? venues[ticker] : null;
   const balance = ticker ? balanceOf(balances, ticker) : '0.00';
   const close = () => setOverlay(null);
+  const seen = useMemo(() => [...news, ...history.entries], [news, history.entries]);
 
   const warning =
     balances.rebind &&
@@ -133,7 +134,7 @@ export function Cabinet({ node, account, seed, balances, reload, recheck }) {
         product=${overlay.product}
         venueName=${names[ticker]}
         balance=${balance}
-        seen=${[...news, ...history.entries]}
+        seen=${seen}
         onClose=${close}
       />
     `;

@@ -4,6 +4,7 @@
 // old device, whose key still holds the phone: a warning with a button that
 // cancels the move.
 import { useEffect, useState } from 'preact/hooks';
+import { RpcError } from '../../lib/rpc.js';
 import { describeError } from '../errors.js';
 import { Alert, Button, Notice, html, useI18n } from '../ui.js';
 import { cancelRebind, completeRebind } from '../wallet.js';
@@ -25,6 +26,8 @@ export function RebindPending({ node, seed, account, rebind, onDone }) {
       await completeRebind(node, seed, account);
       onDone();
     } catch (e) {
+      // The block's clock is a little behind the page's estimate of it: wait again.
+      if (e instanceof RpcError && e.reason === 'rebind_not_due') return setDue(false);
       setError(describeError(e));
     } finally {
       setBusy(false);

@@ -27,11 +27,13 @@ export function VoucherScreen({ node, seed, account, ticker, product, venueName,
   const [now, setNow] = useState(() => node.nowS());
   const [lapsed, setLapsed] = useState(false);
   const [redeemed, setRedeemed] = useState(false);
-  // Every voucher shown here and not yet expired: the till may scan any of them.
-  const live = useRef([voucher]);
+  // Every voucher this screen showed: the till may have scanned one just
+  // before it was renewed, and its redeem's news may come after.
+  const shown = useRef([voucher.id]);
+  const current = useRef(voucher);
 
   useEffect(() => {
-    if (redeemedVoucher(seen, live.current.map((v) => v.id))) setRedeemed(true);
+    if (redeemedVoucher(seen, shown.current)) setRedeemed(true);
   }, [seen]);
 
   useEffect(() => {
@@ -39,13 +41,12 @@ export function VoucherScreen({ node, seed, account, ticker, product, venueName,
     const tick = () => {
       const n = node.nowS();
       setNow(n);
-      const shown = live.current[live.current.length - 1];
-      if (shown.expiry_s - n > voucher_renew_before_s) return;
+      if (current.current.expiry_s - n > voucher_renew_before_s) return;
       // Past its expiry already: the timers slept with the page.
-      if (n >= shown.expiry_s) setLapsed(true);
-      const next = make();
-      live.current = [...live.current.filter((v) => v.expiry_s > n), next];
-      setVoucher(next);
+      if (n >= current.current.expiry_s) setLapsed(true);
+      current.current = make();
+      shown.current.push(current.current.id);
+      setVoucher(current.current);
     };
     const timer = setInterval(tick, tick_ms);
     document.addEventListener('visibilitychange', tick);
