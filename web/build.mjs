@@ -148,7 +148,8 @@ export async function buildPages(outdir, pages = allPages) {
 
   const pageEntries = [];
   for (const page of pages) {
-    const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint === page.entry);
+    const entryPoint = relative(here, resolve(here, page.entry)); // as the metafile names it
+    const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint === entryPoint);
     if (!entryOut) throw new Error(`esbuild made no output for ${page.entry}`);
     const scripts = staticClosure(entryOut).map(served);
     const styles = outputs[entryOut].cssBundle ? [served(outputs[entryOut].cssBundle)] : [];
