@@ -7,9 +7,9 @@
 // dependency inside) and OUTDIR/kopilka-lib.js.gz, and prints both sizes.
 //
 // Pages mode bundles each page's entry with code splitting, names every
-// output assets/<name>-<contenthash>.<ext>, writes each page's HTML shell
-// (<name>.html), a gzip -9 copy of every file next to it (.gz) and
-// OUTDIR/manifest.json: every file (path, content type, bytes, gzip bytes,
+// output assets/<name>-<contenthash>.<ext> (the pages' icon, icon.svg, too),
+// writes each page's HTML shell (<name>.html), a gzip -9 copy of every file
+// next to it (.gz) and OUTDIR/manifest.json: every file (path, content type, bytes, gzip bytes,
 // immutable or not, sha256) and, per page, its routes, its first-load files
 // (the HTML, the entry's JS and its static imports, its CSS) and their gzip
 // sum. embed.mjs turns that directory into the C++ source kopilkad embeds.
@@ -18,6 +18,7 @@
 // be budgeted in tests) and fetch nothing: esbuild reads web/node_modules,
 // installed by `npm ci`, and gzip runs at build time so the server never
 // compresses.
+import { base32 } from '@scure/base';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,18 @@ function contentType(path) {
   const type = contentTypes.get(extname(path));
   if (!type) throw new Error(`${path}: no content type for '${extname(path)}' files; add one to contentTypes in build.mjs`);
   return type;
+}
+
+// Every page's icon. Declared in the shell, so browsers do not ask for
+// /favicon.ico (which is no page: 404).
+const iconSource = 'icon.svg';
+
+// A file the build copies as it is, named like esbuild's outputs: the first
+// 8 base32 characters of its hash.
+function hashedName(source, bytes) {
+  const hash = base32.encode(createHash('sha256').update(bytes).digest()).slice(0, 8);
+  const ext = extname(source);
+  return `assets/${source.slice(0, -ext.length)}-${hash}${ext}`;
 }
 
 // esbuild writes nothing itself (write: false); its output paths are
@@ -146,6 +159,10 @@ export async function buildPages(outdir, pages = allPages) {
     return [...seen];
   };
 
+  const iconBytes = readFileSync(join(here, iconSource));
+  const icon = hashedName(iconSource, iconBytes);
+  contents.set(icon, iconBytes);
+
   const pageEntries = [];
   for (const page of pages) {
     const entryPoint = relative(here, resolve(here, page.entry)); // as the metafile names it
@@ -154,7 +171,7 @@ export async function buildPages(outdir, pages = allPages) {
     const scripts = staticClosure(entryOut).map(served);
     const styles = outputs[entryOut].cssBundle ? [served(outputs[entryOut].cssBundle)] : [];
     const html = `${page.name}.html`;
-    contents.set(html, new TextEncoder().encode(htmlShell({ entry: scripts[0], preload: scripts.slice(1), styles })));
+    contents.set(html, new TextEncoder().encode(htmlShell({ entry: scripts[0], preload: scripts.slice(1), styles, icon })));
     pageEntries.push({ page, html, firstLoad: [html, ...scripts, ...styles] });
   }
 

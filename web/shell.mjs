@@ -8,8 +8,8 @@ const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').repla
 // Every link is absolute from the root: a page answers at nested paths (/c/<ref>).
 const url = (path) => escapeAttr(`/${path}`);
 
-/** The shell's text, given the served paths of the entry script, its static imports and its stylesheets. */
-export function htmlShell({ entry, preload = [], styles = [] }) {
+/** The shell's text, given the served paths of the entry script, its static imports, its stylesheets and the icon. */
+export function htmlShell({ entry, preload = [], styles = [], icon }) {
   return [
     '<!doctype html>',
     '<html lang="ru">',
@@ -20,6 +20,7 @@ export function htmlShell({ entry, preload = [], styles = [] }) {
     // darkens nothing the app did not colour itself.
     '<meta name="color-scheme" content="light">',
     '<title>Копилка · Kopilka</title>',
+    `<link rel="icon" href="${url(icon)}" type="image/svg+xml">`,
     ...styles.map((s) => `<link rel="stylesheet" href="${url(s)}">`),
     // The entry's static imports, fetched at once instead of after the entry
     // arrives: one round trip less on a slow network.

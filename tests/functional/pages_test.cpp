@@ -227,11 +227,11 @@ TEST_CASE("the cabinet's shell and its files: every header, gzip or identity by 
     std::vector<std::string> files;
     for (std::sregex_iterator it(root.body.begin(), root.body.end(), reference), end; it != end; ++it)
         files.push_back((*it)[1]);
-    REQUIRE(files.size() >= 2);  // the entry script and the stylesheet at least
-    bool script = false, style = false;
+    REQUIRE(files.size() >= 3);  // the entry script, the stylesheet and the icon at least
+    bool script = false, style = false, icon = false;
     for (const auto& path : files) {
         INFO(path);
-        CHECK(std::regex_match(path, std::regex(R"(/assets/[A-Za-z0-9_.]+-[A-Z0-9]{8}\.(js|css))")));
+        CHECK(std::regex_match(path, std::regex(R"(/assets/[A-Za-z0-9_.]+-[A-Z0-9]{8}\.(js|css|svg))")));
         const Reply file = exchange(port, "GET", path);
         REQUIRE(file.status == 200);
         check_security_headers(file);
@@ -240,6 +240,7 @@ TEST_CASE("the cabinet's shell and its files: every header, gzip or identity by 
         const std::string type = file.header("content-type");
         script = script || type == "text/javascript; charset=utf-8";
         style = style || type == "text/css; charset=utf-8";
+        icon = icon || type == "image/svg+xml";
         const Reply zipped = exchange(port, "GET", path, {"Accept-Encoding: gzip"});
         CHECK(zipped.header("content-encoding") == "gzip");
         CHECK(inflate_gzip(zipped.body) == file.body);
@@ -250,6 +251,7 @@ TEST_CASE("the cabinet's shell and its files: every header, gzip or identity by 
     }
     CHECK(script);
     CHECK(style);
+    CHECK(icon);
 
     // A kept-alive connection serves pages one after another, like a browser's.
     const int fd = connect_from("127.0.0.1", port);

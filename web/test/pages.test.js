@@ -89,8 +89,10 @@ test('each shell loads only files of its own build, with no inline script or sty
     assert.ok(urls.length >= 2);
     const built = new Set(manifest.files.map((f) => `/${f.path}`));
     for (const u of urls) assert.ok(built.has(u), `${page.html} names ${u}, which is not a file of this build`);
-    // The shell names exactly its first load (less itself), nothing lazy.
-    assert.deepEqual(urls.map((u) => u.slice(1)).sort(), page.first_load.slice(1).sort());
+    // The shell names exactly its first load (less itself) and the icon, nothing lazy.
+    const icon = html.match(/<link rel="icon" href="\/(assets\/icon-[A-Z2-7]{8}\.svg)" type="image\/svg\+xml">/);
+    assert.ok(icon, 'the shell declares its icon, so no browser asks for /favicon.ico');
+    assert.deepEqual(urls.map((u) => u.slice(1)).sort(), [...page.first_load.slice(1), icon[1]].sort());
   }
   for (const f of manifest.files.filter((x) => x.path.endsWith('.css'))) {
     const css = readFileSync(join(first, f.path), 'utf8');
