@@ -42,6 +42,11 @@
 //
 // HTTP requests on one connection are answered in order: the next request is
 // read only after the previous response was written.
+//
+// Paths the server does not own itself go to pages.h: the embedded web pages
+// and their files, written from static memory (never copied, so not counted
+// in the send-queue bytes). A request's client address is the peer's, or the
+// one a trusted proxy forwards (proxy.h), for everything charged per request.
 #include "node/server.h"
 
 #include "node/pages.h"
@@ -777,8 +782,11 @@ private:
             return reply_file(page_reply(*file, method == http::verb::head, req[http::field::accept_encoding],
                                          req[http::field::if_none_match]));
         }
+        // A person meets this too, with a link cut short: say what to open, in both languages.
         reply(http::status::not_found, "application/json",
-              plain_error_body("not found; use POST /rpc, GET /ws, GET /health or GET /metrics"));
+              plain_error_body("not found: open the link from your message whole, or the start page /. "
+                               "Не найдено: откройте ссылку из сообщения целиком или начальную страницу /. "
+                               "API: POST /rpc, GET /ws, GET /health, GET /metrics"));
     }
 
     // Only a trusted proxy's X-Forwarded-For is read; every line of it, in order.
