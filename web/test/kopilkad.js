@@ -16,9 +16,9 @@ export function initDataDir(datadir, chainName) {
   execFileSync(node_bin, ['init', '--datadir', datadir, '--chain-name', chainName], { stdio: 'pipe' });
 }
 
-/** Runs kopilkad on `datadir` and a free port: `{ url, stop }` once it listens. */
-export async function runNode(datadir) {
-  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs kopilkad on `datadir` and a free port, with `args` added: `{ url, port, stop }` once it listens. */
+export async function runNode(datadir, args = []) {
+  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
     child.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));
@@ -42,5 +42,5 @@ export async function runNode(datadir) {
       child.once('exit', resolve);
       child.kill('SIGTERM');
     });
-  return { url: `http://127.0.0.1:${port}`, stop };
+  return { url: `http://127.0.0.1:${port}`, port, stop };
 }
