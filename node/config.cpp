@@ -58,6 +58,8 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "requests-burst-max", c.server.requests_burst_max,
         "requests one client address may send at once above that rate");
     opt(app, "io-threads", c.server.threads, "threads serving connections");
+    opt(app, "trusted-proxies", c.trusted_proxies,
+        "addresses of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1 (default: none)");
     opt(app, "phone-lookups-per-minute", c.phone_lookups_per_minute, "phone lookups per client address");
     opt(app, "phone-lookups-per-staff-key-per-hour", c.phone_lookups_per_staff_key_per_hour,
         "phone lookups signed by one venue owner's or staff member's key");

@@ -36,6 +36,9 @@ struct Config {
     std::size_t block_cache_bytes = 0;        // RocksDB's cache of table blocks; 0: RocksDB's 8 MiB
 
     ServerLimits server;
+    // Reverse proxies whose X-Forwarded-For names the client (proxy.h):
+    // addresses separated by commas or spaces; empty trusts none.
+    std::string trusted_proxies;
 
     // Phone lookups and claim codes (docs/node.md, "Limits"; the time to
     // guess a code at these defaults is worked out in docs/security.md).

@@ -42,6 +42,11 @@ int run(node::Config& config) {
         std::cerr << "kopilkad: --log-level must be debug, info, warn or error\n";
         return 2;
     }
+    auto proxies = node::TrustedProxies::parse(config.trusted_proxies);
+    if (!proxies) {
+        std::cerr << "kopilkad: " << proxies.error() << "\n";
+        return 2;
+    }
     node::Log log(*level);
     node::SystemClock clock;
     node::Node::OpenFailure why = node::Node::OpenFailure::other;
@@ -55,7 +60,7 @@ int run(node::Config& config) {
     }
     node::Node& n = **opened;
     n.start();
-    node::Server server(n, config.server);
+    node::Server server(n, config.server, *proxies);
     try {
         server.start(config.listen_address, config.port);
     } catch (const std::exception& e) {
@@ -67,6 +72,11 @@ int run(node::Config& config) {
     if (config.public_url.empty())
         n.set_listen_url("http://" + config.listen_address + ":" + std::to_string(server.port()));
     log.info("server.listening", {{"address", config.listen_address}, {"port", server.port()}});
+    if (!proxies->addresses().empty()) {
+        std::string trusted;
+        for (const auto& a : proxies->addresses()) trusted += (trusted.empty() ? "" : ",") + a;
+        log.info("server.trusted_proxies", {{"addresses", trusted}});
+    }
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);

@@ -42,8 +42,14 @@
 //
 // HTTP requests on one connection are answered in order: the next request is
 // read only after the previous response was written.
+//
+// Paths the server does not own itself go to pages.h: the embedded web pages
+// and their files, written from static memory (never copied, so not counted
+// in the send-queue bytes). A request's client address is the peer's, or the
+// one a trusted proxy forwards (proxy.h), for everything charged per request.
 #include "node/server.h"
 
+#include "node/pages.h"
 #include "rpc/protocol.h"
 
 #include <boost/asio/dispatch.hpp>
@@ -222,9 +228,10 @@ struct Closable {
 };
 
 struct Core {
-    Core(RpcHandler& h, ServerLimits l)
+    Core(RpcHandler& h, ServerLimits l, TrustedProxies p)
         : handler(h),
           limits(l),
+          proxies(std::move(p)),
           rate(l.requests_per_second_max, l.requests_burst_max),
           ioc(static_cast<int>(std::max(1u, l.threads))),
           busy_total(busy_response("the node has too many open connections; retry shortly")),
@@ -233,6 +240,7 @@ struct Core {
 
     RpcHandler& handler;
     const ServerLimits limits;
+    const TrustedProxies proxies;
     RequestRateLimiter rate;
     net::io_context ioc;
     const std::string busy_total;    // the 503 over connections_max
@@ -355,6 +363,7 @@ private:
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+using FileResponse = http::response<http::span_body<const char>>;
 
 Response make_response(http::status status, unsigned version, bool keep_alive, std::string_view content_type,
                        std::string body) {
@@ -609,12 +618,12 @@ private:
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(std::shared_ptr<Core> core, tcp::socket&& socket, std::string client_ip, std::string address_key)
+    HttpSession(std::shared_ptr<Core> core, tcp::socket&& socket, std::string peer_ip, std::string address_key)
         : core_(std::move(core)),
           stream_(std::move(socket)),
           ex_(stream_.get_executor()),
           slot_(core_, std::move(address_key)),
-          client_ip_(std::move(client_ip)),
+          peer_ip_(std::move(peer_ip)),
           conn_id_(core_->next_conn.fetch_add(1)) {}
 
     ~HttpSession() override {
@@ -718,6 +727,7 @@ private:
         std::string_view target = req.target();
         std::string_view path = target.substr(0, target.find('?'));
         const auto method = req.method();
+        client_ip_ = client_address(req);
 
         const bool rpc_call = path == "/rpc" && method == http::verb::post;
         if (auto wait_ms = core_->charge(client_ip_, rpc_call ? jsonrpc_call_count(req.body()) : 1); wait_ms != 0)
@@ -767,8 +777,38 @@ private:
             }
             return reply(http::status::ok, "text/plain; version=0.0.4", std::move(body));
         }
+        if (const assets::File* file = find_page_file(path)) {
+            if (method != http::verb::get && method != http::verb::head) return reply_not_allowed("GET, HEAD");
+            return reply_file(page_reply(*file, method == http::verb::head, req[http::field::accept_encoding],
+                                         req[http::field::if_none_match]));
+        }
+        // A person meets this too, with a link cut short: say what to open, in both languages.
         reply(http::status::not_found, "application/json",
-              plain_error_body("not found; use POST /rpc, GET /ws, GET /health or GET /metrics"));
+              plain_error_body("not found: open the link from your message whole, or the start page /. "
+                               "Не найдено: откройте ссылку из сообщения целиком или начальную страницу /. "
+                               "API: POST /rpc, GET /ws, GET /health, GET /metrics"));
+    }
+
+    // Only a trusted proxy's X-Forwarded-For is read; every line of it, in order.
+    std::string client_address(const Request& req) const {
+        if (!core_->proxies.trusts(peer_ip_)) return peer_ip_;
+        std::vector<std::string_view> lines;
+        const auto [first, last] = req.equal_range("X-Forwarded-For");
+        for (auto it = first; it != last; ++it) lines.push_back(it->value());
+        return core_->proxies.client_address(peer_ip_, lines);
+    }
+
+    void reply_file(const PageReply& page) {
+        const Request& req = parser_->get();
+        file_res_.emplace(static_cast<http::status>(page.status), req.version());
+        auto& res = *file_res_;
+        res.set(http::field::server, server_name);
+        for (const auto& [name, value] : page.headers) res.set(name, value);
+        res.body() = {page.body.data(), page.body.size()};
+        // A 304 has no body and names no length; a HEAD names the GET's.
+        if (page.status != 304) res.content_length(page.content_length);
+        res.keep_alive(req.keep_alive());
+        write(false);
     }
 
     CallContext context(const Request& req) {
@@ -836,6 +876,9 @@ private:
         const Request& req = parser_->get();
         res_.emplace(make_response(status, req.version(), req.keep_alive(), content_type, std::move(body)));
         if (decorate) decorate(*res_);
+        // A HEAD answer tells the length a GET would get, and sends no body
+        // (one would be read as the next response on a kept-alive connection).
+        if (req.method() == http::verb::head) res_->body().clear();
         write(false);
     }
 
@@ -881,13 +924,15 @@ private:
     void write(bool linger) {
         // A client that does not read its response is cut off like an idle one.
         stream_.expires_after(std::chrono::milliseconds(lim().idle_timeout_ms));
-        http::async_write(stream_, *res_,
-                          beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), linger));
+        auto done = beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), linger);
+        if (file_res_) return http::async_write(stream_, *file_res_, std::move(done));
+        http::async_write(stream_, *res_, std::move(done));
     }
 
     void on_write(bool linger, error_code ec, std::size_t) {
-        const bool keep = res_->keep_alive();
+        const bool keep = file_res_ ? file_res_->keep_alive() : res_->keep_alive();
         res_.reset();
+        file_res_.reset();
         core_->release_bytes(std::exchange(held_bytes_, 0));
         if (ec) return close();
         if (linger) return start_linger();
@@ -946,11 +991,15 @@ private:
     beast::tcp_stream stream_;
     net::any_io_executor ex_;
     Slot slot_;
-    std::string client_ip_;
+    std::string peer_ip_;    // the socket's other end
+    std::string client_ip_;  // the current request's client: the peer, or whom a trusted proxy forwarded
     std::uint64_t conn_id_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<Response> res_;
+    // A page or asset: its body is static (assets.h), so it is neither copied
+    // nor counted in Core::queued_bytes. At most one of res_ and file_res_ is set.
+    std::optional<FileResponse> file_res_;
     std::size_t held_bytes_ = 0;  // of res_, reserved in Core::queued_bytes
     std::uint64_t requests_ = 0;
     bool closed_ = false;
@@ -1183,7 +1232,8 @@ std::size_t jsonrpc_call_count(std::string_view body) {
 // ---------------------------------------------------------------------------
 
 struct Server::Impl {
-    Impl(RpcHandler& handler, ServerLimits limits) : core(std::make_shared<Core>(handler, limits)) {}
+    Impl(RpcHandler& handler, ServerLimits limits, TrustedProxies proxies)
+        : core(std::make_shared<Core>(handler, limits, std::move(proxies))) {}
 
     std::shared_ptr<Core> core;
     std::shared_ptr<Listener> listener;
@@ -1218,7 +1268,8 @@ struct Server::Impl {
     }
 };
 
-Server::Server(RpcHandler& handler, ServerLimits limits) : impl_(std::make_unique<Impl>(handler, limits)) {}
+Server::Server(RpcHandler& handler, ServerLimits limits, TrustedProxies proxies)
+    : impl_(std::make_unique<Impl>(handler, limits, std::move(proxies))) {}
 
 Server::~Server() { stop(); }
 

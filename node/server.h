@@ -4,8 +4,11 @@
 // thread — a submit that waits for its block). Beast stays inside server.cpp.
 //
 // Routes: POST /rpc (JSON-RPC 2.0, batches), GET /ws (WebSocket upgrade, one
-// JSON-RPC message per text frame), GET /health, GET /metrics.
+// JSON-RPC message per text frame), GET /health, GET /metrics, and the
+// embedded web pages and their files (pages.h), GET or HEAD.
 #pragma once
+
+#include "node/proxy.h"
 
 #include <cstdint>
 #include <functional>
@@ -17,6 +20,8 @@ namespace kopilka::node {
 
 // What the server knows about a call's origin.
 struct CallContext {
+    // The client's address: the peer's, or the one a trusted proxy forwarded
+    // (TrustedProxies::client_address).
     std::string client_ip;
     bool admin = false;          // the request carried the right bearer token
     std::uint64_t session = 0;   // a WebSocket session's id; 0 for plain HTTP
@@ -154,7 +159,11 @@ std::size_t jsonrpc_call_count(std::string_view body);
 
 class Server {
 public:
-    Server(RpcHandler& handler, ServerLimits limits);
+    // `proxies`: peers whose X-Forwarded-For names the client (proxy.h). A
+    // forwarded address counts for everything charged per request (the
+    // request rate, CallContext::client_ip); connections per address are
+    // counted at accept, before any header, so by the peer's.
+    Server(RpcHandler& handler, ServerLimits limits, TrustedProxies proxies = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

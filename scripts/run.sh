@@ -42,6 +42,7 @@ if [ "$fresh" = 1 ]; then
   KOPILKA_BIN=$kopilka KOPILKA_WALLET_DIR=$wallet bash "$root/scripts/story.sh" "127.0.0.1:$port" --cookie "$data/.cookie"
 else
   echo "The demo venue VOLODYA is already on this chain (remove $data to start over)."
+  echo "The client's cabinet: $("$kopilka" --node "127.0.0.1:$port" admin outbox --cookie "$data/.cookie" --phone "+7 900 000-00-02" --link)"
 fi
 
 

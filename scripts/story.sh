@@ -8,7 +8,8 @@
 # cheesecake 3) and two baristas with 500 each; a barista sends 3 to
 # +7 900 000-00-01; the client asks for a code and claims the phone with it from the node's
 # outbox, makes a coffee voucher (QR); the other barista redeems it; the owner
-# reads the statistics. Keys go to a fresh wallet dir (or KOPILKA_WALLET_DIR),
+# reads the statistics; a second client, +7 900 000-00-02, gets 5 and the link to
+# their cabinet in the browser is printed. Keys go to a fresh wallet dir (or KOPILKA_WALLET_DIR),
 # all under the passphrase in KOPILKA_PASSPHRASE (a demo one if unset).
 # KOPILKA_BIN points at the kopilka binary (default: build/wallet-cli/kopilka).
 set -euo pipefail
@@ -106,7 +107,16 @@ step --as owner history "$ticker"
 say "Anyone can audit: replay every block from the node and verify it locally"
 step audit
 
+say "Masha gives another client 5; this one has not claimed yet, and will use the page in the browser"
+step --as masha send "$ticker" "+7 900 000-00-02" 5 --memo "first visit"
+cabinet=$("$bin" admin outbox --cookie "$cookie" --phone "+7 900 000-00-02" --link)
+
 cat <<EOF
+
+The client's cabinet, as the SMS link opens it (the page asks for the claim code,
+which this node's outbox prints: $bin admin outbox --cookie $cookie --limit 1):
+
+  $cabinet
 
 The node is still running at $node. Go on by hand:
 
@@ -114,6 +124,6 @@ The node is still running at $node. Go on by hand:
   $bin --as client rewards $ticker
   $bin --as client voucher $ticker 2           # a donut
   $bin --as masha redeem $ticker -             # paste the payload, as a USB scanner would type it
-  $bin --as client gift $ticker "+7 900 000-00-02" 1
+  $bin --as client gift $ticker "+7 900 000-00-03" 1
   $bin --help                                  # every command; docs/cli.md has examples
 EOF

@@ -161,12 +161,15 @@ void add_audit_commands(CLI::App& app, Program& p) {
         auto limit = std::make_shared<unsigned>(20);
         auto phone = std::make_shared<std::string>();
         auto code_only = std::make_shared<bool>(false);
+        auto link_only = std::make_shared<bool>(false);
         auto* c = admin->add_subcommand("outbox", "the messages the node would have sent (SMS), newest first");
         c->add_option("--cookie", *cookie, "the node's cookie file (DATADIR/.cookie)")->required();
         c->add_option("--limit", *limit, "at most this many")->capture_default_str();
         c->add_option("--phone", *phone, "only messages to this phone");
         c->add_flag("--code", *code_only, "print only the claim code in the newest message (for scripts)");
-        c->callback([&p, cookie, limit, phone, code_only] {
+        c->add_flag("--link", *link_only, "print only the link in the newest message that has one (for scripts)")
+            ->excludes("--code");
+        c->callback([&p, cookie, limit, phone, code_only, link_only] {
             p.action = [=](Session& s) {
                 std::ifstream in(*cookie);
                 std::string token;
@@ -190,12 +193,22 @@ void add_audit_commands(CLI::App& app, Program& p) {
                         std::cout << match[1] << "\n";
                         return 0;
                     }
+                    if (*link_only) {
+                        // A message about coins carries the cabinet's link; a claim code's does not need one.
+                        const std::string link = str_or(m, "link");
+                        if (link.empty()) continue;
+                        std::cout << display_text(link) << "\n";
+                        return 0;
+                    }
                     boost::system::error_code ec;
                     t.add({utc_time_ms(m.at("time_ms").to_number<std::uint64_t>(ec)), str(m, "phone"), str(m, "text")});
                 }
                 if (*code_only)
                     throw CliError(exit_node_error, "no message with a claim code" + (e164.empty() ? "" : " to " + e164),
                                    "ask for one: kopilka claim-request PHONE");
+                if (*link_only)
+                    throw CliError(exit_node_error, "no message with a link" + (e164.empty() ? "" : " to " + e164),
+                                   "a message with the cabinet's link is sent when coins reach a phone");
                 std::cout << (t.empty() ? "the outbox is empty\n" : t.render());
                 return 0;
             };

@@ -55,6 +55,13 @@ TEST_CASE("kopilka client: claim, balance, rewards, voucher QR redeemed from PNG
     // --- the client asks for a code and claims the phone with it
     auto r = cli({"admin", "outbox", "--cookie", (node.data_dir() / ".cookie").string(), "--phone", "+7 900 000-00-01", "--code"});
     CHECK(r.code != 0);  // the message about the coins carries no code
+    // ... but the cabinet's link, which names the phone account and nothing secret.
+    r = cli({"admin", "outbox", "--cookie", (node.data_dir() / ".cookie").string(), "--phone", "+7 900 000-00-01", "--link"});
+    REQUIRE(r.code == 0);
+    CHECK(r.out == "http://127.0.0.1:" + std::to_string(node.port()) + "/c/" + to_hex(phone.phone()) + "\n");
+    r = cli({"admin", "outbox", "--cookie", (node.data_dir() / ".cookie").string(), "--phone", "+7 900 000-00-09", "--link"});
+    CHECK(r.code == 5);
+    CHECK(has(r.err, "no message with a link to +79000000009"));
     REQUIRE(cli({"claim-request", "+7 900 000-00-01"}).code == 0);
     r = cli({"admin", "outbox", "--cookie", (node.data_dir() / ".cookie").string()});
     REQUIRE(r.code == 0);

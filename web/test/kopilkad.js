@@ -19,10 +19,11 @@ export function initDataDir(datadir, chainName, args = []) {
 /**
  * Runs kopilkad on `datadir`: `{ url, port, stop }` once it listens. `port`
  * 0 (the default) takes a free one; a test that restarts a node on the same
- * origin (a browser's storage is per origin) passes the port it had.
+ * origin (a browser's storage is per origin) passes the port it had. `args`
+ * adds flags (`--trusted-proxies 127.0.0.1`).
  */
-export async function runNode(datadir, { port: wanted = 0 } = {}) {
-  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', String(wanted)], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runNode(datadir, { port: wanted = 0, args = [] } = {}) {
+  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', String(wanted), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
     child.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));

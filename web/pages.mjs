@@ -1,0 +1,9 @@
+// The pages kopilkad serves, one line each: `name` names the page's files
+// (assets/<name>-<hash>.js, <name>.html), `entry` is its ES module (it may
+// import CSS), `routes` are the request paths that answer with its HTML shell.
+// A route is a literal path, or one with `<hex64>` standing for one path
+// segment of exactly 64 lowercase hex digits (a phone reference); node/pages.cpp
+// matches them, and nothing else reaches a page.
+export const pages = [
+  { name: 'cabinet', entry: 'app/cabinet.js', routes: ['/', '/c/<hex64>'] },
+];
