@@ -88,6 +88,11 @@ export function Cabinet({ node, account, seed, balances, reload, recheck }) {
   // Every venue the phone holds coins at or has dealt with, balance first.
   const tickers = [...new Set([...balances.balances.map((b) => b.ticker), ...tickersOf(history.entries, account)])];
   const ticker = chosen && tickers.includes(chosen) ? chosen : tickers[0];
+  // The venue shown stays until the person picks another: a coin arriving
+  // from a new venue does not move the page under their thumb.
+  useEffect(() => {
+    if (ticker && ticker !== chosen) setChosen(ticker);
+  }, [ticker]);
 
   useEffect(() => {
     for (const tk of tickers)

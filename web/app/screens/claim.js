@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { RpcUnavailable } from '../../lib/rpc.js';
 import { describeError } from '../errors.js';
+import { unbroken } from '../phone-text.js';
 import { forgetKey, saveKey } from '../store.js';
 import { Alert, Button, Field, html, useI18n } from '../ui.js';
 import { bindPhone, confirmCode, newKey, requestCode } from '../wallet.js';
@@ -73,7 +74,7 @@ export function Claim({ node, expected, taken, onClaimed }) {
 
   if (step === 'phone')
     return html`
-      <form class="card" onSubmit=${ask} data-testid="claim">
+      <form key="phone" class="card" onSubmit=${ask} data-testid="claim">
         <h2>${t(expected ? 'claim.title' : 'claim.title_home')}</h2>
         <p>${t(taken ? 'claim.intro_taken' : 'claim.intro')}</p>
         <${Field}
@@ -91,10 +92,12 @@ export function Claim({ node, expected, taken, onClaimed }) {
       </form>
     `;
 
+  // Keyed apart: a field reused across the steps would keep the code's
+  // `pattern`, and the browser would then refuse to submit a phone number.
   return html`
-    <form class="card" onSubmit=${confirm} data-testid="claim">
+    <form key="code" class="card" onSubmit=${confirm} data-testid="claim">
       <h2>${t('claim.code_title')}</h2>
-      <p>${t('claim.code_sent', { phone: phone.trim(), count: expiresMin })}</p>
+      <p>${t('claim.code_sent', { phone: unbroken(phone.trim()), count: expiresMin })}</p>
       <${Field}
         label=${t('claim.code')}
         testid="claim-code"

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { describeEntry, redeemedVoucher, tickersOf } from '../../app/activity.js';
 import { memoState, typedAmount } from '../../app/gift-form.js';
 import { retryDelayMs, ws_retry_first_ms, ws_retry_max_ms } from '../../app/live.js';
-import { maskPhone, refOf } from '../../app/phone-text.js';
+import { maskPhone, refOf, unbroken } from '../../app/phone-text.js';
 import { qrSvg } from '../../app/qr.js';
 import { splitRewards } from '../../app/rewards.js';
 import { parseRoute, phonePath } from '../../app/route.js';
@@ -87,6 +87,7 @@ test("a venue's profile made safe: a map link without floats, same-origin logos,
 test('numbers are masked as the node masks them; the two addresses of the cabinet', () => {
   assert.equal(maskPhone('+79000000002'), '+7900*****02');
   assert.equal(maskPhone('+4420'), '+4420');
+  assert.equal(unbroken('+7 900 000-00-02'), '+7\u00a0900\u00a0000\u201100\u201102');
   const ref = 'ab'.repeat(32);
   assert.deepEqual(parseRoute(`/c/${ref}`), { page: 'phone', account: `phone:${ref}` });
   assert.deepEqual(parseRoute(`/c/${ref}/`), { page: 'phone', account: `phone:${ref}` });

@@ -108,6 +108,22 @@ export async function axeViolations(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+// The smallest tap target a thumb hits reliably (WCAG 2.5.5, Material's 48 dp), CSS px.
+export const tap_target_px_min = 48;
+
+/** Visible links, buttons and fields smaller than tap_target_px_min in either direction. */
+export async function smallTapTargets(page) {
+  return page.evaluate((min) => {
+    const small = [];
+    for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.width < min || r.height < min) small.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return small;
+  }, tap_target_px_min);
+}
+
 const console_problems = new WeakMap();
 
 /**
@@ -129,10 +145,12 @@ export async function openPage(context, url) {
 
 /**
  * One screen checked as a person at 360 px would meet it: a screenshot, no
- * sideways scroll, axe clean, and (for openPage's pages) a quiet console.
+ * sideways scroll, tap targets of 48 px, axe clean, and (for openPage's
+ * pages) a quiet console.
  */
 export async function checkScreen(page, name) {
   const path = await screenshot(page, screenshot_group, name);
+  assert.deepEqual(await smallTapTargets(page), [], `${name}: tap targets under ${tap_target_px_min} px`);
   assert.deepEqual(console_problems.get(page) ?? [], [], `${name}: script or console errors (a CSP violation is one)`);
   assert.equal(await horizontalOverflow(page), false, `${name}: the page scrolls sideways at 360 px`);
   assert.deepEqual(await axeViolations(page), [], `${name}: axe-core`);

@@ -19,6 +19,15 @@ let world;
 let browser;
 let client; // the client's phone: one browser context, its own IndexedDB
 
+async function rpc(method, params) {
+  const response = await fetch(`${world.url}/rpc`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return (await response.json()).result;
+}
+
 before(async () => {
   if (skip) return;
   world = await startWorld('cabinet-journey');
@@ -41,7 +50,9 @@ test('the SMS link shows the balance before claiming; a wrong code is refused; t
   assert.equal(await page.evaluate(() => document.body.dataset.ready), '1');
   await checkScreen(page, 'journey-01-link');
 
-  await page.getByLabel('Ваш номер телефона').fill('+7 900 000-00-01');
+  const phone = page.getByLabel('Ваш номер телефона');
+  assert.equal(await phone.getAttribute('type'), 'tel');
+  await phone.fill('+7 900 000-00-01');
   await page.getByRole('button', { name: 'Получить код по SMS' }).click();
   const code = page.getByLabel('Код', { exact: true });
   await code.waitFor();
@@ -166,6 +177,31 @@ test('a gift: the byte counter, the refusals, the confirmation, and the friend o
   await friend.close();
 });
 
+test('balances at every venue of the node, each selectable; a new venue shows up live', { skip }, async () => {
+  const page = await openPage(client, world.url + linkPath(world, client_phone));
+  await page.getByTestId('live').getByText('Обновления приходят сразу.').waitFor();
+  assert.equal(await page.getByTestId('venue-VOLODYA').count(), 0, 'one venue: no choice to make');
+  await world.cli('--as', 'owner', 'venue', 'create', 'BARBER', '--name', 'Барбершоп «Борода»', '--address', 'ul. Mira 5');
+  await world.cli('--as', 'owner', 'product', 'set', 'BARBER', '1', 'стрижка', '5');
+  await world.cli('--as', 'owner', 'send', 'BARBER', '+7 900 000-00-01', '12.50');
+  // No reload: the WebSocket brings the transfer, and the page re-reads its balances.
+  const barber = page.getByTestId('venue-BARBER');
+  await barber.waitFor();
+  assert.match(await barber.textContent(), /Барбершоп «Борода»\s*12,50/);
+  assert.equal(await page.getByTestId('venue-VOLODYA').getAttribute('aria-pressed'), 'true');
+  await barber.click();
+  assert.equal(await barber.getAttribute('aria-pressed'), 'true');
+  await page.getByTestId('balance').getByText('12,50', { exact: true }).waitFor();
+  assert.equal(await page.locator('.unit').textContent(), 'бонуса BARBER');
+  await page.getByTestId('venue').getByRole('heading', { name: 'Барбершоп «Борода»' }).waitFor();
+  await page.getByTestId('reward-1').getByText('стрижка').waitFor();
+  await page.getByTestId('history-entry').getByText('Получено 12,50 бонуса').waitFor();
+  await checkScreen(page, 'journey-11-two-venues');
+  await page.getByTestId('venue-VOLODYA').click();
+  await page.getByTestId('balance').getByText('1', { exact: true }).waitFor();
+  await page.close();
+});
+
 test('both languages: English from the browser, switched to Russian and back, and the choice remembered', { skip }, async () => {
   const context = await phoneContext(browser, { locale: 'en-US' });
   const page = await openPage(context, world.url + linkPath(world, friend_phone));
@@ -177,7 +213,7 @@ test('both languages: English from the browser, switched to Russian and back, an
   await page.getByRole('heading', { name: 'Бонусы на этом номере' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
   assert.equal(await page.locator('.unit').first().textContent(), 'бонус VOLODYA');
-  await checkScreen(page, 'journey-11-switched-ru');
+  await checkScreen(page, 'journey-12-switched-ru');
   await page.reload();
   await page.getByRole('heading', { name: 'Бонусы на этом номере' }).waitFor();
 
@@ -186,7 +222,7 @@ test('both languages: English from the browser, switched to Russian and back, an
   await page.getByLabel('Your phone number').fill('not a number');
   await page.getByRole('button', { name: 'Text me a code' }).click();
   await page.getByRole('alert').getByText(/^That does not look like a phone number\. Type the whole number/).waitFor();
-  await checkScreen(page, 'journey-12-bad-number-en');
+  await checkScreen(page, 'journey-13-bad-number-en');
   await context.close();
 });
 
@@ -195,6 +231,7 @@ test('a voucher that lapsed while the page slept says so and is replaced by a ne
   // The page's clock is ours: jumping it forward is a phone waking after six minutes.
   await page.clock.install();
   await page.goto(world.url + linkPath(world, client_phone));
+  await page.getByTestId('venue-VOLODYA').click();
   await page.getByTestId('reward-1').click();
   const qr = page.getByTestId('voucher-qr');
   await qr.waitFor();
@@ -202,10 +239,47 @@ test('a voucher that lapsed while the page slept says so and is replaced by a ne
   await page.clock.fastForward('06:00');
   await page.getByTestId('voucher-lapsed').getByText('Прошлый код истёк, пока экран был выключен. Покажите этот, новый.').waitFor();
   assert.notEqual(await qr.getAttribute('src'), before, 'a new voucher is shown');
-  await checkScreen(page, 'journey-13-lapsed');
+  await checkScreen(page, 'journey-14-lapsed');
   // The new one was signed for the node's clock as the page now sees it: the till would take it.
-  const png = join(screenshot_dir, screenshot_group, 'journey-13-lapsed-qr.png');
+  const png = join(screenshot_dir, screenshot_group, 'journey-14-lapsed-qr.png');
   await qr.screenshot({ path: png });
   assert.match(await world.cli('--as', 'masha', 'redeem', 'VOLODYA', await decodeQr(png), '--check-only'), /coffee/);
   await page.close();
+});
+
+test("claiming: a number that is not the link's is said and bound to nothing; too many wrong codes say when to try again", { skip }, async () => {
+  const context = await phoneContext(browser, { locale: 'en-US' });
+  const page = await openPage(context, world.url + linkPath(world, friend_phone));
+  const clientBefore = await rpc('account.balances', { account: `phone:${linkPath(world, client_phone).slice('/c/'.length)}` });
+  // The friend types the client's number, and gets the client's code somehow.
+  const code = page.getByLabel('Code', { exact: true });
+  await page.getByLabel('Your phone number').fill('+7 900 000-00-01');
+  await page.getByRole('button', { name: 'Text me a code' }).click();
+  // The code field comes once the node has sent the SMS.
+  await code.waitFor();
+  await code.fill(claimCode(world, client_phone));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('alert').getByText('This is not the number the link was sent to. Type the number that got the SMS with this link, and ask for a new code.').waitFor();
+  await checkScreen(page, 'journey-15-not-the-link-en');
+  const clientAfter = await rpc('account.balances', { account: clientBefore.account });
+  assert.equal(clientAfter.key, clientBefore.key, 'the page bound nothing');
+  assert.equal(clientAfter.rebind, null);
+
+  await page.getByLabel('Your phone number').fill('+7 900 000-00-02');
+  await page.getByRole('button', { name: 'Text me a code' }).click();
+  await code.waitFor();
+  const right = claimCode(world, friend_phone);
+  const wrong = String((Number(right) + 1) % 1_000_000).padStart(right.length, '0');
+  const confirm = page.getByRole('button', { name: 'Confirm' });
+  // The node allows five wrong codes from one address at one phone an hour.
+  for (let i = 0; i < 5; i++) {
+    await code.fill(wrong);
+    await confirm.click();
+    await page.getByRole('alert').getByText('The code is wrong or has expired. Check the SMS, or ask for a new code.').waitFor();
+    await page.locator('[data-testid=claim-confirm]:enabled').waitFor();
+  }
+  await confirm.click();
+  await page.getByRole('alert').getByText('Too many tries. Try again in an hour.').waitFor();
+  await checkScreen(page, 'journey-16-too-many-en');
+  await context.close();
 });
