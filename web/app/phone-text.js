@@ -10,12 +10,6 @@ export function maskPhone(e164) {
   return s.slice(0, 5) + '*'.repeat(s.length - 7) + s.slice(-2);
 }
 
-/** The phone reference of `phone:<64 hex>` account text, or null. */
-export function refOf(account) {
-  const m = /^phone:([0-9a-f]{64})$/.exec(String(account));
-  return m ? m[1] : null;
-}
-
 /** A number as typed, kept on one line: no-break spaces and hyphens ("+7 900 000-00-02"). */
 export function unbroken(text) {
   return String(text).replace(/ /g, '\u00a0').replace(/-/g, '\u2011');

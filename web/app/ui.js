@@ -52,7 +52,7 @@ export function Notice({ children, testid }) {
 }
 
 /** Switches to the other language (remembered in localStorage). */
-export function LanguageSwitch() {
+function LanguageSwitch() {
   const { lang, t, setLanguage } = useI18n();
   const other = languages.find((l) => l !== lang);
   return html`
