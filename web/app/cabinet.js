@@ -1,11 +1,8 @@
-// Placeholder of the client's cabinet, so the page pipeline (build.mjs,
-// embed.mjs) has an entry to bundle. The real app replaces this file.
-import { h, render } from 'preact';
-import htm from 'htm';
+// The client's cabinet (`/` and `/c/<ref>`): the entry the build bundles
+// (web/build.mjs --pages), served by kopilkad into the shell's #app.
 import './cabinet.css';
+import { render } from 'preact';
+import { App } from './app.js';
+import { html } from './ui.js';
 
-const html = htm.bind(h);
-const english = !navigator.language.toLowerCase().startsWith('ru');
-document.documentElement.lang = english ? 'en' : 'ru';
-
-render(html`<main><h1>${english ? 'Kopilka' : 'Копилка'}</h1></main>`, document.getElementById('app'));
+render(html`<${App} />`, document.getElementById('app'));

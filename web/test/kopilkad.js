@@ -10,15 +10,20 @@ export const skip_without_node = !node_bin && 'KOPILKA_NODE_BIN is not set (ctes
 // How long a node may take to start listening; a bound, not a measurement.
 const node_start_wait_ms = 60_000;
 
-/** `kopilkad init` of a fresh data dir. */
-export function initDataDir(datadir, chainName) {
+/** `kopilkad init` of a fresh data dir; `args` adds flags (`--rebind-delay-s N`). */
+export function initDataDir(datadir, chainName, args = []) {
   assert.ok(existsSync(node_bin), `KOPILKA_NODE_BIN=${node_bin} does not exist; build the kopilkad target`);
-  execFileSync(node_bin, ['init', '--datadir', datadir, '--chain-name', chainName], { stdio: 'pipe' });
+  execFileSync(node_bin, ['init', '--datadir', datadir, '--chain-name', chainName, ...args], { stdio: 'pipe' });
 }
 
-/** Runs kopilkad on `datadir` and a free port, with `args` added: `{ url, port, stop }` once it listens. */
-export async function runNode(datadir, args = []) {
-  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs kopilkad on `datadir`: `{ url, port, stop }` once it listens. `port`
+ * 0 (the default) takes a free one; a test that restarts a node on the same
+ * origin (a browser's storage is per origin) passes the port it had. `args`
+ * adds flags (`--trusted-proxies 127.0.0.1`).
+ */
+export async function runNode(datadir, { port: wanted = 0, args = [] } = {}) {
+  const child = spawn(node_bin, ['run', '--datadir', datadir, '--port', String(wanted), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('kopilkad did not listen in time')), node_start_wait_ms);
     child.once('exit', (code) => reject(new Error(`kopilkad exited with ${code}`)));

@@ -39,11 +39,11 @@ describe('the cabinet over HTTPS behind Caddy', { skip: skip_without_node || ski
     [httpsPort, httpPort] = [await freePort(), await freePort()];
     const datadir = join(scratch, 'node');
     initDataDir(datadir, 'https-test');
-    node = await runNode(datadir, [
+    node = await runNode(datadir, { args: [
       '--public-url', `https://${public_name}:${httpsPort}`,
       '--trusted-proxies', '127.0.0.1',
       '--claim-codes-per-ip-per-hour', '1',
-    ]);
+    ] });
     token = readFileSync(join(datadir, '.cookie'), 'utf8').trim();
     caddy = await startCaddy({
       dir: join(scratch, 'caddy'),
