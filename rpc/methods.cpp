@@ -321,7 +321,7 @@ std::vector<MethodInfo> build_table() {
          {{"limit", "integer", false, "at most this many (default 100)"}},
          "object: messages (array of {phone, text, link, time_ms})",
          true, false, R"({"limit":5})",
-         R"({"messages":[{"phone":"+79000000002","text":"Kopilka code: 076597. It works once, for 10 minutes. Open http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d?code=076597","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d?code=076597","time_ms":1796162157574}]})",
+         R"({"messages":[{"phone":"+79000000002","text":"Kopilka claim code: 076597. It works once, for 10 minutes. Type it on http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d ; never tell it to anyone.","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","time_ms":1796162157574}]})",
          R"~({"type":"object","additionalProperties":false,"required":["messages"],
          "properties":{"messages":{"type":"array","items":{"type":"object","additionalProperties":false,
          "required":["phone","text","link","time_ms"],
