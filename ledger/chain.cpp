@@ -216,6 +216,7 @@ std::expected<void, std::string> Chain::load_records(ChainDamage* damage) {
             return damaged(height, "its hash is not the one in the tip record",
                            "block " + std::to_string(height) + " does not match the tip record's hash");
         tip_ = b->header;
+        tip_signature_ = b->signature;
         tip_hash_ = hash;
     } else if (hash != chain_id_) {
         return std::unexpected("the tip record does not match the genesis");
@@ -384,15 +385,18 @@ std::expected<void, std::string> Chain::reopen() {
     if (auto ok = store_->reopen(); !ok) return ok;
     // Rebuild from the store into fresh members; keep the old ones if that fails.
     BlockHeader old_tip = tip_;
+    Signature old_signature = tip_signature_;
     Hash256 old_hash = tip_hash_;
     State old_state = std::move(state_);
     state_ = State();
     tip_ = BlockHeader{};
+    tip_signature_ = Signature{};
     tip_.time_ms = genesis_.time_ms;
     tip_.producer = genesis_.producer;
     tip_hash_ = chain_id_;
     if (auto ok = load(); !ok) {
         tip_ = old_tip;
+        tip_signature_ = old_signature;
         tip_hash_ = old_hash;
         state_ = std::move(old_state);
         return ok;
@@ -506,6 +510,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     }
     state_.clear_journal();
     tip_ = block.header;
+    tip_signature_ = block.signature;
     tip_hash_ = hash;
     // Synced in RocksDB; anchored before anyone is told. A failure leaves the
     // block standing, unacknowledged: the next open anchors it (one block

@@ -80,6 +80,8 @@ public:
     const ChainId& id() const { return chain_id_; }
     std::uint64_t height() const { return tip_.height; }
     const BlockHeader& tip() const { return tip_; }
+    // The producer's signature over tip(); all zero at height 0 (the genesis is not signed as a block).
+    const Signature& tip_signature() const { return tip_signature_; }
     const Hash256& tip_hash() const { return tip_hash_; }
     const State& state() const { return state_; }
     Store& store() { return *store_; }
@@ -149,6 +151,7 @@ private:
     Genesis genesis_;
     ChainId chain_id_{};
     BlockHeader tip_;
+    Signature tip_signature_{};
     Hash256 tip_hash_{};
     State state_;
     std::unique_ptr<TipAnchor> anchor_;

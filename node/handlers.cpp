@@ -80,6 +80,15 @@ std::optional<json::value> Node::node_info(Call& call) {
     o["height"] = chain_->height();
     o["tip_hash"] = to_hex(chain_->tip_hash());
     o["tip_time_ms"] = chain_->tip().time_ms;
+    // The tip's signed header (what a wallet remembers as its known tip), so
+    // the rollback check needs no block.get, whose answer lists every tx id.
+    if (chain_->height() == 0) {
+        o["tip_header"] = nullptr;
+    } else {
+        Bytes head = encode_header(chain_->tip());
+        head.insert(head.end(), chain_->tip_signature().bytes.begin(), chain_->tip_signature().bytes.end());
+        o["tip_header"] = to_base64url(head);
+    }
     o["state_digest"] = to_hex(chain_->state().digest());
     o["producer"] = address_from_key(chain_->genesis().producer);
     json::array attestors;

@@ -20,17 +20,20 @@ std::vector<int> submit_errors() {
 std::vector<MethodInfo> build_table() {
     return {
         {"node.info",
-         "Chain and node information: chain id and name, height, tip, producer and attestor keys, mempool length.",
+         "Chain and node information: chain id and name, height, tip and its signed header, producer and attestor "
+         "keys, mempool length.",
          {},
-         "object: chain_id, chain_name, height, tip_hash, tip_time_ms, state_digest, producer, attestors, mempool, "
-         "version, time_ms",
+         "object: chain_id, chain_name, height, tip_hash, tip_time_ms, tip_header, state_digest, producer, attestors, "
+         "mempool, version, time_ms",
          false, false, R"({})",
-         R"({"chain_id":"825750ca092058b1d703102c044834a4ebd9630b1746d93e2b6c061d390d2e3b","chain_name":"kopilka-functional","height":11,"tip_hash":"834c12bd2d7b19c4dfaa16096c8a70b295007d06ba6cafb57e16b2ca1d71195a","tip_time_ms":1796162157550,"state_digest":"21fee862ace3d153c8c4bde4d2c361a82b006915d3aa7b81916cb958a6229a8b","producer":"kop1jh0ztpsqnwsnhwvxdhn7uygruvjku8t2t298hhv0vyy7t0gn57ssd8gwuw","attestors":["kop135j9whpd0nu830gcmk93sff8ucxjdhyxn9ck280urytsqtex640qzfqkfc"],"mempool":0,"version":"0.1.0","time_ms":1796162157559})",
+         R"({"chain_id":"ad30d1b8fd4b36caba1ac0261217bc5f7708841b5e1e6150a486bd4db262d304","chain_name":"kopilka-demo","height":12,"tip_hash":"cdb15a51ec8a858c37321719b0d37e715d3a4f43017b69084a22fe16c98570ea","tip_time_ms":1796183013139,"tip_header":"AQAAAAAAAAAMf1tsWXyTBVWuQGX9TRLakRsRaKbnQjIM9jQgJLXU0VYAAAGiNNm3E6tRFqOMlyK-YlGQYVFLfOLF9g_ulLbHknpyxWpR3Xcfny9m5OjescjjN8En3yIsdtvOaNyQY9ACw2sMvskhgVAAAAABxd94Sa_7Um15avAskqGb5q-3_KRMxzPZdbj83hSNSIvLCI0v1e6RaX2sGZD5SpsyllLkw-n2Qr01Axm1x7mVJqRYUdzrJ8V-ph3FmCUvBbSq5akI2mTeaSals6JACUoE","state_digest":"9f2f66e4e8deb1c8e337c127df222c76dbce68dc9063d002c36b0cbec9218150","producer":"kop1ch0hsjd0ldfx67t27qkf9gvmu6hm0l9yfnrn8kt4hr7du9ydfz9sy86w9s","attestors":["kop1ydys9jgh4q7uc0r96m42masw4peupmsy3cgetm5uve8zrugmwxcs5dtgkr"],"mempool":0,"version":"0.1.0","time_ms":1796183014525})",
          R"~({"type":"object","additionalProperties":false,
-         "required":["chain_id","chain_name","height","tip_hash","tip_time_ms","state_digest","producer","attestors","mempool","version","time_ms"],
+         "required":["chain_id","chain_name","height","tip_hash","tip_time_ms","tip_header","state_digest","producer","attestors","mempool","version","time_ms"],
          "properties":{"chain_id":{"$ref":"#/components/schemas/hash","description":"the genesis hash"},
          "chain_name":{"type":"string"},"height":{"$ref":"#/components/schemas/count"},
          "tip_hash":{"$ref":"#/components/schemas/hash"},"tip_time_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "tip_header":{"oneOf":[{"$ref":"#/components/schemas/base64url"},{"type":"null"}],
+         "description":"the tip's signed header (213 bytes: the header and the producer's signature, docs/formats.md \"Known tips\"); null at height 0"},
          "state_digest":{"$ref":"#/components/schemas/hash","description":"digest of the state after the tip block"},
          "producer":{"$ref":"#/components/schemas/address"},
          "attestors":{"type":"array","items":{"$ref":"#/components/schemas/address"}},

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "crypto/address.h"
+#include "ledger/block.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -124,6 +125,36 @@ TEST_CASE("GET /health and GET /metrics report the node's state, refusals by rea
 
     // Health is GET only, like metrics.
     CHECK(c.post("/health", "{}").status == 405);
+}
+
+TEST_CASE("node.info's tip_header is the tip's signed header: null at height 0, then block.raw's first 213 bytes, across a restart") {
+    NodeProcess node;
+    CHECK(node.client().call("node.info").at("tip_header").is_null());
+    {
+        rpc::Client c = node.client();
+        Volodi cafe(c);
+        cafe.open();
+    }
+    auto check_tip = [&] {
+        rpc::Client c = node.client();
+        const auto info = c.call("node.info");
+        const auto height = info.at("height").to_number<std::uint64_t>();
+        REQUIRE(height >= 1);
+        auto head = from_base64url(std::string(info.at("tip_header").as_string()));
+        REQUIRE(head);
+        CHECK(head->size() == 213);
+        auto raw = from_base64url(std::string(c.call("block.raw", json::object{{"height", height}}).at("block").as_string()));
+        REQUIRE(raw);
+        REQUIRE(raw->size() >= 213);
+        CHECK(Bytes(raw->begin(), raw->begin() + 213) == *head);
+        auto b = ledger::decode_block_head(*head);
+        REQUIRE(b);
+        CHECK(to_hex(ledger::block_hash(b->header)) == info.at("tip_hash").as_string());
+    };
+    check_tip();
+    node.stop();
+    node.start();  // the signature is read back from the stored tip block
+    check_tip();
 }
 
 TEST_CASE("configuration: the environment and kopilkad.conf beat the default, a flag beats both, and the file alone sets port and log level") {

@@ -1,9 +1,9 @@
 // The cabinet's root: the language, the node (trusted only once its signed
 // tip passed the known-tip check), and the page the address asks for.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { RpcUnavailable } from '../lib/rpc.js';
+import { RpcUnavailable, rpcClient } from '../lib/rpc.js';
 import { HistoryRefused } from '../lib/tips.js';
-import { connect } from './connection.js';
+import { connect, earlyAnswer } from './connection.js';
 import { describeError } from './errors.js';
 import { language_storage_key, makeI18n, pickLanguage } from './i18n.js';
 import { retryDelayMs } from './live.js';
@@ -30,6 +30,25 @@ function storeLanguage(lang) {
 }
 
 /**
+ * connect() to the page's own node; the link's balances are asked for
+ * alongside (one round trip, not two, on a slow network) and shown only once
+ * the check passed.
+ */
+function checkNode() {
+  const client = rpcClient('');
+  const route = parseRoute(location.pathname);
+  const early = route.page === 'phone' ? earlyAnswer(route.account, client.accountBalances(route.account)) : null;
+  return connect(client).then((node) => ({ ...node, early }));
+}
+
+// The first check starts as the module loads, so its round trip overlaps the
+// first render (on a slow phone, building the Intl formatters alone takes
+// 100 ms); useNode takes it over. Marked handled here: useNode reports its
+// failure, not the browser's console.
+let firstCheck = checkNode();
+firstCheck.catch(() => {});
+
+/**
  * The node behind the page's origin: `{ status: 'checking' | 'ok' |
  * 'offline' | 'refused' | 'failed', node, … }`. An unreachable node is tried
  * again with backoff; a refused one never is. `recheck()` runs the check
@@ -43,7 +62,9 @@ function useNode() {
   const check = useCallback(async () => {
     clearTimeout(timer.current);
     try {
-      const node = await connect();
+      const pending = firstCheck ?? checkNode();
+      firstCheck = null;
+      const node = await pending;
       attempt.current = 0;
       setState({ status: 'ok', node });
     } catch (e) {

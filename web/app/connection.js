@@ -40,3 +40,21 @@ export async function connect(client = rpcClient('')) {
     nowS: () => BigInt(Math.floor(nowMs() / 1000)),
   };
 }
+
+/**
+ * An answer asked for before the node was checked, for one account: `take(account)`
+ * gives its promise once (later loads ask afresh), or null when it is for
+ * another account or already taken. A failed early answer is null too, so
+ * the caller asks again and meets the error itself.
+ */
+export function earlyAnswer(account, promise) {
+  let pending = promise.catch(() => null);
+  return {
+    take(which) {
+      if (which !== account || pending === null) return null;
+      const p = pending;
+      pending = null;
+      return p;
+    },
+  };
+}

@@ -121,17 +121,37 @@ test('another block at the known height is refused as rewritten history: a proof
 test('a header the producer did not sign is refused as forged', { skip }, async () => {
   const info = await a.nodeInfo();
   // A lying node: the real answers, with the tip's signature edited.
-  const lying = rpcClient(urlA, {
-    fetch: async (endpoint, init) => {
-      const response = await fetch(endpoint, init);
-      const answer = await response.json();
-      if (JSON.parse(init.body).method === 'block.get' && answer.result)
-        answer.result.signature = answer.result.signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-      return new Response(JSON.stringify(answer), { status: response.status });
-    },
-  });
+  // node.info's tip_header: its first signature byte is at offset 149, base64url char 199 onwards.
+  const flipSignature = (b64) => b64.slice(0, 200) + (b64[200] === 'A' ? 'B' : 'A') + b64.slice(201);
+  const lyingNode = (edit) =>
+    rpcClient(urlA, {
+      fetch: async (endpoint, init) => {
+        const response = await fetch(endpoint, init);
+        const answer = await response.json();
+        if (answer.result) edit(JSON.parse(init.body).method, answer.result);
+        return new Response(JSON.stringify(answer), { status: response.status });
+      },
+    });
   assert.ok(info.height >= 1);
+  const lying = lyingNode((method, r) => {
+    if (method === 'node.info') r.tip_header = flipSignature(r.tip_header);
+  });
   await assert.rejects(checkNodeHistory(lying, noTip), (e) => e instanceof HistoryRefused && e.kind === 'forged' && /not signed by the chain's producer/.test(e.message));
+  // A node without node.info's tip_header (an older one): the tip comes from block.get, checked the same way.
+  const olderLying = lyingNode((method, r) => {
+    if (method === 'node.info') delete r.tip_header;
+    if (method === 'block.get') r.signature = r.signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+  });
+  await assert.rejects(checkNodeHistory(olderLying, noTip), (e) => e instanceof HistoryRefused && e.kind === 'forged' && /not signed by the chain's producer/.test(e.message));
+  const older = lyingNode((method, r) => {
+    if (method === 'node.info') delete r.tip_header;
+  });
+  assert.equal((await checkNodeHistory(older, noTip)).remember.length, 213);
+  // A tip_header that is not the tip node.info names.
+  const mismatched = lyingNode((method, r) => {
+    if (method === 'node.info') r.tip_hash = '00'.repeat(32);
+  });
+  await assert.rejects(checkNodeHistory(mismatched, noTip), (e) => e instanceof HistoryRefused && e.kind === 'forged' && /does not hash to its tip_hash/.test(e.message));
 
   // On first use the producer comes from the genesis, which must hash to the chain id.
   const otherGenesis = rpcClient(urlA, {

@@ -28,7 +28,8 @@ export function PhonePage({ node, account, go, recheck }) {
 
   const load = useCallback(async () => {
     try {
-      const [balances, key] = await Promise.all([node.client.accountBalances(account), keyFor(account, node.chainIdHex)]);
+      const asked = async () => (await node.early?.take(account)) ?? node.client.accountBalances(account);
+      const [balances, key] = await Promise.all([asked(), keyFor(account, node.chainIdHex)]);
       setState({ balances, key, screen: screenFor(balances, key) });
       setError(null);
     } catch (e) {
