@@ -165,7 +165,7 @@ int run_store(const std::filesystem::path& dir) {
         g = r.u64();
     }
     report(g);
-    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
+    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
     for (;;) {
         ++g;
         Batch b;
