@@ -501,8 +501,11 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
             return store_->multi_get(Column::stats, keys);
         });
     } catch (const StoreError& e) {
+        // RocksDB's own reports are noted already; a record that does not
+        // decode is noted here, so the node treats both as damage.
+        store_->note_damage(e.damage());
         state_.rollback_to(start);
-        return std::unexpected("RocksDB cannot read a record: " + e.damage().describe());
+        return std::unexpected("the aggregates cannot be read: " + e.damage().describe());
     }
 
     block.header.height = ctx.height;

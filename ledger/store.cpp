@@ -471,6 +471,8 @@ std::expected<void, std::string> Store::compact() {
     return {};
 }
 
+void Store::note_damage(const StoreDamage& d) const { impl_->note(d); }
+
 std::optional<StoreDamage> Store::damage() const {
     std::lock_guard lock(impl_->damage_mutex);
     return impl_->damage;

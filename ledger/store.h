@@ -132,6 +132,9 @@ public:
     // (RocksDB's background work included: a compaction that meets damage
     // stops every later write, which then reports it); nullopt while none.
     std::optional<StoreDamage> damage() const;
+    // Records damage a caller found in a record RocksDB read back whole (it
+    // does not decode), so that damage() reports it as it reports RocksDB's.
+    void note_damage(const StoreDamage& d) const;
 
     const std::filesystem::path& dir() const { return dir_; }
 

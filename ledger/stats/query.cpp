@@ -56,11 +56,11 @@ Summary summarize(const Store& store, std::string_view ticker, Day from, Day to,
     }
     const Bytes prefix = venue_days_prefix(ticker);
     store.scan(Column::stats, prefix, day_key(ticker, from), [&](ByteView key, ByteView value) {
-        ++out.records_read;
         RecordKey k;
         try {
             k = parse_key(key);
             if (k.day >= to) return false;
+            ++out.records_read;
             switch (k.kind) {
                 case RecordKey::Kind::day: {
                     const DayTotals d = decode_day(value);

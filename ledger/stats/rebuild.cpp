@@ -32,7 +32,7 @@ std::expected<void, std::string> write_counted(Store& store, std::vector<Event>&
 }  // namespace
 
 std::expected<void, std::string> rebuild(Store& store, const Genesis& genesis, std::uint64_t tip,
-                                         const RebuildProgress& progress) {
+                                         const RebuildProgress& progress, std::size_t batch_events) {
     const ChainId chain = genesis_hash(genesis);
     auto fail = [](std::uint64_t h, const std::string& why) {
         return std::unexpected("cannot rebuild the aggregates: block " + std::to_string(h) + " " + why +
@@ -70,7 +70,7 @@ std::expected<void, std::string> rebuild(Store& store, const Genesis& genesis, s
             // an error, not aggregates counted on the wrong state.
             state.clear_journal();
             if (state.digest() != block->header.state_digest) return fail(h, "leaves a state that does not match its digest");
-            if (events.size() >= rebuild_batch_events_max || h == tip) {
+            if (events.size() >= batch_events || h == tip) {
                 if (auto ok = write_counted(store, events); !ok)
                     return std::unexpected("cannot rebuild the aggregates: " + ok.error());
                 if (progress) progress(h, tip);

@@ -29,8 +29,10 @@ using RebuildProgress = std::function<void(std::uint64_t height, std::uint64_t t
 // producer does, and writes the version marker last, synced. The batches
 // before it are not synced: a crash leaves no marker, and the next open
 // starts over. An error names the block that does not replay or the write
-// that failed.
+// that failed. `batch_events` bounds each batch (tests make it small, to
+// crash between many).
 std::expected<void, std::string> rebuild(Store& store, const Genesis& genesis, std::uint64_t tip,
-                                         const RebuildProgress& progress = {});
+                                         const RebuildProgress& progress = {},
+                                         std::size_t batch_events = rebuild_batch_events_max);
 
 }  // namespace kopilka::ledger::stats
