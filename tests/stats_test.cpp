@@ -160,7 +160,7 @@ TEST_CASE("a transaction counts by who was staff when it was committed: a client
     CHECK(both.staff.at(xenia.public_key()) == staff_figures(500, 0, 1, 1));
 }
 
-TEST_CASE("days and weeks end at 00:00 UTC; distinct clients per day and per week, returning ones", "[stats]") {
+TEST_CASE("days and weeks end at 00:00 UTC, with distinct and returning clients per day and per week", "[stats]") {
     Cafe cafe;
     KeyPair kira = test_key(40), lev = test_key(41);
     const Day sunday = monday + 6;
@@ -201,7 +201,7 @@ TEST_CASE("days and weeks end at 00:00 UTC; distinct clients per day and per wee
     CHECK_THROWS_AS(cafe.summary(sunday, sunday + 7, stats::Bucket::week), std::invalid_argument);
 }
 
-TEST_CASE("a rebuild from the blocks writes exactly what the producer wrote; until then no block is made",
+TEST_CASE("a rebuild from the blocks writes exactly what the producer wrote, and no block is made before it",
           "[stats][rebuild]") {
     Cafe cafe;
     KeyPair anna = test_key(20);

@@ -553,23 +553,28 @@ void add_owner_commands(CLI::App& app, Program& p) {
                 if (!from->empty()) std::cout << " from " << utc_time_s(num(r, "from_ms") / 1000);
                 if (!to->empty()) std::cout << " to " << utc_time_s(num(r, "to_ms") / 1000);
                 std::cout << "\n";
+                // A node of an earlier version lacks the newer figures: shown as "-".
+                auto count = [](const json::value& v, std::string_view key) {
+                    const json::value* f = v.as_object().if_contains(key);
+                    return f ? json::serialize(*f) : std::string("-");
+                };
                 Table sum({"", t});
                 sum.add({"with clients", str(r, "in_clients")});
                 sum.add({"clients", json::serialize(r.at("clients"))});
                 sum.add({"with staff", str(r, "with_staff")});
                 sum.add({"treasury", str(r, "treasury")});
                 sum.add({"issued", str(r, "issued")});
-                sum.add({"issues", json::serialize(r.at("issues"))});
+                sum.add({"issues", count(r, "issues")});
                 sum.add({"redeemed", str(r, "redeemed")});
                 sum.add({"redemptions", json::serialize(r.at("redemptions"))});
-                sum.add({"new clients", json::serialize(r.at("new_clients"))});
+                sum.add({"new clients", count(r, "new_clients")});
                 std::cout << sum.render() << "\n";
                 Table per_staff({"STAFF", "ROLE", "CLIENTS SERVED", "VISITS", "GIVEN", "REDEEMED"});
                 for (const auto& x : r.at("staff").as_array()) {
                     // A member since removed keeps the figures of their time as staff.
                     const std::string role = x.at("role").is_string() ? str(x, "role") : "(removed)";
-                    per_staff.add({str(x, "address"), role, json::serialize(x.at("clients_served")),
-                                   json::serialize(x.at("visits")), str(x, "given"), str(x, "redeemed")});
+                    per_staff.add({str(x, "address"), role, json::serialize(x.at("clients_served")), count(x, "visits"),
+                                   str(x, "given"), str(x, "redeemed")});
                 }
                 std::cout << (per_staff.empty() ? "no staff\n" : per_staff.render());
                 return 0;

@@ -190,8 +190,8 @@ void edit_store(const std::filesystem::path& data, const std::function<void(Stor
 
 }  // namespace
 
-TEST_CASE("venue.series and venue.stats over weeks of history equal a recount from venue.history, and survive a "
-          "rebuild; verify names a tampered day",
+TEST_CASE("venue.series and venue.stats over weeks of history equal a recount from venue.history and survive a "
+          "rebuild, and verify names a tampered day",
           "[node][stats]") {
     NodeProcess node;
     REQUIRE(node.stop() == 0);
