@@ -46,7 +46,7 @@ Summary summarize(const Store& store, std::string_view ticker, Day from, Day to,
     if (from >= to) return out;
     if (rows) {
         const Day width = bucket_days(*rows);
-        if ((rows == Bucket::week && week_start(from) != from) || (to - from) % width != 0)
+        if ((rows == Bucket::week && !is_monday(from)) || (to - from) % width != 0)
             throw std::invalid_argument("stats::summarize: the range is not whole buckets");
         for (Day d = from; d < to; d += width) {
             Row row;

@@ -61,6 +61,8 @@ Day week_start(Day d) {
     return d < since_monday ? 0 : d - since_monday;
 }
 
+bool is_monday(Day d) { return (d + thursday_to_monday_days) % days_per_week == 0; }
+
 std::string day_text(Day d) {
     // Howard Hinnant's civil_from_days, for days from 1970.
     const std::int64_t z = std::int64_t{d} + 719468;

@@ -36,8 +36,10 @@ bool is_current_version(ByteView meta_value);
 using Day = std::uint32_t;
 Day day_of_ms(std::uint64_t time_ms);
 std::uint64_t ms_of_day(Day d);
-// Weeks start on Monday 00:00 UTC (ISO 8601). 1970-01-01 was a Thursday.
+// Weeks start on Monday 00:00 UTC (ISO 8601). 1970-01-01 was a Thursday;
+// the days before the first Monday count as the week of day 0.
 Day week_start(Day d);
+bool is_monday(Day d);
 // "2026-11-27", for people.
 std::string day_text(Day d);
 
