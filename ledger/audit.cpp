@@ -2,6 +2,7 @@
 
 #include "ledger/chain.h"
 #include "ledger/codec.h"
+#include "ledger/stats/recount.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -183,6 +184,8 @@ bool Replayer::apply(PreparedBlock&& prepared) {
     BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
     state_.prune_window(ctx.time_s());
     last_txs_.clear();
+    last_events_.clear();
+    const stats::Day day = stats::day_of_ms(h.time_ms);
     for (std::uint32_t i = 0; i < n; ++i) {
         const Hash256& id = block->tx_ids[i];
         if (i == stxs.size()) {
@@ -194,6 +197,7 @@ bool Replayer::apply(PreparedBlock&& prepared) {
             fail(height, tx_at(i) + "a signature does not verify");
             return false;
         }
+        std::optional<stats::Event> event = stats::classify(state_, stx->tx, day);
         auto fx = apply_tx(state_, ctx, *stx, id);
         if (!fx) {
             fail(height, tx_at(i) + "the rules refuse it (" + std::string(refusal_name(fx.error().code)) + "): " +
@@ -210,6 +214,7 @@ bool Replayer::apply(PreparedBlock&& prepared) {
         ++counted->second;
         ++report_.txs_checked;
         last_txs_.push_back({id, i, std::move(fx->touched), tx_ticker(stx->tx)});
+        if (event) last_events_.push_back(std::move(*event));
     }
     state_.clear_journal();
     if (state_.digest() != h.state_digest) {
@@ -473,6 +478,7 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
     // wrote the store could know it.
     const KeyedSetDigest::Key index_key = KeyedSetDigest::random_key();
     KeyedSetDigest expected_index(index_key);
+    stats::Recount recount;  // the aggregates, counted again from the replay
     try {
         // Nothing extra may hide in the stores the node serves from: their
         // records are counted (and the index summed up) on a thread of their
@@ -501,6 +507,7 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
                 }
                 if (!rp.apply(std::move(*next))) return done();
                 expected_tx_records += rp.last_block_txs().size();
+                recount.add(rp.last_block_events());
                 if (index_check == IndexCheck::per_block) {
                     if (!check_block_hash_index(store, rp, h, expected_index_entries)) return done();
                     if (!check_block_history(store, rp, h, expected_index_entries)) return done();
@@ -566,6 +573,19 @@ Pass audit_pass(const Store& store, const AuditProgress& progress, IndexCheck in
         if (!state_fault.empty()) {
             rp.fail(tip_height, "after block " + std::to_string(tip_height) + ": " + state_fault);
             return done();
+        }
+
+        // The aggregates must be exactly the recount, once the ledger has
+        // them (a version marker): a ledger made before them has none until
+        // the node's next start counts them.
+        const auto marker = store.get(Column::meta, stats::meta_stats_key());
+        if (marker && stats::is_current_version(*marker)) {
+            if (auto fault = recount.compare(store, rp.report().stats_records)) {
+                rp.fail(tip_height, "after block " + std::to_string(tip_height) +
+                                        ": the venue aggregates differ from the blocks: " + *fault);
+                return done();
+            }
+            rp.report().stats_checked = true;
         }
     } catch (const std::exception& e) {
         // A block is named only when the failed read was one of its own

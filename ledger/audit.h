@@ -12,6 +12,7 @@
 #include "ledger/apply.h"
 #include "ledger/block.h"
 #include "ledger/store.h"
+#include "ledger/stats/count.h"
 
 #include <filesystem>
 #include <functional>
@@ -39,6 +40,12 @@ struct AuditReport {
     // so the audit replayed the chain a second time, reading each block's
     // entries back, to name the block (see audit_store).
     bool index_rechecked = false;
+    // The venue aggregates (ledger/stats/) were recounted from the blocks
+    // and compared with the stored ones, record by record; false when the
+    // ledger has none yet (made before them: the node counts them at its
+    // next start), which is no fault.
+    bool stats_checked = false;
+    std::uint64_t stats_records = 0;  // aggregate records compared
 };
 
 // The stored transaction record bytes for each id, in the ids' order
@@ -93,6 +100,9 @@ public:
         std::string ticker;
     };
     const std::vector<TxIndexEntry>& last_block_txs() const { return last_txs_; }
+    // What the last replayed block adds to the venue aggregates, each
+    // transaction judged on the state before it (stats::classify).
+    const std::vector<stats::Event>& last_block_events() const { return last_events_; }
     const Hash256& last_hash() const { return prev_hash_; }
 
     const State& state() const { return state_; }
@@ -108,13 +118,15 @@ private:
     std::uint64_t prev_time_ms_ = 0;
     std::uint64_t next_height_ = 1;
     std::vector<TxIndexEntry> last_txs_;
+    std::vector<stats::Event> last_events_;
     AuditReport report_;
 };
 
 using AuditProgress = std::function<void(std::uint64_t height, std::uint64_t tip)>;
 
 // Full audit of a local store: the replay above, then the tip record, the
-// stored state and the history and block-hash indexes against the replay.
+// stored state, the history and block-hash indexes and the venue aggregates
+// against the replay.
 // The index is read in one sequential pass on a thread of its own and summed
 // up under a key drawn for this audit (KeyedSetDigest), as the replay sums up
 // the entries each block should have; only when the sums or counts differ is

@@ -2,6 +2,7 @@
 
 #include "ledger/audit.h"
 #include "ledger/codec.h"
+#include "ledger/stats/count.h"
 
 #include <algorithm>
 #include <map>
@@ -89,11 +90,13 @@ std::expected<std::unique_ptr<Chain>, std::string> Chain::create(const std::file
     Batch b;
     b.put(Column::meta, keys::meta_genesis(), genesis_bytes);
     b.put(Column::meta, keys::meta_tip(), keys::tip_value(0, id));
+    b.put(Column::meta, stats::meta_stats_key(), stats::meta_stats_value());  // nothing to count yet
     if (auto ok = (*store)->write(b); !ok) return std::unexpected(ok.error());
     auto anchor = TipAnchor::create(dir, TipMark{0, id});
     if (!anchor) return std::unexpected(anchor.error());
     std::unique_ptr<Chain> chain(new Chain(std::move(*store), genesis));
     chain->anchor_ = std::move(*anchor);
+    chain->stats_ready_ = true;
     return chain;
 }
 
@@ -222,6 +225,8 @@ std::expected<void, std::string> Chain::load_records(ChainDamage* damage) {
         return std::unexpected("the tip record does not match the genesis");
     }
     if (auto ok = check_anchor(damage); !ok) return ok;
+    const auto stats_marker = store_->get(Column::meta, stats::meta_stats_key());
+    stats_ready_ = stats_marker && stats::is_current_version(*stats_marker);
 
     // Venue records first, so products and staff always find their venue.
     try {
@@ -404,11 +409,22 @@ std::expected<void, std::string> Chain::reopen() {
     return {};
 }
 
+std::expected<void, std::string> Chain::rebuild_stats(const stats::RebuildProgress& progress) {
+    if (stats_ready_) return {};
+    if (auto ok = stats::rebuild(*store_, genesis_, tip_.height, progress); !ok) return ok;
+    stats_ready_ = true;
+    return {};
+}
+
 std::expected<Produced, std::string> Chain::produce_block(std::span<const SignedTx> candidates,
                                                           std::uint64_t time_ms, const KeyPair& producer,
                                                           bool signatures_verified) {
     if (producer.public_key() != genesis_.producer)
         return std::unexpected("this key is not the chain's block producer");
+    // A block counted on top of aggregates that lack the blocks before it
+    // would be counted wrong for good.
+    if (!stats_ready_)
+        return std::unexpected("the venue aggregates are not built yet (Chain::rebuild_stats); no block until they are");
     if (candidates.size() > block_txs_max)
         return std::unexpected("at most " + std::to_string(block_txs_max) + " transactions per block");
     // Block time never goes backwards, whatever the wall clock does.
@@ -427,6 +443,8 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     std::vector<Bytes> blobs;
     std::vector<Effects> effects;
     std::vector<std::string> tickers;
+    std::vector<stats::Event> counted;  // what the block adds to the aggregates
+    const stats::Day day = stats::day_of_ms(time_ms);
     // Ids committed earlier in this block: a second copy gets the first result.
     std::map<Hash256, TxLocation> in_block;
     // A read that meets damage (find_tx) abandons the block: nothing is
@@ -451,17 +469,23 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
                 o.location = *loc;
             } else if (!signatures_verified && !verify_tx_signatures(stx, chain_id_)) {
                 o.refusal = Refused{Refusal::bad_signature, "a signature does not verify for this chain"};
-            } else if (auto fx = apply_tx(state_, ctx, stx, o.id); !fx) {
-                o.refusal = std::move(fx.error());
             } else {
-                o.status = TxOutcome::Status::committed;
-                o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
-                in_block.emplace(o.id, o.location);
-                o.touched = fx->touched;
-                block.tx_ids.push_back(o.id);
-                blobs.push_back(encode_signed_tx(stx));
-                effects.push_back(std::move(*fx));
-                tickers.push_back(tx_ticker(stx.tx));
+                // Judged on the state before it: who was staff then.
+                std::optional<stats::Event> ev = stats::classify(state_, stx.tx, day);
+                auto fx = apply_tx(state_, ctx, stx, o.id);
+                if (!fx) {
+                    o.refusal = std::move(fx.error());
+                } else {
+                    o.status = TxOutcome::Status::committed;
+                    o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
+                    in_block.emplace(o.id, o.location);
+                    o.touched = fx->touched;
+                    block.tx_ids.push_back(o.id);
+                    blobs.push_back(encode_signed_tx(stx));
+                    effects.push_back(std::move(*fx));
+                    tickers.push_back(tx_ticker(stx.tx));
+                    if (ev) counted.push_back(std::move(*ev));
+                }
             }
             out.outcomes.push_back(std::move(o));
         }
@@ -472,6 +496,20 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     if (block.tx_ids.empty()) {
         state_.rollback_to(start);
         return out;
+    }
+    // The aggregates' records this block changes, read and counted before
+    // anything is signed: a read that meets damage abandons the block.
+    std::map<Bytes, Bytes, BytesLess> aggregates;
+    try {
+        aggregates = stats::tally(counted, [&](std::span<const ByteView> keys) {
+            return store_->multi_get(Column::stats, keys);
+        });
+    } catch (const StoreError& e) {
+        // RocksDB's own reports are noted already; a record that does not
+        // decode is noted here, so the node treats both as damage.
+        store_->note_damage(e.damage());
+        state_.rollback_to(start);
+        return std::unexpected("the aggregates cannot be read: " + e.damage().describe());
     }
 
     block.header.height = ctx.height;
@@ -502,6 +540,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
         else
             batch.erase(Column::state, key);
     }
+    for (auto& [key, value] : aggregates) batch.put(Column::stats, key, std::move(value));
     batch.put(Column::meta, keys::meta_tip(), keys::tip_value(ctx.height, hash));
 
     if (auto ok = store_->write(batch); !ok) {

@@ -9,6 +9,7 @@
 #include "ledger/apply.h"
 #include "ledger/block.h"
 #include "ledger/store.h"
+#include "ledger/stats/rebuild.h"
 
 #include <expected>
 #include <filesystem>
@@ -98,6 +99,15 @@ public:
     // It does not re-apply the rules (`kopilkad verify` does).
     std::expected<void, ChainDamage> check_blocks(std::uint64_t full_blocks) const;
 
+    // Whether the venue aggregates (ledger/stats/) count every block: true
+    // for a chain made by create(), and for one opened with the aggregates'
+    // version marker. Otherwise rebuild_stats() must run before the next
+    // block (produce_block refuses until then), after the startup check.
+    bool stats_ready() const { return stats_ready_; }
+    // Counts the aggregates again from the blocks (stats::rebuild), in
+    // bounded batches, calling `progress` after each. Does nothing when ready.
+    std::expected<void, std::string> rebuild_stats(const stats::RebuildProgress& progress = {});
+
     // Reopens the store from disk and rebuilds the tip, the state and the
     // replay window from what it holds (the tip anchor checked again, as at
     // open); used after a failed write, when a
@@ -109,7 +119,9 @@ public:
     // commits them as one block (one synced write). A transaction already
     // committed is reported with its first location and not applied again.
     // With signatures_verified the caller vouches that verify_tx_signatures
-    // passed for every candidate (the node checks them in parallel).
+    // passed for every candidate (the node checks them in parallel). The
+    // block's aggregates (ledger/stats/count.h) are counted into the same
+    // batch: a block is never half-counted.
     // An error means the store refused the write, or a read met damage
     // (store().damage() then says so); the state is unchanged. Once the
     // block's batch is synced the tip anchor is advanced and synced; when
@@ -155,6 +167,7 @@ private:
     Hash256 tip_hash_{};
     State state_;
     std::unique_ptr<TipAnchor> anchor_;
+    bool stats_ready_ = false;
 };
 
 // Store keys shared with the audit.

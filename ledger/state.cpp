@@ -264,6 +264,24 @@ void State::change_total(const std::string& ticker, Amount removed, Amount added
     if (it == coin_totals_.end()) it = coin_totals_.emplace(ticker, Total{0}).first;
     it->second = it->second - removed + added;  // removed is part of the sum: no wrap
     if (it->second == 0) coin_totals_.erase(it);
+    if ((removed == 0) == (added == 0)) return;  // a holder before and after, or neither
+    auto held = holder_counts_.try_emplace(ticker, 0).first;
+    if (added > 0)
+        ++held->second;
+    else if (--held->second == 0)
+        holder_counts_.erase(held);
+}
+
+std::size_t State::holder_count(std::string_view ticker) const {
+    auto it = holder_counts_.find(ticker);
+    return it == holder_counts_.end() ? 0 : it->second;
+}
+
+Amount State::coin_total(std::string_view ticker) const {
+    auto it = coin_totals_.find(ticker);
+    if (it == coin_totals_.end()) return 0;
+    return it->second > std::numeric_limits<Amount>::max() ? std::numeric_limits<Amount>::max()
+                                                           : static_cast<Amount>(it->second);
 }
 
 std::vector<std::pair<Account, Amount>> State::holders(std::string_view ticker) const {

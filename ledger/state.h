@@ -133,6 +133,11 @@ public:
     std::optional<std::map<std::string, Amount>> coin_totals() const;
     // Every balance of one coin.
     std::vector<std::pair<Account, Amount>> holders(std::string_view ticker) const;
+    // How many accounts hold the coin (a positive balance), and the sum they
+    // hold: kept as balances change, so the owner's statistics cost O(staff)
+    // rather than a walk over every balance of every coin.
+    std::size_t holder_count(std::string_view ticker) const;
+    Amount coin_total(std::string_view ticker) const;  // saturating: a sum past 2^64 is itself damage
 
     // The digest of every record. Writes reach the lattice hash lazily: at
     // update_digest() or clear_journal(), once per key however often it
@@ -220,6 +225,9 @@ private:
     // bits: a damaged state whose sum overflows 64 bits is still reported.
     __extension__ using Total = unsigned __int128;
     std::map<std::string, Total, std::less<>> coin_totals_;
+    std::map<std::string, std::size_t, std::less<>> holder_counts_;
+    // One balance of `ticker` going from `removed` to `added`: the coin's sum
+    // and holder count follow it.
     void change_total(const std::string& ticker, Amount removed, Amount added);
     std::unordered_map<PhoneRef, Binding, Hash256Hasher> bindings_;
     std::unordered_map<PhoneRef, PendingRebind, Hash256Hasher> rebinds_;

@@ -25,7 +25,7 @@
 namespace kopilka::ledger {
 
 namespace {
-constexpr std::array<std::string_view, column_count> column_names = {"meta", "blocks", "txs", "state", "index"};
+constexpr std::array<std::string_view, column_count> column_names = {"meta", "blocks", "txs", "state", "index", "stats"};
 
 // The column `meta` takes one small write per block and never fills a
 // memtable, so without a cap RocksDB keeps every WAL file alive (it holds
@@ -124,7 +124,10 @@ std::string StoreDamage::describe() const {
 
 struct Store::Impl {
     std::unique_ptr<rocksdb::DB> db;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;  // as opened: the default family, then ours
+    // Ours by Column; null for a family a read-only open did not find (a
+    // ledger made before the family existed), which reads as empty.
+    std::array<rocksdb::ColumnFamilyHandle*, column_count> families{};
     bool read_only = false;     // opened in Mode::read_only
     bool fallback_ro = false;   // reopen() could only open the ledger read-only
     std::size_t block_cache_bytes = 0;  // 0: RocksDB's default
@@ -143,11 +146,12 @@ struct Store::Impl {
         for (auto* h : handles)
             if (db && h) db->DestroyColumnFamilyHandle(h);
         handles.clear();
+        families.fill(nullptr);
         if (db) db->Close();
         db.reset();
     }
     std::expected<void, std::string> open(const std::filesystem::path& dir, Mode mode);
-    rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<std::size_t>(c) + 1]; }
+    rocksdb::ColumnFamilyHandle* cf(Column c) const { return families[static_cast<std::size_t>(c)]; }
     void note(const StoreDamage& d) const {
         std::lock_guard lock(damage_mutex);
         if (!damage) damage = d;
@@ -162,9 +166,11 @@ struct Store::Impl {
     void require_open() const {
         if (!db) throw std::runtime_error("the ledger is not open: " + closed_reason);
     }
-    // A checksum-verifying iterator over one family; the caller holds `mutex`.
+    // A checksum-verifying iterator over one family (null for an absent
+    // family); the caller holds `mutex`.
     std::unique_ptr<rocksdb::Iterator> iterator(Column c) const {
         require_open();
+        if (!cf(c)) return nullptr;
         rocksdb::ReadOptions ro;
         ro.verify_checksums = true;
         return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf(c)));
@@ -207,7 +213,9 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesy
 std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& dir, Mode mode) {
     rocksdb::Options options;
     options.create_if_missing = mode == Mode::create_new;
-    options.create_missing_column_families = mode == Mode::create_new;
+    // A family a later version added is created by the first read-write open
+    // of a ledger made before it (the aggregates are then rebuilt: Chain).
+    options.create_missing_column_families = mode != Mode::read_only;
     options.paranoid_checks = true;
     // Point-in-time recovery, RocksDB's default, stops replaying the log at
     // the first damaged record and opens without a word: one flipped bit
@@ -235,10 +243,22 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
     txs_options.memtable_whole_key_filtering = true;
     txs_options.memtable_prefix_bloom_size_ratio = memtable_bloom_share;
 
+    // A read-only open must not create anything: it opens the families the
+    // ledger has (an older ledger lacks `stats`).
+    std::vector<std::string> present;
+    if (mode == Mode::read_only) {
+        rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, dir.string(), &present);
+        if (!listed.ok()) return std::unexpected("cannot open the ledger in " + dir.string() + ": " + listed.ToString());
+    }
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    std::vector<Column> opened;  // the Column of descriptors[i + 1]
     descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-    for (auto name : column_names)
-        descriptors.emplace_back(std::string(name), name == column_name(Column::txs) ? txs_options : cf_options);
+    for (std::size_t c = 0; c < column_count; ++c) {
+        const std::string name(column_names[c]);
+        if (mode == Mode::read_only && std::find(present.begin(), present.end(), name) == present.end()) continue;
+        descriptors.emplace_back(name, static_cast<Column>(c) == Column::txs ? txs_options : cf_options);
+        opened.push_back(static_cast<Column>(c));
+    }
 
     log = info_log(dir, mode == Mode::read_only);
     options.info_log = log;
@@ -259,6 +279,7 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
         return std::unexpected("cannot open the ledger in " + dir.string() + ": " + why);
     }
     db.reset(raw);
+    for (std::size_t i = 0; i < opened.size(); ++i) families[static_cast<std::size_t>(opened[i])] = handles[i + 1];
     opened_options = options;
     return {};
 }
@@ -305,6 +326,7 @@ std::expected<void, std::string> Store::reopen() {
 std::optional<Bytes> Store::get(Column c, ByteView key) const {
     std::shared_lock lock(impl_->mutex);
     impl_->require_open();
+    if (!impl_->cf(c)) return std::nullopt;
     std::string value;
     rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(c), slice(key), &value);
     if (s.IsNotFound()) return std::nullopt;
@@ -322,6 +344,7 @@ std::vector<std::optional<Bytes>> Store::multi_get(Column c, std::span<const Byt
     std::vector<rocksdb::Status> statuses(keys.size());
     std::shared_lock lock(impl_->mutex);
     impl_->require_open();
+    if (!impl_->cf(c)) return out;
     impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->cf(c), keys.size(), slices.data(), values.data(),
                         statuses.data());
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -336,6 +359,7 @@ void Store::scan(Column c, ByteView prefix, ByteView from,
                  const std::function<bool(ByteView key, ByteView value)>& visit) const {
     std::shared_lock lock(impl_->mutex);
     const auto it = impl_->iterator(c);
+    if (!it) return;
     const ByteView start = from.empty() ? prefix : from;
     it->Seek(slice(start));
     Bytes last(start.begin(), start.end());  // where damage met by Next() lies after
@@ -439,12 +463,15 @@ std::expected<void, std::string> Store::compact() {
     if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
     for (std::size_t c = 0; c < column_count; ++c) {
         rocksdb::ColumnFamilyHandle* h = impl_->cf(static_cast<Column>(c));
+        if (!h) continue;
         rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), h);
         if (s.ok()) s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), h, nullptr, nullptr);
         if (!s.ok()) return std::unexpected("cannot compact column family " + std::string(column_names[c]) + ": " + s.ToString());
     }
     return {};
 }
+
+void Store::note_damage(const StoreDamage& d) const { impl_->note(d); }
 
 std::optional<StoreDamage> Store::damage() const {
     std::lock_guard lock(impl_->damage_mutex);

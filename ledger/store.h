@@ -5,6 +5,7 @@
 //   txs     tx id -> (height, index, signed blob)
 //   state   state record key -> value (the state after the tip block)
 //   index   history and lookup indexes (account and venue history, block hash -> height)
+//   stats   the venues' aggregates per UTC day and their first-seen markers (ledger/stats/)
 //
 // Separate families let each be read by its own access pattern (blocks by
 // height in order, transactions by random id, state loaded whole at start)
@@ -27,8 +28,8 @@
 
 namespace kopilka::ledger {
 
-enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4 };
-inline constexpr std::size_t column_count = 5;
+enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4, stats = 5 };
+inline constexpr std::size_t column_count = 6;
 std::string_view column_name(Column c);
 
 // Damage the store found: a checksum that does not match, a record or file
@@ -79,6 +80,9 @@ public:
     // with kTolerateCorruptedTailRecords: a record cut short at the end of a
     // log (a crash mid-write) is dropped, any other damage refuses the open
     // (see docs/design.md, Storage).
+    // A family added by a later version (`stats`) is created by the first
+    // read-write open of a ledger made before it; a read-only open of such a
+    // ledger reads it as empty.
     static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode,
                                                                    std::size_t block_cache_bytes = 0,
                                                                    StoreDamage* damage = nullptr);
@@ -128,6 +132,9 @@ public:
     // (RocksDB's background work included: a compaction that meets damage
     // stops every later write, which then reports it); nullopt while none.
     std::optional<StoreDamage> damage() const;
+    // Records damage a caller found in a record RocksDB read back whole (it
+    // does not decode), so that damage() reports it as it reports RocksDB's.
+    void note_damage(const StoreDamage& d) const;
 
     const std::filesystem::path& dir() const { return dir_; }
 

@@ -13,7 +13,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
-#include <set>
 
 namespace kopilka::node {
 
@@ -37,6 +36,7 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"venue.get", &Node::venue_get},
         {"venue.history", &Node::venue_history},
         {"venue.stats", &Node::venue_stats},
+        {"venue.series", &Node::venue_series},
         {"phone.lookup", &Node::phone_lookup},
         {"phone.claim.request", &Node::phone_claim_request},
         {"phone.claim.confirm", &Node::phone_claim_confirm},
@@ -395,132 +395,6 @@ std::optional<json::value> Node::venue_history(Call& call) {
     if (!page) throw Error(rpc::invalid_params, page.error());
     call.rows = page->entries.size();
     return history_page(*page);
-}
-
-std::optional<json::value> Node::venue_stats(Call& call) {
-    call.params.only({"ticker", "from_ms", "to_ms"});
-    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
-    const std::uint64_t from_ms = call.params.opt_u64("from_ms").value_or(0);
-    const std::uint64_t to_ms = call.params.opt_u64("to_ms").value_or(std::numeric_limits<std::uint64_t>::max());
-    // A reversed range is a mistake (swapped arguments), not an empty answer
-    // that would read as "no activity".
-    if (from_ms > to_ms)
-        throw Error(rpc::invalid_params, "param 'from_ms' (" + std::to_string(from_ms) + ") is after 'to_ms' (" +
-                                             std::to_string(to_ms) + "); give the range's start first");
-
-    // Holdings now, from the state.
-    PublicKey owner;
-    std::set<Account> staff_accounts;
-    std::map<PublicKey, StaffRole> roles;
-    Amount treasury = 0, with_staff = 0, in_clients = 0;
-    std::size_t clients = 0;
-    {
-        std::shared_lock lock(chain_mutex_);
-        const State& s = chain_->state();
-        const VenueRecord* v = s.venue(ticker);
-        if (!v) throw Error(rpc::not_found, "no venue has the coin " + ticker);
-        owner = v->owner;
-        for (const auto& [key, rec] : s.staff_list(ticker)) {
-            staff_accounts.insert(Account::of_key(key));
-            roles[key] = rec.role;
-        }
-        for (const auto& [acct, amount] : s.holders(ticker)) {
-            ++call.rows;
-            if (acct == Account::of_key(owner)) treasury += amount;
-            else if (staff_accounts.contains(acct)) with_staff += amount;
-            else {
-                in_clients += amount;
-                ++clients;
-            }
-        }
-    }
-
-    // Movements in the range, from the venue's history (bounded scan).
-    struct StaffStats {
-        std::set<Account> served;
-        Amount given = 0;
-        Amount redeemed = 0;
-    };
-    std::map<PublicKey, StaffStats> per_staff;
-    Amount issued = 0, redeemed = 0;
-    std::uint64_t redemptions = 0, scanned = 0;
-    bool truncated = false;
-    std::string cursor;
-    std::map<std::uint64_t, std::uint64_t> block_time;
-    const Account treasury_account = Account::of_key(owner);
-    for (;;) {
-        auto page = chain_->venue_history(ticker, cursor, history_page_entries_max);
-        if (!page) throw Error(rpc::internal_error, page.error());
-        bool older_than_range = false;
-        for (const auto& e : page->entries) {
-            if (++scanned > stats_scan_txs_max) {
-                truncated = true;
-                break;
-            }
-            auto bt = block_time.find(e.location.height);
-            if (bt == block_time.end()) {
-                auto b = chain_->block_at(e.location.height);
-                bt = block_time.emplace(e.location.height, b ? b->header.time_ms : 0).first;
-            }
-            if (bt->second >= to_ms) continue;
-            if (bt->second < from_ms) {
-                older_than_range = true;  // newest first: everything after is older
-                break;
-            }
-            auto rec = chain_->tx_record(e.id);
-            if (!rec) continue;
-            auto stx = decode_signed_tx(rec->blob);
-            if (!stx) continue;
-            const PublicKey& signer = stx->tx.signer;
-            if (const auto* t = std::get_if<Transfer>(&stx->tx.body)) {
-                // Issued: from the treasury or a staff member to a client.
-                const bool from_venue = t->from == treasury_account || staff_accounts.contains(t->from);
-                const bool to_client = t->to != treasury_account && !staff_accounts.contains(t->to);
-                if (from_venue && to_client) {
-                    issued += t->amount;
-                    if (t->from.is_key() && roles.contains(t->from.key())) {
-                        auto& st = per_staff[t->from.key()];
-                        st.given += t->amount;
-                        st.served.insert(t->to);
-                    }
-                }
-            } else if (const auto* r = std::get_if<Redeem>(&stx->tx.body)) {
-                redeemed += r->voucher.price;
-                ++redemptions;
-                if (roles.contains(signer)) {
-                    auto& st = per_staff[signer];
-                    st.redeemed += r->voucher.price;
-                    st.served.insert(r->voucher.client);
-                }
-            }
-        }
-        if (truncated || older_than_range || page->next_cursor.empty()) break;
-        cursor = page->next_cursor;
-    }
-    call.rows += scanned;
-
-    json::array staff;
-    for (const auto& [key, role] : roles) {
-        const StaffStats& st = per_staff[key];
-        staff.push_back(json::object{{"address", address_from_key(key)},
-                                     {"role", role_name(role)},
-                                     {"clients_served", st.served.size()},
-                                     {"given", format_amount(st.given)},
-                                     {"redeemed", format_amount(st.redeemed)}});
-    }
-    json::object o{{"ticker", ticker},
-                   {"in_clients", format_amount(in_clients)},
-                   {"clients", clients},
-                   {"treasury", format_amount(treasury)},
-                   {"with_staff", format_amount(with_staff)},
-                   {"issued", format_amount(issued)},
-                   {"redeemed", format_amount(redeemed)},
-                   {"redemptions", redemptions},
-                   {"staff", std::move(staff)},
-                   {"truncated", truncated}};
-    if (call.params.find("from_ms")) o["from_ms"] = from_ms;
-    if (call.params.find("to_ms")) o["to_ms"] = to_ms;
-    return o;
 }
 
 std::optional<json::value> Node::phone_lookup(Call& call) {

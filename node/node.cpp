@@ -164,6 +164,22 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - check_start).count();
     log_.info("chain.checked", {{"height", chain_->height()}, {"full_blocks", full}, {"ms", check_ms}});
 
+    // A ledger made before the venue aggregates (or whose rebuild a crash
+    // cut short) has them counted from its blocks now, after the check and
+    // before anything is served or produced.
+    if (!chain_->stats_ready()) {
+        const auto rebuild_start = std::chrono::steady_clock::now();
+        log_.info("stats.rebuild_started", {{"height", chain_->height()}});
+        auto rebuilt = chain_->rebuild_stats([&](std::uint64_t height, std::uint64_t tip) {
+            log_.info("stats.rebuild_progress", {{"height", height}, {"tip", tip}});
+        });
+        if (!rebuilt) return std::unexpected(rebuilt.error());
+        const auto rebuild_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - rebuild_start)
+                                    .count();
+        log_.info("stats.rebuilt", {{"height", chain_->height()}, {"ms", rebuild_ms}});
+    }
+
     auto passphrase = keystore_passphrase(dir_);
     if (!passphrase) return std::unexpected(passphrase.error());
     auto producer = keystore_read_file(dir_.producer_key(), *passphrase);
@@ -322,7 +338,8 @@ namespace {
 // Calls whose cost grows with what they read: they run on the read pool, not
 // on the I/O threads, and their rows (Call::rows) are charged to the caller.
 bool heavy_method(std::string_view m) {
-    return m == "account.history" || m == "venue.history" || m == "venue.stats" || m == "block.raw";
+    return m == "account.history" || m == "venue.history" || m == "venue.stats" || m == "venue.series" ||
+           m == "block.raw";
 }
 
 bool is_heavy(const json::value& request) {

@@ -128,7 +128,9 @@ private:
     std::optional<boost::json::value> venue_list(Call&);
     std::optional<boost::json::value> venue_get(Call&);
     std::optional<boost::json::value> venue_history(Call&);
+    // venue.stats and venue.series (venue_stats.cpp).
     std::optional<boost::json::value> venue_stats(Call&);
+    std::optional<boost::json::value> venue_series(Call&);
     std::optional<boost::json::value> phone_lookup(Call&);
     std::optional<boost::json::value> phone_claim_request(Call&);
     std::optional<boost::json::value> phone_claim_confirm(Call&);
@@ -263,7 +265,10 @@ private:
 // Limits of the node's own bookkeeping.
 inline constexpr std::size_t refusals_remembered_max = 10'000;
 inline constexpr std::size_t history_page_default = 50;
-inline constexpr std::size_t stats_scan_txs_max = 200'000;
+// venue.series: buckets one call may ask for (a year and a month of days),
+// and how many it gives when the range is left out.
+inline constexpr std::uint64_t series_buckets_max = 400;
+inline constexpr std::uint64_t series_buckets_default = 90;
 inline constexpr std::uint64_t attestation_ttl_s = 600;
 inline constexpr std::size_t outbox_page_default = 100;
 // Rows a heavy read may read for the cost of one request: a call costs one

@@ -187,36 +187,74 @@ std::vector<MethodInfo> build_table() {
          R"~({"$ref":"#/components/schemas/history_page"})~",
          {}},
         {"venue.stats",
-         "Owner statistics. Holdings now: treasury (the owner's balance), with_staff (held by current staff), "
-         "in_clients and clients (the sum held by, and the number of, accounts with a positive balance that are "
-         "neither the treasury nor current staff). Movements within the range of block times (default: all time): "
-         "issued (transfers from the treasury or a current staff member to a client account), redeemed and "
-         "redemptions (sum of redeemed prices, and their number); per current staff member, clients_served "
-         "(distinct clients they gave to or redeemed for), given and redeemed. The scan reads the venue's history "
-         "newest first, at most 200,000 transactions; truncated says it stopped there. from_ms after to_ms is a "
-         "param error (-32602).",
+         "Owner statistics, read from the venue's aggregates: exact at any size, at a cost of the days in the range "
+         "and the staff and rewards active on them, never the history. Holdings now: treasury (the owner's "
+         "balance), with_staff (held by current staff), in_clients and clients (the sum held by, and the number of, "
+         "accounts with a positive balance that are neither the treasury nor current staff). What moved in the UTC "
+         "days [from_ms, to_ms) (default: all time), each transaction judged on who was staff when it was "
+         "committed: issued and issues (transfers from the treasury or a then-staff member to a client account, "
+         "their sum and number), redeemed and redemptions (the prices of redemptions and their number), "
+         "new_clients (accounts first seen as a client: first received the coin, or redeemed, while neither the "
+         "treasury nor staff); per staff member (staff now, or who issued or redeemed as staff in the range) "
+         "clients_served, visits, given and redeemed. from_ms and to_ms must be 00:00 UTC of a day (multiples of "
+         "86400000): the aggregates are kept per UTC day (a venue's own time zone comes with the rule engine). "
+         "Another value, or from_ms after to_ms, is a param error (-32602).",
          {{"ticker", "string", true, "coin ticker"},
-          {"from_ms", "integer", false, "start of the range, unix ms (inclusive)"},
-          {"to_ms", "integer", false, "end of the range, unix ms (exclusive)"}},
-         "object: ticker, in_clients, clients, treasury, with_staff, issued, redeemed, redemptions, staff, "
-         "truncated; from_ms and to_ms when given",
+          {"from_ms", "integer", false, "start of the range, unix ms at 00:00 UTC (inclusive)"},
+          {"to_ms", "integer", false, "end of the range, unix ms at 00:00 UTC (exclusive)"}},
+         "object: ticker, in_clients, clients, treasury, with_staff, issued, issues, redeemed, redemptions, "
+         "new_clients, staff; from_ms and to_ms when given",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","redeemed":"1.00","redemptions":1,"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"given":"3.00","redeemed":"0.00"}],"truncated":false})",
+         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","issues":1,"redeemed":"1.00","redemptions":1,"new_clients":1,"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"visits":1,"given":"3.00","redeemed":"0.00"},{"address":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","role":"barista","clients_served":1,"visits":1,"given":"0.00","redeemed":"1.00"}]})",
          R"~({"type":"object","additionalProperties":false,
-         "required":["ticker","in_clients","clients","treasury","with_staff","issued","redeemed","redemptions","staff","truncated"],
+         "required":["ticker","in_clients","clients","treasury","with_staff","issued","issues","redeemed","redemptions","new_clients","staff"],
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},
          "in_clients":{"$ref":"#/components/schemas/amount","description":"held now by accounts that are neither the treasury nor staff"},
          "clients":{"$ref":"#/components/schemas/count","description":"accounts holding the coin now, treasury and staff left out"},
          "treasury":{"$ref":"#/components/schemas/amount"},"with_staff":{"$ref":"#/components/schemas/amount"},
-         "issued":{"$ref":"#/components/schemas/amount","description":"in the range: transfers from the treasury or staff to clients"},
+         "issued":{"$ref":"#/components/schemas/amount","description":"in the range: transfers from the treasury or then-staff to clients"},
+         "issues":{"$ref":"#/components/schemas/count","description":"their number"},
          "redeemed":{"$ref":"#/components/schemas/amount"},"redemptions":{"$ref":"#/components/schemas/count"},
-         "staff":{"type":"array","items":{"type":"object","additionalProperties":false,
-         "required":["address","role","clients_served","given","redeemed"],
-         "properties":{"address":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
-         "clients_served":{"$ref":"#/components/schemas/count"},"given":{"$ref":"#/components/schemas/amount"},
-         "redeemed":{"$ref":"#/components/schemas/amount"}}}},
-         "truncated":{"type":"boolean","description":"true when the scan stopped at its limit before the range's start"},
+         "new_clients":{"$ref":"#/components/schemas/count","description":"accounts first seen as a client in the range"},
+         "staff":{"$ref":"#/components/schemas/staff_figures"},
          "from_ms":{"$ref":"#/components/schemas/unix_ms"},"to_ms":{"$ref":"#/components/schemas/unix_ms"}}})~",
+         {not_found}},
+        {"venue.series",
+         "The owner's dashboard rows, read from the venue's aggregates (cost as venue.stats'). For each bucket of "
+         "[from_ms, to_ms) — a UTC day, or a week from Monday 00:00 UTC — and every bucket, empty ones too: issued "
+         "and issues, redeemed and redemptions, new_clients (first seen as a client in the bucket), active_clients "
+         "(distinct clients issued to or redeeming in the bucket) and returning_clients (of those, the ones first "
+         "seen before the bucket). Over the whole range: products (every reward redeemed, most redemptions first; "
+         "name is the catalogue's now, null for a reward since removed) and staff (as venue.stats'). Transactions "
+         "are judged as venue.stats judges them, so the rows add up to its figures for the same range. from_ms and "
+         "to_ms must start a bucket; by default the range is the 90 buckets up to and including the one holding "
+         "the node's time. At most 400 buckets a call; more, or a bound that does not start a bucket, is a param "
+         "error (-32602) naming the boundaries around it.",
+         {{"ticker", "string", true, "coin ticker"},
+          {"bucket", "string", true, "\"day\" or \"week\""},
+          {"from_ms", "integer", false, "start of the first bucket, unix ms (inclusive)"},
+          {"to_ms", "integer", false, "end of the last bucket, unix ms (exclusive)"}},
+         "object: ticker, bucket, from_ms, to_ms, rows (start_ms, issued, issues, redeemed, redemptions, "
+         "new_clients, active_clients, returning_clients), products (id, name, redemptions, redeemed), staff",
+         false, false, R"({"ticker":"${ticker}","bucket":"week","from_ms":"${week_ms}","to_ms":"${next_week_ms}"})",
+         R"({"ticker":"VOLODYA","bucket":"week","from_ms":1795996800000,"to_ms":1796601600000,"rows":[{"start_ms":1795996800000,"issued":"3.00","issues":1,"redeemed":"1.00","redemptions":1,"new_clients":1,"active_clients":1,"returning_clients":0}],"products":[{"id":1,"name":"coffee","redemptions":1,"redeemed":"1.00"}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"visits":1,"given":"3.00","redeemed":"0.00"},{"address":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","role":"barista","clients_served":1,"visits":1,"given":"0.00","redeemed":"1.00"}]})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["ticker","bucket","from_ms","to_ms","rows","products","staff"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"bucket":{"enum":["day","week"]},
+         "from_ms":{"$ref":"#/components/schemas/unix_ms"},"to_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "rows":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["start_ms","issued","issues","redeemed","redemptions","new_clients","active_clients","returning_clients"],
+         "properties":{"start_ms":{"$ref":"#/components/schemas/unix_ms","description":"the bucket's start"},
+         "issued":{"$ref":"#/components/schemas/amount"},"issues":{"$ref":"#/components/schemas/count"},
+         "redeemed":{"$ref":"#/components/schemas/amount"},"redemptions":{"$ref":"#/components/schemas/count"},
+         "new_clients":{"$ref":"#/components/schemas/count","description":"first seen as a client in the bucket"},
+         "active_clients":{"$ref":"#/components/schemas/count","description":"distinct clients issued to or redeeming in the bucket"},
+         "returning_clients":{"$ref":"#/components/schemas/count","description":"active in the bucket and first seen before it"}}}},
+         "products":{"type":"array","items":{"type":"object","additionalProperties":false,
+         "required":["id","name","redemptions","redeemed"],
+         "properties":{"id":{"$ref":"#/components/schemas/count"},"name":{"oneOf":[{"type":"string"},{"type":"null"}]},
+         "redemptions":{"$ref":"#/components/schemas/count"},"redeemed":{"$ref":"#/components/schemas/amount"}}}},
+         "staff":{"$ref":"#/components/schemas/staff_figures"}}})~",
          {not_found}},
         {"phone.lookup",
          "Normalise a phone number to E.164 (the node's default country applies) and return its phone reference "
@@ -436,6 +474,15 @@ const std::vector<Component>& component_texts() {
             "description":"an address, or a phone reference phone:<64 hex>"})~"},
         {"ticker", R"~({"type":"string","pattern":"^[A-Z0-9]{3,10}$"})~"},
         {"role", R"~({"enum":["cashier","waiter","barista","manager"]})~"},
+        {"staff_figures", R"~({"type":"array","items":{"type":"object","additionalProperties":false,
+            "required":["address","role","clients_served","visits","given","redeemed"],
+            "properties":{"address":{"$ref":"#/components/schemas/address"},
+             "role":{"oneOf":[{"$ref":"#/components/schemas/role"},{"type":"null"}],"description":"the role now; null for a member since removed"},
+             "clients_served":{"$ref":"#/components/schemas/count","description":"clients the member served (issued to, or redeemed for) for the first time in the range: over all time, every distinct client"},
+             "visits":{"$ref":"#/components/schemas/count","description":"for each day of the range, the distinct clients the member served that day, summed"},
+             "given":{"$ref":"#/components/schemas/amount","description":"issued by the member while staff"},
+             "redeemed":{"$ref":"#/components/schemas/amount","description":"prices of the redemptions the member submitted while staff"}}},
+            "description":"venue.stats and venue.series: everyone staff now, and everyone who issued or redeemed as staff in the range, by address"})~"},
         {"proof", R"~({"type":"object","additionalProperties":false,"required":["index","tree_size","path"],
             "properties":{"index":{"$ref":"#/components/schemas/count"},"tree_size":{"$ref":"#/components/schemas/count"},
              "path":{"type":"array","items":{"$ref":"#/components/schemas/hash"}}},
@@ -777,7 +824,7 @@ std::string rpc_markdown() {
           "is replaced by -32600 \"answer not sent: this batch's answers passed N bytes; the call ran ...\", and "
           "heavy reads not yet run get -32600 \"not run: ...\" instead of running.\n\n";
     md += "## Rate and cost\n\nEach client address has a budget of requests (docs/node.md, Limits): a request "
-          "costs one, a batch its length. Heavy reads (`account.history`, `venue.history`, `venue.stats`, "
+          "costs one, a batch its length. Heavy reads (`account.history`, `venue.history`, `venue.stats`, `venue.series`, "
           "`block.raw`) cost one more for every 10 rows they read, charged after they ran, which may put the "
           "address in debt. Over its budget a call gets 2003 with \"retry in N ms\" (HTTP 429 with "
           "`Retry-After` when the whole request was refused). Heavy reads run on the node's read threads; "

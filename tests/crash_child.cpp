@@ -4,11 +4,15 @@
 //                                commits blocks of valid transfers forever
 //   crash_child store DIR SEED   writes batches spanning every column family
 //                                of a bare Store in DIR forever
+//   crash_child rebuild DIR SEED opens the chain in DIR and, forever, deletes
+//                                the aggregates' version marker and recounts
+//                                them (ledger/stats/rebuild.h) in small batches
 //
 // It prints one line to stdout (and flushes) once the dir is open — the
 // height (0 once a new chain's genesis is stored) or the generation found —
 // and one after each synced write: the height just committed, or the
-// generation just written. A line printed is a promise: that much is on disk. Anything unexpected ends the process with a message on stderr
+// generation just written. In rebuild mode: the chain's height at the open,
+// then the height each batch counted up to. A line printed is a promise: that much is on disk. Anything unexpected ends the process with a message on stderr
 // and a non-zero status, which the parent reports.
 //
 // The genesis and the keys are fixed (the same as crash_test's), so the
@@ -16,6 +20,7 @@
 #include "support.h"
 
 #include "ledger/codec.h"
+#include "ledger/stats/records.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -165,7 +170,7 @@ int run_store(const std::filesystem::path& dir) {
         g = r.u64();
     }
     report(g);
-    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
+    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
     for (;;) {
         ++g;
         Batch b;
@@ -181,9 +186,27 @@ int run_store(const std::filesystem::path& dir) {
 
 }  // namespace
 
+// Small batches, so a kill lands between many of them.
+constexpr std::size_t rebuild_batch_events = 200;
+
+int run_rebuild(const std::filesystem::path& dir) {
+    auto c = Chain::open(dir);
+    if (!c) die(3, "cannot open the chain: " + c.error());
+    Chain& chain = **c;
+    report(chain.height());
+    for (;;) {
+        Batch b;
+        b.erase(Column::meta, stats::meta_stats_key());
+        if (auto ok = chain.store().write(b); !ok) die(5, "cannot erase the marker: " + ok.error());
+        auto ok = stats::rebuild(chain.store(), chain.genesis(), chain.height(),
+                                 [](std::uint64_t h, std::uint64_t) { report(h); }, rebuild_batch_events);
+        if (!ok) die(6, ok.error());
+    }
+}
+
 int main(int argc, char** argv) {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: crash_child chain|store DIR SEED\n");
+        std::fprintf(stderr, "usage: crash_child chain|store|rebuild DIR SEED\n");
         return 2;
     }
     const std::string mode = argv[1];
@@ -192,6 +215,7 @@ int main(int argc, char** argv) {
     try {
         if (mode == "chain") return run_chain(dir, seed);
         if (mode == "store") return run_store(dir);
+        if (mode == "rebuild") return run_rebuild(dir);
     } catch (const std::exception& e) {
         die(7, std::string("exception: ") + e.what());
     }

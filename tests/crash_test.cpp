@@ -10,12 +10,19 @@
 //     report), and at most one more (the block being written is wholly there
 //     or wholly absent — never half a block, which the audit would name).
 // The same dir is killed again and again, so the chain grows across crashes.
+// The audit compares the venue aggregates too: a block is counted wholly or
+// not at all, with the block.
+//
+// A rebuild of the aggregates (stats::rebuild) is killed the same way: its
+// version marker is written last, so after any kill the ledger either has
+// the marker and every record, or no marker, and its next open recounts.
 //
 // The seed is printed; KOPILKA_SEED=<seed> replays the same kill delays and
 // child seeds (the kill points themselves depend on the machine's timing).
 #include "support.h"
 
 #include "ledger/codec.h"
+#include "ledger/stats/records.h"
 
 #include <catch2/catch.hpp>
 
@@ -219,7 +226,7 @@ TEST_CASE("a Store SIGKILLed while writing keeps each batch whole across every c
     std::mt19937_64 rng(seed ^ 0x5EED);
     TempDir tmp("kopilka-crash");
     const auto dir = tmp.path() / "store";
-    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
+    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
     const Bytes gen_key{'g', 'e', 'n'};
 
     std::uint64_t generation = 0;
@@ -271,4 +278,105 @@ TEST_CASE("a Store SIGKILLed while writing keeps each batch whole across every c
               << rounds_with_reports << " rounds reported batches\n";
     CHECK(generation >= static_cast<std::uint64_t>(rounds));
     CHECK(rounds_with_reports >= rounds / 2);
+}
+
+namespace {
+
+// A venue with a staff member and clients, and a fortnight of blocks: the
+// treasury and the member give, clients pass coins on.
+std::uint64_t build_rebuild_history(const std::filesystem::path& dir, std::mt19937_64& rng) {
+    constexpr std::size_t blocks = 600;
+    constexpr std::size_t txs_per_block = 20;
+    constexpr std::uint32_t clients = 60;
+    auto made = Chain::create(dir, crash_genesis());
+    REQUIRE(made);
+    Chain& chain = **made;
+    const KeyPair producer = test_key(1), owner = test_key(10), member = test_key(11);
+    TxBuilder tx(chain.id());
+    std::uint64_t now_ms = test_epoch_ms + 1000;
+    auto commit = [&](std::vector<SignedTx> txs) {
+        auto p = chain.produce_block(txs, now_ms, producer);
+        REQUIRE(p);
+        for (const auto& o : p->outcomes) REQUIRE(o.status == TxOutcome::Status::committed);
+        now_ms += 20 * 60 * 1000 + rng() % 1000;
+        tx.set_time_ms(now_ms);
+    };
+    tx.set_time_ms(now_ms);
+    commit({tx.venue_create(owner, coin)});
+    commit({tx.staff_add(owner, coin, member)});
+    commit({tx.transfer(owner, coin, Account::of_key(member.public_key()), 10'000'000)});
+    std::map<std::uint32_t, Amount> held;
+    auto client = [&](std::uint32_t i) { return test_key(100 + i); };
+    for (std::size_t b = 0; b < blocks; ++b) {
+        std::vector<SignedTx> txs;
+        for (std::size_t k = 0; k < txs_per_block; ++k) {
+            const std::uint32_t to = static_cast<std::uint32_t>(rng() % clients);
+            const std::uint32_t from = static_cast<std::uint32_t>(rng() % clients);
+            const Account to_account = Account::of_key(client(to).public_key());
+            if (k % 4 == 3 && from != to && held[from] > 1) {
+                txs.push_back(tx.transfer(client(from), coin, to_account, 1));
+                --held[from];
+            } else {
+                txs.push_back(tx.transfer(k % 2 ? owner : member, coin, to_account, 100));
+                held[to] += 100;
+            }
+        }
+        commit(std::move(txs));
+    }
+    return chain.height();
+}
+
+std::map<Bytes, Bytes, BytesLess> stats_records(Chain& chain) {
+    std::map<Bytes, Bytes, BytesLess> out;
+    chain.store().scan(Column::stats, {}, {}, [&](ByteView k, ByteView v) {
+        out.emplace(Bytes(k.begin(), k.end()), Bytes(v.begin(), v.end()));
+        return true;
+    });
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a rebuild of the aggregates SIGKILLed at any point leaves the marker and every record, or no marker",
+          "[crash][stats]") {
+    const std::uint64_t seed = pick_seed();
+    std::cout << "crash_test (rebuild): KOPILKA_SEED=" << seed << std::endl;
+    INFO("KOPILKA_SEED=" << seed);
+    std::mt19937_64 rng(seed ^ 0xAC6);
+    TempDir tmp("kopilka-crash");
+    const auto dir = tmp.path() / "data";
+    const std::uint64_t height = build_rebuild_history(dir, rng);
+    std::map<Bytes, Bytes, BytesLess> counted;
+    {
+        auto chain = Chain::open(dir);
+        REQUIRE(chain);
+        counted = stats_records(**chain);
+    }
+    REQUIRE(counted.size() > 100);
+
+    int cut_short = 0;
+    for (int round = 0; round < rounds; ++round) {
+        const std::uint64_t delay = std::uniform_int_distribution<std::uint64_t>(kill_after_ms_min, kill_after_ms_max)(rng);
+        INFO("round " << round << ", killed after " << delay << " ms");
+        const Run run = run_and_kill("rebuild", dir, 0, delay, !timer_from_spawn(round));
+        REQUIRE(run.killed_by_us());
+        if (!run.reported.empty()) CHECK(run.reported.front() == height);
+
+        auto chain = Chain::open(dir);
+        INFO((chain ? std::string() : "Chain::open: " + chain.error()));
+        REQUIRE(chain);
+        if (!(*chain)->stats_ready()) {
+            ++cut_short;
+            REQUIRE((*chain)->rebuild_stats());
+        }
+        // With the marker, every record is there: the recount agrees.
+        CHECK(stats_records(**chain) == counted);
+        chain->reset();
+        const AuditReport report = audit_dir(dir);
+        INFO("audit: " << report.reason);
+        REQUIRE(report.ok);
+        CHECK(report.stats_checked);
+    }
+    std::cout << "crash_test (rebuild): " << rounds << " kills, " << cut_short << " cut a rebuild short\n";
+    CHECK(cut_short >= rounds / 2);
 }

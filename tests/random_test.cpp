@@ -24,14 +24,18 @@
 #include "support.h"
 
 #include "ledger/codec.h"
+#include "ledger/stats/query.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <iostream>
 #include <map>
 #include <set>
+#include <tuple>
 
 using namespace kopilka;
 using namespace kopilka::test;
@@ -131,16 +135,105 @@ public:
         const Tx& tx = stx.tx;
         if (tx.expiry_s < now_s) return Expect::no(Refusal::expired);
         if (tx.expiry_s > now_s + 24 * 3600) return Expect::no(Refusal::expiry_too_far);
-        Expect e = std::visit([&](const auto& body) { return rule(tx.signer, body, now_s, time_ms / ms_per_day); },
-                              tx.body);
+        const std::uint32_t day = static_cast<std::uint32_t>(time_ms / ms_per_day);
+        std::function<void()> count_it = count(tx, day);  // judged on the model before the rules change it
+        Expect e = std::visit([&](const auto& body) { return rule(tx.signer, body, now_s, day); }, tx.body);
         if (e.status == TxOutcome::Status::committed) {
             e.location = next;
             committed.emplace(id, next);
+            count_it();
         }
         return e;
     }
 
+    // The venue aggregates, counted again from docs/design.md on plain sets
+    // (where the ledger keeps first-seen markers), each committed
+    // transaction judged on the model as it was before it.
+    struct DayCount {
+        Amount issued = 0;
+        std::uint64_t issues = 0;
+        Amount redeemed = 0;
+        std::uint64_t redemptions = 0;
+        std::set<Account> fresh, active;
+    };
+    struct StaffCount {
+        Amount given = 0, redeemed = 0;
+        std::set<Account> served, served_first;
+    };
+    struct Counts {
+        std::map<std::pair<std::string, std::uint32_t>, DayCount> days;
+        std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, stats::ProductDay> products;
+        std::map<std::tuple<std::string, std::uint32_t, PublicKey>, StaffCount> staff;
+        std::map<std::pair<std::string, Account>, std::uint32_t> first_seen;
+        std::set<std::tuple<std::string, PublicKey, Account>> served_ever;
+    } counts;
+
 private:
+    enum class Role { treasury, staff, client };
+    static Role role(const Venue& v, const Account& a) {
+        if (a == Account::of_key(v.owner)) return Role::treasury;
+        return a.is_key() && v.staff.contains(a.key()) ? Role::staff : Role::client;
+    }
+    // What `tx` adds to the counts if it commits.
+    std::function<void()> count(const Tx& tx, std::uint32_t day) {
+        enum class Kind { receipt, issue, redemption };
+        Kind kind = Kind::receipt;
+        std::string ticker;
+        std::optional<Account> client;
+        std::optional<PublicKey> member;
+        Amount amount = 0;
+        std::uint32_t product = 0;
+        if (const auto* t = std::get_if<Transfer>(&tx.body)) {
+            const Venue* v = venue(t->ticker);
+            if (!v || role(*v, t->to) != Role::client) return [] {};
+            ticker = t->ticker;
+            client = t->to;
+            const Role from = role(*v, t->from);
+            if (from != Role::client) {
+                kind = Kind::issue;
+                amount = t->amount;
+                if (from == Role::staff) member = t->from.key();
+            }
+        } else if (const auto* r = std::get_if<Redeem>(&tx.body)) {
+            const Venue* v = venue(r->ticker);
+            if (!v) return [] {};
+            ticker = r->ticker;
+            kind = Kind::redemption;
+            amount = r->voucher.price;
+            product = r->voucher.product_id;
+            if (role(*v, r->voucher.client) == Role::client) client = r->voucher.client;
+            if (role(*v, Account::of_key(tx.signer)) == Role::staff) member = tx.signer;
+        } else {
+            return [] {};
+        }
+        return [=, this] {
+            DayCount& d = counts.days[{ticker, day}];
+            if (client) {
+                if (counts.first_seen.emplace(std::pair{ticker, *client}, day).second) d.fresh.insert(*client);
+                if (kind != Kind::receipt) d.active.insert(*client);
+            }
+            if (kind == Kind::issue) {
+                d.issued += amount;
+                ++d.issues;
+            }
+            if (kind == Kind::redemption) {
+                d.redeemed += amount;
+                ++d.redemptions;
+                stats::ProductDay& p = counts.products[{ticker, day, product}];
+                ++p.redemptions;
+                p.redeemed += amount;
+            }
+            if (member) {
+                StaffCount& m = counts.staff[{ticker, day, *member}];
+                (kind == Kind::issue ? m.given : m.redeemed) += amount;
+                if (client) {
+                    m.served.insert(*client);
+                    if (counts.served_ever.emplace(ticker, *member, *client).second) m.served_first.insert(*client);
+                }
+            }
+        };
+    }
+
     void set(const std::string& ticker, const Account& a, Amount v) {
         if (v == 0)
             balances.erase({ticker, a});
@@ -1004,10 +1097,80 @@ private:
         for (const auto& [ticker, sum] : report.supplies) CHECK(sum == coin_supply_units);
         CHECK(report.supplies.size() == venue_count);
 
+        CHECK(report.stats_checked);
+
         tc_.reopen();
         CHECK(tc_.chain->state().digest() == digest);
         CHECK(tc_.chain->tip_hash() == tip);
         check_against_model();
+        check_aggregates();
+    }
+
+    // Every venue's aggregates, as the ledger reads them back (per day and
+    // per week rows, and each day's staff and products), against the
+    // model's count.
+    void check_aggregates() {
+        const std::uint32_t first = stats::day_of_ms(test_epoch_ms);
+        const std::uint32_t last = stats::day_of_ms(chain().tip().time_ms);
+        std::uint64_t issues = 0, returning = 0, staff_days = 0;
+        for (const std::string& ticker : tickers_) {
+            INFO("seed " << seed_ << ", coin " << ticker);
+            auto day_count = [&](std::uint32_t d) {
+                auto it = model_.counts.days.find({ticker, d});
+                return it == model_.counts.days.end() ? Model::DayCount{} : it->second;
+            };
+            auto returning_of = [&](const std::set<Account>& active, std::uint32_t start) {
+                return static_cast<std::uint64_t>(std::ranges::count_if(
+                    active, [&](const Account& a) { return model_.counts.first_seen.at({ticker, a}) < start; }));
+            };
+            const stats::Summary by_day = stats::summarize(chain().store(), ticker, first, last + 1, stats::Bucket::day);
+            REQUIRE(by_day.rows.size() == last + 1 - first);
+            for (const stats::Row& r : by_day.rows) {
+                INFO("day " << stats::day_text(r.start));
+                const Model::DayCount want = day_count(r.start);
+                const stats::Row expected{r.start, want.issued, want.issues, want.redeemed, want.redemptions,
+                                          want.fresh.size(), want.active.size(), returning_of(want.active, r.start)};
+                CHECK(r == expected);
+                issues += r.issues;
+                returning += r.returning_clients;
+
+                const stats::Summary one = stats::summarize(chain().store(), ticker, r.start, r.start + 1, std::nullopt);
+                std::map<PublicKey, stats::StaffDay> staff;
+                for (const auto& [key, m] : model_.counts.staff)
+                    if (std::get<0>(key) == ticker && std::get<1>(key) == r.start)
+                        staff[std::get<2>(key)] = stats::StaffDay{m.given, m.redeemed, m.served_first.size(), m.served.size()};
+                CHECK(one.staff == staff);
+                staff_days += staff.size();
+                std::map<std::uint32_t, stats::ProductDay> products;
+                for (const auto& [key, p] : model_.counts.products)
+                    if (std::get<0>(key) == ticker && std::get<1>(key) == r.start) products[std::get<2>(key)] = p;
+                CHECK(one.products == products);
+            }
+            const std::uint32_t week0 = stats::week_start(first);
+            const std::uint32_t weeks_end = stats::week_start(last) + 7;
+            const stats::Summary by_week = stats::summarize(chain().store(), ticker, week0, weeks_end, stats::Bucket::week);
+            for (const stats::Row& r : by_week.rows) {
+                INFO("week of " << stats::day_text(r.start));
+                stats::Row want{r.start, 0, 0, 0, 0, 0, 0, 0};
+                std::set<Account> active;
+                for (std::uint32_t d = r.start; d < r.start + 7; ++d) {
+                    const Model::DayCount c = day_count(d);
+                    want.issued += c.issued;
+                    want.issues += c.issues;
+                    want.redeemed += c.redeemed;
+                    want.redemptions += c.redemptions;
+                    want.new_clients += c.fresh.size();
+                    active.insert(c.active.begin(), c.active.end());
+                }
+                want.active_clients = active.size();
+                want.returning_clients = returning_of(active, r.start);
+                CHECK(r == want);
+            }
+        }
+        // The count saw the whole mix: issues, returning clients, staff at work.
+        CHECK(issues > 1000);
+        CHECK(returning > 100);
+        CHECK(staff_days > 20);
     }
 
     Chain& chain() { return *tc_.chain; }

@@ -44,7 +44,7 @@ std::vector<std::string> keys_of(const std::vector<std::pair<std::string, std::s
     return out;
 }
 
-constexpr Column all_columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index};
+constexpr Column all_columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
 
 }  // namespace
 

@@ -531,8 +531,8 @@ void add_owner_commands(CLI::App& app, Program& p) {
         auto json_out = std::make_shared<bool>(false);
         auto* c = app.add_subcommand("stats", "owner: coins with clients and staff, issued vs redeemed, per staff member");
         c->add_option("TICKER", *ticker, "the venue's ticker")->required();
-        c->add_option("--from", *from, "start (UTC): YYYY-MM-DD, YYYY-MM-DDTHH:MM, or unix seconds");
-        c->add_option("--to", *to, "end, exclusive (same forms)");
+        c->add_option("--from", *from, "first UTC day: YYYY-MM-DD (or unix seconds at 00:00 UTC)");
+        c->add_option("--to", *to, "the UTC day after the last, exclusive (same forms)");
         c->add_flag("--json", *json_out, "as the node's JSON");
         c->callback([&p, ticker, from, to, json_out] {
             p.action = [=](Session& s) {
@@ -553,22 +553,30 @@ void add_owner_commands(CLI::App& app, Program& p) {
                 if (!from->empty()) std::cout << " from " << utc_time_s(num(r, "from_ms") / 1000);
                 if (!to->empty()) std::cout << " to " << utc_time_s(num(r, "to_ms") / 1000);
                 std::cout << "\n";
+                // A node of an earlier version lacks the newer figures: shown as "-".
+                auto count = [](const json::value& v, std::string_view key) {
+                    const json::value* f = v.as_object().if_contains(key);
+                    return f ? json::serialize(*f) : std::string("-");
+                };
                 Table sum({"", t});
                 sum.add({"with clients", str(r, "in_clients")});
                 sum.add({"clients", json::serialize(r.at("clients"))});
                 sum.add({"with staff", str(r, "with_staff")});
                 sum.add({"treasury", str(r, "treasury")});
                 sum.add({"issued", str(r, "issued")});
+                sum.add({"issues", count(r, "issues")});
                 sum.add({"redeemed", str(r, "redeemed")});
                 sum.add({"redemptions", json::serialize(r.at("redemptions"))});
+                sum.add({"new clients", count(r, "new_clients")});
                 std::cout << sum.render() << "\n";
-                Table per_staff({"STAFF", "ROLE", "CLIENTS SERVED", "GIVEN", "REDEEMED"});
-                for (const auto& x : r.at("staff").as_array())
-                    per_staff.add({str(x, "address"), str(x, "role"), json::serialize(x.at("clients_served")), str(x, "given"),
-                               str(x, "redeemed")});
+                Table per_staff({"STAFF", "ROLE", "CLIENTS SERVED", "VISITS", "GIVEN", "REDEEMED"});
+                for (const auto& x : r.at("staff").as_array()) {
+                    // A member since removed keeps the figures of their time as staff.
+                    const std::string role = x.at("role").is_string() ? str(x, "role") : "(removed)";
+                    per_staff.add({str(x, "address"), role, json::serialize(x.at("clients_served")), count(x, "visits"),
+                                   str(x, "given"), str(x, "redeemed")});
+                }
                 std::cout << (per_staff.empty() ? "no staff\n" : per_staff.render());
-                if (const auto* tr = r.as_object().if_contains("truncated"); tr && tr->is_bool() && tr->as_bool())
-                    std::cout << "(the node scanned only the newest transactions; narrow the range with --from/--to)\n";
                 return 0;
             };
         });

@@ -140,6 +140,11 @@ TEST_CASE("kopilka owner and staff: venue, catalogue, staff, allowances, bonuses
     CHECK(std::regex_search(r.out, std::regex("issued +0\\.00")));
     r = cli({"--as", "owner", "stats", "VOLODYA", "--from", "yesterday"});
     CHECK(r.code == 2);
+    // The node counts whole UTC days, and says which to use.
+    r = cli({"--as", "owner", "stats", "VOLODYA", "--from", "2026-09-01T12:00"});
+    CHECK(r.code != 0);
+    CHECK(has(r.all(), "is not 00:00 UTC of a day"));
+    CHECK(has(r.all(), "(2026-09-01) or"));
 
     r = cli({"--as", "owner", "history", "VOLODYA"});
     REQUIRE(r.code == 0);

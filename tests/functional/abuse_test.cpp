@@ -570,8 +570,8 @@ TEST_CASE("CPU: one address flooding history and stats is charged by rows read, 
     // The flood was served, and refused past its budget: what its history
     // pages cost (a request each, and one per request_cost_rows rows) is
     // within the burst plus the rate over the time, plus the debt the calls
-    // in flight may run up (one full page each). Stats calls cost more still,
-    // so leaving them out only loosens this. Charged a request a call, as
+    // in flight may run up (one full page each). Stats calls cost a request
+    // and their records too, so leaving them out only loosens this. Charged a request a call, as
     // before, the same flood reads fifty times that.
     CHECK(history_calls > 0);
     CHECK(refused > 0);

@@ -20,6 +20,7 @@
 #include "harness.h"
 
 #include "crypto/address.h"
+#include "ledger/stats/records.h"
 #include "rpc/methods.h"
 
 #include <boost/json.hpp>
@@ -307,6 +308,10 @@ TEST_CASE("every method's documented example runs against a node that played the
          [&] { return to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 1, 100, phone))); }},
         {"height", [&] { return std::to_string(gift_result.at("height").to_number<std::uint64_t>()); }},
         {"block_hash", [&] { return std::string(gift_result.at("block_hash").as_string()); }},
+        // The week (Monday 00:00 UTC) holding the story's blocks, and the next.
+        {"week_ms", [&] { return std::to_string(stats::ms_of_day(stats::week_start(stats::day_of_ms(lookup_time())))); }},
+        {"next_week_ms",
+         [&] { return std::to_string(stats::ms_of_day(stats::week_start(stats::day_of_ms(lookup_time())) + 7)); }},
     };
     const std::regex var_re(R"(\$\{([a-z_]+)\})");
     // JSON has no placeholder for a number, so a variable ending in _ms is
@@ -380,7 +385,10 @@ TEST_CASE("every method's documented example runs against a node that played the
     keep("account.history", json::object{{"account", account_text(phone)}});
     keep("account.balances", json::object{{"account", account_text(phone)}});
     keep("account.balances", json::object{{"account", address_from_key(cafe.masha.public_key())}});
-    keep("venue.stats", json::object{{"ticker", cafe.coin}, {"from_ms", 0}, {"to_ms", (cafe.wallet.now_s() + 3600) * 1000}});
+    // The aggregates count whole UTC days: to the end of tomorrow.
+    const std::uint64_t day_after_tomorrow_ms = (cafe.wallet.now_s() * 1000 / ms_per_day + 2) * ms_per_day;
+    keep("venue.stats", json::object{{"ticker", cafe.coin}, {"from_ms", 0}, {"to_ms", day_after_tomorrow_ms}});
+    keep("venue.series", json::object{{"ticker", cafe.coin}, {"bucket", "day"}, {"to_ms", day_after_tomorrow_ms}});
     keep("tx.decode", json::object{{"blob", to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 1, 100, phone)))}});
     keep("voucher.check", json::object{{"voucher", to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 3, 300, phone)))}});
     // A transfer the rules refuse (more than Masha holds), submitted without

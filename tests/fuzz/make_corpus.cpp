@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
     corpus.put("fuzz_rpc", "venue_get", rpc("venue.get", {{"ticker", ticker}}));
     corpus.put("fuzz_rpc", "venue_history", rpc("venue.history", {{"ticker", ticker}, {"limit", 10}}));
     corpus.put("fuzz_rpc", "venue_stats", rpc("venue.stats", {{"ticker", ticker}}));
+    corpus.put("fuzz_rpc", "venue_series", rpc("venue.series", {{"ticker", ticker}, {"bucket", "week"}}));
     corpus.put("fuzz_rpc", "phone_lookup", rpc("phone.lookup", {{"phone", "+7 900 000-00-01"}}));
     corpus.put("fuzz_rpc", "phone_claim_request", rpc("phone.claim.request", {{"phone", "+7 900 000-00-02"}}));
     corpus.put("fuzz_rpc", "phone_claim_confirm",
