@@ -614,7 +614,7 @@ TEST_CASE("phone re-bind replaces the key only after the delay, and the old key 
     check_supply(f.state());
 }
 
-TEST_CASE("phone re-bind: the operator's fresh code cannot drain a claimed phone; the bound key cancels",
+TEST_CASE("phone re-bind: the operator's fresh code cannot drain a claimed phone, and the bound key cancels",
           "[ledger][phone][rebind]") {
     // The attack of issue 13: with the admin cookie the operator asks a code,
     // reads it from the outbox, binds its own key and spends at once. Now the
@@ -742,7 +742,7 @@ TEST_CASE("staff: an acceptance is for one venue, one use, and a limited time", 
     }
 }
 
-TEST_CASE("staff removal returns only the venue's allowance; the member's own coins stay",
+TEST_CASE("staff removal returns only the venue's allowance, and the member's own coins stay",
           "[ledger][staff][consent]") {
     Cafe f;
     // The client holds 3.00 of their own, then agrees to work the till.

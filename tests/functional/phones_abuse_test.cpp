@@ -100,7 +100,7 @@ std::string read_book(const NodeProcess& node) {
 
 }  // namespace
 
-TEST_CASE("a message about coins carries no code; codes come only when asked, one live code per phone, one limit") {
+TEST_CASE("a message about coins carries no code, codes come only when asked, one live code per phone, one limit") {
     NodeProcess node({"--claim-codes-per-phone-per-hour", "3"});
     rpc::Client c = node.client();
     rpc::Client admin = node.client(true);
