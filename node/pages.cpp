@@ -1,4 +1,5 @@
 #include "node/pages.h"
+#include "node/http_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -52,18 +53,6 @@ constexpr std::string_view cache_immutable = "public, max-age=31536000, immutabl
 // refetch the whole shell each time for nothing: it is the same for every
 // client and holds nothing personal (the phone reference is only in the URL).
 constexpr std::string_view cache_revalidate = "no-cache";
-
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Calls `f` with each trimmed element of a comma-separated header value.
 template <class F>
@@ -141,7 +130,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
                 params.remove_prefix(next + 1);
             }
         }
-        if (iequal(coding, "gzip") || iequal(coding, "x-gzip")) gzip = above_zero;
+        if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) gzip = above_zero;
         else if (coding == "*") any = above_zero;
     });
     return gzip.value_or(any);

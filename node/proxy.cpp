@@ -1,4 +1,5 @@
 #include "node/proxy.h"
+#include "node/http_text.h"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -20,12 +21,6 @@ std::optional<std::string> canonical(std::string_view text) {
 }
 
 bool separator(char c) { return c == ',' || c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 

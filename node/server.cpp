@@ -48,6 +48,7 @@
 // in the send-queue bytes). A request's client address is the peer's, or the
 // one a trusted proxy forwards (proxy.h), for everything charged per request.
 #include "node/server.h"
+#include "node/http_text.h"
 
 #include "node/pages.h"
 #include "rpc/protocol.h"
@@ -187,18 +188,6 @@ std::string busy_response(std::string_view message) {
     return "HTTP/1.1 503 Service Unavailable\r\nServer: kopilkad\r\nContent-Type: application/json\r\n"
            "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 // The token of "Authorization: Bearer <token>", or empty.

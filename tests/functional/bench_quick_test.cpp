@@ -31,12 +31,8 @@ TEST_CASE("kopilka-bench --quick --json: every transaction commits and every fig
     const auto err = dir.path() / "stderr.txt";
     const std::string cmd = std::string("'") + KOPILKA_BENCH_BIN + "' --quick --json --kopilkad '" + KOPILKAD_BIN +
                             "' 2>'" + err.string() + "'";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    const int status = ::pclose(pipe);
+    const auto [status, out] = run_captured(cmd);
+    REQUIRE(status != -1);
     INFO("kopilka-bench stderr:\n" << read_text(err) << "\nstdout:\n" << out);
     REQUIRE(WIFEXITED(status));
     REQUIRE(WEXITSTATUS(status) == 0);

@@ -20,12 +20,8 @@ TEST_CASE("kopilka-dashboard-bench on a small venue: the figures agree and every
     const std::string cmd = std::string("'") + KOPILKA_DASHBOARD_BENCH_BIN + "' --txs 3000 --days 30 --clients 300 "
                             "--staff 3 --block-txs 200 --calls 3 --rebuild --json --kopilkad '" + KOPILKAD_BIN +
                             "' 2>'" + err.string() + "'";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    const int status = ::pclose(pipe);
+    const auto [status, out] = run_captured(cmd);
+    REQUIRE(status != -1);
     INFO("stderr:\n" << read_text(err) << "\nstdout:\n" << out);
     REQUIRE(WIFEXITED(status));
     REQUIRE(WEXITSTATUS(status) == 0);

@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <cstdio>
+
 #include "bench/node_process.h"
 #include "crypto/address.h"
 #include "ledger/phone.h"
@@ -225,6 +227,16 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
 }
 
 std::string read_text(const std::filesystem::path& p) { return slurp(p); }
+
+Captured run_captured(const std::string& command) {
+    Captured r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return r;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
+    r.status = ::pclose(pipe);
+    return r;
+}
 
 RawReply post_rpc(rpc::Client& c, std::string body) {
     auto res = c.post("/rpc", std::move(body));

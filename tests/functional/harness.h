@@ -116,6 +116,13 @@ int connect_from(const std::string& from, std::uint16_t port);
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 std::string read_text(const std::filesystem::path& p);
 
+// Runs a shell command line, capturing its stdout: {exit status as waitpid gives it, stdout}.
+struct Captured {
+    int status = -1;
+    std::string out;
+};
+Captured run_captured(const std::string& command);
+
 // POST /rpc with `body` sent byte for byte; the reply's status, text and JSON
 // (null when the body is empty or not JSON).
 struct RawReply {
