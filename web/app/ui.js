@@ -4,7 +4,7 @@
 import { createContext, h } from 'preact';
 import { useContext, useEffect, useId, useState } from 'preact/hooks';
 import htm from 'htm';
-import { languages } from './i18n.js';
+import { languages } from './i18n-core.js';
 
 export const html = htm.bind(h);
 
