@@ -6,4 +6,5 @@
 // matches them, and nothing else reaches a page.
 export const pages = [
   { name: 'cabinet', entry: 'app/cabinet.js', routes: ['/', '/c/<hex64>'] },
+  { name: 'owner', entry: 'app/owner.js', routes: ['/o'] },
 ];

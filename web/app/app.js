@@ -1,33 +1,14 @@
 // The cabinet's root: the language, the node (trusted only once its signed
 // tip passed the known-tip check), and the page the address asks for.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { RpcUnavailable, rpcClient } from '../lib/rpc.js';
-import { HistoryRefused } from '../lib/tips.js';
+import { useCallback, useState } from 'preact/hooks';
+import { rpcClient } from '../lib/rpc.js';
 import { connect, earlyAnswer } from './connection.js';
-import { describeError } from './errors.js';
-import { language_storage_key, makeI18n, pickLanguage } from './i18n.js';
-import { retryDelayMs } from './live.js';
+import { makeI18n } from './i18n.js';
+import { nodeTrouble, useLanguage, useNode } from './page-root.js';
 import { parseRoute, phonePath } from './route.js';
 import { Home } from './screens/home.js';
 import { PhonePage } from './screens/phone.js';
-import { NotFound, Offline, Refused } from './screens/trouble.js';
-import { Alert, Button, Header, I18n, Notice, html, useI18n } from './ui.js';
-
-function storedLanguage() {
-  try {
-    return localStorage.getItem(language_storage_key);
-  } catch {
-    return null; // storage switched off: the browser's languages decide
-  }
-}
-
-function storeLanguage(lang) {
-  try {
-    localStorage.setItem(language_storage_key, lang);
-  } catch {
-    // Not remembered; the page still switches.
-  }
-}
+import { Header, I18n, html } from './ui.js';
 
 /**
  * connect() to the page's own node; the link's balances are asked for
@@ -48,65 +29,22 @@ function checkNode() {
 let firstCheck = checkNode();
 firstCheck.catch(() => {});
 
-/**
- * The node behind the page's origin: `{ status: 'checking' | 'ok' |
- * 'offline' | 'refused' | 'failed', node, … }`. An unreachable node is tried
- * again with backoff; a refused one never is. `recheck()` runs the check
- * again (after a lost socket) and only acts on a refusal.
- */
-function useNode() {
-  const [state, setState] = useState({ status: 'checking' });
-  const attempt = useRef(0);
-  const timer = useRef(null);
-
-  const check = useCallback(async () => {
-    clearTimeout(timer.current);
-    try {
-      const pending = firstCheck ?? checkNode();
-      firstCheck = null;
-      const node = await pending;
-      attempt.current = 0;
-      setState({ status: 'ok', node });
-    } catch (e) {
-      if (e instanceof HistoryRefused) return setState({ status: 'refused', refusal: e });
-      if (!(e instanceof RpcUnavailable)) return setState({ status: 'failed', error: describeError(e) });
-      const waitMs = retryDelayMs(attempt.current++);
-      setState({ status: 'offline', retryInS: Math.ceil(waitMs / 1000) });
-      timer.current = setTimeout(check, waitMs);
-    }
-  }, []);
-
-  const recheck = useCallback(async () => {
-    try {
-      await connect();
-    } catch (e) {
-      if (e instanceof HistoryRefused) setState({ status: 'refused', refusal: e });
-    }
-  }, []);
-
-  useEffect(() => {
-    check();
-    return () => clearTimeout(timer.current);
-  }, []);
-  return { ...state, check, recheck };
-}
-
 function Main() {
-  const { t } = useI18n();
   const [route, setRoute] = useState(() => parseRoute(location.pathname));
-  const node = useNode();
+  const node = useNode(() => {
+    // The first check was started as the module loaded; retries start anew.
+    const pending = firstCheck ?? checkNode();
+    firstCheck = null;
+    return pending;
+  });
   // The address changes without a reload: a key found on /, or a claim made there.
   const go = useCallback((account) => {
     history.replaceState(null, '', phonePath(account));
     setRoute({ page: 'phone', account });
   }, []);
 
-  if (route.page === 'unknown') return html`<${NotFound} />`;
-  if (node.status === 'refused') return html`<${Refused} refusal=${node.refusal} />`;
-  if (node.status === 'offline') return html`<${Offline} retryInS=${node.retryInS} onRetry=${node.check} />`;
-  if (node.status === 'failed')
-    return html`<main class="trouble"><${Alert} error=${node.error} /><${Button} type="button" onClick=${node.check}>${t('retry')}<//></main>`;
-  if (node.status === 'checking') return html`<main><${Notice}>${t('loading')}<//></main>`;
+  const trouble = nodeTrouble(node, { notFound: route.page === 'unknown' });
+  if (trouble) return trouble;
   return html`
     <main>
       ${route.page === 'home'
@@ -117,20 +55,6 @@ function Main() {
 }
 
 export function App() {
-  const [lang, setLang] = useState(() => pickLanguage(storedLanguage(), navigator.languages ?? [navigator.language]));
-  const i18n = useMemo(
-    () => ({
-      ...makeI18n(lang),
-      setLanguage: (next) => {
-        storeLanguage(next);
-        setLang(next);
-      },
-    }),
-    [lang],
-  );
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.title = i18n.t('page.title');
-  }, [i18n]);
+  const i18n = useLanguage(makeI18n);
   return html`<${I18n.Provider} value=${i18n}><${Header} /><${Main} /><//>`;
 }
