@@ -7,6 +7,7 @@
 #include "ledger/chain.h"
 #include "node/clock.h"
 #include "node/config.h"
+#include "node/invites.h"
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/notifier.h"
@@ -135,6 +136,10 @@ private:
     std::optional<boost::json::value> phone_claim_request(Call&);
     std::optional<boost::json::value> phone_claim_confirm(Call&);
     std::optional<boost::json::value> voucher_check(Call&);
+    // invite.open, invite.accept and invite.get (invite_handlers.cpp).
+    std::optional<boost::json::value> invite_open(Call&);
+    std::optional<boost::json::value> invite_accept(Call&);
+    std::optional<boost::json::value> invite_get(Call&);
     std::optional<boost::json::value> rpc_discover(Call&);
     std::optional<boost::json::value> subscribe(Call&);
     std::optional<boost::json::value> unsubscribe(Call&);
@@ -197,6 +202,7 @@ private:
     std::unique_ptr<KeyPair> attestor_;
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<OutboxNotifier> notifier_;
+    std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock
     std::string admin_token_;
     std::string listen_url_;
     std::unique_ptr<boost::asio::thread_pool> verify_pool_;

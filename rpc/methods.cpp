@@ -328,6 +328,60 @@ std::vector<MethodInfo> build_table() {
          "message":{"type":"string"},"product":{"type":"string","description":"the product's name"},
          "client_balance":{"$ref":"#/components/schemas/amount"}}})~",
          {refusal_code_base + 1}},
+        {"invite.open",
+         "Owner. Open a staff invite on this node (a mailbox in its memory, docs/node.md \"Staff invites\"): its id is "
+         "the first 16 bytes of BLAKE2b-256 of a 16-byte secret that only the invite link's fragment carries "
+         "(<origin>/s#join=<base64url(secret)>.<TICKER>). Signed by the venue's owner (domain kopilka/invite-open/v1, "
+         "docs/formats.md \"Invite open\"). expiry_s must be in the future and at most 86400 s past the node's clock "
+         "(else -32602). Opening the same id again by the same owner and venue moves its expiry, whatever its state; "
+         "another venue's id is 2002. At most 32 invites open (or accepted, not yet added) at a venue and 4096 held "
+         "on the node (2009). A restart forgets every invite: open it again with the same secret.",
+         {{"ticker", "string", true, "the venue's coin ticker"},
+          {"id", "string", true, "32 lowercase hex: the first 16 bytes of BLAKE2b-256(secret)"},
+          {"expiry_s", "integer", true, "when the invite stops taking an acceptance, unix s"},
+          {"signer", "string", true, "the owner's address (kop1…)"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, by the owner over the invite-open bytes"}},
+         "object: id, ticker, expiry_s",
+         false, false,
+         R"({"ticker":"${ticker}","id":"${invite_id}","expiry_s":"${invite_expiry_s}","signer":"${owner}","signature":"${invite_signature}"})",
+         R"({"id":"673c387efdb6aa8a8c8b3c7849c22d0d","ticker":"VOLODYA","expiry_s":1796169357})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","ticker","expiry_s"],
+         "properties":{"id":{"$ref":"#/components/schemas/invite_id"},"ticker":{"$ref":"#/components/schemas/ticker"},
+         "expiry_s":{"$ref":"#/components/schemas/unix_s"}}})~",
+         {not_found, unauthorized, invites_full}},
+        {"invite.accept",
+         "Leave a staff acceptance (as `kopilka staff accept` prints it) in the open invite whose id is the hash of "
+         "secret. The node checks it as staff_add would now: its signature on this chain (1002), the invite's venue "
+         "(1034), not the owner's key (1031), its expiry (1033, 1004), never used on chain (1035), room for a new "
+         "member (1030), and a key not already staff (1039); a refusal answers 1000 + n with data.reason. Unknown "
+         "secret, an expired invite or a restarted node: 2007. An invite takes one acceptance: another one is 2008, "
+         "the same one again answers as the first time. The secret is never logged.",
+         {{"secret", "string", true, "the invite's 16-byte secret, base64url (22 characters), from the link's fragment"},
+          {"acceptance", "string", true, "the staff acceptance, base64url (106 + t bytes)"}},
+         "object: ticker, staff (the accepting key's address)",
+         false, false, R"({"secret":"${invite_secret}","acceptance":"${acceptance}"})",
+         R"({"ticker":"VOLODYA","staff":"kop18d4z00xwk6jz6c4r4rgz5mcdwdjny9thrh3y8f36cpy2rz6emg5s7alupr"})",
+         R"~({"type":"object","additionalProperties":false,"required":["ticker","staff"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"staff":{"$ref":"#/components/schemas/address"}}})~",
+         {refusal_code_base + 1, refusal_code_base + 2, refusal_code_base + 4, refusal_code_base + 6,
+          refusal_code_base + 30, refusal_code_base + 31, refusal_code_base + 33, refusal_code_base + 34,
+          refusal_code_base + 35, refusal_code_base + 39, invite_unknown, invite_accepted}},
+        {"invite.get",
+         "An invite by id: its venue, expiry and state: \"open\" (no acceptance yet), \"accepted\" (with the "
+         "acceptance, for the owner's staff_add, and the staff key) or \"added\" (a committed staff_add carries that "
+         "acceptance; kept an hour after, then forgotten). An accepted invite is kept at least until its "
+         "acceptance expires. Unknown, lapsed, or forgotten by a restart: 2001.",
+         {{"id", "string", true, "32 lowercase hex, as invite.open took it"}},
+         "object: id, ticker, expiry_s, state (open | accepted | added); once accepted also acceptance (base64url) "
+         "and staff (address)",
+         false, false, R"({"id":"${invite_id}"})",
+         R"({"id":"673c387efdb6aa8a8c8b3c7849c22d0d","ticker":"VOLODYA","expiry_s":1796169357,"state":"accepted","acceptance":"AQdWT0xPRFlBO2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ikAAAAAaw9ejd261M0svT8xENdVlVKLLhnhe8azxyXTeKM1VFk3kAb45aUNqgKZ8IgDhxgQgrTUfJ62ADlFHBwcw4jWOM0y-AI","staff":"kop18d4z00xwk6jz6c4r4rgz5mcdwdjny9thrh3y8f36cpy2rz6emg5s7alupr"})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","ticker","expiry_s","state"],
+         "properties":{"id":{"$ref":"#/components/schemas/invite_id"},"ticker":{"$ref":"#/components/schemas/ticker"},
+         "expiry_s":{"$ref":"#/components/schemas/unix_s"},"state":{"enum":["open","accepted","added"]},
+         "acceptance":{"$ref":"#/components/schemas/base64url","description":"the staff acceptance, for staff_add"},
+         "staff":{"$ref":"#/components/schemas/address","description":"the accepting key"}}})~",
+         {not_found}},
         {"rpc.discover",
          "This API as an OpenRPC document.",
          {},
@@ -385,15 +439,16 @@ std::string schema_type(std::string_view t) { return std::string(t); }
 // A param's JSON Schema: its type, narrowed by the shared type its name
 // stands for everywhere in the table (a "ticker" is always a ticker), so a
 // generated client can check a value before sending it.
-json::object param_schema(const ParamInfo& p, const json::object& components) {
+json::object param_schema(const MethodInfo& m, const ParamInfo& p, const json::object& components) {
     static const std::vector<std::pair<std::string_view, std::string_view>> shared = {
         {"ticker", "ticker"},   {"account", "account"}, {"blob", "base64url"}, {"voucher", "base64url"},
         {"id", "hash"},         {"hash", "hash"},       {"height", "count"},   {"limit", "count"},
         {"from_ms", "unix_ms"}, {"to_ms", "unix_ms"},   {"key", "address"},    {"subscription", "count"},
     };
     json::object schema{{"type", schema_type(p.type)}};
-    for (const auto& [name, type] : shared) {
+    for (auto [name, type] : shared) {
         if (p.name != name) continue;
+        if (name == "id" && m.name.starts_with("invite.")) type = "invite_id";  // an invite's id is 16 bytes
         const auto& c = components.at(type).as_object();
         if (!c.contains("type") || c.at("type") != schema.at("type")) break;  // only where the types agree
         for (const char* k : {"pattern", "minimum"})
@@ -416,11 +471,14 @@ std::vector<ErrorInfo> build_errors() {
         e.push_back({code, name, name});
     }
     e.push_back({not_found, "not found", ""});
-    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; or a phone.lookup not signed by a staff key or a key bound to the holder phone)", ""});
+    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; a phone.lookup not signed by a staff key or a key bound to the holder phone; an invite.open not signed by the venue's owner, or for an id another venue holds)", ""});
     e.push_back({rate_limited, "rate limited; retry later", ""});
     e.push_back({unavailable, "the node cannot do this now: it cannot write (disk full, read-only; `data.reason` `disk`), its ledger is damaged (`data.reason` `damaged`: a record that cannot be read, or no new transactions), or it is stopping", ""});
     e.push_back({mempool_full, "mempool full; retry shortly", ""});
     e.push_back({code_invalid, "the phone claim code is wrong, expired or used", ""});
+    e.push_back({invite_unknown, "no open invite has that secret: unknown, expired, or forgotten by a restart", ""});
+    e.push_back({invite_accepted, "invite already accepted (by another acceptance)", ""});
+    e.push_back({invites_full, "too many open invites (at the venue, or on the node)", ""});
     return e;
 }
 
@@ -466,6 +524,8 @@ const std::vector<Component>& component_texts() {
         {"unix_ms", R"~({"type":"integer","minimum":0,"description":"unix time in milliseconds"})~"},
         {"unix_s", R"~({"type":"integer","minimum":0,"description":"unix time in seconds"})~"},
         {"hash", R"~({"type":"string","pattern":"^[0-9a-f]{64}$","description":"32 bytes, lowercase hex"})~"},
+        {"invite_id", R"~({"type":"string","pattern":"^[0-9a-f]{32}$",
+            "description":"a staff invite's id: the first 16 bytes of BLAKE2b-256 of its secret, lowercase hex"})~"},
         {"signature", R"~({"type":"string","pattern":"^[0-9a-f]{128}$","description":"an Ed25519 signature, lowercase hex"})~"},
         {"base64url", R"~({"type":"string","pattern":"^[A-Za-z0-9_-]*$","description":"bytes as base64url without padding"})~"},
         {"address", R"~({"type":"string","pattern":"^kop1[02-9ac-hj-np-z]{58}$",
@@ -613,7 +673,7 @@ json::value openrpc_document(std::string_view version) {
             po["name"] = p.name;
             po["required"] = p.required;
             po["description"] = p.description;
-            po["schema"] = param_schema(p, components);
+            po["schema"] = param_schema(m, p, components);
             params.push_back(std::move(po));
         }
         o["params"] = std::move(params);
