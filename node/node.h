@@ -128,7 +128,7 @@ private:
     std::optional<boost::json::value> account_history(Call&);
     std::optional<boost::json::value> venue_list(Call&);
     std::optional<boost::json::value> venue_get(Call&);
-    std::optional<boost::json::value> venue_history(Call&);
+    std::optional<boost::json::value> venue_history(Call&);  // venue_history.cpp
     // venue.stats and venue.series (venue_stats.cpp).
     std::optional<boost::json::value> venue_stats(Call&);
     std::optional<boost::json::value> venue_series(Call&);
@@ -271,6 +271,9 @@ private:
 // Limits of the node's own bookkeeping.
 inline constexpr std::size_t refusals_remembered_max = 10'000;
 inline constexpr std::size_t history_page_default = 50;
+// Index entries a filtered venue.history reads per call (each one a record
+// read): the matches among them come back, with a cursor to go on.
+inline constexpr std::size_t venue_history_scan_entries_max = 5000;
 // venue.series: buckets one call may ask for (a year and a month of days),
 // and how many it gives when the range is left out.
 inline constexpr std::uint64_t series_buckets_max = 400;

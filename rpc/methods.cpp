@@ -156,11 +156,13 @@ std::vector<MethodInfo> build_table() {
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"name":{"type":"string"},"owner":{"$ref":"#/components/schemas/address"}}}}}})~",
          {}},
         {"venue.get",
-         "A venue: profile, coin, owner (treasury), catalogue and staff.",
+         "A venue: profile, coin, owner (treasury), catalogue and staff. Each staff member's given_today is what they "
+         "gave today (the UTC day by the node's clock), as the ledger counts it against limit_per_day: the day limit "
+         "remaining is limit_per_day - given_today.",
          {{"ticker", "string", true, "the venue's coin ticker"}},
          "object: ticker, owner, profile, coin, treasury_balance, products, staff",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k","profile":{"name":"U Volodi","logo_url":"","address":"ul. Lenina 1","geo":null,"phone":"","links":[],"hours":""},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999001.00","products":[{"id":1,"name":"coffee","price":"1.00","category":"","image_url":"","active":true}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","balance":"497.00","allowance":"497.00","limit_per_tx":null,"limit_per_day":null}]})",
+         R"({"ticker":"VOLODYA","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k","profile":{"name":"U Volodi","logo_url":"","address":"ul. Lenina 1","geo":null,"phone":"","links":[],"hours":""},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999001.00","products":[{"id":1,"name":"coffee","price":"1.00","category":"","image_url":"","active":true}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","balance":"497.00","allowance":"497.00","limit_per_tx":null,"limit_per_day":null,"given_today":"3.00"}]})",
          R"~({"type":"object","additionalProperties":false,
          "required":["ticker","owner","profile","coin","treasury_balance","products","staff"],
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"owner":{"$ref":"#/components/schemas/address"},
@@ -170,20 +172,31 @@ std::vector<MethodInfo> build_table() {
          "treasury_balance":{"$ref":"#/components/schemas/amount"},
          "products":{"type":"array","items":{"$ref":"#/components/schemas/product"}},
          "staff":{"type":"array","items":{"type":"object","additionalProperties":false,
-         "required":["address","role","balance","allowance","limit_per_tx","limit_per_day"],
+         "required":["address","role","balance","allowance","limit_per_tx","limit_per_day","given_today"],
          "properties":{"address":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
          "balance":{"$ref":"#/components/schemas/amount"},
          "allowance":{"$ref":"#/components/schemas/amount","description":"what staff_remove would return to the treasury: coins the treasury sent while staff, less what has left since"},"limit_per_tx":{"$ref":"#/components/schemas/amount_or_null"},
-         "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"}}}}}})~",
+         "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"},
+         "given_today":{"$ref":"#/components/schemas/amount","description":"given by the member today (UTC, the node's clock), as limit_per_day counts it; 0.00 on a day they gave nothing"}}}}}})~",
          {not_found}},
         {"venue.history",
          "Transactions of a venue (every committed transaction naming its ticker: all kinds but phone_bind), "
-         "newest first, paged by an opaque cursor.",
+         "newest first, paged by an opaque cursor. Optional filters, all of which an entry must pass: staff (signed "
+         "by that key), client (a transfer from or to that account, or a redemption of its voucher), kind (a tx.kind "
+         "name), from_ms and to_ms (block time in [from_ms, to_ms)). A filtered call reads at most 5000 entries of "
+         "the venue's history and answers the matches among them: a page may hold fewer than limit entries, or none, "
+         "and still have a next_cursor; keep calling while next_cursor is non-empty (it is empty once nothing is "
+         "left to read). Without filters a page holds limit entries unless it is the last.",
          {{"ticker", "string", true, "coin ticker"},
-          {"cursor", "string", false, "next_cursor from the previous page"},
-          {"limit", "integer", false, "entries per page (default 50, at most 500)"}},
+          {"cursor", "string", false, "next_cursor from the previous page (with the same filters)"},
+          {"limit", "integer", false, "entries per page (default 50, at most 500)"},
+          {"staff", "string", false, "only entries signed by this address"},
+          {"client", "string", false, "only transfers from or to this account, and redemptions of its vouchers"},
+          {"kind", "string", false, "only this kind (venue_create, ..., transfer, redeem, staff_add, ...)"},
+          {"from_ms", "integer", false, "only entries in blocks at or after this time, unix ms"},
+          {"to_ms", "integer", false, "only entries in blocks before this time, unix ms"}},
          "object: entries (as account.history), next_cursor",
-         false, false, R"({"ticker":"${ticker}","limit":10})", R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
+         false, false, R"({"ticker":"${ticker}","kind":"redeem","limit":10})", R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
          R"~({"$ref":"#/components/schemas/history_page"})~",
          {}},
         {"venue.stats",
@@ -444,6 +457,7 @@ json::object param_schema(const MethodInfo& m, const ParamInfo& p, const json::o
         {"ticker", "ticker"},   {"account", "account"}, {"blob", "base64url"}, {"voucher", "base64url"},
         {"id", "hash"},         {"hash", "hash"},       {"height", "count"},   {"limit", "count"},
         {"from_ms", "unix_ms"}, {"to_ms", "unix_ms"},   {"key", "address"},    {"subscription", "count"},
+        {"staff", "address"},   {"client", "account"},  {"signer", "address"},
     };
     json::object schema{{"type", schema_type(p.type)}};
     for (auto [name, type] : shared) {
