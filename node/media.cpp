@@ -186,9 +186,10 @@ std::expected<void, std::string> MediaStore::Impl::load() {
     if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
         const std::string name = e.path().filename().string();
+        std::error_code rm;
         if (name.ends_with(temp_suffix)) {
             // A crash between creating and renaming: never served, never named.
-            std::filesystem::remove(e.path(), ec);
+            std::filesystem::remove(e.path(), rm);
             log.info("media.temp_removed", {{"file", name}});
             continue;
         }
@@ -204,7 +205,7 @@ std::expected<void, std::string> MediaStore::Impl::load() {
         }
         if (to_hex(blake2b256(as_bytes(*bytes))) != name.substr(0, hex64_chars)) {
             // Its URL promises other bytes; an owner re-uploading the image gets it back.
-            std::filesystem::remove(e.path(), ec);
+            std::filesystem::remove(e.path(), rm);
             log.warn("media.damaged_removed", {{"file", name}, {"hint", "its bytes do not hash to its name"}});
             continue;
         }

@@ -636,6 +636,7 @@ private:
 
     void do_read() {
         if (closed_) return;
+        media_upload_ = false;  // known once this request's header is read
         parser_.emplace();
         parser_->body_limit(lim().body_bytes_max);
         parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim().header_bytes_max, UINT32_MAX)));

@@ -215,8 +215,29 @@ TEST_CASE("POST /media refuses what is not a small readable image, each with its
         REQUIRE(s.wait_closed(std::chrono::seconds(10), &got));
         refused(parse_reply(got), 413, "too_large");
     }
-    // Nothing refused was stored.
-    CHECK(std::filesystem::is_empty(node.data_dir() / "media"));
+    // After an upload on a kept-alive connection, the next request's limits are its own:
+    // an oversized /rpc body is refused as JSON-RPC, not as an upload.
+    {
+        RawSocket s(node.port());
+        const auto img = png(6, 6);
+        REQUIRE(s.send("POST /media HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " +
+                       std::to_string(img.size()) + "\r\n\r\n" + img +
+                       "POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 2000000\r\n\r\n"));
+        std::string got;
+        REQUIRE(s.wait_closed(std::chrono::seconds(10), &got));
+        INFO(got);
+        const auto second = got.find("HTTP/1.1 413");
+        REQUIRE(second != std::string::npos);
+        CHECK(got.rfind("HTTP/1.1 201", 0) == 0);
+        CHECK(got.find("\"jsonrpc\"", second) != std::string::npos);
+        CHECK(got.find("too_large", second) == std::string::npos);
+    }
+    // Nothing refused was stored: the one file is that last upload.
+    std::vector<std::string> stored;
+    for (const auto& e : std::filesystem::directory_iterator(node.data_dir() / "media"))
+        stored.push_back(e.path().filename().string());
+    CHECK(stored == std::vector<std::string>{hex_of(png(6, 6)) + ".png"});
     CHECK(upload(node, p, "image/png").status == 201);
 }
 
