@@ -109,6 +109,9 @@ private:
     // block.get at `height`, rebuilt into the signed header and checked
     // against `producer`'s signature.
     SignedHeader fetch_header(std::uint64_t height, const PublicKey& producer);
+    // The tip at `height` from node.info's tip_header (else fetch_header),
+    // checked against node.info's tip_hash and `producer`'s signature.
+    SignedHeader tip_header(std::uint64_t height, const PublicKey& producer);
     // The producer key the genesis names, the genesis checked against the chain id.
     PublicKey genesis_producer();
 
