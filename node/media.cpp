@@ -363,8 +363,9 @@ MediaReply MediaStore::put(std::string_view body, std::string_view content_type,
         return error_reply(507, "store_full",
                            "the node's image store is full (" + std::to_string(m.limits.store_bytes_max) +
                                " bytes of images that venues use or that were uploaded in the last " +
-                               std::to_string(m.limits.unreferenced_keep_s / 3600) +
-                               " hours); use a smaller image, or ask the node's operator to raise media-store-bytes-max");
+                               std::to_string(m.limits.unreferenced_keep_s) +
+                               " s); retry later or with a smaller image, or ask the node's operator to raise "
+                               "media-store-bytes-max");
     }
     if (auto ok = m.write_file(name, body); !ok) {
         m.log.error("media.write_failed", {{"file", name}, {"error", std::strerror(ok.error())}});

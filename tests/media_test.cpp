@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <thread>
 
 using namespace kopilka;
 using namespace kopilka::node;
@@ -301,4 +302,42 @@ TEST_CASE("Media store: open removes a crash's temporary and a damaged file, and
     // Re-uploading the damaged image restores its URL.
     CHECK((*store)->put(b, "image/png", "192.0.2.1").status == 201);
     CHECK((*store)->get("/media/" + b_name, false, "").body == b);
+}
+
+TEST_CASE("Media store: uploads at once never pass the cap, and the same bytes at once make one file") {
+    TempDir dir("media");
+    TestClock clock;
+    Log log(LogLevel::error);
+    std::vector<std::string> images;
+    for (std::uint32_t i = 0; i < 8; ++i) images.push_back(jpeg(60 + i, 60, false));
+    MediaLimits limits;
+    limits.upload_kib_per_second = 0;
+    limits.store_bytes_max = images[0].size() * 3 + images[0].size() / 2;  // room for about three
+    auto store = MediaStore::open(dir.path(), limits, clock, log, [] { return std::unordered_set<std::string>{}; });
+    REQUIRE(store);
+    std::vector<int> status(16);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < status.size(); ++i)
+        threads.emplace_back([&, i] {
+            // Two threads for each image: its twin uploads the same bytes at the same time.
+            status[i] = (*store)->put(images[i % images.size()], "image/jpeg", "192.0.2.1").status;
+        });
+    for (auto& t : threads) t.join();
+    CHECK((*store)->bytes() <= limits.store_bytes_max);
+    std::uint64_t on_disk = 0;
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        on_disk += e.file_size();
+        ++files;
+    }
+    CHECK(on_disk == (*store)->bytes());
+    CHECK(files == (*store)->files());
+    CHECK(std::count(status.begin(), status.end(), 201) == static_cast<long>(files));
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        const bool stored = status[i] == 201 || status[i + images.size()] == 201;
+        // Each twin pair: one stored it (201) and the other found it (200), or both were refused.
+        if (stored) CHECK(status[i] + status[i + images.size()] == 401);
+        else CHECK((status[i] == 507 && status[i + images.size()] == 507));
+    }
+    CHECK(files >= 2);
 }
