@@ -72,13 +72,26 @@ Session::Session(const GlobalOptions& opts)
     if (node_text_.empty()) node_text_ = std::string(default_node);
 }
 
-json::value Session::call(std::string_view method, json::object params) {
+rpc::Client& Session::client() {
     if (!client_) {
         // Parsed here, not at start: key commands never need the node.
         address_ = parse_node_address(node_text_);
         client_ = std::make_unique<rpc::Client>(address_.host, address_.port, admin_token_);
         client_->set_timeout(std::chrono::seconds(opts_.timeout_s));
     }
+    return *client_;
+}
+
+rpc::HttpResponse Session::upload_media(std::string bytes, const std::string& content_type) {
+    try {
+        return client().post("/media", std::move(bytes), content_type);
+    } catch (const rpc::TransportError& e) {
+        throw CliError(exit_unreachable, e.what(), "give the node with --node HOST:PORT or KOPILKA_NODE");
+    }
+}
+
+json::value Session::call(std::string_view method, json::object params) {
+    client();
     if (!history_checked_) check_history();
     try {
         return client_->call(method, std::move(params));
