@@ -147,23 +147,9 @@ struct Applier {
     Outcome operator()(const StaffAdd& b) {
         if (auto ok = need_owner(b.ticker); !ok) return ok;
         const StaffAcceptance& a = b.acceptance;
-        if (a.ticker != b.ticker)
-            return refuse(Refusal::acceptance_wrong_venue,
-                          "the staff member accepted to join " + a.ticker + ", not " + b.ticker);
-        if (a.staff == tx.signer)
-            return refuse(Refusal::owner_cannot_be_staff, "the owner already controls the treasury and cannot be staff");
-        if (a.expiry_s < ctx.time_s())
-            return refuse(Refusal::acceptance_expired, "the staff acceptance expired at " + std::to_string(a.expiry_s) +
-                                                           " (unix s); ask the staff member for a new one");
-        if (a.expiry_s > ctx.time_s() + staff_acceptance_expiry_ahead_s_max)
-            return refuse(Refusal::expiry_too_far, "the staff acceptance's expiry is more than a day ahead");
+        if (auto ok = check_staff_acceptance(state, ctx.time_s(), b.ticker, tx.signer, a); !ok) return ok;
         const Hash256 aid = staff_acceptance_id(a);
-        if (state.voucher_used(aid))
-            return refuse(Refusal::acceptance_used, "this staff acceptance has already been used; ask for a new one");
         const StaffRecord* existing = state.staff(b.ticker, a.staff);
-        if (!existing && state.staff_count(b.ticker) >= venue_staff_max)
-            return refuse(Refusal::staff_full,
-                          "the venue already has " + std::to_string(venue_staff_max) + " staff members");
         StaffRecord rec = existing ? *existing : StaffRecord{};
         rec.role = b.role;
         rec.limits = b.limits;
@@ -337,6 +323,26 @@ struct Applier {
 
 }  // namespace
 
+std::expected<void, Refused> check_staff_acceptance(const State& state, std::uint64_t time_s, std::string_view ticker,
+                                                    const PublicKey& owner, const StaffAcceptance& a) {
+    if (a.ticker != ticker)
+        return refuse(Refusal::acceptance_wrong_venue,
+                      "the staff member accepted to join " + a.ticker + ", not " + std::string(ticker));
+    if (a.staff == owner)
+        return refuse(Refusal::owner_cannot_be_staff, "the owner already controls the treasury and cannot be staff");
+    if (a.expiry_s < time_s)
+        return refuse(Refusal::acceptance_expired, "the staff acceptance expired at " + std::to_string(a.expiry_s) +
+                                                       " (unix s); ask the staff member for a new one");
+    if (a.expiry_s > time_s + staff_acceptance_expiry_ahead_s_max)
+        return refuse(Refusal::expiry_too_far, "the staff acceptance's expiry is more than a day ahead");
+    if (state.voucher_used(staff_acceptance_id(a)))
+        return refuse(Refusal::acceptance_used, "this staff acceptance has already been used; ask for a new one");
+    if (!state.staff(ticker, a.staff) && state.staff_count(ticker) >= venue_staff_max)
+        return refuse(Refusal::staff_full,
+                      "the venue already has " + std::to_string(venue_staff_max) + " staff members");
+    return {};
+}
+
 std::string_view refusal_name(Refusal r) {
     switch (r) {
         case Refusal::malformed: return "malformed";
@@ -377,6 +383,7 @@ std::string_view refusal_name(Refusal r) {
         case Refusal::rebind_pending: return "rebind_pending";
         case Refusal::no_rebind_pending: return "no_rebind_pending";
         case Refusal::rebind_not_due: return "rebind_not_due";
+        case Refusal::already_staff: return "already_staff";
     }
     return "unknown";
 }

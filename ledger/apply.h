@@ -53,6 +53,9 @@ enum class Refusal : std::uint16_t {
     rebind_pending = 36,
     no_rebind_pending = 37,
     rebind_not_due = 38,
+    // Never refuses a transaction (a staff_add may re-add a member with new
+    // terms): invite.accept answers it for a key that is already staff.
+    already_staff = 39,
 };
 std::string_view refusal_name(Refusal r);
 
@@ -82,6 +85,14 @@ struct Effects {
     std::vector<Account> touched;    // every account the transaction concerns
     std::vector<Movement> movements;
 };
+
+// The checks a staff_add makes of its acceptance, besides its signature
+// (verify_tx_signatures) and that `owner` signed the staff_add: the venue,
+// not the owner's own key, the expiry window at `time_s`, never used, room
+// for a new member. The node asks them of an acceptance before any
+// transaction carries it (invite.accept), so both say the same.
+std::expected<void, Refused> check_staff_acceptance(const State& state, std::uint64_t time_s, std::string_view ticker,
+                                                    const PublicKey& owner, const StaffAcceptance& a);
 
 // Checks the transaction's stateless limits (expiry window against the block
 // time) and every rule against `state`, then applies it. On refusal the state

@@ -598,13 +598,13 @@ std::optional<InclusionProof> Chain::prove(const Hash256& id) const {
     return merkle_prove(b->tx_ids, loc->index);
 }
 
-std::expected<HistoryPage, std::string> Chain::history(const Bytes& prefix, std::string_view cursor,
-                                                       std::size_t limit) const {
+std::expected<HistoryPage, std::string> Chain::history(const Bytes& prefix, std::string_view cursor, std::size_t limit,
+                                                       const HistoryFilter* keep, std::size_t scan_max) const {
     limit = std::clamp<std::size_t>(limit, 1, history_page_entries_max);
     Bytes from = prefix;
     if (!cursor.empty()) {
-        // The cursor is the (height, index) of the last entry returned; the
-        // next page starts just after it.
+        // The cursor is the (height, index) of the last entry read; the next
+        // page starts just after it.
         auto raw = from_base64url(cursor);
         if (!raw || raw->size() != 12) return std::unexpected("the history cursor is not one this node gave out");
         Reader r(*raw);
@@ -615,11 +615,12 @@ std::expected<HistoryPage, std::string> Chain::history(const Bytes& prefix, std:
         from = keys::history_entry(prefix, next);
     }
     HistoryPage page;
+    TxLocation last_read{};
     store_->scan(Column::index, prefix, from, [&](ByteView k, ByteView v) {
-        if (page.entries.size() == limit) {
-            const auto& last = page.entries.back().location;
+        // Another entry remains: a full page, or the read bound, ends here.
+        if (page.entries.size() == limit || (keep && page.scanned == scan_max)) {
             Writer w;
-            w.u64(last.height).u32(last.index);
+            w.u64(last_read.height).u32(last_read.index);
             page.next_cursor = to_base64url(w.bytes());
             return false;
         }
@@ -629,7 +630,11 @@ std::expected<HistoryPage, std::string> Chain::history(const Bytes& prefix, std:
         e.location.index = ~r.u32();
         if (v.size() != hash_bytes) throw std::runtime_error("history index entry is damaged");
         std::copy(v.begin(), v.end(), e.id.begin());
-        page.entries.push_back(e);
+        ++page.scanned;
+        last_read = e.location;
+        const HistoryVerdict verdict = keep ? (*keep)(e) : HistoryVerdict::keep;
+        if (verdict == HistoryVerdict::stop) return false;
+        if (verdict == HistoryVerdict::keep) page.entries.push_back(e);
         return true;
     });
     return page;
@@ -644,6 +649,14 @@ std::expected<HistoryPage, std::string> Chain::venue_history(std::string_view ti
                                                              std::size_t limit) const {
     if (!valid_ticker(ticker)) return std::unexpected("a ticker is 3-10 characters of A-Z and 0-9");
     return history(keys::venue_history_prefix(ticker), cursor, limit);
+}
+
+std::expected<HistoryPage, std::string> Chain::venue_history(std::string_view ticker, std::string_view cursor,
+                                                             std::size_t limit, const HistoryFilter& keep,
+                                                             std::size_t scan_max) const {
+    if (!valid_ticker(ticker)) return std::unexpected("a ticker is 3-10 characters of A-Z and 0-9");
+    if (scan_max == 0) return std::unexpected("a filtered history reads at least one entry");
+    return history(keys::venue_history_prefix(ticker), cursor, limit, &keep, scan_max);
 }
 
 }  // namespace kopilka::ledger

@@ -12,6 +12,7 @@
 #include "ledger/stats/rebuild.h"
 
 #include <expected>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -58,7 +59,12 @@ struct HistoryEntry {
 struct HistoryPage {
     std::vector<HistoryEntry> entries;  // newest first
     std::string next_cursor;            // empty: no more
+    std::size_t scanned = 0;            // index entries read (a filtered page reads more than it returns)
 };
+// What a filtered history does with one entry. Entries come newest first, so
+// a filter on time may stop at the first entry older than its range.
+enum class HistoryVerdict { keep, skip, stop };
+using HistoryFilter = std::function<HistoryVerdict(const HistoryEntry&)>;
 inline constexpr std::size_t history_page_entries_max = 500;
 
 class Chain {
@@ -148,6 +154,12 @@ public:
                                                             std::size_t limit) const;
     std::expected<HistoryPage, std::string> venue_history(std::string_view ticker, std::string_view cursor,
                                                           std::size_t limit) const;
+    // The entries `keep` keeps, reading at most `scan_max` index entries: a
+    // page may hold fewer than `limit` (none at all) and still have a
+    // next_cursor, which is set whenever entries remain to be read.
+    std::expected<HistoryPage, std::string> venue_history(std::string_view ticker, std::string_view cursor,
+                                                          std::size_t limit, const HistoryFilter& keep,
+                                                          std::size_t scan_max) const;
 
 private:
     Chain(std::unique_ptr<Store> store, Genesis genesis);
@@ -156,8 +168,9 @@ private:
     // Checks the tip against the tip anchor and opens the anchor for writing.
     std::expected<void, std::string> check_anchor(ChainDamage* damage);
     std::expected<void, ChainDamage> check_block_records(std::uint64_t full_blocks) const;
-    std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor,
-                                                    std::size_t limit) const;
+    std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor, std::size_t limit,
+                                                    const HistoryFilter* keep = nullptr,
+                                                    std::size_t scan_max = 0) const;
 
     std::unique_ptr<Store> store_;
     Genesis genesis_;

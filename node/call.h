@@ -16,4 +16,12 @@ struct Node::Call {
     std::uint64_t rows = 0;
 };
 
+// A history call's `limit` param: 1 to history_page_entries_max, default history_page_default.
+inline std::size_t page_limit(const rpc::Params& p) {
+    const std::uint64_t limit = p.opt_u64("limit").value_or(history_page_default);
+    if (limit == 0 || limit > ledger::history_page_entries_max)
+        throw rpc::Error(rpc::invalid_params, "limit must be 1 to " + std::to_string(ledger::history_page_entries_max));
+    return static_cast<std::size_t>(limit);
+}
+
 }  // namespace kopilka::node

@@ -41,6 +41,9 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"phone.claim.request", &Node::phone_claim_request},
         {"phone.claim.confirm", &Node::phone_claim_confirm},
         {"voucher.check", &Node::voucher_check},
+        {"invite.open", &Node::invite_open},
+        {"invite.accept", &Node::invite_accept},
+        {"invite.get", &Node::invite_get},
         {"rpc.discover", &Node::rpc_discover},
         {"subscribe", &Node::subscribe},
         {"unsubscribe", &Node::unsubscribe},
@@ -60,13 +63,6 @@ Error phone_error(const PhoneFailure& f) {
         case PhoneError::unauthorized: return Error(rpc::unauthorized, f.message);
     }
     return Error(rpc::internal_error, "phone service error");
-}
-
-std::size_t page_limit(const rpc::Params& p) {
-    const std::uint64_t limit = p.opt_u64("limit").value_or(history_page_default);
-    if (limit == 0 || limit > history_page_entries_max)
-        throw Error(rpc::invalid_params, "limit must be 1 to " + std::to_string(history_page_entries_max));
-    return static_cast<std::size_t>(limit);
 }
 
 }  // namespace
@@ -375,6 +371,9 @@ std::optional<json::value> Node::venue_get(Call& call) {
     for (const auto& p : s.products(ticker)) products.push_back(rpc::product_json(p));
     o["products"] = std::move(products);
     json::array staff;
+    // The ledger keeps a member's tally for the UTC day of the block that last
+    // moved it; on a later day, by this node's clock, nothing is given yet.
+    const std::uint64_t today = clock_.now_ms() / ms_per_day;
     for (const auto& [key, rec] : s.staff_list(ticker)) {
         json::object m{{"address", address_from_key(key)},
                        {"role", role_name(rec.role)},
@@ -382,19 +381,11 @@ std::optional<json::value> Node::venue_get(Call& call) {
         m["limit_per_tx"] = rec.limits.per_tx ? json::value(format_amount(*rec.limits.per_tx)) : json::value(nullptr);
         m["limit_per_day"] = rec.limits.per_day ? json::value(format_amount(*rec.limits.per_day)) : json::value(nullptr);
         m["allowance"] = format_amount(rec.allowance);
+        m["given_today"] = format_amount(rec.day == today ? rec.given_today : 0);
         staff.push_back(std::move(m));
     }
     o["staff"] = std::move(staff);
     return o;
-}
-
-std::optional<json::value> Node::venue_history(Call& call) {
-    call.params.only({"ticker", "cursor", "limit"});
-    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
-    auto page = chain_->venue_history(ticker, call.params.opt_str("cursor").value_or(""), page_limit(call.params));
-    if (!page) throw Error(rpc::invalid_params, page.error());
-    call.rows = page->entries.size();
-    return history_page(*page);
 }
 
 std::optional<json::value> Node::phone_lookup(Call& call) {

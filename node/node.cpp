@@ -223,6 +223,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
                                              holds);
     phones_->prune();  // numbers kept by an older node, or whose coins have gone since
     notifier_ = std::make_unique<OutboxNotifier>(dir_.outbox(), log_);
+    invites_ = std::make_unique<InviteBox>(clock_);
     // After the chain: collecting at open needs the names the state references.
     auto media = MediaStore::open(dir_.media(), config_.media, clock_, log_, [this] { return referenced_media(); });
     if (!media) return std::unexpected(media.error());
@@ -884,6 +885,7 @@ void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcom
         if (const auto* c = std::get_if<PhoneRebindCancel>(&body)) notify_rebind(c->phone, TxKind::phone_rebind_cancel);
         if (const auto* c = std::get_if<PhoneRebindComplete>(&body))
             notify_rebind(c->phone, TxKind::phone_rebind_complete);
+        if (const auto* a = std::get_if<StaffAdd>(&body)) invites_->added(staff_acceptance_id(a->acceptance));
     }
     publish(block, outcomes, batch);
 }

@@ -7,6 +7,7 @@
 #include "ledger/chain.h"
 #include "node/clock.h"
 #include "node/config.h"
+#include "node/invites.h"
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/notifier.h"
@@ -133,7 +134,7 @@ private:
     std::optional<boost::json::value> account_history(Call&);
     std::optional<boost::json::value> venue_list(Call&);
     std::optional<boost::json::value> venue_get(Call&);
-    std::optional<boost::json::value> venue_history(Call&);
+    std::optional<boost::json::value> venue_history(Call&);  // venue_history.cpp
     // venue.stats and venue.series (venue_stats.cpp).
     std::optional<boost::json::value> venue_stats(Call&);
     std::optional<boost::json::value> venue_series(Call&);
@@ -141,6 +142,10 @@ private:
     std::optional<boost::json::value> phone_claim_request(Call&);
     std::optional<boost::json::value> phone_claim_confirm(Call&);
     std::optional<boost::json::value> voucher_check(Call&);
+    // invite.open, invite.accept and invite.get (invite_handlers.cpp).
+    std::optional<boost::json::value> invite_open(Call&);
+    std::optional<boost::json::value> invite_accept(Call&);
+    std::optional<boost::json::value> invite_get(Call&);
     std::optional<boost::json::value> rpc_discover(Call&);
     std::optional<boost::json::value> subscribe(Call&);
     std::optional<boost::json::value> unsubscribe(Call&);
@@ -203,6 +208,7 @@ private:
     std::unique_ptr<KeyPair> attestor_;
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<OutboxNotifier> notifier_;
+    std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock
     std::unique_ptr<MediaStore> media_;
     // The media names the current state's venue logos and product images point at.
     std::unordered_set<std::string> referenced_media() const;
@@ -274,6 +280,9 @@ private:
 // Limits of the node's own bookkeeping.
 inline constexpr std::size_t refusals_remembered_max = 10'000;
 inline constexpr std::size_t history_page_default = 50;
+// Index entries a filtered venue.history reads per call (each one a record
+// read): the matches among them come back, with a cursor to go on.
+inline constexpr std::size_t venue_history_scan_entries_max = 5000;
 // venue.series: buckets one call may ask for (a year and a month of days),
 // and how many it gives when the range is left out.
 inline constexpr std::uint64_t series_buckets_max = 400;

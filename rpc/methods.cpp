@@ -156,11 +156,13 @@ std::vector<MethodInfo> build_table() {
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"name":{"type":"string"},"owner":{"$ref":"#/components/schemas/address"}}}}}})~",
          {}},
         {"venue.get",
-         "A venue: profile, coin, owner (treasury), catalogue and staff.",
+         "A venue: profile, coin, owner (treasury), catalogue and staff. Each staff member's given_today is what they "
+         "gave today (the UTC day by the node's clock), as the ledger counts it against limit_per_day: the day limit "
+         "remaining is limit_per_day - given_today.",
          {{"ticker", "string", true, "the venue's coin ticker"}},
          "object: ticker, owner, profile, coin, treasury_balance, products, staff",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k","profile":{"name":"U Volodi","logo_url":"","address":"ul. Lenina 1","geo":null,"phone":"","links":[],"hours":""},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999001.00","products":[{"id":1,"name":"coffee","price":"1.00","category":"","image_url":"","active":true}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","balance":"497.00","allowance":"497.00","limit_per_tx":null,"limit_per_day":null}]})",
+         R"({"ticker":"VOLODYA","owner":"kop1w4u7ntxymsrddr903y8gg6jcuf3fvtluua27l08sjdquuf6vflmqlfch0k","profile":{"name":"U Volodi","logo_url":"","address":"ul. Lenina 1","geo":null,"phone":"","links":[],"hours":""},"coin":{"ticker":"VOLODYA","supply":"1000000.00","decimals":2},"treasury_balance":"999001.00","products":[{"id":1,"name":"coffee","price":"1.00","category":"","image_url":"","active":true}],"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","balance":"497.00","allowance":"497.00","limit_per_tx":null,"limit_per_day":null,"given_today":"3.00"}]})",
          R"~({"type":"object","additionalProperties":false,
          "required":["ticker","owner","profile","coin","treasury_balance","products","staff"],
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"owner":{"$ref":"#/components/schemas/address"},
@@ -170,20 +172,31 @@ std::vector<MethodInfo> build_table() {
          "treasury_balance":{"$ref":"#/components/schemas/amount"},
          "products":{"type":"array","items":{"$ref":"#/components/schemas/product"}},
          "staff":{"type":"array","items":{"type":"object","additionalProperties":false,
-         "required":["address","role","balance","allowance","limit_per_tx","limit_per_day"],
+         "required":["address","role","balance","allowance","limit_per_tx","limit_per_day","given_today"],
          "properties":{"address":{"$ref":"#/components/schemas/address"},"role":{"$ref":"#/components/schemas/role"},
          "balance":{"$ref":"#/components/schemas/amount"},
          "allowance":{"$ref":"#/components/schemas/amount","description":"what staff_remove would return to the treasury: coins the treasury sent while staff, less what has left since"},"limit_per_tx":{"$ref":"#/components/schemas/amount_or_null"},
-         "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"}}}}}})~",
+         "limit_per_day":{"$ref":"#/components/schemas/amount_or_null"},
+         "given_today":{"$ref":"#/components/schemas/amount","description":"given by the member today (UTC, the node's clock), as limit_per_day counts it; 0.00 on a day they gave nothing"}}}}}})~",
          {not_found}},
         {"venue.history",
          "Transactions of a venue (every committed transaction naming its ticker: all kinds but phone_bind), "
-         "newest first, paged by an opaque cursor.",
+         "newest first, paged by an opaque cursor. Optional filters, all of which an entry must pass: staff (signed "
+         "by that key), client (a transfer from or to that account, or a redemption of its voucher), kind (a tx.kind "
+         "name), from_ms and to_ms (block time in [from_ms, to_ms)). A filtered call reads at most 5000 entries of "
+         "the venue's history and answers the matches among them: a page may hold fewer than limit entries, or none, "
+         "and still have a next_cursor; keep calling while next_cursor is non-empty (it is empty once nothing is "
+         "left to read). Without filters a page holds limit entries unless it is the last.",
          {{"ticker", "string", true, "coin ticker"},
-          {"cursor", "string", false, "next_cursor from the previous page"},
-          {"limit", "integer", false, "entries per page (default 50, at most 500)"}},
+          {"cursor", "string", false, "next_cursor from the previous page (with the same filters)"},
+          {"limit", "integer", false, "entries per page (default 50, at most 500)"},
+          {"staff", "string", false, "only entries signed by this address"},
+          {"client", "string", false, "only transfers from or to this account, and redemptions of its vouchers"},
+          {"kind", "string", false, "only this kind (venue_create, ..., transfer, redeem, staff_add, ...)"},
+          {"from_ms", "integer", false, "only entries in blocks at or after this time, unix ms"},
+          {"to_ms", "integer", false, "only entries in blocks before this time, unix ms"}},
          "object: entries (as account.history), next_cursor",
-         false, false, R"({"ticker":"${ticker}","limit":10})", R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
+         false, false, R"({"ticker":"${ticker}","kind":"redeem","limit":10})", R"({"entries":[{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","height":11,"index":0,"time_ms":1796162157550,"tx":{"id":"56fec2a4a8fb189b3ec55ea9dab357acd1592294c11b26b14df0920e4a9520bc","kind":"redeem","signer":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","nonce":2334926586837672757,"expiry_s":1796165757,"ticker":"VOLODYA","voucher":{"id":"90d12370619538070d5ce8f77dfd394970202697c33364460c5f2589a05febe3","ticker":"VOLODYA","product_id":1,"price":"1.00","client":"phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d","nonce":17783741905732776658,"expiry_s":1796162457,"signer":"kop15c32apsjy6rh5lh4msxnr4lywal9lshk8krcve507h584aqdzrestu2yvm","signature":"497c98d6af3234644dbf3edcc93ee5ae3a1770aca311f930de672c709799c3b6a3f7c3379a3e7b1d1199f3a1e8d55f0940225321cead57deb4a0b1cc6e0ff00c"},"signature":"f125f418b0319ed365991602aad77778dde7b80b0b7a426bda733141dac1d6a17bd4a4ebf42f49eb4fef70b155801d0cb6f1e0c6d91793f2d61c0749b8337f0d"}}],"next_cursor":""})",
          R"~({"$ref":"#/components/schemas/history_page"})~",
          {}},
         {"venue.stats",
@@ -328,6 +341,60 @@ std::vector<MethodInfo> build_table() {
          "message":{"type":"string"},"product":{"type":"string","description":"the product's name"},
          "client_balance":{"$ref":"#/components/schemas/amount"}}})~",
          {refusal_code_base + 1}},
+        {"invite.open",
+         "Owner. Open a staff invite on this node (a mailbox in its memory, docs/node.md \"Staff invites\"): its id is "
+         "the first 16 bytes of BLAKE2b-256 of a 16-byte secret that only the invite link's fragment carries "
+         "(<origin>/s#join=<base64url(secret)>.<TICKER>). Signed by the venue's owner (domain kopilka/invite-open/v1, "
+         "docs/formats.md \"Invite open\"). expiry_s must be in the future and at most 86400 s past the node's clock "
+         "(else -32602). Opening the same id again by the same owner and venue moves its expiry, whatever its state; "
+         "another venue's id is 2002. At most 32 invites open (or accepted, not yet added) at a venue and 4096 held "
+         "on the node (2009). A restart forgets every invite: open it again with the same secret.",
+         {{"ticker", "string", true, "the venue's coin ticker"},
+          {"id", "string", true, "32 lowercase hex: the first 16 bytes of BLAKE2b-256(secret)"},
+          {"expiry_s", "integer", true, "when the invite stops taking an acceptance, unix s"},
+          {"signer", "string", true, "the owner's address (kop1…)"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, by the owner over the invite-open bytes"}},
+         "object: id, ticker, expiry_s",
+         false, false,
+         R"({"ticker":"${ticker}","id":"${invite_id}","expiry_s":"${invite_expiry_s}","signer":"${owner}","signature":"${invite_signature}"})",
+         R"({"id":"673c387efdb6aa8a8c8b3c7849c22d0d","ticker":"VOLODYA","expiry_s":1796169357})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","ticker","expiry_s"],
+         "properties":{"id":{"$ref":"#/components/schemas/invite_id"},"ticker":{"$ref":"#/components/schemas/ticker"},
+         "expiry_s":{"$ref":"#/components/schemas/unix_s"}}})~",
+         {not_found, unauthorized, invites_full}},
+        {"invite.accept",
+         "Leave a staff acceptance (as `kopilka staff accept` prints it) in the open invite whose id is the hash of "
+         "secret. The node checks it as staff_add would now: its signature on this chain (1002), the invite's venue "
+         "(1034), not the owner's key (1031), its expiry (1033, 1004), never used on chain (1035), room for a new "
+         "member (1030), and a key not already staff (1039); a refusal answers 1000 + n with data.reason. Unknown "
+         "secret, an expired invite or a restarted node: 2007. An invite takes one acceptance: another one is 2008, "
+         "the same one again answers as the first time. The secret is never logged.",
+         {{"secret", "string", true, "the invite's 16-byte secret, base64url (22 characters), from the link's fragment"},
+          {"acceptance", "string", true, "the staff acceptance, base64url (106 + t bytes)"}},
+         "object: ticker, staff (the accepting key's address)",
+         false, false, R"({"secret":"${invite_secret}","acceptance":"${acceptance}"})",
+         R"({"ticker":"VOLODYA","staff":"kop18d4z00xwk6jz6c4r4rgz5mcdwdjny9thrh3y8f36cpy2rz6emg5s7alupr"})",
+         R"~({"type":"object","additionalProperties":false,"required":["ticker","staff"],
+         "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"staff":{"$ref":"#/components/schemas/address"}}})~",
+         {refusal_code_base + 1, refusal_code_base + 2, refusal_code_base + 4, refusal_code_base + 6,
+          refusal_code_base + 30, refusal_code_base + 31, refusal_code_base + 33, refusal_code_base + 34,
+          refusal_code_base + 35, refusal_code_base + 39, invite_unknown, invite_accepted}},
+        {"invite.get",
+         "An invite by id: its venue, expiry and state: \"open\" (no acceptance yet), \"accepted\" (with the "
+         "acceptance, for the owner's staff_add, and the staff key) or \"added\" (a committed staff_add carries that "
+         "acceptance; kept an hour after, then forgotten). An accepted invite is kept at least until its "
+         "acceptance expires. Unknown, lapsed, or forgotten by a restart: 2001.",
+         {{"id", "string", true, "32 lowercase hex, as invite.open took it"}},
+         "object: id, ticker, expiry_s, state (open | accepted | added); once accepted also acceptance (base64url) "
+         "and staff (address)",
+         false, false, R"({"id":"${invite_id}"})",
+         R"({"id":"673c387efdb6aa8a8c8b3c7849c22d0d","ticker":"VOLODYA","expiry_s":1796169357,"state":"accepted","acceptance":"AQdWT0xPRFlBO2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ikAAAAAaw9ejd261M0svT8xENdVlVKLLhnhe8azxyXTeKM1VFk3kAb45aUNqgKZ8IgDhxgQgrTUfJ62ADlFHBwcw4jWOM0y-AI","staff":"kop18d4z00xwk6jz6c4r4rgz5mcdwdjny9thrh3y8f36cpy2rz6emg5s7alupr"})",
+         R"~({"type":"object","additionalProperties":false,"required":["id","ticker","expiry_s","state"],
+         "properties":{"id":{"$ref":"#/components/schemas/invite_id"},"ticker":{"$ref":"#/components/schemas/ticker"},
+         "expiry_s":{"$ref":"#/components/schemas/unix_s"},"state":{"enum":["open","accepted","added"]},
+         "acceptance":{"$ref":"#/components/schemas/base64url","description":"the staff acceptance, for staff_add"},
+         "staff":{"$ref":"#/components/schemas/address","description":"the accepting key"}}})~",
+         {not_found}},
         {"rpc.discover",
          "This API as an OpenRPC document.",
          {},
@@ -385,15 +452,17 @@ std::string schema_type(std::string_view t) { return std::string(t); }
 // A param's JSON Schema: its type, narrowed by the shared type its name
 // stands for everywhere in the table (a "ticker" is always a ticker), so a
 // generated client can check a value before sending it.
-json::object param_schema(const ParamInfo& p, const json::object& components) {
+json::object param_schema(const MethodInfo& m, const ParamInfo& p, const json::object& components) {
     static const std::vector<std::pair<std::string_view, std::string_view>> shared = {
         {"ticker", "ticker"},   {"account", "account"}, {"blob", "base64url"}, {"voucher", "base64url"},
         {"id", "hash"},         {"hash", "hash"},       {"height", "count"},   {"limit", "count"},
         {"from_ms", "unix_ms"}, {"to_ms", "unix_ms"},   {"key", "address"},    {"subscription", "count"},
+        {"staff", "address"},   {"client", "account"},  {"signer", "address"},
     };
     json::object schema{{"type", schema_type(p.type)}};
-    for (const auto& [name, type] : shared) {
+    for (auto [name, type] : shared) {
         if (p.name != name) continue;
+        if (name == "id" && m.name.starts_with("invite.")) type = "invite_id";  // an invite's id is 16 bytes
         const auto& c = components.at(type).as_object();
         if (!c.contains("type") || c.at("type") != schema.at("type")) break;  // only where the types agree
         for (const char* k : {"pattern", "minimum"})
@@ -416,11 +485,14 @@ std::vector<ErrorInfo> build_errors() {
         e.push_back({code, name, name});
     }
     e.push_back({not_found, "not found", ""});
-    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; or a phone.lookup not signed by a staff key or a key bound to the holder phone)", ""});
+    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; a phone.lookup not signed by a staff key or a key bound to the holder phone; an invite.open not signed by the venue's owner, or for an id another venue holds)", ""});
     e.push_back({rate_limited, "rate limited; retry later", ""});
     e.push_back({unavailable, "the node cannot do this now: it cannot write (disk full, read-only; `data.reason` `disk`), its ledger is damaged (`data.reason` `damaged`: a record that cannot be read, or no new transactions), or it is stopping", ""});
     e.push_back({mempool_full, "mempool full; retry shortly", ""});
     e.push_back({code_invalid, "the phone claim code is wrong, expired or used", ""});
+    e.push_back({invite_unknown, "no open invite has that secret: unknown, expired, or forgotten by a restart", ""});
+    e.push_back({invite_accepted, "invite already accepted (by another acceptance)", ""});
+    e.push_back({invites_full, "too many open invites (at the venue, or on the node)", ""});
     return e;
 }
 
@@ -466,6 +538,8 @@ const std::vector<Component>& component_texts() {
         {"unix_ms", R"~({"type":"integer","minimum":0,"description":"unix time in milliseconds"})~"},
         {"unix_s", R"~({"type":"integer","minimum":0,"description":"unix time in seconds"})~"},
         {"hash", R"~({"type":"string","pattern":"^[0-9a-f]{64}$","description":"32 bytes, lowercase hex"})~"},
+        {"invite_id", R"~({"type":"string","pattern":"^[0-9a-f]{32}$",
+            "description":"a staff invite's id: the first 16 bytes of BLAKE2b-256 of its secret, lowercase hex"})~"},
         {"signature", R"~({"type":"string","pattern":"^[0-9a-f]{128}$","description":"an Ed25519 signature, lowercase hex"})~"},
         {"base64url", R"~({"type":"string","pattern":"^[A-Za-z0-9_-]*$","description":"bytes as base64url without padding"})~"},
         {"address", R"~({"type":"string","pattern":"^kop1[02-9ac-hj-np-z]{58}$",
@@ -613,7 +687,7 @@ json::value openrpc_document(std::string_view version) {
             po["name"] = p.name;
             po["required"] = p.required;
             po["description"] = p.description;
-            po["schema"] = param_schema(p, components);
+            po["schema"] = param_schema(m, p, components);
             params.push_back(std::move(po));
         }
         o["params"] = std::move(params);

@@ -46,7 +46,7 @@ struct ErrorInfo {
     std::string reason;   // a refusal's data.reason; empty for other errors
 };
 // Every code a method may answer: the JSON-RPC ones, the refusals 1001-1032
-// (1000 + ledger::Refusal), and 2001-2006.
+// (1000 + ledger::Refusal), and 2001-2009.
 const std::vector<ErrorInfo>& error_table();
 const ErrorInfo* find_error(int code);
 // Every refusal code, for the methods that submit to the ledger.

@@ -33,7 +33,9 @@ enum ErrorCode : int {
     unavailable = 2004,        // the node cannot write (disk full, read-only), its ledger is damaged, or it is stopping
     mempool_full = 2005,       // too many pending transactions; retry shortly
     code_invalid = 2006,       // a phone claim code is wrong, expired or used
-    pending = 2007,            // the transaction is waiting for a block
+    invite_unknown = 2007,     // no open invite has that secret (or it expired)
+    invite_accepted = 2008,    // the invite already holds another acceptance
+    invites_full = 2009,       // too many open invites (at the venue, or on the node)
 };
 
 // Thrown by handlers (and caught by the dispatcher), never past it.

@@ -22,6 +22,7 @@
 #include "crypto/address.h"
 #include "ledger/block.h"
 #include "ledger/codec.h"
+#include "ledger/invite.h"
 #include "ledger/merkle.h"
 
 #include <catch2/catch.hpp>
@@ -723,6 +724,38 @@ Vectors build_vectors() {
         add(e, "address_upper", upper);
         out.entries.push_back(std::move(e));
     }
+    {
+        // A staff invite (node-side only, docs/formats.md "Invite open"): the
+        // owner opens it; the cashier's acceptance line goes back through it.
+        Bytes secret(invite_secret_bytes);
+        for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<std::uint8_t>(0xa0 + i);
+        const InviteId id = invite_id(secret);
+        const std::uint64_t expiry_s = now_s + 900;
+        const Bytes message = invite_open_bytes(vectors_ticker, id, expiry_s);
+        const Signature sig = owner.sign(Domain::invite_open, chain, message);
+        const KeyPair friend_key = test_key(friend_n);
+        const StaffAcceptance a = accept_staff(friend_key, vectors_ticker, now_s + 3600, chain);
+        Entry e;
+        add(e, "name", "invite");
+        add(e, "type", "invite");
+        add(e, "description",
+            "a staff invite: id = the first 16 bytes of BLAKE2b-256(secret); the owner signs version, ticker, id and "
+            "expiry_s (kopilka/invite-open/v1); the cashier's acceptance as kopilka staff accept prints it");
+        add(e, "secret_hex", to_hex(secret));
+        add(e, "secret_base64url", to_base64url(secret));
+        add(e, "id_hex", to_hex(ByteView(id.data(), id.size())));
+        add(e, "ticker", vectors_ticker);
+        add(e, "expiry_s", dec(expiry_s));
+        add(e, "signer_seed_hex", seed_hex(owner));
+        add(e, "signer", addr(owner.public_key()));
+        add(e, "unsigned_hex", to_hex(message));
+        add(e, "signing_message_hex", to_hex(signing_message(Domain::invite_open, chain, message)));
+        add(e, "signature_hex", to_hex(sig.view()));
+        add(e, "acceptance.signer_seed_hex", seed_hex(friend_key));
+        add(e, "acceptance.expiry_s", dec(a.expiry_s));
+        add(e, "acceptance_base64url", to_base64url(encode_staff_acceptance(a)));
+        out.entries.push_back(std::move(e));
+    }
     return out;
 }
 
@@ -838,6 +871,7 @@ TEST_CASE("vectors: the file names one entry of every kind the web page needs", 
     CHECK(entries_of_type(file, "voucher").size() == 1);
     CHECK(entries_of_type(file, "block").size() == 1);
     CHECK(entries_of_type(file, "address").size() == 1);
+    CHECK(entries_of_type(file, "invite").size() == 1);
 }
 
 TEST_CASE("vectors: the genesis hashes to the chain id", "[vectors]") {
@@ -1034,6 +1068,25 @@ TEST_CASE("vectors: the address text encodes the key and both cases decode", "[v
     CHECK(address_from_key(k.public_key()) == at(e, "address"));
     CHECK(key_from_address(at(e, "address")) == k.public_key());
     CHECK(key_from_address(at(e, "address_upper")) == k.public_key());
+}
+
+TEST_CASE("vectors: the invite's id, its signed open and the acceptance line", "[vectors]") {
+    const std::vector<Entry> file = file_entries();
+    const ChainId chain = chain_from_file(file);
+    const Entry e = entries_of_type(file, "invite").at(0);
+    const Bytes secret = *from_hex(at(e, "secret_hex"));
+    CHECK(to_base64url(secret) == at(e, "secret_base64url"));
+    const InviteId id = invite_id(secret);
+    CHECK(to_hex(ByteView(id.data(), id.size())) == at(e, "id_hex"));
+    const Bytes message = invite_open_bytes(at(e, "ticker"), id, std::stoull(at(e, "expiry_s")));
+    CHECK(to_hex(message) == at(e, "unsigned_hex"));
+    CHECK(to_hex(signing_message(Domain::invite_open, chain, message)) == at(e, "signing_message_hex"));
+    const KeyPair owner = key_from_seed_hex(e, "signer_seed_hex");
+    CHECK(address_from_key(owner.public_key()) == at(e, "signer"));
+    CHECK(to_hex(owner.sign(Domain::invite_open, chain, message).view()) == at(e, "signature_hex"));
+    const KeyPair staff = key_from_seed_hex(e, "acceptance.signer_seed_hex");
+    const StaffAcceptance a = accept_staff(staff, at(e, "ticker"), std::stoull(at(e, "acceptance.expiry_s")), chain);
+    CHECK(to_base64url(encode_staff_acceptance(a)) == at(e, "acceptance_base64url"));
 }
 
 TEST_CASE("vectors: a signature from the file is worthless on another chain or for another domain", "[vectors]") {

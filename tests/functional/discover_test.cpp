@@ -20,6 +20,7 @@
 #include "harness.h"
 
 #include "crypto/address.h"
+#include "ledger/invite.h"
 #include "ledger/stats/records.h"
 #include "rpc/methods.h"
 
@@ -278,6 +279,17 @@ TEST_CASE("every method's documented example runs against a node that played the
         return *now_ms;
     };
 
+    Bytes invite_secret(invite_secret_bytes);
+    random_bytes(invite_secret);
+    const KeyPair invited = KeyPair::generate();
+    std::optional<json::object> invite_opened;
+    auto invite_params = [&]() -> const json::object& {
+        if (!invite_opened)
+            invite_opened = invite_open_params(cafe.wallet.chain(), cafe.owner, cafe.coin, invite_secret,
+                                               lookup_time() / 1000 + 3600);
+        return *invite_opened;
+    };
+
     // Every ${variable} an example may use, from the story. A value is
     // computed when first needed: ${code} exists only after the
     // phone.claim.request example has sent one.
@@ -308,16 +320,23 @@ TEST_CASE("every method's documented example runs against a node that played the
          [&] { return to_base64url(encode_voucher(cafe.wallet.voucher(client, cafe.coin, 1, 100, phone))); }},
         {"height", [&] { return std::to_string(gift_result.at("height").to_number<std::uint64_t>()); }},
         {"block_hash", [&] { return std::string(gift_result.at("block_hash").as_string()); }},
+        // invite.open, invite.accept and invite.get run in that order: a new
+        // barista accepts an invite the owner opened.
+        {"invite_id", [&] { return std::string(invite_params().at("id").as_string()); }},
+        {"invite_expiry_s", [&] { return std::to_string(invite_params().at("expiry_s").to_number<std::uint64_t>()); }},
+        {"invite_signature", [&] { return std::string(invite_params().at("signature").as_string()); }},
+        {"invite_secret", [&] { return to_base64url(invite_secret); }},
+        {"acceptance", [&] { return to_base64url(encode_staff_acceptance(cafe.wallet.accept(invited, cafe.coin))); }},
         // The week (Monday 00:00 UTC) holding the story's blocks, and the next.
         {"week_ms", [&] { return std::to_string(stats::ms_of_day(stats::week_start(stats::day_of_ms(lookup_time())))); }},
         {"next_week_ms",
          [&] { return std::to_string(stats::ms_of_day(stats::week_start(stats::day_of_ms(lookup_time())) + 7)); }},
     };
     const std::regex var_re(R"(\$\{([a-z_]+)\})");
-    // JSON has no placeholder for a number, so a variable ending in _ms is
+    // JSON has no placeholder for a number, so a variable ending in _ms or _s is
     // written quoted and replaced quotes and all: "${now_ms}" becomes
     // 1790000000000. Those go first, then every other ${name} inside a string.
-    const std::regex number_re(R"("\$\{([a-z_]+_ms)\}")");
+    const std::regex number_re(R"("\$\{([a-z_]+_(?:ms|s))\}")");
     auto substitute = [&](std::string text) {
         for (const std::regex* re : {&number_re, &var_re}) {
             std::smatch m;

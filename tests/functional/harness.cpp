@@ -4,6 +4,7 @@
 
 #include "bench/node_process.h"
 #include "crypto/address.h"
+#include "ledger/invite.h"
 #include "ledger/phone.h"
 
 #include <arpa/inet.h>
@@ -353,6 +354,17 @@ json::object lookup_params(const ChainId& chain, const KeyPair& signer, const st
                    {"signature", to_hex(signer.sign(Domain::lookup, chain, *message).view())}};
     if (holder) o["holder"] = ledger::account_text(*holder);
     return o;
+}
+
+json::object invite_open_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                ByteView secret, std::uint64_t expiry_s) {
+    const ledger::InviteId id = ledger::invite_id(secret);
+    const Bytes message = ledger::invite_open_bytes(ticker, id, expiry_s);
+    return json::object{{"ticker", ticker},
+                        {"id", to_hex(ByteView(id.data(), id.size()))},
+                        {"expiry_s", expiry_s},
+                        {"signer", address_from_key(signer.public_key())},
+                        {"signature", to_hex(signer.sign(Domain::invite_open, chain, message).view())}};
 }
 
 json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,

@@ -180,6 +180,10 @@ struct Volodi {
 // "Signed phone lookup"), with `holder` when the signer is a client.
 boost::json::object lookup_params(const ChainId& chain, const KeyPair& signer, const std::string& typed,
                                   std::uint64_t time_ms, const std::optional<ledger::Account>& holder = std::nullopt);
+// invite.open's params for the invite whose secret is `secret`, signed by
+// `signer` (docs/formats.md "Invite open").
+boost::json::object invite_open_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                       ByteView secret, std::uint64_t expiry_s);
 // phone.lookup signed by `signer` at the node's time (node.info time_ms).
 boost::json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,
                                  const std::optional<ledger::Account>& holder = std::nullopt);

@@ -12,6 +12,7 @@ export * from './chain.js';
 export * from './transaction.js';
 export * from './voucher.js';
 export * from './lookup.js';
+export * from './invite.js';
 export * from './rpc.js';
 export * from './tips.js';
 // keystore.js (Argon2id, 14.7 KiB) is not re-exported here, so a page that

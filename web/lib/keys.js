@@ -26,6 +26,7 @@ export const domains = Object.freeze({
   attestation: 'kopilka/attestation/v1',
   lookup: 'kopilka/lookup/v1',
   staff_accept: 'kopilka/staff-accept/v1',
+  invite_open: 'kopilka/invite-open/v1',
 });
 
 function tagOf(domain) {

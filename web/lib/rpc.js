@@ -100,5 +100,11 @@ export function rpcClient(baseUrl = '', options = {}) {
     phoneLookup: (params) => call('phone.lookup', params),
     /** voucher.check of a signed voucher object (e.g. decodeVoucherQr's, with its signer set). */
     voucherCheck: (voucher, ticker) => call('voucher.check', ticker ? { voucher: toBase64url(encodeVoucher(voucher)), ticker } : { voucher: toBase64url(encodeVoucher(voucher)) }),
+    /** invite.open with signInviteOpen's params: `{ id, ticker, expiry_s }`. */
+    inviteOpen: (params) => call('invite.open', params),
+    /** invite.accept of an invite's secret (bytes) and an acceptance line (signAcceptance's): `{ ticker, staff }`. */
+    inviteAccept: (secret, acceptance) => call('invite.accept', { secret: toBase64url(secret), acceptance }),
+    /** invite.get by id (32 hex): `{ id, ticker, expiry_s, state, acceptance?, staff? }`. */
+    inviteGet: (id) => call('invite.get', { id }),
   };
 }

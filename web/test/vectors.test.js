@@ -32,6 +32,8 @@ import {
   formatAmount,
   fromBase64url,
   fromHex,
+  inviteId,
+  inviteOpenBytes,
   keyFromAddress,
   lookupRequestBytes,
   merkleRoot,
@@ -41,6 +43,8 @@ import {
   rebind_delay_s_default,
   sign,
   signingMessage,
+  signAcceptance,
+  signInviteOpen,
   signLookup,
   signStaffAcceptance,
   signTx,
@@ -203,7 +207,7 @@ const bodies = {
 };
 
 test('the vectors file has every entry docs/formats.md lists, and each tx kind is built here', () => {
-  for (const type of ['about', 'genesis', 'genesis_v2', 'tx', 'voucher', 'block', 'address'])
+  for (const type of ['about', 'genesis', 'genesis_v2', 'tx', 'voucher', 'block', 'address', 'invite'])
     assert.ok(byType(type).length > 0, `an entry of type ${type}`);
   for (const e of byType('tx'))
     assert.ok(bodies[e['tx.kind']], `vector ${e.name}: kind ${e['tx.kind']} needs encoding.js support and a line in bodies`);
@@ -485,3 +489,19 @@ for (const [i, v] of qr.vectors.entries()) {
     hexEq(encodeVoucher(read.voucher), v.voucher_bytes);
   });
 }
+
+test("invite: the id from the secret, the owner's signed open and the acceptance line, as the C++ makes them", () => {
+  const e = byType('invite')[0];
+  const secret = fromHex(e.secret_hex, 16);
+  assert.equal(toBase64url(secret), e.secret_base64url);
+  assert.equal(inviteId(secret), e.id_hex);
+  const unsigned = inviteOpenBytes(e.ticker, e.id_hex, BigInt(e.expiry_s));
+  hexEq(unsigned, e.unsigned_hex);
+  hexEq(signingMessage('invite_open', chainId, unsigned), e.signing_message_hex);
+  const params = signInviteOpen({ chainId, ticker: e.ticker, id: e.id_hex, expiry_s: BigInt(e.expiry_s), seed: fromHex(e.signer_seed_hex, 32) });
+  assert.equal(params.signature, e.signature_hex);
+  assert.equal(params.signer, e.signer);
+  assert.equal(params.expiry_s, Number(e.expiry_s));
+  const line = signAcceptance({ chainId, ticker: e.ticker, expiry_s: BigInt(e['acceptance.expiry_s']), seed: fromHex(e['acceptance.signer_seed_hex'], 32) });
+  assert.equal(line, e.acceptance_base64url);
+});
