@@ -23,8 +23,8 @@ export function Chart({ series }) {
     <figure class="chart" data-testid="chart" data-bucket=${series.bucket} data-buckets=${rows.length}>
       <figcaption><h3 class="chart-title">${t(titleKey)}</h3></figcaption>
       <p class="legend">
-        <span class="key"><span class="swatch issued" aria-hidden="true"></span>${t('views.chart.issued')}</span>
-        <span class="key"><span class="swatch redeemed" aria-hidden="true"></span>${t('views.chart.redeemed')}</span>
+        <span class="key"><span class="swatch series-issued" aria-hidden="true"></span>${t('views.chart.issued')}</span>
+        <span class="key"><span class="swatch series-redeemed" aria-hidden="true"></span>${t('views.chart.redeemed')}</span>
       </p>
       <svg
         class="chart-svg"
@@ -37,7 +37,7 @@ export function Chart({ series }) {
         ${bars.map(
           (b) => html`
             <rect
-              class=${`bar ${b.series}`}
+              class=${`bar series-${b.series}`}
               data-testid="bar"
               data-series=${b.series}
               data-start=${b.start_ms}

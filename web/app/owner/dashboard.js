@@ -86,6 +86,9 @@ function Moved({ stats }) {
 
 function Weeks({ series }) {
   const { t, lang, amount } = useI18n();
+  // The year only where the weeks cross one, so a phone's column stays narrow.
+  const year = (ms) => new Date(ms).getUTCFullYear();
+  const withYear = series.rows.length > 0 && year(series.rows[0].start_ms) !== year(series.rows.at(-1).start_ms);
   return html`
     <section class="card" aria-labelledby="views-weeks">
       <h3 id="views-weeks">${t('views.weeks.title')}</h3>
@@ -102,7 +105,7 @@ function Weeks({ series }) {
           ${[...series.rows].reverse().map(
             (r) => html`
               <tr data-testid="week" data-start=${r.start_ms}>
-                <th scope="row">${utcDay(lang, r.start_ms, true)}</th>
+                <th scope="row">${utcDay(lang, r.start_ms, withYear)}</th>
                 <td class="num" data-testid="week-active" data-value=${r.active_clients}>${amount(String(r.active_clients))}</td>
                 <td class="num" data-testid="week-new" data-value=${r.new_clients}>${amount(String(r.new_clients))}</td>
                 <td class="num" data-testid="week-returning" data-value=${r.returning_clients}>${amount(String(r.returning_clients))}</td>
@@ -111,6 +114,7 @@ function Weeks({ series }) {
           )}
         </tbody>
       </table>
+      <p class="hint">${t('views.weeks.hint')}</p>
     </section>
   `;
 }

@@ -24,8 +24,8 @@ export function compactEntry(e) {
  * The venue's export as `kopilka export TICKER --csv -` writes it:
  * `{ csv, rows }` (the text and the number of movement lines).
  */
-export async function exportVenueCsv(client, ticker, { onProgress, signal } = {}) {
-  const entries = await wholeHistory(client, ticker, { onProgress, signal, map: compactEntry });
+export async function exportVenueCsv(client, ticker, { onProgress, signal, pageEntries } = {}) {
+  const entries = await wholeHistory(client, ticker, { onProgress, signal, pageEntries, map: compactEntry });
   const rows = movementRows(entries, ticker);
   return { csv: csvOfRows(rows), rows: rows.length };
 }

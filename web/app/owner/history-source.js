@@ -111,16 +111,17 @@ export async function collectPage(client, ticker, { cursor = '', want = 50, filt
  * Every entry of the venue's history, oldest first (the export reads it so):
  * pages of history_page_entries_max, `onProgress({ entries, height, top })`
  * after each (`height` the oldest block read so far, `top` the newest);
- * `map` keeps each entry as it returns (to keep less of a big history).
+ * `map` keeps each entry as it returns (to keep less of a big history);
+ * `pageEntries` asks smaller pages (the tests cross page boundaries so).
  */
-export async function wholeHistory(client, ticker, { onProgress, signal, map } = {}) {
+export async function wholeHistory(client, ticker, { onProgress, signal, map, pageEntries = history_page_entries_max } = {}) {
   const pages = [];
   let cursor = '';
   let read = 0;
   let top = null;
   do {
     signal?.throwIfAborted();
-    const page = await historyPage(client, ticker, { cursor, limit: history_page_entries_max, signal });
+    const page = await historyPage(client, ticker, { cursor, limit: pageEntries, signal });
     pages.push(map ? page.entries.map(map) : page.entries);
     read += page.entries.length;
     if (page.entries.length) {

@@ -57,7 +57,7 @@ function Select({ label, value, onChange, testid, children }) {
   `;
 }
 
-function Filters({ venue, onApply }) {
+function Filters({ venue, formerStaff, onApply }) {
   const { t } = useI18n();
   const [form, setForm] = useState(empty_form);
   const [problems, setProblems] = useState({});
@@ -81,6 +81,7 @@ function Filters({ venue, onApply }) {
           <option value="">${t('views.history.anyone')}</option>
           <option value=${venue.owner}>${t('views.history.owner')}</option>
           ${venue.staff.map((s) => html`<option value=${s.address}>${t(`views.role.${s.role}`)} ${shortAccount(s.address)}</option>`)}
+          ${formerStaff.map((a) => html`<option value=${a}>${t('views.staff.removed')} ${shortAccount(a)}</option>`)}
         <//>
         <${Select} label=${t('views.history.kind')} value=${form.kind} onChange=${set('kind')} testid="filter-kind">
           <option value="">${t('views.history.any_kind')}</option>
@@ -168,9 +169,17 @@ export function History({ node, venue }) {
   }, [filters]);
 
   const filtered = Object.keys(filters).length > 0;
+  // Members since removed are in no venue.get; the history read so far names them.
+  const [formerStaff, setFormerStaff] = useState([]);
+  useEffect(() => {
+    const now = new Set(venue.staff.map((s) => s.address));
+    const seen = new Set(formerStaff);
+    for (const e of list.entries) if (e.tx.kind === 'staff_add' && !now.has(e.tx.staff)) seen.add(e.tx.staff);
+    if (seen.size !== formerStaff.length) setFormerStaff([...seen]);
+  }, [list.entries]);
   return html`
     <div class="history-view" data-testid="history" aria-busy=${list.status === 'loading' ? 'true' : 'false'}>
-      <${Filters} venue=${venue} onApply=${setFilters} />
+      <${Filters} venue=${venue} formerStaff=${formerStaff} onApply=${setFilters} />
       <section class="card" aria-labelledby="views-history">
         <h3 id="views-history">${t('views.history.title')}</h3>
         ${list.status !== 'loading' && html`<p class="hint" data-testid="history-count">${t('views.history.shown', { count: list.entries.length })}</p>`}

@@ -42,10 +42,11 @@ const ru = {
   'views.chart.bar_redeemed': '{date}: потрачено {amount}',
 
   'views.weeks.title': 'Клиенты по неделям',
-  'views.weeks.week': 'Неделя с',
-  'views.weeks.active': 'Приходили',
+  'views.weeks.week': 'Неделя',
+  'views.weeks.active': 'Пришли',
   'views.weeks.new': 'Новые',
-  'views.weeks.returning': 'Вернулись',
+  'views.weeks.returning': 'Снова',
+  'views.weeks.hint': 'Неделя — с понедельника. Пришли: получали или тратили бонусы; новые: впервые; снова: бывали и раньше.',
 
   'views.products.title': 'Популярные награды',
   'views.products.name': 'Награда',
@@ -175,6 +176,7 @@ const en = {
   'views.weeks.active': 'Came',
   'views.weeks.new': 'New',
   'views.weeks.returning': 'Returning',
+  'views.weeks.hint': 'Weeks start on Monday. Came: got or spent coins; new: for the first time; returning: had come before.',
 
   'views.products.title': 'Top rewards',
   'views.products.name': 'Reward',

@@ -45,6 +45,11 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
     assert.match(page.csv, /,"welcome, ""friend"""\r\n/);
     assert.match(page.csv, /,'-5 off\r\n/);
     assert.match(page.csv, /,'@you\r\n/);
+    // Read in pages of 4, the replay crosses page boundaries and still writes the same file.
+    const small = [];
+    assert.equal((await exportVenueCsv(client, story_ticker, { pageEntries: 4, onProgress: (p) => small.push(p) })).csv, cli);
+    assert.ok(small.length >= 4, 'several pages');
+    assert.ok(small.every((p, i) => i === 0 || (p.entries > small[i - 1].entries && p.height <= small[i - 1].height)), 'progress counts down the chain');
   });
 
   test('the export reads the history page by page, oldest first, whatever the page size', async () => {
