@@ -1,60 +1,15 @@
 // A venue's dashboard and history (read-only: what venue.stats, venue.series
 // and venue.history give anyone), shown at `#view=TICKER` and inside the
-// owner's own venue page.
+// owner's own venue page. The code behind them (views-body.js and what it
+// imports) is fetched on first use, so the owner's other screens (the
+// wizard, the settings) do not carry it; the stylesheet is small and comes
+// with the page, since a stylesheet of a lazy chunk would not be loaded.
 import './views.css';
-import { useEffect, useState } from 'preact/hooks';
-import { describeError } from '../errors.js';
-import { Alert, Button, Notice, html, useI18n } from '../ui.js';
-import { Dashboard } from './dashboard.js';
-import { History } from './history.js';
+import { html, lazy } from '../ui.js';
 
-const tabs = Object.freeze(['dashboard', 'history']);
+const Body = lazy(() => import('./views-body.js').then((m) => m.VenueViewsBody));
 
 /** `node`: connect()'s result; `ticker`: the venue's coin. */
 export function VenueViews({ node, ticker }) {
-  const { t } = useI18n();
-  const [tab, setTab] = useState('dashboard');
-  // A tab is made when first opened and kept (hidden) after, so its range,
-  // filters and pages survive a look at the other.
-  const [opened, setOpened] = useState(['dashboard']);
-  const open = (name) => {
-    setTab(name);
-    setOpened((o) => (o.includes(name) ? o : [...o, name]));
-  };
-  const [venue, setVenue] = useState({ status: 'loading' });
-
-  const loadVenue = () => {
-    setVenue({ status: 'loading' });
-    node.client
-      .call('venue.get', { ticker })
-      .then((v) => setVenue({ status: 'ok', venue: v }))
-      .catch((e) => setVenue({ status: 'failed', error: describeError(e) }));
-  };
-  useEffect(loadVenue, [ticker]);
-
-  if (venue.status !== 'ok')
-    return html`
-      <section class="views" data-testid="venue-views" data-ticker=${ticker}>
-        ${venue.status === 'loading' ? html`<${Notice}>${t('views.loading')}<//>` : html`<${Alert} error=${venue.error} />
-          <${Button} type="button" onClick=${loadVenue}>${t('retry')}<//>`}
-      </section>
-    `;
-  const v = venue.venue;
-  return html`
-    <section class="views" data-testid="venue-views" data-ticker=${ticker}>
-      <h1>${t('views.title', { name: v.profile.name, ticker })}</h1>
-      <p class="hint">${t('views.read_only')}</p>
-      <nav class="tabs" aria-label=${t('views.tabs')}>
-        ${tabs.map(
-          (name) => html`
-            <button type="button" class="choice" aria-pressed=${tab === name ? 'true' : 'false'} data-testid=${`tab-${name}`} onClick=${() => open(name)}>
-              ${t(`views.tab.${name}`)}
-            </button>
-          `,
-        )}
-      </nav>
-      ${opened.includes('dashboard') && html`<div hidden=${tab !== 'dashboard'}><${Dashboard} node=${node} ticker=${ticker} /></div>`}
-      ${opened.includes('history') && html`<div hidden=${tab !== 'history'}><${History} node=${node} venue=${v} /></div>`}
-    </section>
-  `;
+  return html`<${Body} node=${node} ticker=${ticker} />`;
 }
