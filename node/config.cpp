@@ -75,6 +75,14 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "claim-guesses-per-phone-per-hour", c.claim_guesses_per_phone_per_hour,
         "wrong claim codes for one phone, from all addresses");
     opt(app, "claim-guesses-per-hour-max", c.claim_guesses_per_hour_max, "wrong claim codes at this node");
+    opt(app, "media-store-bytes-max", c.media.store_bytes_max,
+        "bytes of uploaded images the node keeps; when full, unreferenced ones past media-unreferenced-keep-s go");
+    opt(app, "media-unreferenced-keep-s", c.media.unreferenced_keep_s,
+        "seconds an uploaded image no venue or product names is kept before it may be collected to make room");
+    opt(app, "media-upload-kib-per-second", c.media.upload_kib_per_second,
+        "KiB of image uploads per second per client address (0: no limit)");
+    opt(app, "media-upload-kib-burst", c.media.upload_kib_burst,
+        "KiB of image uploads one client address may send at once above that rate");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");
 }
 

@@ -3,6 +3,7 @@
 // KOPILKAD_<NAME>, or a line in the data dir's kopilkad.conf.
 #pragma once
 
+#include "node/media.h"
 #include "node/server.h"
 
 #include <cstdint>
@@ -53,6 +54,9 @@ struct Config {
     std::uint32_t claim_guesses_per_ip_per_hour = 20;           // at any phones
     std::uint32_t claim_guesses_per_phone_per_hour = 10;        // from all addresses
     std::uint32_t claim_guesses_per_hour_max = 60;              // the whole node
+
+    // Uploaded logos and product images (media.h; docs/node.md, "Media").
+    MediaLimits media;
 
     std::string log_level = "info";
 

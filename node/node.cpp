@@ -223,6 +223,10 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
                                              holds);
     phones_->prune();  // numbers kept by an older node, or whose coins have gone since
     notifier_ = std::make_unique<OutboxNotifier>(dir_.outbox(), log_);
+    // After the chain: collecting at open needs the names the state references.
+    auto media = MediaStore::open(dir_.media(), config_.media, clock_, log_, [this] { return referenced_media(); });
+    if (!media) return std::unexpected(media.error());
+    media_ = std::move(*media);
 
     // A fresh admin token each start, as bitcoind's cookie.
     admin_token_ = random_token(cookie_bytes);
@@ -329,7 +333,19 @@ std::optional<std::string> Node::damage_message() {
     return damage_;
 }
 
-std::string Node::metrics() { return metrics_.prometheus(); }
+std::string Node::metrics() {
+    std::string text = metrics_.prometheus();
+    if (media_) {
+        text += "# HELP kopilka_media_files Uploaded images stored.\n# TYPE kopilka_media_files gauge\n";
+        text += "kopilka_media_files " + std::to_string(media_->files()) + "\n";
+        text += "# HELP kopilka_media_bytes Bytes of uploaded images stored.\n# TYPE kopilka_media_bytes gauge\n";
+        text += "kopilka_media_bytes " + std::to_string(media_->bytes()) + "\n";
+        text += "# HELP kopilka_media_collected_total Unreferenced images deleted to make room.\n"
+                "# TYPE kopilka_media_collected_total counter\n";
+        text += "kopilka_media_collected_total " + std::to_string(media_->collected()) + "\n";
+    }
+    return text;
+}
 
 // --- JSON-RPC dispatch ---
 

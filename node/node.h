@@ -26,6 +26,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace boost::asio {
 class thread_pool;
@@ -48,6 +49,7 @@ struct DataDir {
     std::filesystem::path config() const { return root / "kopilkad.conf"; }
     std::filesystem::path phone_book() const { return root / "private" / "phones"; }
     std::filesystem::path outbox() const { return root / "private" / "outbox.jsonl"; }
+    std::filesystem::path media() const { return root / "media"; }
 };
 
 struct InitOptions {
@@ -91,6 +93,10 @@ public:
         ++(per_address ? metrics_.connections_refused_per_address : metrics_.connections_refused_total);
     }
     void connection_dropped_send_queue() noexcept override { ++metrics_.send_queue_closed; }
+    // POST /media on the read pool (it writes and fsyncs), GET at once (node_media.cpp).
+    void media_put(std::string body, std::string content_type, CallContext ctx,
+                   std::function<void(MediaReply)> done) override;
+    MediaReply media_get(std::string_view path, bool head, std::string_view if_none_match) override;
 
     const std::string& admin_token() const { return admin_token_; }
     void set_listen_url(std::string url) { listen_url_ = std::move(url); }
@@ -197,6 +203,9 @@ private:
     std::unique_ptr<KeyPair> attestor_;
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<OutboxNotifier> notifier_;
+    std::unique_ptr<MediaStore> media_;
+    // The media names the current state's venue logos and product images point at.
+    std::unordered_set<std::string> referenced_media() const;
     std::string admin_token_;
     std::string listen_url_;
     std::unique_ptr<boost::asio::thread_pool> verify_pool_;

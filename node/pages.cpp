@@ -112,6 +112,8 @@ const assets::File* find_page_file(std::string_view path) {
     return nullptr;
 }
 
+std::span<const std::pair<std::string_view, std::string_view>> page_security_headers() { return security_headers; }
+
 bool accepts_gzip(std::string_view accept_encoding) {
     std::optional<bool> gzip;  // named explicitly
     bool any = false;          // "*" above zero

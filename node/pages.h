@@ -13,6 +13,7 @@
 #include "node/assets.h"
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -35,6 +36,11 @@ struct PageReply {
 // Accept-Encoding and If-None-Match headers (empty when absent).
 PageReply page_reply(const assets::File& file, bool head, std::string_view accept_encoding,
                      std::string_view if_none_match);
+
+// The strict headers every page and file carries (docs/node.md, "Serving
+// the pages"), Content-Security-Policy first; media.cpp sends the same with
+// its own, stricter policy.
+std::span<const std::pair<std::string_view, std::string_view>> page_security_headers();
 
 // Whether an Accept-Encoding value allows gzip (RFC 9110 12.5.3): "gzip" or
 // "x-gzip" with a q above 0, or "*" above 0 when gzip is not named; q=0

@@ -636,6 +636,7 @@ private:
 
     void do_read() {
         if (closed_) return;
+        media_upload_ = false;  // known once this request's header is read
         parser_.emplace();
         parser_->body_limit(lim().body_bytes_max);
         parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(lim().header_bytes_max, UINT32_MAX)));
@@ -666,6 +667,15 @@ private:
     void on_header(error_code ec, std::size_t) {
         if (ec) return on_read_error(ec);
         auto& req = parser_->get();
+        // An upload has its own, smaller limit, refused on Content-Length
+        // before a byte of the body is read (or before 100 Continue).
+        const std::string_view target = req.target();
+        media_upload_ = req.method() == http::verb::post && target.substr(0, target.find('?')) == "/media";
+        if (media_upload_) {
+            if (const auto length = parser_->content_length(); length && *length > media_upload_bytes_max)
+                return reply_media_and_close(media_too_large());
+            parser_->body_limit(media_upload_bytes_max);  // a chunked body
+        }
         auto expect = req[http::field::expect];
         if (iequals(trim(expect), "100-continue") && !parser_->is_done()) {
             // curl and others wait for this before sending a large body.
@@ -686,6 +696,7 @@ private:
     }
 
     void on_read_error(error_code ec) {
+        if (ec == http::error::body_limit && media_upload_) return reply_media_and_close(media_too_large());
         if (ec == http::error::body_limit) {
             return reply_and_close(http::status::payload_too_large,
                                    rpc_error_body(rpc::invalid_request, "request body is over the node's limit of " +
@@ -766,6 +777,21 @@ private:
             }
             return reply(http::status::ok, "text/plain; version=0.0.4", std::move(body));
         }
+        if (path == "/media") {
+            if (method != http::verb::post) return reply_media(media_not_allowed("POST"));
+            return call_media_put();
+        }
+        if (path.starts_with(media_path_prefix)) {
+            if (method != http::verb::get && method != http::verb::head)
+                return reply_media(media_not_allowed("GET, HEAD"));
+            MediaReply answer;
+            try {
+                answer = core_->handler.media_get(path, method == http::verb::head, req[http::field::if_none_match]);
+            } catch (const std::exception&) {
+                return reply(http::status::internal_server_error, "application/json", plain_error_body("media failed"));
+            }
+            return reply_media(std::move(answer));
+        }
         if (const assets::File* file = find_page_file(path)) {
             if (method != http::verb::get && method != http::verb::head) return reply_not_allowed("GET, HEAD");
             return reply_file(page_reply(*file, method == http::verb::head, req[http::field::accept_encoding],
@@ -775,7 +801,7 @@ private:
         reply(http::status::not_found, "application/json",
               plain_error_body("not found: open the link from your message whole, or the start page /. "
                                "Не найдено: откройте ссылку из сообщения целиком или начальную страницу /. "
-                               "API: POST /rpc, GET /ws, GET /health, GET /metrics"));
+                               "API: POST /rpc, GET /ws, GET /health, GET /metrics, POST /media"));
     }
 
     // Only a trusted proxy's X-Forwarded-For is read; every line of it, in order.
@@ -834,6 +860,51 @@ private:
                       rpc_error_body(rpc::internal_error, "internal error"));
             }
         }
+    }
+
+    void call_media_put() {
+        Request& req = parser_->get();
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        auto done = [self = shared_from_this(), answered](MediaReply answer) {
+            if (answered->exchange(true)) return;
+            self->core_->post_from_outside(self->ex_, [self, a = std::move(answer)]() mutable {
+                if (!self->closed_) self->reply_media(std::move(a));
+            });
+        };
+        try {
+            core_->handler.media_put(std::move(req.body()), std::string(req[http::field::content_type]), context(req),
+                                     done);
+        } catch (const std::exception&) {
+            if (!answered->exchange(true))
+                reply(http::status::internal_server_error, "application/json", plain_error_body("media failed"));
+        }
+    }
+
+    static Response media_response(MediaReply&& m, unsigned version, bool keep_alive, bool head) {
+        Response res{static_cast<http::status>(m.status), version};
+        res.set(http::field::server, server_name);
+        for (auto& [name, value] : m.headers) res.set(name, value);
+        res.keep_alive(keep_alive);
+        if (m.status != 304) {  // a 304 has no body and names no length
+            res.body() = std::move(m.body);
+            res.prepare_payload();
+            if (head) res.body().clear();  // the length a GET would get, no body
+        }
+        return res;
+    }
+
+    void reply_media(MediaReply m) {
+        if (m.body.size() > lim().send_queue_bytes_max) return reply_over_send_queue(m.body.size());
+        if (!core_->reserve_bytes(m.body.size())) return reply_over_total();
+        held_bytes_ = m.body.size();  // given back when the write ends (on_write)
+        const Request& req = parser_->get();
+        res_.emplace(media_response(std::move(m), req.version(), req.keep_alive(), req.method() == http::verb::head));
+        write(false);
+    }
+
+    void reply_media_and_close(MediaReply m) {
+        res_.emplace(media_response(std::move(m), 11, false, false));
+        write(true);
     }
 
     void on_rpc_done(std::string resp) {
@@ -991,6 +1062,7 @@ private:
     std::optional<FileResponse> file_res_;
     std::size_t held_bytes_ = 0;  // of res_, reserved in Core::queued_bytes
     std::uint64_t requests_ = 0;
+    bool media_upload_ = false;  // the request being read is POST /media
     bool closed_ = false;
 };
 

@@ -5,9 +5,11 @@
 //
 // Routes: POST /rpc (JSON-RPC 2.0, batches), GET /ws (WebSocket upgrade, one
 // JSON-RPC message per text frame), GET /health, GET /metrics, and the
-// embedded web pages and their files (pages.h), GET or HEAD.
+// embedded web pages and their files (pages.h), GET or HEAD, and POST /media
+// with GET or HEAD /media/<name> (media.h), which go to the RpcHandler too.
 #pragma once
 
+#include "node/media.h"
 #include "node/proxy.h"
 
 #include <cstdint>
@@ -48,6 +50,21 @@ public:
     // from any thread.
     virtual void handle(std::string body, CallContext ctx, std::function<void(std::string)> done) = 0;
     virtual void session_closed(std::uint64_t session) = 0;
+    // POST /media: `body` is the upload (the server refused one over
+    // media_upload_bytes_max before reading it), `content_type` its header.
+    // `done` must be called exactly once, from any thread. The default
+    // serves no media.
+    virtual void media_put(std::string body, std::string content_type, CallContext ctx,
+                           std::function<void(MediaReply)> done) {
+        (void)body, (void)content_type, (void)ctx;
+        done(media_not_found());
+    }
+    // GET (head = false) or HEAD of `path` under /media/, answered at once on
+    // the I/O thread (one file of at most media_upload_bytes_max is read).
+    virtual MediaReply media_get(std::string_view path, bool head, std::string_view if_none_match) {
+        (void)path, (void)head, (void)if_none_match;
+        return media_not_found();
+    }
     virtual bool admin_token_ok(std::string_view token) = 0;  // constant-time compare
     virtual std::string health() = 0;   // JSON body of GET /health
     // False when the node cannot be trusted to serve (its ledger is

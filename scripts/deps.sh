@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
-  libzbar-dev zbar-tools libpng-dev
+  libzbar-dev zbar-tools libpng-dev libjpeg-dev libwebp-dev
   catch2 libcli11-dev curl python3-jsonschema
   clang-19 libclang-rt-19-dev
   chromium caddy fonts-dejavu-core faketime

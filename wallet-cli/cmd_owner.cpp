@@ -85,7 +85,7 @@ struct ProfileOptions {
         auto* n = c->add_option("--name", name, "the venue's name, as clients see it");
         if (name_required) n->required();
         c->add_option("--address", address, "street address");
-        c->add_option("--logo-url", logo_url, "logo image URL");
+        c->add_option("--logo-url", logo_url, "logo image URL (`kopilka media put FILE` stores one on the node)");
         c->add_option("--phone", phone, "the venue's contact phone, shown as typed");
         c->add_option("--hours", hours, "opening hours, e.g. \"Mo-Su 08:00-22:00\"");
         c->add_option("--link", links, "a link (site, map, social); repeat for several (replaces all)");
@@ -358,7 +358,7 @@ void add_owner_commands(CLI::App& app, Program& p) {
         c->add_option("NAME", *name, "e.g. coffee")->required();
         c->add_option("PRICE", *price, "in the venue's coin, e.g. 1 or 2.50")->required();
         c->add_option("--category", *category, "e.g. drinks");
-        c->add_option("--image", *image, "image URL");
+        c->add_option("--image", *image, "image URL (`kopilka media put FILE` stores one on the node)");
         c->add_flag("--inactive", *inactive, "listed but not offered now (vouchers for it are refused)");
         c->callback([&p, ticker, id, name, price, category, image, inactive] {
             p.action = [=](Session& s) {

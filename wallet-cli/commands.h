@@ -21,6 +21,7 @@ void add_owner_commands(CLI::App& app, Program& p);
 void add_staff_commands(CLI::App& app, Program& p);
 void add_client_commands(CLI::App& app, Program& p);
 void add_audit_commands(CLI::App& app, Program& p);
+void add_media_commands(CLI::App& app, Program& p);
 
 // Shared by the commands.
 ledger::Amount parse_amount_arg(const std::string& text, std::string_view what);

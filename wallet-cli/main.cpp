@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     add_staff_commands(app, p);
     add_client_commands(app, p);
     add_audit_commands(app, p);
+    add_media_commands(app, p);
 
     try {
         app.parse(argc, argv);

@@ -72,13 +72,26 @@ Session::Session(const GlobalOptions& opts)
     if (node_text_.empty()) node_text_ = std::string(default_node);
 }
 
-json::value Session::call(std::string_view method, json::object params) {
+rpc::Client& Session::client() {
     if (!client_) {
         // Parsed here, not at start: key commands never need the node.
         address_ = parse_node_address(node_text_);
         client_ = std::make_unique<rpc::Client>(address_.host, address_.port, admin_token_);
         client_->set_timeout(std::chrono::seconds(opts_.timeout_s));
     }
+    return *client_;
+}
+
+rpc::HttpResponse Session::upload_media(std::string bytes, const std::string& content_type) {
+    try {
+        return client().post("/media", std::move(bytes), content_type);
+    } catch (const rpc::TransportError& e) {
+        throw CliError(exit_unreachable, e.what(), "give the node with --node HOST:PORT or KOPILKA_NODE");
+    }
+}
+
+json::value Session::call(std::string_view method, json::object params) {
+    client();
     if (!history_checked_) check_history();
     try {
         return client_->call(method, std::move(params));
@@ -162,6 +175,28 @@ SignedHeader Session::fetch_header(std::uint64_t height, const PublicKey& produc
     return s;
 }
 
+SignedHeader Session::tip_header(std::uint64_t height, const PublicKey& producer) {
+    // node.info carries the tip's signed header (nodes before it did not: then
+    // block.get, whose answer also lists every transaction id, serves it).
+    const json::value* field = info().if_contains("tip_header");
+    if (!field || field->is_null()) return fetch_header(height, producer);
+    const std::string what = "node.info's tip_header";
+    auto raw = field->is_string() ? from_base64url(field->as_string()) : std::nullopt;
+    auto tip = raw ? decode_signed_header(*raw) : std::nullopt;
+    if (!tip) throw CliError(exit_node_error, what + " does not decode");
+    if (tip->header.height != height)
+        throw CliError(exit_node_error, what + " is at height " + std::to_string(tip->header.height) +
+                                            ", node.info's height is " + std::to_string(height));
+    if (to_hex(tip->hash()) != str(info(), "tip_hash"))
+        throw CliError(exit_node_error, what + " does not hash to node.info's tip_hash");
+    if (!tip->signed_by(producer, chain_id()))
+        throw CliError(exit_history,
+                       "the node at " + node_text_ + " serves a block " + std::to_string(height) +
+                           " not signed by the chain's producer " + address_from_key(producer),
+                       "do not act on this node's answers");
+    return *tip;
+}
+
 void Session::check_history() {
     // Set first: the calls below go through call() themselves.
     history_checked_ = true;
@@ -176,7 +211,7 @@ void Session::check_history() {
     // does) the genesis the chain id is the hash of names it.
     const PublicKey producer = known ? known->header.producer : genesis_producer();
     std::optional<SignedHeader> tip;
-    if (height > 0) tip = fetch_header(height, producer);
+    if (height > 0) tip = tip_header(height, producer);
     if (known) {
         const std::uint64_t k = known->header.height;
         if (height < k) refuse_rollback(node_text_, chain, *known, tip);

@@ -89,6 +89,9 @@ public:
     // cookie); `holder` is the phone bound to that key, by default the one
     // the identity claimed.
     json::value lookup_phone(const std::string& typed, std::optional<ledger::Account> holder = std::nullopt);
+    // POST /media with `bytes` as `content_type` (no key, no chain check);
+    // the node's answer whatever its status. TransportError becomes CliError.
+    rpc::HttpResponse upload_media(std::string bytes, const std::string& content_type);
     // For admin methods: the node's cookie token, sent as a bearer token.
     void set_admin_token(std::string token) { admin_token_ = std::move(token); client_.reset(); }
     // The venue a command is about, for hints in error messages.
@@ -102,9 +105,13 @@ private:
     // its header at the remembered height, both signed by the producer, and
     // the latter byte-identical to the remembered one. Throws exit_history.
     void check_history();
+    rpc::Client& client();
     // block.get at `height`, rebuilt into the signed header and checked
     // against `producer`'s signature.
     SignedHeader fetch_header(std::uint64_t height, const PublicKey& producer);
+    // The tip at `height` from node.info's tip_header (else fetch_header),
+    // checked against node.info's tip_hash and `producer`'s signature.
+    SignedHeader tip_header(std::uint64_t height, const PublicKey& producer);
     // The producer key the genesis names, the genesis checked against the chain id.
     PublicKey genesis_producer();
 

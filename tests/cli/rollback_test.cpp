@@ -251,9 +251,20 @@ TEST_CASE("kopilka refuses a node that serves a block header or a genesis the ch
 
     // On first use: a forged signature on the tip, then a genesis (naming
     // another producer, say) that is not the one the chain id is the hash of.
-    {
-        LyingNode liar(node.port(), [](const std::string& m, const json::value&, json::value& res) {
+    // The tip comes in node.info's tip_header; from a node older than that
+    // field, through block.get. Either forged is refused.
+    for (const bool older_node : {false, true}) {
+        INFO("a node " << (older_node ? "without tip_header" : "with tip_header"));
+        LyingNode liar(node.port(), [older_node](const std::string& m, const json::value&, json::value& res) {
             if (m == "block.get") res.as_object()["signature"] = flip_hex(std::string(res.at("signature").as_string()), 10);
+            if (m != "node.info") return;
+            if (older_node) {
+                res.as_object().erase("tip_header");
+                return;
+            }
+            Bytes head = *from_base64url(std::string(res.at("tip_header").as_string()));
+            head[head.size() - 20] ^= 0x01;  // a byte of the producer's signature
+            res.as_object()["tip_header"] = to_base64url(head);
         });
         auto r = Cli(wallet, "127.0.0.1:" + std::to_string(liar.port()))({"venue", "list"});
         CHECK(r.code == 7);
