@@ -9,7 +9,7 @@ import { History } from './history.js';
 const tabs = Object.freeze(['dashboard', 'history']);
 
 /** `node`: connect()'s result; `ticker`: the venue's coin. */
-export function VenueViewsBody({ node, ticker }) {
+export function VenuePanels({ node, ticker }) {
   const { t } = useI18n();
   const [tab, setTab] = useState('dashboard');
   // A tab is made when first opened and kept (hidden) after, so its range,
