@@ -3,6 +3,7 @@
 // texts). Plural entries are picked by `{count}`, shown as a number.
 const ru = {
   'views.loading': 'Загружаем…',
+  'views.unknown_venue': 'На этом узле нет монеты {ticker}. Проверьте тикер в адресе страницы (#view=ТИКЕР) — или заведение открыто на другом узле.',
   'views.title': 'Заведение «{name}» · {ticker}',
   'views.read_only': 'Эти цифры и история открыты всем, кто знает монету: ключ не нужен.',
   'views.tabs': 'Разделы',
@@ -133,6 +134,7 @@ const ru = {
 
 const en = {
   'views.loading': 'Loading…',
+  'views.unknown_venue': 'This node has no coin {ticker}. Check the ticker in the page address (#view=TICKER), or the venue may be on another node.',
   'views.title': '{name} · {ticker}',
   'views.read_only': 'These figures and this history are open to anyone who knows the coin: no key is needed.',
   'views.tabs': 'Sections',

@@ -1,6 +1,7 @@
 // The dashboard and the history of a venue behind two tabs, after venue.get
 // (views.js loads this module when the views are first shown).
 import { useEffect, useState } from 'preact/hooks';
+import { RpcError } from '../../lib/rpc.js';
 import { describeError } from '../errors.js';
 import { Alert, Button, Notice, html, useI18n } from '../ui.js';
 import { Dashboard } from './dashboard.js';
@@ -26,15 +27,20 @@ export function VenuePanels({ node, ticker }) {
     node.client
       .call('venue.get', { ticker })
       .then((v) => setVenue({ status: 'ok', venue: v }))
-      .catch((e) => setVenue({ status: 'failed', error: describeError(e) }));
+      .catch((e) =>
+        e instanceof RpcError && e.code === 2001
+          ? setVenue({ status: 'unknown', error: { key: 'views.unknown_venue', params: { ticker } } })
+          : setVenue({ status: 'failed', error: describeError(e) }),
+      );
   };
   useEffect(loadVenue, [ticker]);
 
   if (venue.status !== 'ok')
     return html`
       <section class="views" data-testid="venue-views" data-ticker=${ticker}>
-        ${venue.status === 'loading' ? html`<${Notice}>${t('views.loading')}<//>` : html`<${Alert} error=${venue.error} />
-          <${Button} type="button" onClick=${loadVenue}>${t('retry')}<//>`}
+        ${venue.status === 'loading' && html`<${Notice}>${t('views.loading')}<//>`}
+        ${venue.status === 'unknown' && html`<${Alert} error=${venue.error} testid="unknown-venue" />`}
+        ${venue.status === 'failed' && html`<${Alert} error=${venue.error} /><${Button} type="button" onClick=${loadVenue}>${t('retry')}<//>`}
       </section>
     `;
   const v = venue.venue;

@@ -6,11 +6,11 @@
 // rate's one rounding, the UTC ranges, the chart's bars, the filters.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { rpcClient } from '../../lib/rpc.js';
+import { RpcError, rpcClient } from '../../lib/rpc.js';
 import { csvLine, displayText, utcTimeText } from '../../app/owner/csv.js';
 import { exportVenueCsv } from '../../app/owner/export.js';
 import { chartBars, day_ms, dayStart, loadFigures, range_choices, rangeParams, redemptionRate, trimLeadingEmpty, week_ms, weekStart } from '../../app/owner/figures.js';
-import { collectPage, matchesFilters, wholeHistory } from '../../app/owner/history-source.js';
+import { collectPage, matchesFilters, rateLimitWaitMs, wholeHistory } from '../../app/owner/history-source.js';
 import { filtersOfForm, venue_history_kinds } from '../../app/owner/history.js';
 import { messages as viewMessages } from '../../app/owner/messages-views.js';
 import { makeTranslator } from '../../app/i18n-core.js';
@@ -114,8 +114,25 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
       assert.equal(page.next_cursor, '');
     }
     assert.equal((await collectPage(client, story_ticker, { want: 1000, filters: { kind: 'redeem' } })).entries.length, 2);
+    // "Show more": pages of 5 follow the cursor to the same entries, newest first.
+    const shown = [];
+    let cursor = '';
+    do {
+      const page = await collectPage(client, story_ticker, { cursor, want: 5 });
+      assert.ok(page.entries.length <= 5 && (page.entries.length === 5 || page.next_cursor === ''));
+      shown.push(...page.entries);
+      cursor = page.next_cursor;
+    } while (cursor);
+    assert.deepEqual(shown.map((e) => e.id), [...all].reverse().map((e) => e.id));
     assert.equal((await collectPage(client, story_ticker, { want: 1000, filters: { from_ms: Date.now() + day_ms } })).entries.length, 0);
   });
+});
+
+test("a rate-limited page waits what the node's answer says", () => {
+  assert.equal(rateLimitWaitMs(new RpcError('venue.history', 2003, 'venue.history: too many requests from this address; retry in 250 ms')), 250);
+  assert.equal(rateLimitWaitMs(new RpcError('venue.history', 2003, 'venue.history: the node is busy with other reads (64 requests waiting); retry in a moment')), 1000);
+  assert.equal(rateLimitWaitMs(new RpcError('venue.history', 2001, 'not found')), null);
+  assert.equal(rateLimitWaitMs(new Error('x')), null);
 });
 
 describe('CSV cells as wallet-cli/format.cpp csv_line writes them', () => {

@@ -22,6 +22,7 @@ let world;
 let browser;
 let people;
 const problems = new WeakMap();
+const rpc_methods = new WeakMap(); // page -> the JSON-RPC methods it called, in order
 
 async function rpc(method, params) {
   const response = await fetch(`${world.url}/rpc`, {
@@ -44,15 +45,20 @@ after(async () => {
 });
 
 /** A page at the venue's views whose script and console errors (a CSP violation is one) check() reports. */
-async function openViews(context) {
+async function openViews(context, ticker = story_ticker) {
   const page = await context.newPage();
   const seen = [];
+  const methods = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/rpc' && r.method() === 'POST') methods.push(JSON.parse(r.postData()).method);
+  });
+  rpc_methods.set(page, methods);
   page.on('pageerror', (e) => seen.push(`script error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) seen.push(`console: ${m.text()}`);
   });
   problems.set(page, seen);
-  await page.goto(`${world.url}/o#view=${story_ticker}`);
+  await page.goto(`${world.url}/o#view=${ticker}`);
   return page;
 }
 
@@ -157,6 +163,10 @@ test('the dashboard at 360 px shows exactly what `kopilka stats` says, for every
   assert.deepEqual(await page.getByTestId('product').locator('th').allTextContents(), days.products.map((x) => x.name));
   assert.deepEqual(days.products.map((x) => x.name).sort(), ['coffee', 'donut']);
   await check(page, 'dashboard-360-ru-30');
+  // A big venue's dashboard costs its days, never its history: no venue.history call was made.
+  const asked = new Set(rpc_methods.get(page));
+  assert.ok(asked.has('venue.stats') && asked.has('venue.series') && asked.has('venue.get'), [...asked].join());
+  assert.ok(!asked.has('venue.history') && !asked.has('account.history'), [...asked].join());
 
   for (const choice of ['7', '90', 'all']) {
     await page.getByTestId(`range-${choice}`).click();
@@ -173,6 +183,18 @@ test('the dashboard at 360 px shows exactly what `kopilka stats` says, for every
     else assert.equal(await page.getByTestId('chart').getAttribute('data-bucket'), 'week');
     await check(page, `dashboard-360-ru-${choice}`);
   }
+  await context.close();
+});
+
+test('a ticker the node does not know is said so, in both languages', { skip }, async () => {
+  const context = await phoneContext(browser, { locale: 'ru-RU' });
+  const page = await openViews(context, 'NOSUCH');
+  const alert = page.getByTestId('unknown-venue');
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), 'На этом узле нет монеты NOSUCH. Проверьте тикер в адресе страницы (#view=ТИКЕР) — или заведение открыто на другом узле.');
+  await check(page, 'unknown-360-ru');
+  await page.getByTestId('language').click();
+  await page.getByText('This node has no coin NOSUCH. Check the ticker in the page address (#view=TICKER), or the venue may be on another node.').waitFor();
   await context.close();
 });
 
