@@ -55,6 +55,29 @@ export function Chart({ series }) {
       ${rows.length > 0 &&
       html`<p class="chart-dates"><span>${utcDay(lang, rows[0].start_ms, withYear)}</span><span>${utcDay(lang, rows.at(-1).start_ms, withYear)}</span></p>`}
       <p class="hint">${empty ? t('views.chart.empty') : t('views.chart.max', { amount: amount(formatAmount(max)) })}</p>
+      <details class="chart-table">
+        <summary>${t('views.chart.as_table')}</summary>
+        <table class="table" data-testid="chart-table">
+          <thead>
+            <tr>
+              <th scope="col">${t(series.bucket === 'week' ? 'views.weeks.week' : 'views.chart.day_column')}</th>
+              <th scope="col" class="num">${t('views.chart.issued')}</th>
+              <th scope="col" class="num">${t('views.chart.redeemed')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${[...rows].reverse().map(
+              (r) => html`
+                <tr>
+                  <th scope="row">${utcDay(lang, r.start_ms, withYear)}</th>
+                  <td class="num">${amount(r.issued)}</td>
+                  <td class="num">${amount(r.redeemed)}</td>
+                </tr>
+              `,
+            )}
+          </tbody>
+        </table>
+      </details>
     </figure>
   `;
 }

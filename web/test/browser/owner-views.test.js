@@ -148,6 +148,13 @@ test('the dashboard at 360 px shows exactly what `kopilka stats` says, for every
   assert.ok(bars.every(([, , amount, height]) => (amount === '0.00') === (height === 0)), 'a bar shows exactly when its amount is not zero');
   assert.equal(bars.filter(([, , , height]) => height > 0).length, 4); // issued 8 and 2 days ago, redeemed 8 days ago and today
   assert.equal(new Set(bars.filter(([, , , h]) => h > 0).map(([start]) => start)).size, 3);
+  // The same figures as a table, for a screen reader or a person who wants numbers: one row a day, newest first.
+  await page.getByText('Те же цифры таблицей').click();
+  const table = page.getByTestId('chart-table');
+  await table.waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 30);
+  const newest = p30days.rows.at(-1);
+  assert.deepEqual(await table.locator('tbody tr').first().locator('td').allTextContents(), [await shownAs(page, newest.issued), await shownAs(page, newest.redeemed)]);
 
   // Clients per week and top rewards: the node's venue.series for the same weeks and days, newest week first.
   const p30 = rangeParams('30', Date.now());
