@@ -1,14 +1,18 @@
 // Where the owner's page reads a venue's history: venue.history pages,
-// newest first, with the filters (staff, client, kind, dates). The node is
-// gaining these filters as venue.history params (`staff`, `client`, `kind`,
-// `from_ms`, `to_ms`, with a bounded scan per call, so a page may hold fewer
-// than `limit` entries while `next_cursor` is non-empty); until it has them,
-// historyPage filters each page here with the same meaning, behind the same
-// function, so switching is the one constant below.
+// newest first, with the filters (staff, client, kind, dates). A node that
+// has them takes the filters as venue.history params (`staff`, `client`,
+// `kind`, `from_ms`, `to_ms`, scanning a bounded number of entries per call,
+// so a page may hold fewer than `limit` entries while `next_cursor` is
+// non-empty); an older node refuses them as unknown params, and then
+// historyPage filters each page here with the same meaning. The first
+// filtered call tells which, once per client; the page's own filter runs
+// either way, so both give the same entries.
 import { RpcError } from '../../lib/rpc.js';
 
-// Whether the node filters venue.history itself (docs/rpc.md venue.history).
-export const history_filters_on_node = false;
+// Per RPC client: true once the node took the filters, false once it refused them.
+const node_filters = new WeakMap();
+/** Whether `client`'s node filters venue.history itself: true, false, or undefined before the first filtered call. */
+export const nodeFilters = (client) => node_filters.get(client);
 // Entries per venue.history call: the node's most (history_page_entries_max).
 export const history_page_entries_max = 500;
 // How long to wait when the node says "retry in N ms" without a number.
@@ -83,9 +87,25 @@ export async function historyPage(client, ticker, { cursor = '', limit = 50, fil
   const f = activeFilters(filters);
   const params = { ticker, limit };
   if (cursor) params.cursor = cursor;
-  if (history_filters_on_node) Object.assign(params, f);
-  const page = await patientCall(client, 'venue.history', params, signal);
+  let page = null;
+  if (Object.keys(f).length > 0 && nodeFilters(client) !== false) {
+    try {
+      page = await patientCall(client, 'venue.history', { ...params, ...f }, signal);
+      node_filters.set(client, true);
+    } catch (e) {
+      if (!unknownFilterParam(e)) throw e;
+      node_filters.set(client, false);
+    }
+  }
+  page ??= await patientCall(client, 'venue.history', params, signal);
   return { entries: page.entries.filter((e) => matchesFilters(e, f)), next_cursor: page.next_cursor };
+}
+
+/** A node without the filters: -32602 "unknown param 'staff'" (rpc/protocol.cpp Params::only). */
+function unknownFilterParam(error) {
+  if (!(error instanceof RpcError) || error.code !== -32602) return false;
+  const m = /unknown param '(\w+)'/.exec(error.message);
+  return m !== null && filter_names.includes(m[1]);
 }
 
 /**
@@ -96,7 +116,7 @@ export async function collectPage(client, ticker, { cursor = '', want = 50, filt
   const entries = [];
   let next = cursor;
   // Filtered here, a page of `want` could hold none: read whole pages then.
-  const filtering = !history_filters_on_node && Object.keys(activeFilters(filters)).length > 0;
+  const filtering = nodeFilters(client) !== true && Object.keys(activeFilters(filters)).length > 0;
   const limit = filtering ? history_page_entries_max : Math.min(want, history_page_entries_max);
   for (let calls = 0; calls < pages_max; calls++) {
     const page = await historyPage(client, ticker, { cursor: next, limit, filters, signal });

@@ -10,7 +10,7 @@ import { RpcError, rpcClient } from '../../lib/rpc.js';
 import { csvLine, displayText, utcTimeText } from '../../app/owner/csv.js';
 import { exportVenueCsv } from '../../app/owner/export.js';
 import { chartBars, day_ms, dayStart, loadFigures, range_choices, rangeParams, redemptionRate, trimLeadingEmpty, week_ms, weekStart } from '../../app/owner/figures.js';
-import { collectPage, matchesFilters, rateLimitWaitMs, wholeHistory } from '../../app/owner/history-source.js';
+import { collectPage, matchesFilters, nodeFilters, rateLimitWaitMs, wholeHistory } from '../../app/owner/history-source.js';
 import { filtersOfForm, venue_history_kinds } from '../../app/owner/history.js';
 import { messages as viewMessages } from '../../app/owner/messages-views.js';
 import { makeTranslator } from '../../app/i18n-core.js';
@@ -114,6 +114,9 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
       assert.equal(page.next_cursor, '');
     }
     assert.equal((await collectPage(client, story_ticker, { want: 1000, filters: { kind: 'redeem' } })).entries.length, 2);
+    // The first filtered call found out whether this node filters itself; either way the entries above are the same.
+    assert.equal(typeof nodeFilters(client), 'boolean');
+    console.log(`venue.history filters on the node: ${nodeFilters(client)}`);
     // "Show more": pages of 5 follow the cursor to the same entries, newest first.
     const shown = [];
     let cursor = '';
