@@ -58,14 +58,15 @@ async function restartNode(world) {
 
 /**
  * A node for one test file with the story played on it:
- * `{ world, people: { owner, masha, petya } }` (their addresses).
+ * `{ world, people: { owner, masha, petya }, today_ms }` (their addresses;
+ * 00:00 UTC of the story's last day, which a test run across midnight needs).
  */
 export async function storyWorld(name) {
   liveDaysAgo(story_days_ago[0]);
   try {
     const world = await startWorld(name);
     const people = await playStory(world);
-    return { world, people };
+    return { world, people, today_ms: Math.floor(Date.now() / 86_400_000) * 86_400_000 };
   } finally {
     liveDaysAgo(0);
   }

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { RpcError, rpcClient } from '../../lib/rpc.js';
 import { csvLine, displayText, utcTimeText } from '../../app/owner/csv.js';
 import { exportVenueCsv } from '../../app/owner/export.js';
-import { chartBars, day_ms, dayStart, loadFigures, range_choices, rangeParams, redemptionRate, trimLeadingEmpty, week_ms, weekStart } from '../../app/owner/figures.js';
+import { chartBars, day_ms, loadFigures, range_choices, rangeParams, redemptionRate, trimLeadingEmpty, week_ms, weekStart } from '../../app/owner/figures.js';
 import { collectPage, matchesFilters, nodeFilters, rateLimitWaitMs, wholeHistory } from '../../app/owner/history-source.js';
 import { filtersOfForm, venue_history_kinds } from '../../app/owner/history.js';
 import { messages as viewMessages } from '../../app/owner/messages-views.js';
@@ -24,8 +24,9 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
   let world;
   let client;
   let people;
+  let today;
   before(async () => {
-    ({ world, people } = await storyWorld('owner-views'));
+    ({ world, people, today_ms: today } = await storyWorld('owner-views'));
     client = rpcClient(world.url);
   });
   after(() => world?.stop());
@@ -92,7 +93,7 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
       assert.equal(thisWeek.start_ms, weekStart(now));
       assert.ok(thisWeek.returning_clients >= 1, JSON.stringify(thisWeek));
       if (choice !== '7') {
-        const days = f.chart.rows.filter((r) => r.issues > 0 || r.redemptions > 0).map((r) => (dayStart(now) - r.start_ms) / day_ms);
+        const days = f.chart.rows.filter((r) => r.issues > 0 || r.redemptions > 0).map((r) => (today - r.start_ms) / day_ms);
         if (choice === 'all') assert.equal(f.chart.bucket, 'week');
         else assert.deepEqual(days, [...story_days_ago, 0]);
       }
