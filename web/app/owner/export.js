@@ -11,13 +11,30 @@ import { csvOfRows, exportFileName } from './csv.js';
 import { wholeHistory } from './history-source.js';
 import { movementRows } from './movements.js';
 
-/** An entry with only what movements.js reads. */
-export function compactEntry(e) {
-  const tx = e.tx;
-  const c = { kind: tx.kind, signer: tx.signer, ticker: tx.ticker };
-  for (const k of ['staff', 'from', 'to', 'amount', 'memo']) if (tx[k] !== undefined) c[k] = tx[k];
-  if (tx.voucher) c.voucher = { client: tx.voucher.client, price: tx.voucher.price, product_id: tx.voucher.product_id };
-  return { id: e.id, height: e.height, index: e.index, time_ms: e.time_ms, tx: c };
+/**
+ * A function that keeps of an entry only what movements.js reads, with
+ * each account's text held once however often it recurs (a venue's
+ * history is mostly the same staff and clients again), so a big venue's
+ * export holds little more than an id and a few numbers per entry.
+ */
+export function entryCompactor() {
+  const texts = new Map();
+  const once = (s) => {
+    if (s === undefined) return undefined;
+    const seen = texts.get(s);
+    if (seen !== undefined) return seen;
+    texts.set(s, s);
+    return s;
+  };
+  return (e) => {
+    const tx = e.tx;
+    const c = { kind: once(tx.kind), ticker: once(tx.ticker) };
+    if (tx.kind === 'venue_create') c.signer = tx.signer; // the treasury
+    for (const k of ['staff', 'from', 'to', 'amount']) if (tx[k] !== undefined) c[k] = once(tx[k]);
+    if (tx.memo) c.memo = tx.memo;
+    if (tx.voucher) c.voucher = { client: once(tx.voucher.client), price: once(tx.voucher.price), product_id: tx.voucher.product_id };
+    return { id: e.id, height: e.height, index: e.index, time_ms: e.time_ms, tx: c };
+  };
 }
 
 /**
@@ -25,7 +42,7 @@ export function compactEntry(e) {
  * `{ csv, rows }` (the text and the number of movement lines).
  */
 export async function exportVenueCsv(client, ticker, { onProgress, signal, pageEntries } = {}) {
-  const entries = await wholeHistory(client, ticker, { onProgress, signal, pageEntries, map: compactEntry });
+  const entries = await wholeHistory(client, ticker, { onProgress, signal, pageEntries, map: entryCompactor() });
   const rows = movementRows(entries, ticker);
   return { csv: csvOfRows(rows), rows: rows.length };
 }
