@@ -8,10 +8,11 @@
 // Memos hold a comma and quotes, a formula, a leading minus and an @. Every
 // movement kind of `kopilka export` is in it.
 //
-// The node has no clock to set from outside, so the first two days run it
-// (and the CLI) under Debian's libfaketime, days behind the wall clock
-// (scripts/deps.sh installs it); block time only moves forward, so the node
-// is restarted on the same data dir and port for each later day.
+// The node has no clock to set from outside, so for the first two days it
+// runs under Debian's libfaketime, days behind the wall clock (scripts/deps.sh
+// installs it); block time only moves forward, so the node is restarted on
+// the same data dir and port for each later day. The CLI runs as it is: it
+// counts every expiry on the node's clock.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ function faketimeLibrary() {
 }
 
 const saved_env = {};
-/** Children started from now on (the node, the CLI) live `days` behind the wall clock; 0 restores it. */
+/** Children started from now on live `days` behind the wall clock; 0 restores it. */
 function liveDaysAgo(days) {
   for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'ASAN_OPTIONS']) {
     if (!(k in saved_env)) saved_env[k] = process.env[k];
@@ -50,9 +51,19 @@ function liveDaysAgo(days) {
   process.env.ASAN_OPTIONS = [saved_env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
 }
 
-async function restartNode(world) {
+/** `start()` (a node's init and run) with the node's clock `days` behind. */
+async function startedDaysAgo(days, start) {
+  liveDaysAgo(days);
+  try {
+    return await start();
+  } finally {
+    liveDaysAgo(0);
+  }
+}
+
+async function restartNode(world, daysAgo) {
   await world.node.stop();
-  world.node = await runNode(world.datadir, { port: world.node.port });
+  world.node = await startedDaysAgo(daysAgo, () => runNode(world.datadir, { port: world.node.port }));
   world.url = world.node.url;
 }
 
@@ -62,14 +73,9 @@ async function restartNode(world) {
  * 00:00 UTC of the story's last day, which a test run across midnight needs).
  */
 export async function storyWorld(name) {
-  liveDaysAgo(story_days_ago[0]);
-  try {
-    const world = await startWorld(name);
-    const people = await playStory(world);
-    return { world, people, today_ms: Math.floor(Date.now() / 86_400_000) * 86_400_000 };
-  } finally {
-    liveDaysAgo(0);
-  }
+  const world = await startedDaysAgo(story_days_ago[0], () => startWorld(name));
+  const people = await playStory(world);
+  return { world, people, today_ms: Math.floor(Date.now() / 86_400_000) * 86_400_000 };
 }
 
 async function playStory(world) {
@@ -87,13 +93,11 @@ async function playStory(world) {
   const donut = (await cli('--as', 'client', 'voucher', story_ticker, '2', '--text-only')).trim();
   await cli('--as', 'petya', 'redeem', story_ticker, donut);
 
-  liveDaysAgo(story_days_ago[1]);
-  await restartNode(world);
+  await restartNode(world, story_days_ago[1]);
   await cli('--as', 'masha', 'send', story_ticker, '+7 900 000-00-02', '5', '--memo', '=1+1');
   await cli('--as', 'petya', 'send', story_ticker, '+7 900 000-00-01', '4.50', '--memo', '-5 off');
 
-  liveDaysAgo(0);
-  await restartNode(world);
+  await restartNode(world, 0);
   await cli('--as', 'client', 'gift', story_ticker, '+7 900 000-00-03', '1', '--memo', '@you');
   const coffee = (await cli('--as', 'client', 'voucher', story_ticker, '1', '--text-only')).trim();
   await cli('--as', 'masha', 'redeem', story_ticker, coffee);
