@@ -10,7 +10,7 @@ import { History } from './history.js';
 const tabs = Object.freeze(['dashboard', 'history']);
 
 /** `node`: connect()'s result; `ticker`: the venue's coin. */
-export function VenuePanels({ node, ticker }) {
+export function VenuePanels({ node, ticker, embedded }) {
   const { t } = useI18n();
   const [tab, setTab] = useState('dashboard');
   // A tab is made when first opened and kept (hidden) after, so its range,
@@ -46,8 +46,7 @@ export function VenuePanels({ node, ticker }) {
   const v = venue.venue;
   return html`
     <section class="views" data-testid="venue-views" data-ticker=${ticker}>
-      <h1>${t('views.title', { name: v.profile.name, ticker })}</h1>
-      <p class="hint">${t('views.read_only')}</p>
+      ${!embedded && html`<h1>${t('views.title', { name: v.profile.name, ticker })}</h1><p class="hint">${t('views.read_only')}</p>`}
       <nav class="tabs" aria-label=${t('views.tabs')}>
         ${tabs.map(
           (name) => html`

@@ -9,7 +9,11 @@ import { html, lazy } from '../ui.js';
 
 const Body = lazy(() => import('./panels.js').then((m) => m.VenuePanels));
 
-/** `node`: connect()'s result; `ticker`: the venue's coin. */
-export function VenueViews({ node, ticker }) {
-  return html`<${Body} node=${node} ticker=${ticker} />`;
+/**
+ * `node`: connect()'s result; `ticker`: the venue's coin; `embedded`: inside
+ * a page that names the venue already (the owner's own venue page), so no
+ * heading and no read-only note.
+ */
+export function VenueViews({ node, ticker, embedded = false }) {
+  return html`<${Body} node=${node} ticker=${ticker} embedded=${embedded} />`;
 }
