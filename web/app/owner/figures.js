@@ -39,16 +39,14 @@ export function rangeParams(choice, nowMs) {
   if (choice === 'all') {
     const from = Math.max(first_monday_ms, thisWeekEnd - series_buckets_max * week_ms);
     const weeks = { bucket: 'week', from_ms: from, to_ms: thisWeekEnd };
-    return { stats: {}, chart: weeks, weeks, days: null };
+    return { stats: {}, chart: weeks, weeks };
   }
-  const n = Number(choice);
   if (!range_choices.includes(choice)) throw new RangeError(`not a range: ${choice}`);
-  const from = endOfToday - n * day_ms;
+  const from = endOfToday - Number(choice) * day_ms;
   return {
     stats: { from_ms: from, to_ms: endOfToday },
     chart: { bucket: 'day', from_ms: from, to_ms: endOfToday },
     weeks: { bucket: 'week', from_ms: weekStart(from), to_ms: weekStart(endOfToday - day_ms) + week_ms },
-    days: n,
   };
 }
 
