@@ -16,6 +16,7 @@ import { messages as viewMessages } from '../../app/owner/messages-views.js';
 import { makeTranslator } from '../../app/i18n-core.js';
 import { movementRows } from '../../app/owner/movements.js';
 import { skip } from '../browser/cabinet-harness.js';
+import { runNode } from '../kopilkad.js';
 import { storyWorld, story_days_ago, story_ticker } from './owner-story.js';
 
 const ymd = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -129,6 +130,26 @@ describe('on a real node with the story played by the CLI', { skip }, () => {
     } while (cursor);
     assert.deepEqual(shown.map((e) => e.id), [...all].reverse().map((e) => e.id));
     assert.equal((await collectPage(client, story_ticker, { want: 1000, filters: { from_ms: Date.now() + day_ms } })).entries.length, 0);
+  });
+
+  test('an export the node rate-limits waits as told, page by page, and still equals `kopilka export`', async () => {
+    const cli = await world.cli('export', story_ticker, '--csv', '-');
+    // Last, as it leaves the node so: the same chain served with room for 3 requests a second, in bursts of 3.
+    await world.node.stop();
+    world.node = await runNode(world.datadir, { port: world.node.port, args: ['--requests-per-second-max', '3', '--requests-burst-max', '3'] });
+    const limited = [];
+    // The real client, noting each refusal on the way.
+    const counting = {
+      call: (method, params) =>
+        client.call(method, params).catch((e) => {
+          if (rateLimitWaitMs(e) !== null) limited.push(e.message);
+          throw e;
+        }),
+    };
+    const page = await exportVenueCsv(counting, story_ticker, { pageEntries: 2 });
+    assert.equal(page.csv, cli);
+    assert.ok(limited.length >= 1, 'the node did rate-limit the export');
+    assert.match(limited[0], /retry in [0-9]+ ms/);
   });
 });
 
