@@ -1,9 +1,54 @@
-// The owner's own venue, or the launch wizard when this browser holds no
-// owner key.
-import { Notice, html, useI18n } from '../ui.js';
+// The venues this browser owns (their keys are kept here, keyring.js), each
+// leading to its own page; with none, the way to launch one or to bring the
+// CLI's key in.
+import { useEffect, useState } from 'preact/hooks';
+import { describeError } from '../errors.js';
+import { Alert, Notice, html, useI18n } from '../ui.js';
+import { ownerVenues } from './keyring.js';
+import { ownerHash } from './route.js';
+import { VenueViews } from './views.js';
 
 /** `node`: connect()'s result. */
-export function OwnerHome() {
+export function OwnerHome({ node }) {
   const { t } = useI18n();
-  return html`<${Notice}>${t('owner.home.none')}<//>`;
+  const [venues, setVenues] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    ownerVenues(node.chainIdHex).then(setVenues, (e) => setError(describeError(e)));
+  }, [node.chainIdHex]);
+  if (error) return html`<${Alert} error=${error} />`;
+  if (venues === null) return html`<${Notice}>${t('loading')}<//>`;
+  return html`
+    <section class="owner-home" data-testid="owner-home">
+      <h1>${t('owner.home.title')}</h1>
+      ${venues.length === 0
+        ? html`<p>${t('owner.home.none')}</p>`
+        : html`<ul class="venue-list">
+            ${venues.map(
+              (v) => html`<li key=${v.ticker}>
+                <a class="button secondary" href=${ownerHash('venue', v.ticker)} data-testid=${`venue-${v.ticker}`}>${v.ticker}</a>
+              </li>`,
+            )}
+          </ul>`}
+      <p class="actions">
+        <a class="button primary" href=${ownerHash('new')} data-testid="launch">${t('owner.home.launch')}</a>
+        <a class="button secondary" href=${ownerHash('import')} data-testid="import">${t('owner.home.import')}</a>
+      </p>
+    </section>
+  `;
+}
+
+/** The owner's own venue: its dashboard and history, and the way to its settings. */
+export function OwnerVenue({ node, ticker }) {
+  const { t } = useI18n();
+  return html`
+    <section class="owner-venue" data-testid="owner-venue">
+      <h1>${ticker}</h1>
+      <p class="actions">
+        <a class="button secondary" href=${ownerHash('settings', ticker)} data-testid="settings">${t('owner.venue.settings')}</a>
+        <a class="button link" href=${ownerHash('home')}>${t('owner.venue.all')}</a>
+      </p>
+      <${VenueViews} node=${node} ticker=${ticker} embedded=${true} />
+    </section>
+  `;
 }
