@@ -2,7 +2,7 @@
 // a real kopilkad whose story the real CLI played (test/app/owner-story.js):
 // every figure shown equals `kopilka stats --json` for each range of the
 // picker, the chart has two bars per day with each day's amounts (the story
-// spans three UTC days, played under libfaketime), clients per week, top rewards and each staff member's figures; the history's filters
+// spans three UTC days, played on a node whose clock runs days behind, kopilkad --clock-offset-s), clients per week, top rewards and each staff member's figures; the history's filters
 // keep what they should and refuse what they cannot use; the downloaded CSV
 // equals `kopilka export`. At 360 px and 1280 px, in Russian and English:
 // screenshots, no sideways scroll, 48 px targets, axe-core clean, a quiet
