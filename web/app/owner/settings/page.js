@@ -1,0 +1,170 @@
+// A venue's settings (#settings=TICKER), fetched on first use (settings.js):
+// venue.get, then the owner's key from this browser's key ring (keyring.js),
+// then three sections that each sign their own transaction with it — the
+// profile (venue_update), the rewards (product_upsert, catalogue.js) and
+// the staff (staff_update, transfer, staff_remove; staff.js). After every
+// change the page reads venue.get again, so what it shows is the chain's.
+import { useEffect, useState } from 'preact/hooks';
+import { Alert, Button, Field, Notice, html, useI18n } from '../../ui.js';
+import { mapLink } from '../../venue-info.js';
+import { ownerKey, ownerKeys } from '../keyring.js';
+import { ownerHash } from '../route.js';
+import { Catalogue } from './catalogue.js';
+import { MediaError, describeSettingsError, updateProfile, uploadImage } from './chain.js';
+import { profileForm, profileFromForm } from './forms.js';
+import { Outcome, TextArea, problemText, useAction } from './parts.js';
+import { Staff } from './staff.js';
+
+/** `node`: connect()'s result; `ticker`: the venue's coin (route.js checked its shape). */
+export function SettingsPage({ node, ticker }) {
+  const { t } = useI18n();
+  const [state, setState] = useState({ status: 'loading' });
+
+  const load = async () => {
+    try {
+      const venue = await node.client.call('venue.get', { ticker });
+      const key = await ownerKey(venue.owner, node.chainIdHex);
+      if (!key) {
+        const others = await ownerKeys(node.chainIdHex);
+        return setState({ status: others.length ? 'not_owner' : 'no_key', venue });
+      }
+      setState({ status: 'ready', venue, seed: key.seed });
+    } catch (e) {
+      if (e?.code === 2001) return setState({ status: 'unknown' });
+      setState({ status: 'failed', error: describeSettingsError(e) });
+    }
+  };
+  useEffect(() => {
+    setState({ status: 'loading' });
+    load();
+  }, [ticker, node.chainIdHex]);
+
+  /** venue.get again after a change: resolves to the venue as the chain has it now. */
+  const refresh = async () => {
+    const venue = await node.client.call('venue.get', { ticker });
+    setState((s) => ({ ...s, venue }));
+    return venue;
+  };
+
+  switch (state.status) {
+    case 'loading':
+      return html`<${Notice}>${t('loading')}<//>`;
+    case 'unknown':
+      return html`<p class="alert" role="alert" data-testid="settings-unknown">${t('settings.unknown_venue', { ticker })}</p>`;
+    case 'failed':
+      return html`<${Alert} error=${state.error} testid="settings-failed" />
+        <${Button} type="button" onClick=${load}>${t('retry')}<//>`;
+    case 'no_key':
+    case 'not_owner':
+      return html`
+        <section class="settings" data-testid="settings-no-key">
+          <h1>${t('settings.title', { name: state.venue.profile.name })}</h1>
+          <p class="alert" role="alert" data-testid=${state.status === 'no_key' ? 'no-key' : 'not-owner'}>
+            ${state.status === 'no_key'
+              ? t('settings.no_key', { ticker })
+              : t('settings.not_owner_key', { ticker, owner: state.venue.owner })}
+          </p>
+          <p class="actions">
+            <a class="button primary" href=${ownerHash('import')} data-testid="settings-import">${t('settings.import')}</a>
+            <a class="button secondary" href=${ownerHash('view', ticker)}>${t('settings.back')}</a>
+          </p>
+        </section>
+      `;
+  }
+  const { venue, seed } = state;
+  const change = { node, seed, ticker, venue, refresh };
+  return html`
+    <section class="settings" data-testid="settings">
+      <h1>${t('settings.title', { name: venue.profile.name })}</h1>
+      <p class="actions">
+        <a class="button link" href=${ownerHash('venue', ticker)}>${t('settings.back')}</a>
+      </p>
+      <div class="settings-grid">
+        <${Profile} change=${change} />
+        <${Catalogue} change=${change} />
+        <${Staff} change=${change} />
+      </div>
+    </section>
+  `;
+}
+
+function Profile({ change }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { node, seed, ticker, venue, refresh } = change;
+  const [form, setForm] = useState(() => profileForm(venue.profile));
+  const [problems, setProblems] = useState({});
+  const [upload, setUpload] = useState({ busy: false, error: null, done: false });
+  const action = useAction();
+  const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
+  const field = (name, extra = {}) => ({
+    label: t(`settings.field.${name}`),
+    value: form[name],
+    onInput: set(name),
+    error: problemText(i18n, problems[name]),
+    testid: `profile-${name}`,
+    ...extra,
+  });
+
+  const pickLogo = async (e) => {
+    const file = e.currentTarget.files?.[0];
+    if (!file) return;
+    setUpload({ busy: true, error: null, done: false });
+    try {
+      const url = await uploadImage(file);
+      setForm((f) => ({ ...f, logo_url: url }));
+      setUpload({ busy: false, error: null, done: true });
+    } catch (err) {
+      setUpload({ busy: false, error: describeSettingsError(err instanceof MediaError ? err : new MediaError('unavailable')), done: false });
+    }
+  };
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const { profile, problems: found } = profileFromForm(form);
+    setProblems(found);
+    if (!profile) return action.clear();
+    await action.run(async () => {
+      const answer = await updateProfile(node, seed, ticker, profile);
+      const now = await refresh();
+      setForm(profileForm(now.profile));
+      return { key: 'settings.profile.saved', params: { height: answer.height } };
+    });
+  };
+
+  const logo = form.logo_url.startsWith('/media/') ? form.logo_url : null;
+  const map = mapLink(venue.profile.geo);
+  return html`
+    <form class="card settings-card" data-testid="profile" onSubmit=${submit} noValidate>
+      <h2>${t('settings.profile.title')}</h2>
+      <${Field} ...${field('name')} autocomplete="organization" />
+      <div class="field">
+        <label for="settings-logo-file">${t('settings.field.logo_file')}</label>
+        <input id="settings-logo-file" type="file" accept="image/png,image/jpeg,image/webp" data-testid="profile-logo-file"
+          onChange=${pickLogo} aria-describedby="settings-logo-hint" />
+        <p class="hint" id="settings-logo-hint">
+          ${t('settings.hint.logo')} ${form.logo_url ? t('settings.hint.logo_now', { url: form.logo_url }) : t('settings.hint.logo_none')}
+        </p>
+        ${logo && html`<img class="logo-preview" src=${logo} alt=${t('settings.field.logo_url')} data-testid="profile-logo-preview" />`}
+        ${form.logo_url &&
+        html`<button class="button link" type="button" data-testid="profile-logo-clear" onClick=${() => setForm((f) => ({ ...f, logo_url: '' }))}>
+          ${t('settings.logo.clear')}
+        </button>`}
+        ${upload.busy && html`<${Notice}>${t('settings.logo.uploading')}<//>`}
+        ${upload.done && html`<${Notice} testid="logo-uploaded">${t('settings.logo.uploaded')}<//>`}
+        <${Alert} error=${upload.error} testid="logo-error" />
+      </div>
+      <${Field} ...${field('address')} autocomplete="street-address" />
+      <div class="pair">
+        <${Field} ...${field('lat')} inputmode="decimal" hint=${t('settings.hint.geo')} />
+        <${Field} ...${field('lon')} inputmode="decimal" />
+      </div>
+      ${map && html`<a class="button link" href=${map} rel="noopener noreferrer" target="_blank">${t('settings.profile.map')}</a>`}
+      <${Field} ...${field('phone')} type="tel" autocomplete="tel" />
+      <${TextArea} ...${field('links')} hint=${t('settings.hint.links')} rows=${3} />
+      <${Field} ...${field('hours')} />
+      <${Outcome} action=${action} testid="profile" />
+      <${Button} type="submit" busy=${action.busy} data-testid="profile-save">${t('settings.profile.save')}<//>
+    </form>
+  `;
+}

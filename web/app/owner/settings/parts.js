@@ -1,0 +1,83 @@
+// Small pieces the settings' sections share: a change on its way (busy, its
+// refusal, its result), a field's problem as text, a multi-line field and a
+// choice, labelled like ui.js's Field.
+import { useId, useState } from 'preact/hooks';
+import { Alert, Notice, html, useI18n } from '../../ui.js';
+import { describeSettingsError } from './chain.js';
+
+/**
+ * A change the owner asked for: `{ busy, error, done, run(work) }`. `work`
+ * resolves to the message shown once it is through (`{ key, params }`);
+ * a refusal becomes `error` (what to do next) and nothing typed is lost.
+ */
+export function useAction() {
+  const [state, setState] = useState({ busy: false, error: null, done: null });
+  const run = async (work) => {
+    setState({ busy: true, error: null, done: null });
+    try {
+      const done = await work();
+      setState({ busy: false, error: null, done });
+      return true;
+    } catch (e) {
+      setState({ busy: false, error: describeSettingsError(e), done: null });
+      return false;
+    }
+  };
+  return { ...state, run, clear: () => setState({ busy: false, error: null, done: null }) };
+}
+
+/** The result of a useAction: the refusal, or the calm message that it went through. */
+export function Outcome({ action, testid }) {
+  const { t } = useI18n();
+  if (action.error) return html`<${Alert} error=${action.error} testid=${`${testid}-error`} />`;
+  if (action.done) return html`<${Notice} testid=${`${testid}-done`}>${t(action.done.key, action.done.params)}<//>`;
+  return null;
+}
+
+/**
+ * A field's problem (forms.js) as a sentence naming the field, or
+ * undefined; `i18n` is the page's ({ t, amount }): an amount in it
+ * (`max_amount`, a decimal string) is shown as the language writes it.
+ */
+export function problemText(i18n, p) {
+  if (!p) return undefined;
+  const { t, amount } = i18n;
+  const params = { ...p.params, field: t(p.params.field) };
+  if (params.max_amount !== undefined) params.max_amount = amount(params.max_amount);
+  return t(p.key, params);
+}
+
+/** A labelled multi-line text field. */
+export function TextArea({ label, hint, error, testid, value, onInput, rows = 3 }) {
+  const id = useId();
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  return html`
+    <div class="field">
+      <label for=${id}>${label}</label>
+      <textarea
+        id=${id}
+        rows=${rows}
+        data-testid=${testid}
+        value=${value}
+        onInput=${(e) => onInput(e.currentTarget.value)}
+        aria-describedby=${described}
+        aria-invalid=${error ? 'true' : undefined}
+      ></textarea>
+      ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+      ${error && html`<p class="field-error" id=${`${id}-error`}>${error}</p>`}
+    </div>
+  `;
+}
+
+/** A labelled choice of `options` ([value, text] pairs). */
+export function Choice({ label, value, onChange, testid, options }) {
+  const id = useId();
+  return html`
+    <div class="field">
+      <label for=${id}>${label}</label>
+      <select id=${id} data-testid=${testid} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
+        ${options.map(([v, text]) => html`<option key=${v} value=${v}>${text}</option>`)}
+      </select>
+    </div>
+  `;
+}
