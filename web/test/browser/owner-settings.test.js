@@ -316,6 +316,10 @@ test('a treasury emptied from another device: the page checks what it read, the 
   await checkBoth('treasury-short-en');
   await setLanguage('ru');
   assert.equal((await venue()).treasury_balance, '1.00');
+  // "Reload", as the message says: the page shows what the treasury holds now.
+  await page.getByRole('button', { name: 'Обновить' }).click();
+  await page.locator('[data-testid="treasury"][data-value="1.00"]').waitFor();
+  assert.equal(await page.getByTestId('treasury').textContent(), 'В казне: 1');
 });
 
 test('the node unreachable, and an upload the node refuses: said, with what to do, typed values kept', { skip }, async () => {

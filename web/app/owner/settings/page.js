@@ -19,6 +19,7 @@ import { Staff } from './staff.js';
 export function SettingsPage({ node, ticker }) {
   const { t } = useI18n();
   const [state, setState] = useState({ status: 'loading' });
+  const [reloading, setReloading] = useState(false);
 
   const load = async () => {
     try {
@@ -72,12 +73,19 @@ export function SettingsPage({ node, ticker }) {
       `;
   }
   const { venue, seed } = state;
+  // What another device changed (a treasury spent elsewhere): read again; a failure leaves the page as it was.
+  const reload = async () => {
+    setReloading(true);
+    await refresh().catch(() => null);
+    setReloading(false);
+  };
   const change = { node, seed, ticker, venue, refresh };
   return html`
     <section class="settings" data-testid="settings">
       <h1>${t('settings.title', { name: venue.profile.name })}</h1>
       <p class="actions">
         <a class="button link" href=${ownerHash('venue', ticker)}>${t('settings.back')}</a>
+        <${Button} type="button" kind="link" busy=${reloading} onClick=${reload} data-testid="settings-reload">${t('settings.reload')}<//>
       </p>
       <div class="settings-grid">
         <${Profile} change=${change} />
@@ -128,6 +136,7 @@ function Profile({ change }) {
       const answer = await updateProfile(node, seed, ticker, profile);
       const now = await refresh();
       setForm(profileForm(now.profile));
+      setUpload({ busy: false, error: null, done: false });
       return { key: 'settings.profile.saved', params: { height: answer.height } };
     });
   };
