@@ -91,7 +91,8 @@ test('a map point needs both halves, or neither', () => {
 });
 
 test('a reward needs a name and a price from 0.01 to the whole supply, in BigInt minor units', () => {
-  assert.deepEqual(productFromForm({ name: ' tea ', price: '1,50' }), { name: 'tea', price: 150n, problems: {} });
+  assert.deepEqual(productFromForm({ name: ' tea ', price: '1,50', category: ' drinks ' }), { name: 'tea', price: 150n, category: 'drinks', problems: {} });
+  assert.equal(productFromForm({ name: 'x', price: '1', category: 'ж'.repeat(17) }).problems.category.key, 'settings.bad.too_long');
   assert.equal(productFromForm({ name: '', price: '1' }).problems.name.params.field, 'settings.field.product_name');
   assert.equal(productFromForm({ name: 'x', price: '0' }).problems.price.key, 'settings.bad.amount_zero');
   assert.equal(productFromForm({ name: 'x', price: '1.005' }).problems.price.key, 'settings.bad.amount');

@@ -3,10 +3,10 @@
 // the barista masha with 500; here also the cashier petya with 200). The
 // owner's key reaches the page as it would from the CLI: its keystore
 // (`kopilka key export`) opened with lib/keystore.js, and the seed written
-// into the page's own IndexedDB in the record keyring.js keeps. Then,
-// through the page only: the profile edited (a logo uploaded to /media) and
-// equal in venue.get; a reward added, one repriced and renamed, one
-// retired; a member's limits changed, one topped up, one removed after the
+// into the page's own IndexedDB in the record keyring.js keeps (the
+// venue is then listed on the owner's home). Then, through the page only:
+// the profile edited (a logo uploaded to /media) and equal in venue.get; a
+// reward added (with a category), one repriced and renamed, one retired; a member's limits changed, one topped up, one removed after the
 // page showed what returns — and the treasury grew by exactly that (BigInt).
 // Refusals in Russian and English, each with what to do: no key, a key that
 // is not the owner's, bad input naming its field and keeping what was
@@ -170,6 +170,11 @@ test("with the CLI's owner key in the page's key ring, the settings open", { ski
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Настройки · U Volodi');
   assert.equal(await page.getByTestId('treasury').getAttribute('data-value'), (await venue()).treasury_balance);
   await checkBoth('settings-ru');
+  // The browser now owns the venue: the owner's home lists it.
+  const home = await context.newPage();
+  await home.goto(`${world.url}/o`);
+  await home.getByTestId(`venue-${ticker}`).waitFor();
+  await home.close();
 });
 
 test('the profile: bad fields are named and keep what was typed; then every field and a logo reach venue.get', { skip }, async () => {
@@ -225,10 +230,12 @@ test('the rewards: one added, one renamed and repriced, one retired; a bad price
   await add.getByText('«Цена»: введите сумму числом, например 2 или 1,50 (не больше двух знаков после запятой).').waitFor();
   assert.equal(await add.getByLabel('Название награды').inputValue(), 'чай');
   await add.getByLabel('Цена').fill('1,5');
+  await add.getByLabel('Категория (необязательно)').fill('напитки');
   await add.getByTestId('product-add-save').click();
   await add.getByTestId('product-add-done').waitFor();
   const tea = (await venue()).products.find((p) => p.name === 'чай');
-  assert.deepEqual(tea, { id: 5, name: 'чай', price: '1.50', category: '', image_url: '', active: true });
+  assert.deepEqual(tea, { id: 5, name: 'чай', price: '1.50', category: 'напитки', image_url: '', active: true });
+  assert.equal(await add.getByLabel('Название награды').inputValue(), '', 'the form is ready for the next one');
 
   const coffee = row('product', 'data-id', '1');
   await coffee.getByLabel('Название награды').fill('кофе');

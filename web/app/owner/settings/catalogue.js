@@ -1,4 +1,4 @@
-// The rewards: each one's name and price changed, retired (active false:
+// The rewards: each one's name, price and category changed, retired (active false:
 // clients no longer see it and the ledger refuses vouchers for it) or
 // brought back, and a new one added — all product_upsert, as `kopilka
 // product set`. Retiring rather than removing keeps the reward's name for
@@ -35,18 +35,18 @@ export function Catalogue({ change }) {
 function ProductRow({ change, product }) {
   const i18n = useI18n();
   const { t, amount } = i18n;
-  const [form, setForm] = useState({ name: product.name, price: product.price });
+  const [form, setForm] = useState({ name: product.name, price: product.price, category: product.category });
   const [problems, setProblems] = useState({});
   const action = useAction();
   const { node, seed, ticker, refresh } = change;
 
   const save = async (e) => {
     e.preventDefault();
-    const { name, price, problems: found } = productFromForm(form);
+    const { name, price, category, problems: found } = productFromForm(form);
     setProblems(found);
     if (Object.keys(found).length) return action.clear();
     await action.run(async () => {
-      await upsertProduct(node, seed, ticker, { ...chainProduct(product), name, price });
+      await upsertProduct(node, seed, ticker, { ...chainProduct(product), name, price, category });
       await refresh();
       return { key: 'settings.catalogue.saved', params: { name } };
     });
@@ -69,6 +69,8 @@ function ProductRow({ change, product }) {
           onInput=${(v) => setForm((f) => ({ ...f, name: v }))} error=${problemText(i18n, problems.name)} />
         <${Field} label=${t('settings.field.price')} value=${form.price} testid="product-price" inputmode="decimal"
           onInput=${(v) => setForm((f) => ({ ...f, price: v }))} error=${problemText(i18n, problems.price)} />
+        <${Field} label=${t('settings.field.category')} value=${form.category} testid="product-category"
+          onInput=${(v) => setForm((f) => ({ ...f, category: v }))} error=${problemText(i18n, problems.category)} />
         <${Outcome} action=${action} testid="product" />
         <div class="actions">
           <${Button} type="submit" busy=${action.busy} data-testid="product-save">${t('settings.catalogue.save')}<//>
@@ -84,14 +86,14 @@ function ProductRow({ change, product }) {
 function AddProduct({ change, products }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [form, setForm] = useState({ name: '', price: '' });
+  const [form, setForm] = useState({ name: '', price: '', category: '' });
   const [problems, setProblems] = useState({});
   const action = useAction();
   const { node, seed, ticker, refresh } = change;
 
   const add = async (e) => {
     e.preventDefault();
-    const { name, price, problems: found } = productFromForm(form);
+    const { name, price, category, problems: found } = productFromForm(form);
     setProblems(found);
     if (Object.keys(found).length) return action.clear();
     if (products.length >= catalogue_products_max) {
@@ -100,12 +102,12 @@ function AddProduct({ change, products }) {
       });
     }
     const ok = await action.run(async () => {
-      const product = { id: nextProductId(products), name, price, category: '', image_url: '', active: true };
+      const product = { id: nextProductId(products), name, price, category, image_url: '', active: true };
       await upsertProduct(node, seed, ticker, product);
       await refresh();
       return { key: 'settings.catalogue.added', params: { name } };
     });
-    if (ok) setForm({ name: '', price: '' });
+    if (ok) setForm({ name: '', price: '', category: '' });
   };
 
   return html`
@@ -115,6 +117,8 @@ function AddProduct({ change, products }) {
         onInput=${(v) => setForm((f) => ({ ...f, name: v }))} error=${problemText(i18n, problems.name)} />
       <${Field} label=${t('settings.field.price')} value=${form.price} testid="new-product-price" inputmode="decimal"
         onInput=${(v) => setForm((f) => ({ ...f, price: v }))} error=${problemText(i18n, problems.price)} />
+      <${Field} label=${t('settings.field.category')} value=${form.category} testid="new-product-category"
+        onInput=${(v) => setForm((f) => ({ ...f, category: v }))} error=${problemText(i18n, problems.category)} />
       <${Outcome} action=${action} testid="product-add" />
       <${Button} type="submit" busy=${action.busy} data-testid="product-add-save">${t('settings.catalogue.add')}<//>
     </form>

@@ -13,6 +13,7 @@ import { textBytes, textProblem } from '../../../lib/codec.js';
 import {
   coin_supply_units,
   contact_phone_bytes_max,
+  product_category_bytes_max,
   lat_e7_max,
   lon_e7_max,
   opening_hours_bytes_max,
@@ -139,17 +140,21 @@ export function amountField(field, text, { min = 1n, max = null, maxKind = 'too_
 }
 
 /**
- * A reward's name and price as typed → `{ name, price, problems }`: price in
- * minor units, 0.01 up to the coin's whole supply.
+ * A reward's name, price and category (optional) as typed → `{ name, price,
+ * category, problems }`: price in minor units, 0.01 up to the coin's whole
+ * supply.
  */
 export function productFromForm(form) {
   const problems = {};
   const name = form.name.trim();
+  const category = (form.category ?? '').trim();
   const np = textFieldProblem('product_name', name, product_name_bytes_max, { required: true });
   if (np) problems.name = np;
   const price = amountField('price', form.price, { max: coin_supply_units, maxKind: 'price_max' });
   if (price.problem) problems.price = price.problem;
-  return { name, price: price.units ?? null, problems };
+  const cp = textFieldProblem('category', category, product_category_bytes_max);
+  if (cp) problems.category = cp;
+  return { name, price: price.units ?? null, category, problems };
 }
 
 /** The next free product id: one above the highest in the catalogue (ids are u32). */

@@ -5,9 +5,10 @@
 // the staff (staff_update, transfer, staff_remove; staff.js). After every
 // change the page reads venue.get again, so what it shows is the chain's.
 import { useEffect, useState } from 'preact/hooks';
+import { describeError } from '../../errors.js';
 import { Alert, Button, Field, Notice, html, useI18n } from '../../ui.js';
 import { mapLink } from '../../venue-info.js';
-import { ownerKey, ownerKeys } from '../keyring.js';
+import { ownerKey, ownerKeys, ownerVenues, saveOwnerVenue } from '../keyring.js';
 import { ownerHash } from '../route.js';
 import { Catalogue } from './catalogue.js';
 import { MediaError, describeSettingsError, updateProfile, uploadImage } from './chain.js';
@@ -30,9 +31,12 @@ export function SettingsPage({ node, ticker }) {
         return setState({ status: others.length ? 'not_owner' : 'no_key', venue });
       }
       setState({ status: 'ready', venue, seed: key.seed });
+      // The home lists the venues this browser owns: a key opened elsewhere makes this one of them.
+      const known = await ownerVenues(node.chainIdHex).catch(() => null);
+      if (known && !known.some((v) => v.ticker === ticker)) await saveOwnerVenue(node.chainIdHex, ticker, venue.owner).catch(() => null);
     } catch (e) {
       if (e?.code === 2001) return setState({ status: 'unknown' });
-      setState({ status: 'failed', error: describeSettingsError(e) });
+      setState({ status: 'failed', error: describeError(e) });
     }
   };
   useEffect(() => {
