@@ -9,7 +9,6 @@ import { Header, I18n, html } from '../ui.js';
 import { OwnerHome, OwnerVenue } from './home.js';
 import { messages as ownerMessages } from './messages.js';
 import { messages as viewMessages } from './messages-views.js';
-import { messages as settingsMessages } from './messages-settings.js';
 import { parseOwnerRoute } from './route.js';
 import { VenueViews } from './views.js';
 import { Settings } from './settings.js';
@@ -26,7 +25,6 @@ const dictionaries = Object.fromEntries(
         Object.entries(cabinetMessages[lang]).filter(([key]) => shared_prefixes.some((p) => key.startsWith(p))),
       ),
       ...viewMessages[lang],
-      ...settingsMessages[lang],
       ...ownerMessages[lang],
     },
   ]),

@@ -1,7 +1,8 @@
 // The texts of a venue's settings (#settings=TICKER), Russian and English.
-// Every key starts with `settings.` (app.js merges these under the owner's
-// own texts). A refusal says what to do next; a bad field's message names
-// the field ({field} is a settings.field.* key the page translates).
+// Every key starts with `settings.`; they load with the settings' chunk
+// (settings/page.js looks them up), not with the owner's first load. A
+// refusal says what to do next; a bad field's message names the field
+// ({field} is a settings.field.* key the page translates).
 const ru = {
   'settings.title': 'Настройки · {name}',
   'settings.back': 'К заведению',

@@ -4,11 +4,13 @@
 // profile (venue_update), the rewards (product_upsert, catalogue.js) and
 // the staff (staff_update, transfer, staff_remove; staff.js). After every
 // change the page reads venue.get again, so what it shows is the chain's.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError } from '../../errors.js';
-import { Alert, Button, Field, Notice, html, useI18n } from '../../ui.js';
+import { makeTranslator } from '../../i18n-core.js';
+import { Alert, Button, Field, I18n, Notice, html, useI18n } from '../../ui.js';
 import { mapLink } from '../../venue-info.js';
 import { ownerKey, ownerKeys, ownerVenues, saveOwnerVenue } from '../keyring.js';
+import { messages } from '../messages-settings.js';
 import { ownerHash } from '../route.js';
 import { Catalogue } from './catalogue.js';
 import { MediaError, describeSettingsError, updateProfile, uploadImage } from './chain.js';
@@ -16,8 +18,22 @@ import { profileForm, profileFromForm } from './forms.js';
 import { Outcome, TextArea, problemText, useAction } from './parts.js';
 import { Staff } from './staff.js';
 
-/** `node`: connect()'s result; `ticker`: the venue's coin (route.js checked its shape). */
-export function SettingsPage({ node, ticker }) {
+/**
+ * `node`: connect()'s result; `ticker`: the venue's coin (route.js checked
+ * its shape). The settings' texts come with this chunk, not with the
+ * owner's first load: its `settings.*` keys are looked up here, every
+ * other key (loading, retry, error.*) in the page's own dictionary.
+ */
+export function SettingsPage(props) {
+  const page = useI18n();
+  const i18n = useMemo(() => {
+    const own = makeTranslator(messages, page.lang);
+    return { ...page, t: (key, params) => (key.startsWith('settings.') ? own.t(key, params) : page.t(key, params)) };
+  }, [page]);
+  return html`<${I18n.Provider} value=${i18n}><${Settings} ...${props} /><//>`;
+}
+
+function Settings({ node, ticker }) {
   const { t } = useI18n();
   const [state, setState] = useState({ status: 'loading' });
   const [reloading, setReloading] = useState(false);
