@@ -6,7 +6,8 @@
 // into the page's own IndexedDB in the record keyring.js keeps (the
 // venue is then listed on the owner's home). Then, through the page only:
 // the profile edited (a logo uploaded to /media) and equal in venue.get; a
-// reward added (with a category), one repriced and renamed, one retired; a member's limits changed, one topped up, one removed after the
+// reward added (with a category), one repriced and renamed, one retired;
+// a member's role and limits changed, one topped up, one removed after the
 // page showed what returns — and the treasury grew by exactly that (BigInt).
 // Refusals in Russian and English, each with what to do: no key, a key that
 // is not the owner's, bad input naming its field and keeping what was
@@ -187,6 +188,7 @@ test('the profile: bad fields are named and keep what was typed; then every fiel
   await form.getByText('«Название»: поле пустое — заполните его.').waitFor();
   await form.getByText('«Широта»: введите градусы числом от -90 до 90, например 55.7558.').waitFor();
   assert.equal(await field('Адрес').inputValue(), 'ул. Ленина, 2', 'what was typed stays');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'profile-name');
   await setLanguage('en');
   await form.getByText('Name: the field is empty; fill it in.').waitFor();
   await form.getByText('Latitude: type degrees as a number from -90 to 90, e.g. 55.7558.').waitFor();
@@ -251,17 +253,19 @@ test('the rewards: one added, one renamed and repriced, one retired; a bad price
   assert.match(await donut.getByTestId('product-done').textContent(), /«donut» снята/);
 });
 
-test("the staff: limits changed, a top-up from the treasury, both equal in venue.get", { skip }, async () => {
+test("the staff: role and limits changed, a top-up from the treasury, both equal in venue.get", { skip }, async () => {
   const member = row('member', 'data-address', masha);
   await member.getByTestId('member-per-tx').fill('400');
   await member.getByTestId('member-per-day').fill('300');
   await member.getByTestId('member-save').click();
   await member.getByText('«Лимит за одно начисление»: лимит за одно начисление больше дневного').waitFor();
   await member.getByTestId('member-per-tx').fill('50');
+  await member.getByLabel('Роль').selectOption('manager');
   await member.getByTestId('member-save').click();
   await member.getByTestId('member-limits-done').waitFor();
   let m = memberOf(await venue(), masha);
-  assert.deepEqual([m.role, m.limit_per_tx, m.limit_per_day, m.given_today], ['barista', '50.00', '300.00', '0.00']);
+  assert.deepEqual([m.role, m.limit_per_tx, m.limit_per_day, m.given_today], ['manager', '50.00', '300.00', '0.00']);
+  assert.equal(await member.getByRole('heading', { level: 3 }).textContent(), 'Менеджер');
 
   const before = await venue();
   await member.getByTestId('member-fund').fill('100');

@@ -9,7 +9,7 @@ import { Button, Field, html, useI18n } from '../../ui.js';
 import { parseAmount } from '../../../lib/amount.js';
 import { upsertProduct } from './chain.js';
 import { nextProductId, productFromForm } from './forms.js';
-import { Outcome, problemText, useAction } from './parts.js';
+import { Outcome, focusFirstProblem, problemText, useAction } from './parts.js';
 
 // The ledger's bound on a catalogue (ledger/types.h catalogue_products_max), retired rewards included.
 export const catalogue_products_max = 256;
@@ -42,9 +42,10 @@ function ProductRow({ change, product }) {
 
   const save = async (e) => {
     e.preventDefault();
+    const el = e.currentTarget;
     const { name, price, category, problems: found } = productFromForm(form);
     setProblems(found);
-    if (Object.keys(found).length) return action.clear();
+    if (Object.keys(found).length) return (focusFirstProblem(el), action.clear());
     await action.run(async () => {
       await upsertProduct(node, seed, ticker, { ...chainProduct(product), name, price, category });
       await refresh();
@@ -93,9 +94,10 @@ function AddProduct({ change, products }) {
 
   const add = async (e) => {
     e.preventDefault();
+    const el = e.currentTarget;
     const { name, price, category, problems: found } = productFromForm(form);
     setProblems(found);
-    if (Object.keys(found).length) return action.clear();
+    if (Object.keys(found).length) return (focusFirstProblem(el), action.clear());
     if (products.length >= catalogue_products_max) {
       return action.run(async () => {
         throw Object.assign(new Error('catalogue full'), { reason: 'catalogue_full' });

@@ -15,7 +15,7 @@ import { ownerHash } from '../route.js';
 import { Catalogue } from './catalogue.js';
 import { MediaError, describeSettingsError, updateProfile, uploadImage } from './chain.js';
 import { profileForm, profileFromForm } from './forms.js';
-import { Outcome, TextArea, problemText, useAction } from './parts.js';
+import { Outcome, TextArea, focusFirstProblem, problemText, useAction } from './parts.js';
 import { Staff } from './staff.js';
 
 /**
@@ -149,9 +149,10 @@ function Profile({ change }) {
 
   const submit = async (e) => {
     e.preventDefault();
+    const el = e.currentTarget;
     const { profile, problems: found } = profileFromForm(form);
     setProblems(found);
-    if (!profile) return action.clear();
+    if (!profile) return (focusFirstProblem(el), action.clear());
     await action.run(async () => {
       const answer = await updateProfile(node, seed, ticker, profile);
       const now = await refresh();

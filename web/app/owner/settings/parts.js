@@ -81,3 +81,11 @@ export function Choice({ label, value, onChange, testid, options }) {
     </div>
   `;
 }
+
+/**
+ * Once the form shows its problems, moves the focus to the first field
+ * refused, so a keyboard or screen reader user lands on what to fix.
+ */
+export function focusFirstProblem(form) {
+  requestAnimationFrame(() => form.querySelector('[aria-invalid="true"]')?.focus());
+}

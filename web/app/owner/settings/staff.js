@@ -11,7 +11,7 @@ import { staff_roles } from '../../../lib/encoding.js';
 import { Button, Field, Notice, html, useI18n } from '../../ui.js';
 import { fundStaff, removeStaff, updateStaff } from './chain.js';
 import { fundFromForm, limitsFromForm, returnedOnRemoval } from './forms.js';
-import { Choice, Outcome, problemText, useAction } from './parts.js';
+import { Choice, Outcome, focusFirstProblem, problemText, useAction } from './parts.js';
 
 /** kop1abcdefgh…uvwxyz: enough of an address to tell members apart in a sentence. */
 export const shortAddress = (address) => `${address.slice(0, 10)}…${address.slice(-6)}`;
@@ -60,9 +60,10 @@ function Member({ change, member, onRemoved }) {
 
   const saveLimits = async (e) => {
     e.preventDefault();
+    const el = e.currentTarget;
     const parsed = limitsFromForm(form);
     setProblems(parsed.problems);
-    if (Object.keys(parsed.problems).length) return limits.clear();
+    if (Object.keys(parsed.problems).length) return (focusFirstProblem(el), limits.clear());
     await limits.run(async () => {
       await updateStaff(node, seed, ticker, member.address, form.role, parsed.limits);
       await refresh();
@@ -72,10 +73,11 @@ function Member({ change, member, onRemoved }) {
 
   const sendFund = async (e) => {
     e.preventDefault();
+    const el = e.currentTarget;
     // Checked against the treasury as last read; the ledger checks it again.
     const parsed = fundFromForm(fund, parseAmount(change.venue.treasury_balance));
     setFundProblem(parsed.problem ?? null);
-    if (parsed.problem) return topUp.clear();
+    if (parsed.problem) return (focusFirstProblem(el), topUp.clear());
     const ok = await topUp.run(async () => {
       await fundStaff(node, seed, ticker, member.address, parsed.units);
       const now = await refresh();
