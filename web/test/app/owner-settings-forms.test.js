@@ -20,7 +20,7 @@ import {
   profileFromForm,
   returnedOnRemoval,
 } from '../../app/owner/settings/forms.js';
-import { problemText } from '../../app/owner/settings/parts.js';
+import { problemText, shownParams } from '../../app/owner/settings/parts.js';
 import { RpcError, RpcUnavailable } from '../../lib/rpc.js';
 
 const volodya = {
@@ -163,4 +163,11 @@ test('every refusal and problem has a message in both languages, naming the fiel
     problemText(makeTranslator({ ru: messages.ru }, 'ru'), fundFromForm('9', 150n).problem),
     '«Пополнить из казны»: в казне только 1,50. Введите сумму не больше.',
   );
+  // Amounts and roles in a message are shown at render, so a switch of language redoes them.
+  assert.deepEqual(shownParams(makeTranslator({ ru: messages.ru }, 'ru'), { role: 'cashier', back_amount: '1234.50', address: 'kop1…' }), {
+    role: 'Кассир',
+    back_amount: '1\u00a0234,50',
+    address: 'kop1…',
+  });
+  assert.equal(shownParams(makeTranslator({ en: messages.en }, 'en'), { treasury_amount: '999400.00' }).treasury_amount, '999,400');
 });

@@ -324,6 +324,8 @@ test('a treasury emptied from another device: the page checks what it read, the 
   assert.equal(await member.getByTestId('member-fund').inputValue(), '5', 'what was typed stays');
   await setLanguage('en');
   assert.match(await error.textContent(), /^The node refused: the treasury holds too little for this\./);
+  // The removal's notice above, redone in English (its role and amounts are translated when shown).
+  assert.match(await page.getByTestId('staff-removed').textContent(), /^Cashier kop1.+ is no longer staff\. 200 returned to the treasury, which now holds 999,400\.$/);
   await checkBoth('treasury-short-en');
   await setLanguage('ru');
   assert.equal((await venue()).treasury_balance, '1.00');

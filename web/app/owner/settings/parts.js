@@ -28,23 +28,33 @@ export function useAction() {
 
 /** The result of a useAction: the refusal, or the calm message that it went through. */
 export function Outcome({ action, testid }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   if (action.error) return html`<${Alert} error=${action.error} testid=${`${testid}-error`} />`;
-  if (action.done) return html`<${Notice} testid=${`${testid}-done`}>${t(action.done.key, action.done.params)}<//>`;
+  if (action.done) return html`<${Notice} testid=${`${testid}-done`}>${t(action.done.key, shownParams(i18n, action.done.params))}<//>`;
   return null;
 }
 
 /**
  * A field's problem (forms.js) as a sentence naming the field, or
- * undefined; `i18n` is the page's ({ t, amount }): an amount in it
- * (`max_amount`, a decimal string) is shown as the language writes it.
+ * undefined; `i18n` is the page's ({ t, amount }).
  */
 export function problemText(i18n, p) {
   if (!p) return undefined;
-  const { t, amount } = i18n;
-  const params = { ...p.params, field: t(p.params.field) };
-  if (params.max_amount !== undefined) params.max_amount = amount(params.max_amount);
-  return t(p.key, params);
+  return i18n.t(p.key, shownParams(i18n, { ...p.params, field: i18n.t(p.params.field) }));
+}
+
+/**
+ * A message's params as the page's language shows them, at render time (so
+ * a switch of language redoes them): `*_amount` params are decimal strings
+ * from the node or forms.js, formatted by Intl; `role` is a staff role's
+ * name (encoding.js staff_roles).
+ */
+export function shownParams(i18n, params = {}) {
+  const out = { ...params };
+  for (const [name, value] of Object.entries(out)) if (name.endsWith('_amount')) out[name] = i18n.amount(value);
+  if (out.role !== undefined) out.role = i18n.t(`settings.staff.role.${out.role}`);
+  return out;
 }
 
 /** A labelled multi-line text field. */

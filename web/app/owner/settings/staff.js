@@ -11,13 +11,14 @@ import { staff_roles } from '../../../lib/encoding.js';
 import { Button, Field, Notice, html, useI18n } from '../../ui.js';
 import { fundStaff, removeStaff, updateStaff } from './chain.js';
 import { fundFromForm, limitsFromForm, returnedOnRemoval } from './forms.js';
-import { Choice, Outcome, focusFirstProblem, problemText, useAction } from './parts.js';
+import { Choice, Outcome, focusFirstProblem, problemText, shownParams, useAction } from './parts.js';
 
 /** kop1abcdefgh…uvwxyz: enough of an address to tell members apart in a sentence. */
 export const shortAddress = (address) => `${address.slice(0, 10)}…${address.slice(-6)}`;
 
 export function Staff({ change }) {
-  const { t, amount } = useI18n();
+  const i18n = useI18n();
+  const { t, amount } = i18n;
   const { venue } = change;
   // A removal's message outlives the member's row.
   const [removed, setRemoved] = useState(null);
@@ -27,7 +28,7 @@ export function Staff({ change }) {
       <p class="treasury" data-testid="treasury" data-value=${venue.treasury_balance}>
         ${t('settings.treasury', { amount: amount(venue.treasury_balance) })}
       </p>
-      ${removed && html`<${Notice} testid="staff-removed">${t('settings.staff.removed', removed)}<//>`}
+      ${removed && html`<${Notice} testid="staff-removed">${t('settings.staff.removed', shownParams(i18n, removed))}<//>`}
       ${venue.staff.length === 0 && html`<p>${t('settings.staff.empty')}</p>`}
       <ul class="settings-list">
         ${venue.staff.map(
@@ -81,7 +82,7 @@ function Member({ change, member, onRemoved }) {
     const ok = await topUp.run(async () => {
       await fundStaff(node, seed, ticker, member.address, parsed.units);
       const now = await refresh();
-      return { key: 'settings.staff.funded', params: { amount: amount(formatAmount(parsed.units)), treasury: amount(now.treasury_balance) } };
+      return { key: 'settings.staff.funded', params: { sent_amount: formatAmount(parsed.units), treasury_amount: now.treasury_balance } };
     });
     if (ok) setFund('');
   };
@@ -90,7 +91,7 @@ function Member({ change, member, onRemoved }) {
     removal.run(async () => {
       await removeStaff(node, seed, ticker, member.address);
       const now = await refresh();
-      onRemoved({ who, amount: amount(formatAmount(back)), treasury: amount(now.treasury_balance) });
+      onRemoved({ role: member.role, address: shortAddress(member.address), back_amount: formatAmount(back), treasury_amount: now.treasury_balance });
       return null;
     });
 
