@@ -9,10 +9,10 @@
 // reward added (with a category), one repriced and renamed, one retired;
 // a member's role and limits changed, one topped up, one removed after the
 // page showed what returns — and the treasury grew by exactly that (BigInt).
-// Refusals in Russian and English, each with what to do: no key, a key that
-// is not the owner's, bad input naming its field and keeping what was
-// typed, a treasury emptied from another device, the node unreachable, an
-// upload the node refuses. Screens at 360 and 1280 px: no sideways scroll,
+// Refusals in Russian and English, each with what to do: a coin the node
+// does not have, no key, a key that is not the owner's, bad input naming
+// its field and keeping what was typed, a treasury emptied from another
+// device, the node unreachable, an upload the node refuses. Screens at 360 and 1280 px: no sideways scroll,
 // 48 px targets, axe-core clean, a quiet console. Tests run in order and
 // share the node, the browser and one phone's storage.
 import assert from 'node:assert/strict';
@@ -141,7 +141,10 @@ after(async () => {
 });
 
 test('without the owner key the settings say so and lead to opening a key file, in Russian and English', { skip }, async () => {
-  page = await openPage(context, `${world.url}/o#settings=${ticker}`);
+  // A coin this node does not have: said, with where to look.
+  page = await openPage(context, `${world.url}/o#settings=NOSUCH`);
+  await page.getByText('На этом узле нет монеты NOSUCH. Проверьте тикер в адресе страницы (#settings=ТИКЕР).').waitFor();
+  await page.goto(`${world.url}/o#settings=${ticker}`);
   const noKey = page.getByTestId('no-key');
   await noKey.waitFor();
   assert.match(await noKey.textContent(), /нет ключа владельца VOLODYA.*Откройте файл ключа/);
