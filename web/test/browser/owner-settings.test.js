@@ -338,7 +338,7 @@ test('a treasury emptied from another device: the page checks what it read, the 
   assert.equal(await page.getByTestId('treasury').textContent(), 'В казне: 1');
 });
 
-test('the node unreachable, and an upload the node refuses: said, with what to do, typed values kept', { skip }, async () => {
+test('the node unreachable, a read failing after a commit, and an upload the node refuses: said, with what to do, typed values kept', { skip }, async () => {
   // A page of its own: the failed requests below are the browser's console errors by design.
   const second = await context.newPage();
   await second.goto(`${world.url}/o#settings=${ticker}`);
@@ -357,6 +357,17 @@ test('the node unreachable, and an upload the node refuses: said, with what to d
   await second.getByText(/^The node does not answer, so nothing was sent\./).waitFor();
   await second.unroute('**/rpc');
   assert.equal((await venue()).profile.hours, 'Пн–Вс 09:00–21:00', 'nothing reached the chain');
+
+  // Committed, but the read after it fails: the page says it went through, with what the ledger did.
+  await second.route('**/rpc', (route) =>
+    /"method":"venue\.get"/.test(route.request().postData() ?? '') ? route.abort('internetdisconnected') : route.continue(),
+  );
+  const member = second.locator(`[data-testid="member"][data-address="${masha}"]`);
+  await member.getByTestId('member-fund').fill('0,5');
+  await member.getByTestId('member-fund-send').click();
+  await member.getByTestId('member-fund-done').getByText('Sent 0.50. The treasury holds 0.50.').waitFor();
+  await second.unroute('**/rpc');
+  assert.equal((await venue()).treasury_balance, '0.50');
 
   // Bytes that say PNG in their type but are not one: the node refuses (415 wrong_type).
   await second.getByTestId('profile-logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });

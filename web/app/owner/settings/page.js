@@ -60,11 +60,19 @@ function Settings({ node, ticker }) {
     load();
   }, [ticker, node.chainIdHex]);
 
-  /** venue.get again after a change: resolves to the venue as the chain has it now. */
+  /**
+   * venue.get again after a change: resolves to the venue as the chain has
+   * it now, or null when the node cannot say. A change is committed before
+   * this runs, so a failed read must not turn its "done" into a refusal.
+   */
   const refresh = async () => {
-    const venue = await node.client.call('venue.get', { ticker });
-    setState((s) => ({ ...s, venue }));
-    return venue;
+    try {
+      const venue = await node.client.call('venue.get', { ticker });
+      setState((s) => ({ ...s, venue }));
+      return venue;
+    } catch {
+      return null;
+    }
   };
 
   switch (state.status) {
@@ -96,7 +104,7 @@ function Settings({ node, ticker }) {
   // What another device changed (a treasury spent elsewhere): read again; a failure leaves the page as it was.
   const reload = async () => {
     setReloading(true);
-    await refresh().catch(() => null);
+    await refresh();
     setReloading(false);
   };
   const change = { node, seed, ticker, venue, refresh };
@@ -156,7 +164,7 @@ function Profile({ change }) {
     await action.run(async () => {
       const answer = await updateProfile(node, seed, ticker, profile);
       const now = await refresh();
-      setForm(profileForm(now.profile));
+      if (now) setForm(profileForm(now.profile));
       setUpload({ busy: false, error: null, done: false });
       return { key: 'settings.profile.saved', params: { height: answer.height } };
     });

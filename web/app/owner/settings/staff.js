@@ -81,8 +81,10 @@ function Member({ change, member, onRemoved }) {
     if (parsed.problem) return (focusFirstProblem(el), topUp.clear());
     const ok = await topUp.run(async () => {
       await fundStaff(node, seed, ticker, member.address, parsed.units);
-      const now = await refresh();
-      return { key: 'settings.staff.funded', params: { sent_amount: formatAmount(parsed.units), treasury_amount: now.treasury_balance } };
+      const before = parseAmount(change.venue.treasury_balance);
+      // What the ledger just did, should the node not answer the read after it.
+      const now = (await refresh())?.treasury_balance ?? formatAmount(before - parsed.units);
+      return { key: 'settings.staff.funded', params: { sent_amount: formatAmount(parsed.units), treasury_amount: now } };
     });
     if (ok) setFund('');
   };
@@ -90,8 +92,9 @@ function Member({ change, member, onRemoved }) {
   const remove = () =>
     removal.run(async () => {
       await removeStaff(node, seed, ticker, member.address);
-      const now = await refresh();
-      onRemoved({ role: member.role, address: shortAddress(member.address), back_amount: formatAmount(back), treasury_amount: now.treasury_balance });
+      const before = parseAmount(change.venue.treasury_balance);
+      const now = (await refresh())?.treasury_balance ?? formatAmount(before + back);
+      onRemoved({ role: member.role, address: shortAddress(member.address), back_amount: formatAmount(back), treasury_amount: now });
       return null;
     });
 
