@@ -6,9 +6,9 @@
 // into the page's own IndexedDB in the record keyring.js keeps (the
 // venue is then listed on the owner's home). Then, through the page only:
 // the profile edited (a logo uploaded to /media) and equal in venue.get; a
-// reward added (with a category), one repriced and renamed, one retired;
-// a member's role and limits changed, one topped up, one removed after the
-// page showed what returns — and the treasury grew by exactly that (BigInt).
+// reward added (with a category), one renamed, repriced and given a
+// picture, one retired; a member's role and limits changed, one topped up,
+// one removed after the page showed what returns — and the treasury grew by exactly that (BigInt).
 // Refusals in Russian and English, each with what to do: a coin the node
 // does not have, no key, a key that is not the owner's, bad input naming
 // its field and keeping what was typed, a treasury emptied from another
@@ -76,8 +76,8 @@ async function putKey(seed) {
   }, record);
 }
 
-/** A 1×1 PNG: signature, IHDR, IDAT, IEND, each chunk with its CRC-32. */
-function tinyPng() {
+/** A 1×1 PNG of one green level: signature, IHDR, IDAT, IEND, each chunk with its CRC-32. */
+function tinyPng(green = 0x6e) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -100,7 +100,7 @@ function tinyPng() {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.from([0, 0x0b, 0x6e, 0x4f]))),
+    chunk('IDAT', deflateSync(Buffer.from([0, 0x0b, green, 0x4f]))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
@@ -200,7 +200,7 @@ test('the profile: bad fields are named and keep what was typed; then every fiel
 
   const png = tinyPng();
   await form.getByLabel('Загрузить логотип').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
-  await form.getByTestId('logo-uploaded').waitFor();
+  await form.getByTestId('profile-logo-uploaded').waitFor();
   const logo = `/media/${toHex(blake2b256(new Uint8Array(png)))}.png`;
   assert.equal(await form.getByTestId('profile-logo-preview').getAttribute('src'), logo);
 
@@ -223,11 +223,12 @@ test('the profile: bad fields are named and keep what was typed; then every fiel
     hours: 'Пн–Вс 09:00–21:00',
   });
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Настройки · У Володи');
+  assert.equal(await form.getByTestId('profile-logo-uploaded').count(), 0, 'saved: no longer waiting for "Save"');
   // The logo is served by the node the page got its URL from.
   assert.equal((await fetch(`${world.url}${logo}`)).status, 200);
 });
 
-test('the rewards: one added, one renamed and repriced, one retired; a bad price is named', { skip }, async () => {
+test('the rewards: one added, one renamed, repriced and given a picture, one retired; a bad price is named', { skip }, async () => {
   const add = page.getByTestId('product-add');
   await add.getByLabel('Название награды').fill('чай');
   await add.getByLabel('Цена').fill('полтора');
@@ -245,13 +246,17 @@ test('the rewards: one added, one renamed and repriced, one retired; a bad price
   const coffee = row('product', 'data-id', '1');
   await coffee.getByLabel('Название награды').fill('кофе');
   await coffee.getByLabel('Цена').fill('1.20');
+  const picture = tinyPng(0x6f);
+  await coffee.getByLabel('Картинка награды').setInputFiles({ name: 'coffee.png', mimeType: 'image/png', buffer: picture });
+  await coffee.getByTestId('product-image-uploaded').waitFor();
+  const pictureUrl = `/media/${toHex(blake2b256(new Uint8Array(picture)))}.png`;
   await coffee.getByTestId('product-save').click();
   await coffee.getByTestId('product-done').waitFor();
   const donut = row('product', 'data-id', '2');
   await donut.getByTestId('product-toggle').click();
   await page.locator('[data-testid="product"][data-id="2"][data-active="false"]').waitFor();
   const products = Object.fromEntries((await venue()).products.map((p) => [p.id, p]));
-  assert.deepEqual([products[1].name, products[1].price, products[1].active], ['кофе', '1.20', true]);
+  assert.deepEqual([products[1].name, products[1].price, products[1].image_url, products[1].active], ['кофе', '1.20', pictureUrl, true]);
   assert.deepEqual([products[2].name, products[2].price, products[2].active], ['donut', '2.00', false]);
   assert.match(await donut.getByTestId('product-done').textContent(), /«donut» снята/);
 });
@@ -371,8 +376,8 @@ test('the node unreachable, a read failing after a commit, and an upload the nod
 
   // Bytes that say PNG in their type but are not one: the node refuses (415 wrong_type).
   await second.getByTestId('profile-logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
-  await second.getByTestId('logo-error').getByText(/^Logo: this is not a PNG, JPEG or WebP\./).waitFor();
+  await second.getByTestId('profile-logo-error').getByText(/^Picture: this is not a PNG, JPEG or WebP\./).waitFor();
   await second.getByTestId('language').click();
-  await second.getByTestId('logo-error').getByText(/^Логотип: это не PNG, JPEG или WebP\./).waitFor();
+  await second.getByTestId('profile-logo-error').getByText(/^Картинка: это не PNG, JPEG или WebP\./).waitFor();
   await second.close();
 });

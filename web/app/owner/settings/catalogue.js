@@ -1,4 +1,4 @@
-// The rewards: each one's name, price and category changed, retired (active false:
+// The rewards: each one's name, price, category and picture changed, retired (active false:
 // clients no longer see it and the ledger refuses vouchers for it) or
 // brought back, and a new one added — all product_upsert, as `kopilka
 // product set`. Retiring rather than removing keeps the reward's name for
@@ -9,7 +9,7 @@ import { Button, Field, html, useI18n } from '../../ui.js';
 import { parseAmount } from '../../../lib/amount.js';
 import { upsertProduct } from './chain.js';
 import { nextProductId, productFromForm } from './forms.js';
-import { Outcome, focusFirstProblem, problemText, useAction } from './parts.js';
+import { ImagePicker, Outcome, focusFirstProblem, problemText, useAction } from './parts.js';
 
 // The ledger's bound on a catalogue (ledger/types.h catalogue_products_max), retired rewards included.
 export const catalogue_products_max = 256;
@@ -35,7 +35,7 @@ export function Catalogue({ change }) {
 function ProductRow({ change, product }) {
   const i18n = useI18n();
   const { t, amount } = i18n;
-  const [form, setForm] = useState({ name: product.name, price: product.price, category: product.category });
+  const [form, setForm] = useState({ name: product.name, price: product.price, category: product.category, image_url: product.image_url });
   const [problems, setProblems] = useState({});
   const action = useAction();
   const { node, seed, ticker, refresh } = change;
@@ -47,7 +47,7 @@ function ProductRow({ change, product }) {
     setProblems(found);
     if (Object.keys(found).length) return (focusFirstProblem(el), action.clear());
     await action.run(async () => {
-      await upsertProduct(node, seed, ticker, { ...chainProduct(product), name, price, category });
+      await upsertProduct(node, seed, ticker, { ...chainProduct(product), name, price, category, image_url: form.image_url });
       await refresh();
       return { key: 'settings.catalogue.saved', params: { name } };
     });
@@ -72,6 +72,9 @@ function ProductRow({ change, product }) {
           onInput=${(v) => setForm((f) => ({ ...f, price: v }))} error=${problemText(i18n, problems.price)} />
         <${Field} label=${t('settings.field.category')} value=${form.category} testid="product-category"
           onInput=${(v) => setForm((f) => ({ ...f, category: v }))} error=${problemText(i18n, problems.category)} />
+        <${ImagePicker} label=${t('settings.field.image')} url=${form.image_url} saved=${product.image_url}
+          onUrl=${(v) => setForm((f) => ({ ...f, image_url: v }))} testid="product-image" uploadedKey="settings.image.uploaded"
+          clearKey="settings.image.clear" noneKey="settings.hint.image_none" />
         <${Outcome} action=${action} testid="product" />
         <div class="actions">
           <${Button} type="submit" busy=${action.busy} data-testid="product-save">${t('settings.catalogue.save')}<//>

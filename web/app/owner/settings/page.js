@@ -13,9 +13,9 @@ import { ownerKey, ownerKeys, ownerVenues, saveOwnerVenue } from '../keyring.js'
 import { messages } from '../messages-settings.js';
 import { ownerHash } from '../route.js';
 import { Catalogue } from './catalogue.js';
-import { MediaError, describeSettingsError, updateProfile, uploadImage } from './chain.js';
+import { describeSettingsError, updateProfile } from './chain.js';
 import { profileForm, profileFromForm } from './forms.js';
-import { Outcome, TextArea, focusFirstProblem, problemText, useAction } from './parts.js';
+import { ImagePicker, Outcome, TextArea, focusFirstProblem, problemText, useAction } from './parts.js';
 import { Staff } from './staff.js';
 
 /**
@@ -130,7 +130,6 @@ function Profile({ change }) {
   const { node, seed, ticker, venue, refresh } = change;
   const [form, setForm] = useState(() => profileForm(venue.profile));
   const [problems, setProblems] = useState({});
-  const [upload, setUpload] = useState({ busy: false, error: null, done: false });
   const action = useAction();
   const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
   const field = (name, extra = {}) => ({
@@ -142,19 +141,6 @@ function Profile({ change }) {
     ...extra,
   });
 
-  const pickLogo = async (e) => {
-    const file = e.currentTarget.files?.[0];
-    if (!file) return;
-    setUpload({ busy: true, error: null, done: false });
-    try {
-      const url = await uploadImage(file);
-      setForm((f) => ({ ...f, logo_url: url }));
-      setUpload({ busy: false, error: null, done: true });
-    } catch (err) {
-      setUpload({ busy: false, error: describeSettingsError(err instanceof MediaError ? err : new MediaError('unavailable')), done: false });
-    }
-  };
-
   const submit = async (e) => {
     e.preventDefault();
     const el = e.currentTarget;
@@ -165,33 +151,18 @@ function Profile({ change }) {
       const answer = await updateProfile(node, seed, ticker, profile);
       const now = await refresh();
       if (now) setForm(profileForm(now.profile));
-      setUpload({ busy: false, error: null, done: false });
       return { key: 'settings.profile.saved', params: { height: answer.height } };
     });
   };
 
-  const logo = form.logo_url.startsWith('/media/') ? form.logo_url : null;
   const map = mapLink(venue.profile.geo);
   return html`
     <form class="card settings-card" data-testid="profile" onSubmit=${submit} noValidate>
       <h2>${t('settings.profile.title')}</h2>
       <${Field} ...${field('name')} autocomplete="organization" />
-      <div class="field">
-        <label for="settings-logo-file">${t('settings.field.logo_file')}</label>
-        <input id="settings-logo-file" type="file" accept="image/png,image/jpeg,image/webp" data-testid="profile-logo-file"
-          onChange=${pickLogo} aria-describedby="settings-logo-hint" />
-        <p class="hint" id="settings-logo-hint">
-          ${t('settings.hint.logo')} ${form.logo_url ? t('settings.hint.logo_now', { url: form.logo_url }) : t('settings.hint.logo_none')}
-        </p>
-        ${logo && html`<img class="logo-preview" src=${logo} alt=${t('settings.field.logo_url')} data-testid="profile-logo-preview" />`}
-        ${form.logo_url &&
-        html`<button class="button link" type="button" data-testid="profile-logo-clear" onClick=${() => setForm((f) => ({ ...f, logo_url: '' }))}>
-          ${t('settings.logo.clear')}
-        </button>`}
-        ${upload.busy && html`<${Notice}>${t('settings.logo.uploading')}<//>`}
-        ${upload.done && html`<${Notice} testid="logo-uploaded">${t('settings.logo.uploaded')}<//>`}
-        <${Alert} error=${upload.error} testid="logo-error" />
-      </div>
+      <${ImagePicker} label=${t('settings.field.logo_file')} url=${form.logo_url} saved=${venue.profile.logo_url}
+        onUrl=${set('logo_url')} testid="profile-logo" uploadedKey="settings.logo.uploaded" clearKey="settings.logo.clear"
+        noneKey="settings.hint.logo_none" />
       <${Field} ...${field('address')} autocomplete="street-address" />
       <div class="pair">
         <${Field} ...${field('lat')} inputmode="decimal" hint=${t('settings.hint.geo')} />

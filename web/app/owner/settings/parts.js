@@ -3,7 +3,7 @@
 // choice, labelled like ui.js's Field.
 import { useId, useState } from 'preact/hooks';
 import { Alert, Notice, html, useI18n } from '../../ui.js';
-import { describeSettingsError } from './chain.js';
+import { MediaError, describeSettingsError, uploadImage } from './chain.js';
 
 /**
  * A change the owner asked for: `{ busy, error, done, run(work) }`. `work`
@@ -98,4 +98,44 @@ export function Choice({ label, value, onChange, testid, options }) {
  */
 export function focusFirstProblem(form) {
   requestAnimationFrame(() => form.querySelector('[aria-invalid="true"]')?.focus());
+}
+
+/**
+ * A picture for the chain (a venue's logo, a reward's image): the file is
+ * uploaded to the node (POST /media) at once and its URL handed to
+ * `onUrl`; it reaches the chain only when the form is saved, which
+ * `uploadedKey` says as long as `url` differs from `saved` (the chain's).
+ */
+export function ImagePicker({ label, url, saved, onUrl, testid, uploadedKey, clearKey, noneKey }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [upload, setUpload] = useState({ busy: false, error: null });
+  const pick = async (e) => {
+    const file = e.currentTarget.files?.[0];
+    if (!file) return;
+    setUpload({ busy: true, error: null });
+    try {
+      onUrl(await uploadImage(file));
+      setUpload({ busy: false, error: null });
+    } catch (err) {
+      setUpload({ busy: false, error: describeSettingsError(err instanceof MediaError ? err : new MediaError('unavailable')) });
+    }
+  };
+  // Only the node's own pictures are shown: the CSP loads images from it alone.
+  const preview = url.startsWith('/media/') ? url : null;
+  return html`
+    <div class="field">
+      <label for=${id}>${label}</label>
+      <input id=${id} type="file" accept="image/png,image/jpeg,image/webp" data-testid=${`${testid}-file`}
+        onChange=${pick} aria-describedby=${`${id}-hint`} />
+      <p class="hint" id=${`${id}-hint`}>
+        ${t('settings.hint.image')} ${url ? t('settings.hint.image_now', { url }) : t(noneKey)}
+      </p>
+      ${preview && html`<img class="logo-preview" src=${preview} alt=${label} data-testid=${`${testid}-preview`} />`}
+      ${url && html`<button class="button link" type="button" data-testid=${`${testid}-clear`} onClick=${() => onUrl('')}>${t(clearKey)}</button>`}
+      ${upload.busy && html`<${Notice}>${t('settings.image.uploading')}<//>`}
+      ${!upload.busy && url !== saved && url !== '' && html`<${Notice} testid=${`${testid}-uploaded`}>${t(uploadedKey)}<//>`}
+      <${Alert} error=${upload.error} testid=${`${testid}-error`} />
+    </div>
+  `;
 }
