@@ -89,6 +89,12 @@ function Member({ change, member, onRemoved }) {
     if (ok) setFund('');
   };
 
+  // The amount the confirmation shows is read afresh: the member may have given since the page loaded.
+  const askRemoval = () => {
+    setConfirming(true);
+    refresh();
+  };
+
   const remove = () =>
     removal.run(async () => {
       await removeStaff(node, seed, ticker, member.address);
@@ -147,7 +153,7 @@ function Member({ change, member, onRemoved }) {
               <//>
             </div>
           </div>`
-        : html`<${Button} type="button" kind="danger" onClick=${() => setConfirming(true)} data-testid="member-remove">
+        : html`<${Button} type="button" kind="danger" onClick=${askRemoval} data-testid="member-remove">
             ${t('settings.staff.remove')}
           <//>`}
     </article>
