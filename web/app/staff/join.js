@@ -87,13 +87,16 @@ export function Waiting({ node, staffKey, onJoined }) {
     async function poll() {
       try {
         const { me } = await tillState(node, staffKey);
-        setError(null);
         if (me) {
           const joined = { ...staffKey, joined: true };
           await saveStaffKey(joined);
           if (!stopped) onJoined(joined);
           return;
         }
+        // The owner may still add the consent by hand (kopilka staff add), so
+        // a lapsed invite is said, and the page keeps watching the staff list.
+        const lapsed = await node.client.inviteGet(staffKey.invite_id).then(() => false, (e) => e?.code === 2001);
+        setError(lapsed ? { key: 'staff.join.error.lapsed' } : null);
       } catch (e) {
         setError(staffError(e, 'join', { ticker: staffKey.ticker }));
       }

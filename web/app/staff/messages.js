@@ -21,6 +21,7 @@ export const messages = {
     'staff.join.error.clock': 'Согласие устарело, пока шло до сервера. Проверьте время на устройстве и откройте ссылку снова.',
     'staff.join.error.owner': 'Это ключ владельца заведения: владелец не может стать своим сотрудником.',
     'staff.join.error.full': 'В заведении уже максимум сотрудников. Попросите владельца освободить место.',
+    'staff.join.error.lapsed': 'Приглашение истекло или сервер перезапускался, а владелец вас ещё не добавил. Попросите владельца открыть приглашение снова, затем откройте ссылку ещё раз.',
 
     'staff.venue': '«{venue}»',
     'staff.role.cashier': 'Кассир',
@@ -150,6 +151,7 @@ export const messages = {
     'staff.join.error.clock': 'The consent went stale on its way to the server. Check this device’s clock and open the link again.',
     'staff.join.error.owner': 'This is the venue owner’s key: an owner cannot be their own staff.',
     'staff.join.error.full': 'The venue has the most staff it can. Ask the owner to free a place.',
+    'staff.join.error.lapsed': 'The invite lapsed or the server restarted before the owner added you. Ask the owner to open the invite again, then open the link once more.',
 
     'staff.venue': '{venue}',
     'staff.role.cashier': 'Cashier',

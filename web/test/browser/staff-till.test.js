@@ -49,7 +49,19 @@ before(async () => {
   const video = await qrVideo(png, world.dir);
   browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
   staff = await phoneContext(browser, { locale: 'ru-RU', permissions: ['camera'] });
+  // Instruments, not fakes: record the page's buzzes and count its beeps, calling the browser's own.
+  await staff.addInitScript(() => {
+    window.__signals = { vibrations: [], beeps: 0 };
+    const vibrate = navigator.vibrate?.bind(navigator);
+    navigator.vibrate = (pattern) => (window.__signals.vibrations.push(pattern), vibrate ? vibrate(pattern) : true);
+    const createOscillator = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function () {
+      window.__signals.beeps += 1;
+      return createOscillator.call(this);
+    };
+  });
 });
+const signals = () => page.evaluate(() => window.__signals);
 
 after(async () => {
   await browser?.close();
@@ -94,6 +106,10 @@ test('joining by the invite link: a key made here, the consent left, the fragmen
   assert.deepEqual(page.requests.filter((r) => r.url.includes(invite.secretText)), [], 'no URL carries the secret');
   const carrying = page.requests.filter((r) => r.body.includes(invite.secretText)).map((r) => JSON.parse(r.body).method);
   assert.deepEqual(carrying, ['invite.accept']);
+
+  // The key is in this browser's IndexedDB, not in localStorage.
+  assert.ok((await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).includes('kopilka-staff'));
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'kopilka.language')), []);
 
   const accepted = await acceptedInvite(world, invite.id);
   staffAddress = accepted.staff;
@@ -196,6 +212,8 @@ test('a voucher typed by a USB scanner: checked, confirmed, redeemed, a green fu
   const verdict = page.getByTestId('verdict');
   await verdict.getByText('Можно выдавать').waitFor();
   assert.equal(await verdict.getAttribute('data-verdict'), 'ok');
+  // One buzz and one high beep for "hand it over".
+  assert.deepEqual(await signals(), { vibrations: [[120]], beeps: 1 });
   await saysInBoth(() => page.getByTestId('verdict'), '«coffee» списано: 1 VOLODYA.', '“coffee” redeemed: 1 VOLODYA.');
   await check(page, 'till-09-redeemed');
   assert.equal(await balanceOf(`phone:${phoneRef}`), '14.00');
@@ -226,6 +244,10 @@ test('redeem refusals, each a red full screen that says what to do: used, expire
   await scan(typedVoucher);
   await saysInBoth(verdict, 'По этому QR-коду награду уже выдали. Второй раз не выдавайте.', 'This QR code was already redeemed. Do not hand the reward over a second time.');
   assert.equal(await verdict().getAttribute('data-verdict'), 'refused');
+  // A double buzz and two low beeps for "do not" (after the two redeems' one each).
+  const heard = await signals();
+  assert.deepEqual(heard.vibrations.at(-1), [200, 100, 200]);
+  assert.equal(heard.beeps, 4);
   await verdict().getByText('Не выдавать').waitFor();
   await check(page, 'till-10-used');
   await next();
