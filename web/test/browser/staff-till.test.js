@@ -232,7 +232,7 @@ test('a voucher seen by the camera: the decoder fetched now, the QR read off the
   await page.getByRole('button', { name: 'Следующий клиент' }).click();
 });
 
-test('redeem refusals, each a red full screen that says what to do: used, expired, price changed, too few bonuses, no connection', { skip }, async () => {
+test('redeem refusals, each a red full screen that says what to do: used, expired, price changed, too few bonuses, a lost answer retried with the same bytes, no connection', { skip }, async () => {
   const field = page.getByLabel('Код с QR');
   const verdict = () => page.getByTestId('verdict');
   const scan = async (text) => {
@@ -270,7 +270,27 @@ test('redeem refusals, each a red full screen that says what to do: used, expire
   await check(page, 'till-11-not-enough');
   await next();
 
+  // The answer to tx.submit is lost on its way back, after the node committed the redeem: the page
+  // keeps the signed bytes, "Retry" sends them again, and the ledger takes the redeem once: a new
+  // transaction (a new nonce) would be refused as voucher_used; the same bytes answer "committed".
+  const lostVoucher = (await world.cli('--as', 'client', 'voucher', ticker, '1', '--ttl-min', '10', '--text-only')).trim();
   page.expectErrors = true;
+  await staff.route('**/rpc', async (route) => {
+    if (route.request().postDataJSON().method !== 'tx.submit') return route.continue();
+    await route.fetch();
+    await route.abort('connectionfailed');
+  });
+  await scan(lostVoucher);
+  await page.getByRole('button', { name: 'Списать и выдать' }).click();
+  await saysInBoth(verdict, 'Связь пропала, пока шла операция: возможно, она уже прошла. Нажмите «Повторить» — повтор не начислит дважды.',
+    'The connection dropped while sending: it may have gone through. Press “Retry” — a retry never gives twice.');
+  await staff.unroute('**/rpc');
+  assert.equal(await balanceOf(`phone:${phoneRef}`), '8.00', 'the node committed the first submission');
+  await page.getByRole('button', { name: 'Повторить' }).click();
+  await page.getByTestId('verdict').getByText('«coffee» списано: 1 VOLODYA.').waitFor();
+  assert.equal(await balanceOf(`phone:${phoneRef}`), '8.00', 'the retry redeemed nothing more');
+  await next();
+
   await staff.route('**/rpc', (route) => route.abort('connectionfailed'));
   await scan(cameraVoucher);
   await saysInBoth(() => page.getByTestId('error'), 'Нет связи с сервером — ничего не отправлено. Проверьте интернет и нажмите ещё раз.',
@@ -283,10 +303,10 @@ test("today: this cashier's own transfers and redemptions, with totals", { skip 
   await page.getByTestId('tab-today').click();
   const today = page.getByTestId('today');
   await today.getByTestId('today-given').getByText('Начислено: 13 VOLODYA').waitFor();
-  assert.equal(await today.getByTestId('today-redeemed').textContent(), 'Списано наград: 2 VOLODYA');
-  assert.equal(await today.getByTestId('today-counts').textContent(), 'Начислений: 2, списаний: 2');
+  assert.equal(await today.getByTestId('today-redeemed').textContent(), 'Списано наград: 3 VOLODYA');
+  assert.equal(await today.getByTestId('today-counts').textContent(), 'Начислений: 2, списаний: 3');
   assert.equal(await today.getByTestId('today-received').textContent(), 'Получено от владельца: 20 VOLODYA');
-  assert.equal(await today.getByTestId('today-entry').count(), 5);
+  assert.equal(await today.getByTestId('today-entry').count(), 6);
   await today.getByText('Списано «coffee», 1 VOLODYA').first().waitFor();
   await check(page, 'till-12-today');
 });
