@@ -87,7 +87,7 @@ function Screen({ node }) {
     case 'waiting':
       return html`<${Waiting} node=${node} staffKey=${state.key} onJoined=${(key) => setState({ phase: 'till', key })} />`;
     default:
-      return html`<${Till} node=${node} staffKey=${state.key} />`;
+      return html`<${Till} key=${state.key.ticker} node=${node} staffKey=${state.key} onSwitch=${(key) => setState({ phase: 'till', key })} />`;
   }
 }
 

@@ -38,6 +38,8 @@ export const messages = {
     'staff.tab.redeem': 'Списать',
     'staff.tab.today': 'Сегодня',
     'staff.tabs': 'Что делаем',
+    'staff.other_tills': 'Другие заведения',
+    'staff.switch': 'Перейти в кассу {ticker}',
 
     'staff.send.title': 'Начислить бонусы',
     'staff.send.phone': 'Телефон клиента',
@@ -168,6 +170,8 @@ export const messages = {
     'staff.tab.redeem': 'Redeem',
     'staff.tab.today': 'Today',
     'staff.tabs': 'What to do',
+    'staff.other_tills': 'Other venues',
+    'staff.switch': 'Go to the {ticker} till',
 
     'staff.send.title': 'Give bonuses',
     'staff.send.phone': 'Client’s phone',

@@ -4,7 +4,7 @@
 //   keys  { id: '<chain id hex>/<TICKER>', chain_id, ticker, seed (32 bytes),
 //           address, acceptance (the signed consent's base64url line),
 //           invite_id (32 hex), joined (false until the owner's staff_add
-//           was seen), created_ms }
+//           was seen), created_ms, used_ms (when its till was last chosen) }
 //
 // one Ed25519 key per venue and chain. The invite's secret is not kept: once
 // invite.accept took the consent, only the venue's staff list matters, and a
@@ -47,10 +47,11 @@ export async function staffKey(chainIdHex, ticker) {
   return (await inStore('readonly', (s) => s.get(staffKeyId(chainIdHex, ticker)))) ?? null;
 }
 
-/** Every staff key on this chain, newest first. */
+/** Every staff key on this chain, the last used (`used_ms`, else made: `created_ms`) first. */
 export async function staffKeys(chainIdHex) {
   const all = (await inStore('readonly', (s) => s.getAll())) ?? [];
-  return all.filter((k) => k.chain_id === chainIdHex).sort((a, b) => b.created_ms - a.created_ms);
+  const used = (k) => k.used_ms ?? k.created_ms;
+  return all.filter((k) => k.chain_id === chainIdHex).sort((a, b) => used(b) - used(a));
 }
 
 /** Keeps (or updates) a key record; asks the browser not to evict the store. */

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { Button, Notice, html, useI18n } from '../ui.js';
 import { tillState } from './actions.js';
+import { saveStaffKey, staffKeys } from './store.js';
 import { Redeem } from './redeem.js';
 import { staffError } from './refusals.js';
 import { Send } from './send.js';
@@ -34,6 +35,38 @@ function useTillState(node, key) {
   return { state, error, refresh };
 }
 
+/** The other venues this device's keys are staff of, as buttons to their tills. */
+function OtherTills({ node, staffKey, onSwitch }) {
+  const { t } = useI18n();
+  const [others, setOthers] = useState([]);
+  useEffect(() => {
+    staffKeys(node.chainIdHex)
+      .then((keys) => setOthers(keys.filter((k) => k.joined && k.ticker !== staffKey.ticker)))
+      .catch(() => setOthers([]));
+  }, []);
+  if (others.length === 0) return null;
+  return html`
+    <nav class="other-tills" aria-label=${t('staff.other_tills')}>
+      ${others.map(
+        (k) => html`
+          <${Button}
+            kind="secondary"
+            type="button"
+            data-testid=${`till-${k.ticker}`}
+            onClick=${async () => {
+              const used = { ...k, used_ms: Date.now() };
+              await saveStaffKey(used).catch(() => {});
+              onSwitch(used);
+            }}
+          >
+            ${t('staff.switch', { ticker: k.ticker })}
+          <//>
+        `,
+      )}
+    </nav>
+  `;
+}
+
 function Standing({ staffKey, state }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -59,7 +92,7 @@ function Standing({ staffKey, state }) {
   `;
 }
 
-export function Till({ node, staffKey }) {
+export function Till({ node, staffKey, onSwitch }) {
   const { t } = useI18n();
   const [tab, setTab] = useState('send');
   const { state, error, refresh } = useTillState(node, staffKey);
@@ -70,6 +103,7 @@ export function Till({ node, staffKey }) {
   const props = { node, staffKey, state, refresh };
   return html`
     <${Standing} staffKey=${staffKey} state=${state} />
+    <${OtherTills} node=${node} staffKey=${staffKey} onSwitch=${onSwitch} />
     <nav class="tabs" aria-label=${t('staff.tabs')}>
       ${tabs.map(
         (name) => html`
@@ -78,7 +112,7 @@ export function Till({ node, staffKey }) {
             class="tab"
             aria-pressed=${tab === name ? 'true' : 'false'}
             data-testid=${`tab-${name}`}
-            onClick=${() => setTab(name)}
+            onClick=${() => (setTab(name), refresh())}
           >
             ${t(`staff.tab.${name}`)}
           </button>

@@ -311,6 +311,27 @@ test("today: this cashier's own transfers and redemptions, with totals", { skip 
   await check(page, 'till-12-today');
 });
 
+test('a second venue joined on the same device: each till one tap from the other', { skip }, async () => {
+  await world.cli('--as', 'owner', 'venue', 'create', 'PEKAR', '--name', 'Pekarnya');
+  const invite = await openInvite(world, ownerSeed, 'PEKAR');
+  const second = await openTill(staff, invite.link);
+  await second.getByTestId('join-waiting').waitFor();
+  const accepted = await acceptedInvite(world, invite.id);
+  assert.notEqual(accepted.staff, staffAddress, 'a key of its own for each venue');
+  await world.cli('--as', 'owner', 'staff', 'add', 'PEKAR', accepted.acceptance, '--role', 'barista');
+  await second.getByRole('heading', { level: 1, name: '«Pekarnya»' }).waitFor();
+  assert.equal(await second.getByTestId('limit-tx').textContent(), 'За один раз: без ограничения');
+  await page.close();
+  page = second;
+  await check(page, 'till-13-second-venue');
+  await page.getByRole('button', { name: 'Перейти в кассу VOLODYA' }).click();
+  await page.getByRole('heading', { level: 1, name: '«U Volodi»' }).waitFor();
+  // The till chosen last is the one a reload opens.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: '«U Volodi»' }).waitFor();
+  await page.getByRole('button', { name: 'Перейти в кассу PEKAR' }).waitFor();
+});
+
 test('removed by the owner: a send is refused as not staff, and the till says so', { skip }, async () => {
   await world.cli('--as', 'owner', 'staff', 'remove', ticker, staffAddress);
   await page.getByTestId('tab-send').click();
@@ -319,5 +340,5 @@ test('removed by the owner: a send is refused as not staff, and the till says so
     'You are not staff of VOLODYA: nothing was done. Ask the owner for a new invite.');
   await page.reload();
   await page.getByTestId('not-staff').getByText('Вы больше не сотрудник «VOLODYA»: начислять и списывать бонусы нельзя. Попросите владельца о новом приглашении.').waitFor();
-  await check(page, 'till-13-removed');
+  await check(page, 'till-14-removed');
 });
