@@ -59,8 +59,10 @@ function Screen({ node }) {
       pendingInvite = null; // a later render (a retried node check) does not accept twice
       if (invite?.damaged) return setState({ phase: 'damaged' });
       if (invite) {
+        // Even a key that joined before takes the invite: it may have been
+        // removed since; one that is staff now is told so (already_staff) and
+        // goes straight to its till.
         const existing = await staffKey(node.chainIdHex, invite.ticker);
-        if (existing?.joined) return setState({ phase: 'till', key: existing });
         return setState({ phase: 'join', invite, existing });
       }
       const [newest] = await staffKeys(node.chainIdHex);

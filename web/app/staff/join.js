@@ -42,6 +42,7 @@ export function Join({ node, invite, existing, onAccepted, onJoined }) {
         const id = inviteId(invite.secret);
         const base = existing ?? newStaffKey(node, invite.ticker, invite.secret);
         key = base.acceptance && base.invite_id === id ? base : { ...base, invite_id: id, acceptance: null };
+        key = { ...key, joined: false, used_ms: Date.now() };
         if (!key.acceptance) key = { ...key, acceptance: consentOf(node, key) };
         // Kept before it is used, so a reload finds the key that consented.
         await saveStaffKey(key);

@@ -345,6 +345,19 @@ test('removed by the owner: a send is refused as not staff, and the till says so
   await check(page, 'till-14-removed');
 });
 
+test('invited again after the removal: the same key consents anew and gets its till back', { skip }, async () => {
+  const invite = await openInvite(world, ownerSeed, ticker);
+  const again = await openTill(staff, invite.link);
+  await again.getByTestId('join-waiting').waitFor();
+  const accepted = await acceptedInvite(world, invite.id);
+  assert.equal(accepted.staff, staffAddress, 'the key this device holds for VOLODYA');
+  await world.cli('--as', 'owner', 'staff', 'add', ticker, accepted.acceptance);
+  await again.getByTestId('allowance').getByText('Можно начислить: 0 VOLODYA').waitFor();
+  assert.equal(await again.getByTestId('not-staff').count(), 0);
+  await page.close();
+  page = again;
+});
+
 test("no request of the cashier's browser ever carried a key's seed", { skip }, async () => {
   const seeds = await page.evaluate(
     () =>
