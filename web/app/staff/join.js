@@ -4,6 +4,7 @@
 // invite the page says to ask the owner for one.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { inviteId } from '../../lib/invite.js';
+import { RpcUnavailable } from '../../lib/rpc.js';
 import { Button, Notice, html, useI18n } from '../ui.js';
 import { acceptInvite, consentOf, newStaffKey, tillState } from './actions.js';
 import { staffError } from './refusals.js';
@@ -70,7 +71,7 @@ export function Join({ node, invite, existing, onAccepted, onJoined }) {
 
   return html`
     <section class="card" aria-labelledby="join-title" data-testid="join">
-      <h1 id="join-title">${t('staff.join.title', { ticker: invite.ticker })}</h1>
+      <h1 id="join-title">${t('staff.join.title', { venue: invite.ticker })}</h1>
       ${busy && html`<${Notice}>${t('staff.join.working')}<//>`}
       <${StaffAlert} error=${error} />
       ${error && html`<${Button} type="button" onClick=${accept}>${t('staff.join.retry')}<//>`}
@@ -82,12 +83,14 @@ export function Join({ node, invite, existing, onAccepted, onJoined }) {
 export function Waiting({ node, staffKey, onJoined }) {
   const { t } = useI18n();
   const [error, setError] = useState(null);
+  const [venueName, setVenueName] = useState(null);
   useEffect(() => {
     let timer;
     let stopped = false;
     async function poll() {
       try {
-        const { me } = await tillState(node, staffKey);
+        const { me, venue } = await tillState(node, staffKey);
+        setVenueName(venue.profile.name);
         if (me) {
           const joined = { ...staffKey, joined: true };
           await saveStaffKey(joined);
@@ -99,7 +102,8 @@ export function Waiting({ node, staffKey, onJoined }) {
         const lapsed = await node.client.inviteGet(staffKey.invite_id).then(() => false, (e) => e?.code === 2001);
         setError(lapsed ? { key: 'staff.join.error.lapsed' } : null);
       } catch (e) {
-        setError(staffError(e, 'join', { ticker: staffKey.ticker }));
+        // Nothing is being sent here: an unreachable node is only asked again.
+        setError(e instanceof RpcUnavailable ? { key: 'error.offline' } : staffError(e, 'join', { ticker: staffKey.ticker }));
       }
       if (!stopped) timer = setTimeout(poll, join_poll_interval_ms);
     }
@@ -111,7 +115,7 @@ export function Waiting({ node, staffKey, onJoined }) {
   }, []);
   return html`
     <section class="card" aria-labelledby="wait-title" data-testid="join-waiting">
-      <h1 id="wait-title">${t('staff.join.title', { ticker: staffKey.ticker })}</h1>
+      <h1 id="wait-title">${t('staff.join.title', { venue: venueName ?? staffKey.ticker })}</h1>
       <p class="big" role="status">${t('staff.join.waiting')}</p>
       <p>${t('staff.join.key_here')}</p>
       <p class="hint" data-testid="staff-address">${t('staff.join.address', { address: staffKey.address })}</p>

@@ -102,6 +102,7 @@ test('joining by the invite link: a key made here, the consent left, the fragmen
   const invite = await openInvite(world, ownerSeed, ticker);
   page = await openTill(staff, invite.link);
   await page.getByTestId('join-waiting').waitFor();
+  await page.getByRole('heading', { name: 'Приглашение в «U Volodi»' }).waitFor();
   // The secret left the address bar and the history entry, and went only in invite.accept's body.
   assert.equal(page.url(), `${world.url}/s`);
   assert.equal(await page.evaluate(() => location.hash), '');
