@@ -37,7 +37,7 @@ export function Send({ node, staffKey, state, refresh }) {
     if (preview.problem) return setError({ key: `staff.phone.problem_${preview.problem}` });
     if (units === null) return setError({ key: 'staff.error.amount_invalid' });
     if (units === 0n) return setError({ key: 'staff.error.zero_amount' });
-    if (memoNow.problem) return setError({ key: `error.memo_${memoNow.problem}` });
+    if (memoNow.problem) return setError({ key: `staff.send.memo_${memoNow.problem}` });
     setBusy(true);
     try {
       setClient(await lookupClient(node, staffKey, phone.trim()));
@@ -132,7 +132,7 @@ export function Send({ node, staffKey, state, refresh }) {
       <${Field}
         label=${t('staff.send.memo')}
         hint=${t('staff.send.memo_bytes', { used: memoNow.bytes, max: memoNow.max })}
-        error=${memoNow.problem && t(`error.memo_${memoNow.problem}`)}
+        error=${memoNow.problem && t(`staff.send.memo_${memoNow.problem}`)}
         testid="send-memo"
         type="text"
         autocomplete="off"

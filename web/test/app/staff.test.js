@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { memoState } from '../../app/gift-form.js';
 import { makeTranslator } from '../../app/i18n-core.js';
 import { messages as cabinetMessages } from '../../app/messages.js';
 import { summariseDay, utcDayStart } from '../../app/staff/day.js';
@@ -104,6 +105,9 @@ test('the till speaks Russian and English with the same keys and placeholders, a
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js')))
     for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/'((?:staff|error)\.[a-z_.]+[a-z_])'/g)) named.add(m[1]);
   assert.ok(named.size > 60, `found ${named.size} keys in the code`);
+  // Keys the code builds from a pure function's answer: every answer has its text.
+  for (const problem of [memoState('б'.repeat(71)).problem, memoState('a\u200bb').problem]) named.add(`staff.send.memo_${problem}`);
+  for (const problem of [scannedVoucher('').problem, scannedVoucher('x').problem, scannedVoucher('x'.repeat(2000)).problem]) named.add(`staff.scan.problem_${problem}`);
   for (const key of named) for (const lang of ['ru', 'en']) assert.ok(key in dictionaries[lang], `${lang}: ${key}`);
 });
 

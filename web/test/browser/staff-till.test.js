@@ -145,6 +145,11 @@ test('sending 3 to +7 900 000-00-01: the number read as typed, a confirmation, t
   await preview.getByText('Будет: +79000000001').waitFor();
   await page.getByTestId('send-phone').fill('+7 (900)');
   await preview.getByText('Номер короткий — наберите его полностью.').waitFor();
+  // The note is counted in bytes, as the ledger counts it: 70 Cyrillic letters fill it.
+  await page.getByTestId('send-memo').fill('б'.repeat(71));
+  await page.getByText('Комментарий длиннее 140 байт. Сократите его.').waitFor();
+  await page.getByTestId('send-memo').fill('б'.repeat(70));
+  await page.getByText('Занято 140 из 140 байт: русская буква — 2 байта, латинская — 1.').waitFor();
   await sendForm('+7 900 000-00-01', '3', 'спасибо!');
   await page.getByTestId('send-confirm').getByText('Клиент +79000000001 получит 3 VOLODYA.').waitFor();
   await page.getByText('Комментарий: «спасибо!»').waitFor();
