@@ -101,6 +101,12 @@ export async function readVoucher(node, text) {
   return voucher;
 }
 
+/** The voucher client's balance at its coin now (decimal), from account.balances. */
+export async function clientBalance(node, voucher) {
+  const answer = await node.client.accountBalances(accountText(voucher.client));
+  return answer.balances.find((b) => b.ticker === voucher.ticker)?.balance ?? '0.00';
+}
+
 /** voucher.check at this key's venue: `{ ok, reason?, product?, client_balance?, price, expiry_s, … }`. */
 export function checkVoucher(node, key, voucher) {
   return node.client.voucherCheck(voucher, key.ticker);

@@ -10,7 +10,7 @@ import { formatAmount } from '../../lib/amount.js';
 import { VoucherQrError } from '../../lib/voucher.js';
 import { countdownText } from '../i18n-core.js';
 import { Button, Notice, html, useI18n } from '../ui.js';
-import { UnclaimedPhone, checkVoucher, factsOf, readVoucher, signRedeem, submitSigned } from './actions.js';
+import { UnclaimedPhone, checkVoucher, clientBalance, factsOf, readVoucher, signRedeem, submitSigned } from './actions.js';
 import { Camera } from './camera.js';
 import { refusalMessage, staffError } from './refusals.js';
 import { scannedVoucher } from './scan-text.js';
@@ -31,7 +31,7 @@ function Verdict({ verdict, onNext, onRetry }) {
       <p class="verdict-mark" aria-hidden="true">${verdict.ok ? '✓' : '✕'}</p>
       <h2 class="verdict-title">${t(verdict.ok ? 'staff.verdict.ok' : 'staff.verdict.no')}</h2>
       <p class="verdict-text" data-testid="verdict-text">${say(i18n, verdict.message)}</p>
-      ${verdict.details && html`<p class="verdict-details">${say(i18n, verdict.details)}</p>`}
+      ${verdict.details && html`<p class="verdict-details" data-testid="verdict-details">${say(i18n, verdict.details)}</p>`}
       ${onRetry && html`<button type="button" class="button verdict-button" onClick=${onRetry}>${t('staff.error.retry')}</button>`}
       <button type="button" class="button verdict-button" ref=${next} data-testid="verdict-next" onClick=${onNext}>${t('staff.verdict.next')}</button>
     </div>
@@ -95,9 +95,12 @@ export function Redeem({ node, staffKey, state, refresh }) {
     setBusy(true);
     try {
       await submitSigned(node, tx);
+      // What the client has left, as the ledger has it now (not computed here), to tell them.
+      const left = await clientBalance(node, voucher).catch(() => null);
       setVerdict({
         ok: true,
         message: { key: 'staff.verdict.ok_text', params: { product: check.product ?? String(voucher.product_id), price: formatAmount(voucher.price), ticker } },
+        details: left === null ? null : { key: 'staff.verdict.client_left', params: { balance: left, ticker } },
       });
       setSigned(null);
     } catch (e) {

@@ -224,6 +224,7 @@ test('a voucher typed by a USB scanner: checked, confirmed, redeemed, a green fu
   // One buzz and one high beep for "hand it over".
   assert.deepEqual(await signals(), { vibrations: [[120]], beeps: 1 });
   await saysInBoth(() => page.getByTestId('verdict'), '«coffee» списано: 1 VOLODYA.', '“coffee” redeemed: 1 VOLODYA.');
+  assert.equal(await verdict.getByTestId('verdict-details').textContent(), 'У клиента осталось: 14 VOLODYA');
   await check(page, 'till-09-redeemed');
   assert.equal(await balanceOf(`phone:${phoneRef}`), '14.00');
   await page.getByRole('button', { name: 'Следующий клиент' }).click();
