@@ -7,4 +7,5 @@
 export const pages = [
   { name: 'cabinet', entry: 'app/cabinet.js', routes: ['/', '/c/<hex64>'] },
   { name: 'owner', entry: 'app/owner.js', routes: ['/o'] },
+  { name: 'staff', entry: 'app/staff.js', routes: ['/s'] },
 ];
