@@ -9,40 +9,12 @@
 // A tip is only ever replaced by a higher one, inside one transaction, so
 // two tabs at once never lower it.
 import { decodeSignedHeader } from '../lib/chain.js';
+import { keyStore } from './idb.js';
 
-const db_name = 'kopilka';
-const db_version = 1;
-
-let opened = null;
-
-function database() {
-  opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(db_name, db_version);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore('keys', { keyPath: 'account' });
-      db.createObjectStore('tips', { keyPath: 'chain_id' });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the key store is held by an older tab of this page; close it'));
-  });
-  return opened;
-}
-
-/** Runs `work(store)` in one transaction; resolves, once committed, to the result of the request it returns. */
-async function inStore(name, mode, work) {
-  const db = await database();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(name, mode);
-    let result;
-    const last = work(tx.objectStore(name));
-    if (last) last.onsuccess = () => (result = last.result);
-    tx.oncomplete = () => resolve(result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('the key store refused the write'));
-  });
-}
+const inStore = keyStore('kopilka', 1, (db) => {
+  db.createObjectStore('keys', { keyPath: 'account' });
+  db.createObjectStore('tips', { keyPath: 'chain_id' });
+});
 
 /** The key this browser holds for a phone account on this chain, or null. */
 export async function keyFor(account, chainIdHex) {

@@ -9,40 +9,12 @@
 //           the venues this browser launched or was told it owns.
 import { addressFromKey } from '../../lib/address.js';
 import { publicKeyOf } from '../../lib/keys.js';
+import { keyStore } from '../idb.js';
 
-const db_name = 'kopilka-owner';
-const db_version = 1;
-
-let opened = null;
-
-function database() {
-  opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(db_name, db_version);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore('keys', { keyPath: 'address' });
-      db.createObjectStore('venues', { keyPath: ['chain_id', 'ticker'] });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the key store is held by an older tab of this page; close it'));
-  });
-  return opened;
-}
-
-/** Runs `work(store)` in one transaction; resolves, once committed, to the result of the request it returns. */
-async function inStore(name, mode, work) {
-  const db = await database();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(name, mode);
-    let result;
-    const last = work(tx.objectStore(name));
-    if (last) last.onsuccess = () => (result = last.result);
-    tx.oncomplete = () => resolve(result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('the key store refused the write'));
-  });
-}
+const inStore = keyStore('kopilka-owner', 1, (db) => {
+  db.createObjectStore('keys', { keyPath: 'address' });
+  db.createObjectStore('venues', { keyPath: ['chain_id', 'ticker'] });
+});
 
 /** Every owner key this browser holds on this chain, newest first. */
 export async function ownerKeys(chainIdHex) {

@@ -11,51 +11,26 @@
 // secret at rest would let anyone who reads the store spend the invite. The
 // known tips stay in the cabinet's store (connection.js), one per chain for
 // every page of the origin.
-const db_name = 'kopilka-staff';
-const db_version = 1;
+import { keyStore } from '../idb.js';
 
-let opened = null;
-
-function database() {
-  opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(db_name, db_version);
-    request.onupgradeneeded = () => request.result.createObjectStore('keys', { keyPath: 'id' });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the key store is held by an older tab of this page; close it'));
-  });
-  return opened;
-}
-
-async function inStore(mode, work) {
-  const db = await database();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction('keys', mode);
-    let result;
-    const last = work(tx.objectStore('keys'));
-    if (last) last.onsuccess = () => (result = last.result);
-    tx.oncomplete = () => resolve(result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('the key store refused the write'));
-  });
-}
+const inStore = keyStore('kopilka-staff', 1, (db) => db.createObjectStore('keys', { keyPath: 'id' }));
 
 export const staffKeyId = (chainIdHex, ticker) => `${chainIdHex}/${ticker}`;
 
 /** The key this browser holds for `ticker` on this chain, or null. */
 export async function staffKey(chainIdHex, ticker) {
-  return (await inStore('readonly', (s) => s.get(staffKeyId(chainIdHex, ticker)))) ?? null;
+  return (await inStore('keys', 'readonly', (s) => s.get(staffKeyId(chainIdHex, ticker)))) ?? null;
 }
 
 /** Every staff key on this chain, the last used (`used_ms`, else made: `created_ms`) first. */
 export async function staffKeys(chainIdHex) {
-  const all = (await inStore('readonly', (s) => s.getAll())) ?? [];
+  const all = (await inStore('keys', 'readonly', (s) => s.getAll())) ?? [];
   const used = (k) => k.used_ms ?? k.created_ms;
   return all.filter((k) => k.chain_id === chainIdHex).sort((a, b) => used(b) - used(a));
 }
 
 /** Keeps (or updates) a key record; asks the browser not to evict the store. */
 export async function saveStaffKey(record) {
-  await inStore('readwrite', (s) => s.put({ ...record, id: staffKeyId(record.chain_id, record.ticker) }));
+  await inStore('keys', 'readwrite', (s) => s.put({ ...record, id: staffKeyId(record.chain_id, record.ticker) }));
   await navigator.storage?.persist?.().catch(() => false);
 }
