@@ -4,7 +4,7 @@
 // link's fragment, which no server sees, and in this page's memory. The
 // page asks invite.get until the member's acceptance arrives, then submits
 // staff_add with that consent and funds the allowance from the treasury.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { parseAmount } from '../../../lib/amount.js';
 import { staff_roles } from '../../../lib/encoding.js';
 import { inviteLink, newInvite, readAcceptance, signInviteOpen } from '../../../lib/invite.js';
@@ -42,11 +42,16 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
   const { t, amount } = useI18n();
   const { state, link, error, staff } = invite;
 
+  // The invite's own work (opening, adding) goes on across its state
+  // changes; only leaving the page stops it.
+  const mounted = useRef(true);
+  useEffect(() => () => (mounted.current = false), []);
+
   // Opens the invite once; then asks invite.get until it is accepted.
   useEffect(() => {
     let current = true;
     let timer = null;
-    const update = (patch) => current && onState(invite.n, patch);
+    const update = (patch) => mounted.current && onState(invite.n, patch);
     const join = async (answer) => {
       update({ state: 'adding', staff: answer.staff });
       const acceptance = readAcceptance(answer.acceptance);
@@ -56,6 +61,7 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
     };
     const poll = async () => {
       try {
+        if (!current) return;
         const answer = await node.client.inviteGet(invite.id);
         if (!current) return;
         if (answer.state === 'accepted') return await join(answer);
