@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { messages } from '../../app/owner/messages.js';
 import { launch, phoneContext } from './chromium.js';
-import { checkScreen, openPage, skip, startWorld } from './cabinet-harness.js';
+import { checkScreen, decodeQr, openPage, skip, startWorld } from './cabinet-harness.js';
 
 const ticker = 'VOLODYA';
 const taken_ticker = 'TAKEN';
@@ -226,6 +226,10 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   await page.getByTestId('invite-add').click();
   const link = await page.getByTestId('invite-link').getAttribute('href');
   await page.getByTestId('invite-qr').waitFor();
+  // The QR a member scans is the same link, as a phone's scanner reads it.
+  const qrShot = join(world.dir, 'invite-qr.png');
+  await page.getByTestId('invite-qr').screenshot({ path: qrShot });
+  assert.equal(await decodeQr(qrShot), link);
   const url = new URL(link);
   assert.equal(`${url.origin}${url.pathname}`, `${world.url}/s`);
   const [secret, linkTicker] = url.hash.replace(/^#join=/, '').split('.');
