@@ -265,7 +265,7 @@ TEST_CASE("the cabinet's shell and its files: every header, gzip or identity by 
     CHECK(got.find("HTTP/1.1 200 OK", got.find(root.body)) != std::string::npos);
 }
 
-TEST_CASE("only the owner's shell (/o) may compile WebAssembly; its files and every other page keep the strict CSP") {
+TEST_CASE("only the owner's shell (/o) may compile WebAssembly, while its files and every other page keep the strict CSP") {
     NodeProcess node;
     const auto port = node.port();
     const std::string strict =
