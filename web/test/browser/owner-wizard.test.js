@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { messages as cabinetMessages } from '../../app/messages.js';
 import { messages } from '../../app/owner/messages.js';
 import { launch, phoneContext } from './chromium.js';
 import { checkScreen, decodeQr, openPage, skip, startWorld } from './cabinet-harness.js';
@@ -258,6 +259,26 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   assert.deepEqual(venue.staff.map((s) => [s.address, s.role, s.balance, s.allowance]), [[masha, 'barista', '500.00', '500.00']]);
   assert.equal(venue.treasury_balance, '999500.00');
   assert.equal(venue.coin.supply, '1000000.00');
+
+  // A second member offered more than the treasury holds: staff_add
+  // commits, the allowance is refused, and the page says so with "try
+  // again" (which sends only the transfer, refused again) rather than "joined".
+  await page.getByTestId('invite-allowance').fill('2000000');
+  await page.getByTestId('invite-add').click();
+  const second = page.getByTestId('invite').nth(1);
+  const secondLink = new URL(await second.getByTestId('invite-link').getAttribute('href'));
+  await world.cli('key', 'new', 'petya');
+  const petyaAcceptance = (await world.cli('--as', 'petya', 'staff', 'accept', ticker)).trim().split('\n').at(-1);
+  await rpc('invite.accept', { secret: secondLink.hash.replace(/^#join=/, '').split('.')[0], acceptance: petyaAcceptance });
+  await page.locator('[data-testid="invite"][data-state="stuck"]').waitFor({ timeout: 60_000 });
+  assert.equal(await second.getByTestId('invite-error').textContent(), cabinetMessages.ru['error.not_enough']);
+  await checkBoth(page, 'wizard-staff-stuck');
+  await second.getByTestId('invite-retry').click();
+  await page.locator('[data-testid="invite"][data-state="stuck"]').waitFor({ timeout: 60_000 });
+  const after = await rpc('venue.get', { ticker });
+  const petya = await world.address('petya');
+  assert.deepEqual(after.staff.map((s) => [s.address, s.balance]).sort(), [[masha, '500.00'], [petya, '0.00']].sort(), 'one staff_add each, no second one on retry');
+  assert.equal(after.treasury_balance, '999500.00');
 
   // Finish: the venue's own page.
   await page.getByTestId('finish').click();

@@ -52,19 +52,28 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
     let current = true;
     let timer = null;
     const update = (patch) => mounted.current && onState(invite.n, patch);
-    const join = async (answer) => {
-      update({ state: 'adding', staff: answer.staff });
-      const acceptance = readAcceptance(answer.acceptance);
-      for (const body of joinBodies(ticker, keyRecord.publicKey, acceptance, invite.role, invite.allowance))
-        await submitSigned(node, keyRecord.seed, body);
-      update({ state: 'joined' });
+    // staff_add, then the allowance; `done` counts those committed, so a
+    // retry after a failure sends only what is missing.
+    const join = async (acceptanceText, staffAddress, from) => {
+      update({ state: 'adding', staff: staffAddress, acceptanceText, error: null });
+      const bodies = joinBodies(ticker, keyRecord.publicKey, readAcceptance(acceptanceText), invite.role, invite.allowance);
+      let i = from;
+      try {
+        for (; i < bodies.length; i++) {
+          await submitSigned(node, keyRecord.seed, bodies[i]);
+          update({ done: i + 1 });
+        }
+        update({ state: 'joined' });
+      } catch (e) {
+        update({ state: 'stuck', done: i, error: describeError(e) });
+      }
     };
     const poll = async () => {
       try {
         if (!current) return;
         const answer = await node.client.inviteGet(invite.id);
         if (!current) return;
-        if (answer.state === 'accepted') return await join(answer);
+        if (answer.state === 'accepted') return await join(answer.acceptance, answer.staff, 0);
         if (answer.state === 'added') return update({ state: 'joined', staff: answer.staff });
       } catch (e) {
         // A restarted node forgot the invite: open it again, same secret, same link.
@@ -88,6 +97,7 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
     };
     if (state === 'opening') open();
     else if (state === 'open') poll();
+    else if (state === 'resume') join(invite.acceptanceText, invite.staff, invite.done ?? 0);
     return () => {
       current = false;
       clearTimeout(timer);
@@ -107,6 +117,7 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
       ${state === 'adding' && html`<${Notice}>${t('owner.wizard.staff.adding')}<//>`}
       ${state === 'joined' && html`<${Notice} testid="invite-joined">${t('owner.wizard.staff.joined', { address: staff ?? '' })}<//>`}
       <${Alert} error=${error} testid="invite-error" />
+      ${state === 'stuck' && html`<${Button} type="button" kind="secondary" data-testid="invite-retry" onClick=${() => onState(invite.n, { state: 'resume' })}>${t('retry')}<//>`}
     </li>
   `;
 }
@@ -128,7 +139,7 @@ export function StaffStep({ node, ticker, keyRecord }) {
     const { secret, id } = newInvite();
     setInvites((list) => [...list, { n: list.length + 1, secret, id, role, allowance: units, allowanceText: allowance.trim().replace(',', '.'), state: 'opening', error: null }]);
   };
-  const busy = invites.some((i) => i.state === 'adding');
+  const busy = invites.some((i) => i.state === 'adding' || i.state === 'resume');
 
   return html`
     <section class="wizard-step">
