@@ -154,6 +154,7 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   await page.getByRole('button', { name: t('ru', 'owner.wizard.next') }).click();
   assert.equal(await page.getByText(t('ru', 'owner.wizard.error.name_empty')).count(), 1, 'no name: said so');
   await page.getByTestId('venue-name').fill('У Володи');
+  assert.equal(await page.getByText(t('ru', 'owner.wizard.error.name_empty')).count(), 0, 'typing the name takes the message back');
   await page.getByTestId('venue-address').fill('ул. Ленина, 1');
   await page.getByTestId('venue-lat').fill('55.7558');
   await page.getByTestId('venue-lon').fill('37.6173');

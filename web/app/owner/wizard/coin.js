@@ -79,7 +79,10 @@ export function RewardsStep({ ticker, rows: initial, onNext, onBack }) {
   const text = useErrorText();
   const [rows, setRows] = useState(initial);
   const [errors, setErrors] = useState(initial.map(() => ({})));
-  const set = (i, name) => (value) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, [name]: value } : r)));
+  const set = (i, name) => (value) => {
+    setRows((rs) => rs.map((r, j) => (j === i ? { ...r, [name]: value } : r)));
+    setErrors((es) => es.map((e, j) => (j === i ? { ...e, [name]: undefined } : e)));
+  };
   const submit = (e) => {
     e.preventDefault();
     const checked = checkRewards(rows);

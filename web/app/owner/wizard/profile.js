@@ -14,7 +14,11 @@ export function ProfileStep({ form: initial, onNext }) {
   const [form, setForm] = useState(initial);
   const [errors, setErrors] = useState({});
   const [logo, setLogo] = useState({ busy: false, error: null });
-  const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
+  // Typing in a field takes back what was said about it.
+  const set = (name) => (value) => {
+    setForm((f) => ({ ...f, [name]: value }));
+    setErrors(({ [name]: _, ...rest }) => rest);
+  };
 
   const pick = async (file) => {
     const problem = logoProblem(file);
