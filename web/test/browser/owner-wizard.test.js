@@ -208,6 +208,7 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   await page.getByTestId('backed-up').waitFor();
   console.log(`# sealing the backup (Argon2id 64 MiB, t=2) took ${Date.now() - sealStarted} ms in the page`);
   assert.equal(vaultLoaded(assets), true, 'the keystore chunk came when sealing');
+  assert.equal(await page.locator('form[data-kdf]').getAttribute('data-kdf'), 'wasm', "/o's CSP lets the WebAssembly Argon2id run");
   await checkBoth(page, 'wizard-key-backed-up');
   // The CLI opens the page's backup as the same key.
   await world.cli('key', 'import', 'webowner', '--file', backup);

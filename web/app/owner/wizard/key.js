@@ -35,6 +35,8 @@ export function KeyStep({ ticker, keyRecord, backedUp, onBackedUp, onNext }) {
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(null);
+  // Which Argon2id sealed it ('wasm' or 'js'), on the form for the tests.
+  const [engine, setEngine] = useState(null);
 
   const seal = async (e) => {
     e.preventDefault();
@@ -45,8 +47,9 @@ export function KeyStep({ ticker, keyRecord, backedUp, onBackedUp, onNext }) {
     setFailed(null);
     try {
       // The keystore chunk (Argon2id, XChaCha20) loads only now.
-      const { sealSeed } = await import('./vault.js');
+      const { kdfEngine, sealSeed } = await import('./vault.js');
       const keystore = await sealSeed(keyRecord.seed, `${ticker} owner`, first);
+      setEngine(kdfEngine());
       download(keystore, backupFileName(ticker));
       await markBackedUp(keyRecord.address);
       setFirst('');
@@ -60,7 +63,7 @@ export function KeyStep({ ticker, keyRecord, backedUp, onBackedUp, onNext }) {
   };
 
   return html`
-    <form class="wizard-step" onSubmit=${seal} novalidate>
+    <form class="wizard-step" onSubmit=${seal} novalidate data-kdf=${engine ?? undefined}>
       <${StepHead} step="key" />
       <p>${t('owner.wizard.key.intro')}</p>
       <p class="address-line">${t('owner.wizard.key.address')} <code data-testid="owner-address">${keyRecord.address}</code></p>
