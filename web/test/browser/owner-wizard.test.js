@@ -134,6 +134,8 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   const context = await phoneContext(browser, { locale: 'ru-RU', acceptDownloads: true });
   const page = await openPage(context);
   const assets = assetLog(page);
+  const requests = [];
+  page.on('request', (r) => requests.push(`${r.url()} ${r.postData() ?? ''}`));
   const started = Date.now();
   await page.goto(`${world.url}/o`);
   await page.getByTestId('launch').click();
@@ -245,6 +247,12 @@ test('an owner launches a venue on a phone, backs up the key, and one barista jo
   const elapsed = Date.now() - started;
   console.log(`# the wizard, first screen to a venue with one member joined: ${elapsed} ms (typing, the backup's Argon2id and ${6} transactions with wait)`);
   await checkBoth(page, 'wizard-staff-joined');
+  // Neither the invite's secret nor the passphrase went to any server.
+  for (const r of requests) {
+    assert.ok(!r.includes(secret), `the invite secret went out: ${r.slice(0, 80)}`);
+    assert.ok(!r.includes(passphrase) && !r.includes(encodeURIComponent(passphrase)), `the passphrase went out: ${r.slice(0, 80)}`);
+  }
+  assert.ok(requests.some((r) => r.includes('"invite.open"')), 'the invite was opened by id');
 
   // The venue as the node has it.
   const masha = await world.address('masha');
