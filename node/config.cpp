@@ -84,6 +84,8 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "media-upload-kib-burst", c.media.upload_kib_burst,
         "KiB of image uploads one client address may send at once above that rate");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");
+    opt(app, "clock-offset-s", c.clock_offset_s,
+        "test networks only: run the node's clock this many seconds from the wall clock (negative: in the past)");
 }
 
 std::string config_template() {

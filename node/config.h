@@ -59,6 +59,10 @@ struct Config {
     MediaLimits media;
 
     std::string log_level = "info";
+    // Test networks only: the node's clock runs this many seconds from the
+    // wall clock (negative: in the past), at most clock_offset_s_max either
+    // way. `kopilkad init` dates the genesis by it too.
+    std::int64_t clock_offset_s = 0;
 
     std::filesystem::path ledger_dir() const { return data_dir / "ledger"; }
     std::string effective_public_url() const;

@@ -48,7 +48,10 @@ int run(node::Config& config) {
         return 2;
     }
     node::Log log(*level);
-    node::SystemClock clock;
+    node::SystemClock clock(config.clock_offset_s * 1000);
+    if (config.clock_offset_s != 0)
+        log.warn("clock.offset", {{"offset_s", config.clock_offset_s},
+                                  {"note", "a test network's clock: block times are not the wall clock's"}});
     node::Node::OpenFailure why = node::Node::OpenFailure::other;
     auto opened = node::Node::open(config, clock, log, &why);
     if (!opened) {
@@ -215,7 +218,13 @@ int main(int argc, char** argv) {
         return 2;
     }
     config.data_dir = data_dir;
+    if (config.clock_offset_s > node::clock_offset_s_max || config.clock_offset_s < -node::clock_offset_s_max) {
+        std::cerr << "kopilkad: --clock-offset-s must be within " << node::clock_offset_s_max
+                  << " seconds of the wall clock (ten years) either way\n";
+        return 2;
+    }
     if (app.got_subcommand("init")) {
+        init.clock_offset_ms = config.clock_offset_s * 1000;
         auto ok = node::init_data_dir(data_dir, init);
         if (!ok) {
             std::cerr << "kopilkad: " << ok.error() << "\n";

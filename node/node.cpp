@@ -103,9 +103,7 @@ std::expected<void, std::string> init_data_dir(const std::filesystem::path& root
 
     Genesis g;
     g.chain_name = options.chain_name;
-    g.time_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count());
+    g.time_ms = SystemClock(options.clock_offset_ms).now_ms();
     g.producer = producer.public_key();
     g.attestors = {attestor.public_key()};
     g.rebind_delay_s = options.rebind_delay_s;

@@ -56,6 +56,7 @@ struct DataDir {
 struct InitOptions {
     std::string chain_name = "kopilka";
     std::uint64_t rebind_delay_s = ledger::rebind_delay_s_default;  // written into the genesis
+    std::int64_t clock_offset_ms = 0;  // the genesis is dated by the wall clock plus this (--clock-offset-s)
 };
 
 // Creates a data dir: genesis, producer and attestor keys (encrypted keystores

@@ -10,7 +10,7 @@ packages=(
   libzbar-dev zbar-tools libpng-dev libjpeg-dev libwebp-dev
   catch2 libcli11-dev curl python3-jsonschema
   clang-19 libclang-rt-19-dev
-  chromium caddy fonts-dejavu-core faketime
+  chromium caddy fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

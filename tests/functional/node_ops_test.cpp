@@ -7,6 +7,7 @@
 
 #include "crypto/address.h"
 #include "ledger/block.h"
+#include "ledger/types.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -155,6 +156,48 @@ TEST_CASE("node.info's tip_header is the tip's signed header: null at height 0, 
     node.stop();
     node.start();  // the signature is read back from the stored tip block
     check_tip();
+}
+
+TEST_CASE("a test network's clock set days behind by clock-offset-s: the genesis and node.info follow it, a restart without it goes back to the wall clock") {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    using std::chrono::system_clock;
+    const auto wall_ms = [] {
+        return static_cast<std::int64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    };
+    constexpr std::int64_t days_behind = 8;
+    constexpr std::int64_t offset_ms = -days_behind * 86'400'000;
+    constexpr std::int64_t slack_ms = 120'000;  // a slow (sanitized) start, not a day
+    const auto near = [&](std::int64_t got, std::int64_t want) { return got > want - slack_ms && got < want + slack_ms; };
+
+    std::optional<NodeProcess> node;
+    {
+        SetEnv offset("KOPILKAD_CLOCK_OFFSET_S", std::to_string(offset_ms / 1000));  // init and run both read it
+        node.emplace();
+    }
+    rpc::Client c = node->client();
+    CHECK(near(c.call("node.info").at("time_ms").to_number<std::int64_t>(), wall_ms() + offset_ms));
+    const auto genesis_bytes = from_base64url(std::string(c.call("chain.genesis").at("genesis").as_string()));
+    REQUIRE(genesis_bytes);
+    const auto genesis_ms = static_cast<std::int64_t>(decode_genesis(*genesis_bytes).time_ms);
+    CHECK(near(genesis_ms, wall_ms() + offset_ms));
+    CHECK(node->log().find("\"clock.offset\"") != std::string::npos);
+
+    node->stop();
+    node->start();  // the environment no longer sets it: the wall clock again
+    rpc::Client again = node->client();
+    CHECK(near(again.call("node.info").at("time_ms").to_number<std::int64_t>(), wall_ms()));
+    Volodi cafe(again);
+    cafe.open();
+    const auto opened_at = again.call("node.info").at("tip_time_ms").to_number<std::int64_t>();
+    CHECK(near(opened_at, wall_ms()));
+    CHECK(opened_at > genesis_ms + (days_behind - 1) * 86'400'000);
+
+    auto [rc, out] = run_kopilkad({"init", "--datadir", (node->data_dir().parent_path() / "far").string(),
+                                   "--clock-offset-s", "-400000000"});
+    CHECK(rc == 2);
+    CHECK(out.find("--clock-offset-s must be within") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(node->data_dir().parent_path() / "far"));
 }
 
 TEST_CASE("configuration: the environment and kopilkad.conf beat the default, a flag beats both, and the file alone sets port and log level") {

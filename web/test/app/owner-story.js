@@ -8,14 +8,12 @@
 // Memos hold a comma and quotes, a formula, a leading minus and an @. Every
 // movement kind of `kopilka export` is in it.
 //
-// The node has no clock to set from outside, so for the first two days it
-// runs under Debian's libfaketime, days behind the wall clock (scripts/deps.sh
-// installs it); block time only moves forward, so the node is restarted on
-// the same data dir and port for each later day. The CLI runs as it is: it
-// counts every expiry on the node's clock.
+// The node runs each of the first two days with its clock set days behind
+// the wall clock (kopilkad --clock-offset-s, a test network's option, given
+// here through its environment variable); block time only moves forward, so
+// the node is restarted on the same data dir and port for each later day.
+// The CLI runs as it is: it counts every expiry on the node's clock.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { runNode } from '../kopilkad.js';
 import { claimCode, openVolodya, startWorld } from '../browser/cabinet-harness.js';
 
@@ -25,30 +23,16 @@ export const phones = Object.freeze({ client: '+79000000001', second: '+79000000
 // The days before today the story's first two parts happen on.
 export const story_days_ago = Object.freeze([8, 2]);
 
-/** libfaketime's multi-threaded preload, wherever Debian put it for this machine. */
-function faketimeLibrary() {
-  for (const dir of ['/usr/lib', ...readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')).map((d) => join('/usr/lib', d))]) {
-    const lib = join(dir, 'faketime', 'libfaketimeMT.so.1');
-    if (existsSync(lib)) return lib;
-  }
-  assert.fail('libfaketime is not installed: run scripts/deps.sh (Debian package faketime)');
-}
+const seconds_per_day = 86_400;
+const offset_variable = 'KOPILKAD_CLOCK_OFFSET_S';
+const saved_offset = process.env[offset_variable];
 
-const saved_env = {};
-/** Children started from now on live `days` behind the wall clock; 0 restores it. */
+/** Nodes started from now on (init and run) live `days` behind the wall clock; 0 restores it. */
 function liveDaysAgo(days) {
-  for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'ASAN_OPTIONS']) {
-    if (!(k in saved_env)) saved_env[k] = process.env[k];
-    if (saved_env[k] === undefined) delete process.env[k];
-    else process.env[k] = saved_env[k];
-  }
-  if (days === 0) return;
-  process.env.LD_PRELOAD = faketimeLibrary();
-  process.env.FAKETIME = `-${days}d`;
-  // Only the calendar moves: timers and timeouts (the block interval) run on the real monotonic clock.
-  process.env.FAKETIME_DONT_FAKE_MONOTONIC = '1';
-  // An ASan build insists on coming first among preloads; the preload only moves the clock.
-  process.env.ASAN_OPTIONS = [saved_env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
+  assert.ok(Number.isInteger(days) && days >= 0, `days must be a whole number, got ${days}`);
+  if (days > 0) process.env[offset_variable] = String(-days * seconds_per_day);
+  else if (saved_offset === undefined) delete process.env[offset_variable];
+  else process.env[offset_variable] = saved_offset;
 }
 
 /** `start()` (a node's init and run) with the node's clock `days` behind. */
