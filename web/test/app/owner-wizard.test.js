@@ -27,7 +27,7 @@ import {
   passphraseProblem,
   tickerProblem,
 } from '../../app/owner/wizard/model.js';
-import { argon2idFast, kdfEngine, openSeed, sealSeed } from '../../app/owner/wizard/vault.js';
+import { argon2idFast, kdfEngine, openSeed, sealSeed, withFallback } from '../../app/owner/wizard/vault.js';
 import { messages } from '../../app/owner/messages.js';
 
 const chainId = new Uint8Array(32).fill(9);
@@ -146,4 +146,21 @@ test("the WebAssembly Argon2id gives libsodium's bytes: a backup sealed by eithe
   const o = { t: 2, m: 1024, p: 1, version: 0x13, dkLen: 32 };
   assert.deepEqual(await argon2idFast(new Uint8Array([1, 2]), salt, o), await argon2idNoble(new Uint8Array([1, 2]), salt, o));
   assert.ok(keyFromAddress(addressFromKey(publicKeyOf(seed))));
+});
+
+test('where WebAssembly is refused, the JavaScript Argon2id runs; once WebAssembly worked, its failure is an error', async () => {
+  const refused = withFallback(async () => {
+    throw new Error('CompileError: WebAssembly.instantiate(): Refused to compile');
+  }, async () => new Uint8Array([1]));
+  assert.equal(refused.engine(), null);
+  assert.deepEqual(await refused(), new Uint8Array([1]));
+  assert.equal(refused.engine(), 'js');
+  let calls = 0;
+  const flaky = withFallback(async () => {
+    if (calls++ > 0) throw new RangeError('out of memory');
+    return new Uint8Array([2]);
+  }, async () => new Uint8Array([1]));
+  assert.deepEqual(await flaky(), new Uint8Array([2]));
+  assert.equal(flaky.engine(), 'wasm');
+  await assert.rejects(flaky(), RangeError);
 });

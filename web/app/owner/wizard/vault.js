@@ -11,28 +11,38 @@ import { argon2idNoble, createKeystore, kdf_interactive, openKeystore } from '..
 
 export { KeystoreError } from '../../../lib/keystore.js';
 
-let wasm_works = null;
-
 /** Argon2id with argon2idNoble's contract, in WebAssembly. */
 export async function argon2idFast(password, salt, { t, m, p, dkLen }) {
   return argon2idWasm({ password, salt, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' });
 }
 
-// The first use tries WebAssembly once; a refusal (a CSP without
-// 'wasm-unsafe-eval', an old browser) falls back for the page's life.
-async function argon2id(password, salt, options) {
-  if (wasm_works !== false) {
-    try {
-      const out = await argon2idFast(password, salt, options);
-      wasm_works = true;
-      return out;
-    } catch (e) {
-      if (wasm_works === true) throw e;
-      wasm_works = false;
+/**
+ * `fast`, or `slow` where `fast` cannot run: the first call tries `fast`
+ * once, and a refusal then (a CSP without 'wasm-unsafe-eval', an old
+ * browser) switches to `slow` for the page's life. Once `fast` has worked,
+ * its later failures are errors, not a quiet switch. `.engine()`: 'wasm',
+ * 'js', or null before any call.
+ */
+export function withFallback(fast, slow) {
+  let works = null;
+  const run = async (password, salt, options) => {
+    if (works !== false) {
+      try {
+        const out = await fast(password, salt, options);
+        works = true;
+        return out;
+      } catch (e) {
+        if (works === true) throw e;
+        works = false;
+      }
     }
-  }
-  return argon2idNoble(password, salt, options);
+    return slow(password, salt, options);
+  };
+  run.engine = () => (works === null ? null : works ? 'wasm' : 'js');
+  return run;
 }
+
+const argon2id = withFallback(argon2idFast, argon2idNoble);
 
 /** The CLI's keystore text of `seed` under `passphrase` (its default cost, kdf_interactive). */
 export function sealSeed(seed, name, passphrase) {
@@ -45,4 +55,4 @@ export function openSeed(text, passphrase) {
 }
 
 /** Which Argon2id ran last: 'wasm', 'js', or null before any. */
-export const kdfEngine = () => (wasm_works === null ? null : wasm_works ? 'wasm' : 'js');
+export const kdfEngine = () => argon2id.engine();
