@@ -92,7 +92,9 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
         await node.client.inviteOpen(params);
         update({ state: 'open', error: null, link: inviteLink(location.origin, invite.secret, ticker) });
       } catch (e) {
-        update({ state: 'failed', error: describeError(e) });
+        // 2009: the venue holds as many open invites as a node keeps.
+        const full = e instanceof RpcError && e.code === 2009;
+        update({ state: 'failed', error: full ? { key: 'owner.wizard.error.invites_full' } : describeError(e) });
       }
     };
     if (state === 'opening') open();
