@@ -18,6 +18,7 @@ struct File {
     std::string_view identity;      // the file's bytes
     std::string_view gzip;          // the same, gzip -9 at build time
     bool immutable;                 // a content-hashed name: its bytes never change
+    bool wasm_eval = false;         // the HTML shell of a page that may compile WebAssembly (pages.mjs `wasm`)
 };
 
 // A page: its HTML shell answers at each of its routes. A route is a literal

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <optional>
 
 namespace kopilka::node {
@@ -22,6 +23,15 @@ constexpr std::size_t hex64_chars = 64;
 // no <base> rewriting, forms post only here.
 constexpr std::string_view content_security_policy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+// The same, and WebAssembly may be compiled: only for a page that pages.mjs
+// marks `wasm` (the owner's, whose keystore runs Argon2id in WebAssembly,
+// about three times the speed of JavaScript on a phone: docs/performance.md).
+// 'wasm-unsafe-eval' lets a script compile WebAssembly bytes and nothing
+// else: eval() and new Function() stay refused.
+constexpr std::string_view content_security_policy_wasm =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 // The camera (scanning vouchers, next issue) for this origin only; nothing
@@ -44,6 +54,20 @@ constexpr std::pair<std::string_view, std::string_view> security_headers[] = {
     // Another site cannot load these files into its own pages.
     {"Cross-Origin-Resource-Policy", "same-origin"},
 };
+// The same headers with content_security_policy_wasm, for a `wasm` page's shell.
+constexpr std::pair<std::string_view, std::string_view> security_headers_wasm[] = {
+    {"Content-Security-Policy", content_security_policy_wasm},
+    // A page URL holds a phone reference (/c/<ref>): never tell another site.
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},  // frame-ancestors for browsers without CSP 2
+    {"X-Content-Type-Options", "nosniff"},
+    {"Permissions-Policy", permissions_policy},
+    // No other window keeps a handle on the cabinet (window.opener).
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    // Another site cannot load these files into its own pages.
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+};
+static_assert(std::size(security_headers) == std::size(security_headers_wasm));
 
 // Hashed names never change content: a year, never revalidated.
 constexpr std::string_view cache_immutable = "public, max-age=31536000, immutable";
@@ -152,7 +176,10 @@ PageReply page_reply(const assets::File& file, bool head, std::string_view accep
     const bool gzip = accepts_gzip(accept_encoding);
     const std::string_view etag = gzip ? file.etag_gzip : file.etag;
     PageReply r;
-    r.headers.assign(std::begin(security_headers), std::end(security_headers));
+    // Only a `wasm` page's HTML shell widens script-src: the CSP that governs
+    // a page's scripts is its document's, so its assets keep the strict one.
+    if (file.wasm_eval) r.headers.assign(std::begin(security_headers_wasm), std::end(security_headers_wasm));
+    else r.headers.assign(std::begin(security_headers), std::end(security_headers));
     r.headers.emplace_back("Cache-Control", file.immutable ? cache_immutable : cache_revalidate);
     r.headers.emplace_back("ETag", etag);
     // Caches must keep the gzip and the identity answers apart.

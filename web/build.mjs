@@ -201,6 +201,8 @@ export async function buildPages(outdir, pages = allPages) {
     pages: pageEntries.map(({ page, html, firstLoad }) => ({
       name: page.name,
       routes: page.routes,
+      // Its shell's CSP lets scripts compile WebAssembly (node/pages.cpp).
+      wasm: page.wasm === true,
       html,
       first_load: firstLoad,
       first_load_gzip_bytes: firstLoad.reduce((sum, p) => sum + gzipBytes.get(p), 0),

@@ -39,6 +39,10 @@ export function embedSource(dir) {
   const files = [...manifest.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const index = new Map(files.map((f, i) => [f.path, i]));
 
+  // The HTML shells of pages marked `wasm` (pages.mjs): served with a CSP
+  // that lets their scripts compile WebAssembly (node/pages.cpp).
+  const wasmShells = new Set(manifest.pages.filter((p) => p.wasm === true).map((p) => p.html));
+
   const arrays = [];
   const rows = [];
   files.forEach((f, i) => {
@@ -50,7 +54,7 @@ export function embedSource(dir) {
     const tag = f.sha256.slice(0, etag_hex_chars);
     rows.push(
       `    {${cString(f.path)}, ${cString(f.content_type)}, ${cString(`"${tag}"`)}, ${cString(`"${tag}-gzip"`)},\n` +
-        `     bytes(file${i}_identity, ${identity.length}), bytes(file${i}_gzip, ${gzip.length}), ${f.immutable}},`,
+        `     bytes(file${i}_identity, ${identity.length}), bytes(file${i}_gzip, ${gzip.length}), ${f.immutable}, ${wasmShells.has(f.path)}},`,
     );
   });
 

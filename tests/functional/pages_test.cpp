@@ -265,6 +265,51 @@ TEST_CASE("the cabinet's shell and its files: every header, gzip or identity by 
     CHECK(got.find("HTTP/1.1 200 OK", got.find(root.body)) != std::string::npos);
 }
 
+TEST_CASE("only the owner's shell (/o) may compile WebAssembly, while its files and every other page keep the strict CSP") {
+    NodeProcess node;
+    const auto port = node.port();
+    const std::string strict =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'";
+    const std::string wasm =
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'";
+    for (const char* encoding : {"", "gzip"}) {
+        INFO("Accept-Encoding: " << encoding);
+        const std::vector<std::string> headers = {std::string("Accept-Encoding: ") + encoding};
+        const Reply owner = exchange(port, "GET", "/o", headers);
+        REQUIRE(owner.status == 200);
+        CHECK(owner.header("content-security-policy") == wasm);
+        // 'wasm-unsafe-eval' allows compiling WebAssembly, never eval: no 'unsafe-eval' sneaks in.
+        CHECK(owner.header("content-security-policy").find("'unsafe-eval'") == std::string::npos);
+        CHECK(owner.header("x-frame-options") == "DENY");
+        CHECK(owner.header("referrer-policy") == "no-referrer");
+        const Reply head = exchange(port, "HEAD", "/o", headers);
+        CHECK(head.header("content-security-policy") == wasm);
+        CHECK(exchange(port, "GET", "/o", {"If-None-Match: " + owner.header("etag")}).header("content-security-policy") ==
+              wasm);
+        for (const char* path : {"/", "/c/" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
+            INFO(path);
+            const Reply other = exchange(port, "GET", path, headers);
+            REQUIRE(other.status == 200);
+            CHECK(other.header("content-security-policy") == strict);
+        }
+    }
+    // The owner's scripts themselves are served with the strict policy (a
+    // document's CSP governs what its scripts may do).
+    const Reply owner = exchange(port, "GET", "/o");
+    const std::regex reference(R"((?:src|href)="(/assets/[^"]+)\")");
+    std::size_t files = 0;
+    for (std::sregex_iterator it(owner.body.begin(), owner.body.end(), reference), end; it != end; ++it, ++files) {
+        const Reply file = exchange(port, "GET", (*it)[1]);
+        REQUIRE(file.status == 200);
+        CHECK(file.header("content-security-policy") == strict);
+    }
+    CHECK(files >= 2);
+}
+
 TEST_CASE("pages answer GET and HEAD only, and every path that is no page or file is 404") {
     NodeProcess node;
     const auto port = node.port();

@@ -174,9 +174,18 @@ export function parseKeystore(text) {
   return { ...header, ciphertext, associated_data: utf8(associated) };
 }
 
-async function deriveKey(passphrase, header) {
+/**
+ * The Argon2id this module runs by default: @noble/hashes, pure JavaScript.
+ * `(password, salt, { t, m, p, version, dkLen, maxmem })` → key bytes, m in
+ * KiB. A page may pass another with the same contract (`{ argon2id }`
+ * options below: the owner's page runs a WebAssembly one, three times the
+ * speed on a phone, docs/performance.md); the keystore text is the same.
+ */
+export const argon2idNoble = argon2idAsync;
+
+async function deriveKey(passphrase, header, argon2id = argon2idNoble) {
   if (typeof passphrase !== 'string') throw new TypeError('the passphrase must be a string');
-  return argon2idAsync(utf8(passphrase), header.salt, {
+  return argon2id(utf8(passphrase), header.salt, {
     t: header.kdf.ops_limit,
     // libsodium's crypto_pwhash takes bytes; Argon2 counts KiB.
     m: Math.floor(header.kdf.mem_limit_bytes / 1024),
@@ -193,9 +202,9 @@ async function deriveKey(passphrase, header) {
  * that is not a canonical keystore, or whose sealed seed is not the header's
  * key, is 'malformed'.
  */
-export async function openKeystore(text, passphrase) {
+export async function openKeystore(text, passphrase, { argon2id } = {}) {
   const k = parseKeystore(text);
-  const key = await deriveKey(passphrase, k);
+  const key = await deriveKey(passphrase, k, argon2id);
   let seed;
   try {
     seed = xchacha20poly1305(key, k.nonce, k.associated_data).decrypt(k.ciphertext);
@@ -218,7 +227,7 @@ export async function openKeystore(text, passphrase) {
  * `kopilka key import` opens. Fresh salt and nonce per file, so re-sealing
  * never reuses an AEAD key and nonce.
  */
-export async function createKeystore(seed, name, passphrase, kdf = kdf_interactive) {
+export async function createKeystore(seed, name, passphrase, kdf = kdf_interactive, { argon2id } = {}) {
   checkBytes(seed, seed_bytes, 'seed');
   const why = keystoreNameProblem(name) ?? kdfProblem(kdf);
   if (why) throw new RangeError(why);
@@ -229,7 +238,7 @@ export async function createKeystore(seed, name, passphrase, kdf = kdf_interacti
     salt: randomBytes(salt_bytes),
     nonce: randomBytes(nonce_bytes),
   };
-  const key = await deriveKey(passphrase, header);
+  const key = await deriveKey(passphrase, header, argon2id);
   const head = headerText(header);
   const ciphertext = xchacha20poly1305(key, header.nonce, utf8(head)).encrypt(seed);
   key.fill(0);
