@@ -38,13 +38,18 @@ export function OwnerHome({ node }) {
   `;
 }
 
-/** The owner's own venue: its dashboard and history, and the way to its settings. */
+/** The owner's own venue: its name, its dashboard and history, and the way to its settings. */
 export function OwnerVenue({ node, ticker }) {
   const { t } = useI18n();
+  const [name, setName] = useState(null);
+  useEffect(() => {
+    // The heading names the venue once the node says; the ticker stands in meanwhile (and if it cannot).
+    node.client.call('venue.get', { ticker }).then((v) => setName(v.profile?.name ?? null), () => setName(null));
+  }, [ticker]);
   return html`
     <section class="owner-venue" data-testid="owner-venue">
-      <h1>${ticker}</h1>
-      <p class="actions">
+      <h1>${name ? t('owner.venue.title', { name, ticker }) : ticker}</h1>
+      <p class="venue-actions">
         <a class="button secondary" href=${ownerHash('settings', ticker)} data-testid="settings">${t('owner.venue.settings')}</a>
         <a class="button link" href=${ownerHash('home')}>${t('owner.venue.all')}</a>
       </p>

@@ -218,11 +218,12 @@ test('the dashboard at 1280 px, in English', { skip }, async () => {
 
 test('the owner\'s own venue page (#venue=) embeds the same figures at 360 and 1280 px; the home without a key offers to launch or import', { skip }, async () => {
   const stats = await cliStats('30');
-  for (const [viewport, locale, name] of [[null, 'ru-RU', 'venue-360-ru'], [desktop_viewport, 'en-GB', 'venue-1280-en']]) {
+  for (const [viewport, locale, name, heading] of [[null, 'ru-RU', 'venue-360-ru', '«U Volodi» · VOLODYA'], [desktop_viewport, 'en-GB', 'venue-1280-en', 'U Volodi · VOLODYA']]) {
     const context = viewport ? await browser.newContext({ viewport, locale }) : await phoneContext(browser, { locale });
     const page = await openViews(context, story_ticker, `#venue=${story_ticker}`);
     await page.getByTestId('owner-venue').waitFor();
     await waitForRange(page, '30');
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     assert.equal(await page.getByRole('heading', { level: 1 }).count(), 1, 'one heading: the venue page names the venue, the views do not');
     await assertFigures(page, stats);
     await check(page, name);
