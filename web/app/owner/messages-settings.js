@@ -65,6 +65,8 @@ const ru = {
 
   'settings.staff.title': 'Сотрудники',
   'settings.staff.empty': 'Сотрудников пока нет.',
+  'settings.staff.invite_title': 'Пригласить сотрудника',
+  'settings.staff.invite_intro': 'Откройте приглашение и покажите его QR-код или пришлите ссылку: сотрудник откроет её на своём телефоне, и страница сама добавит его в команду с выбранным лимитом.',
   'settings.staff.role.cashier': 'Кассир',
   'settings.staff.role.waiter': 'Официант',
   'settings.staff.role.barista': 'Бариста',
@@ -183,6 +185,8 @@ const en = {
 
   'settings.staff.title': 'Staff',
   'settings.staff.empty': 'No staff yet.',
+  'settings.staff.invite_title': 'Invite a member',
+  'settings.staff.invite_intro': 'Open an invite and show its QR code or send the link: the member opens it on their own phone, and this page adds them to the team with the allowance you chose.',
   'settings.staff.role.cashier': 'Cashier',
   'settings.staff.role.waiter': 'Waiter',
   'settings.staff.role.barista': 'Barista',

@@ -5,13 +5,33 @@
 // (staff_remove), which first shows what returns to the treasury — the
 // allowance they still hold, never more than their balance — and asks to
 // confirm; afterwards the treasury's new balance, read from the chain.
-import { useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { formatAmount, parseAmount } from '../../../lib/amount.js';
 import { staff_roles } from '../../../lib/encoding.js';
+import { publicKeyOf } from '../../../lib/keys.js';
 import { Button, Field, Notice, html, useI18n } from '../../ui.js';
+import { StaffInvites } from '../wizard/staff.js';
 import { fundStaff, removeStaff, updateStaff } from './chain.js';
 import { fundFromForm, limitsFromForm, returnedOnRemoval } from './forms.js';
 import { Choice, Outcome, focusFirstProblem, problemText, shownParams, useAction } from './parts.js';
+
+/** New members by invite, as the wizard's last step adds them; the list is read again as each joins. */
+function Invites({ change }) {
+  const { t } = useI18n();
+  const { node, seed, ticker, refresh } = change;
+  const keyRecord = useMemo(() => ({ seed, publicKey: publicKeyOf(seed) }), [seed]);
+  const joined = useRef(0);
+  const watch = (invites) => {
+    const now = invites.filter((i) => i.state === 'joined').length;
+    if (now > joined.current) refresh();
+    joined.current = now;
+  };
+  return html`
+    <h3>${t('settings.staff.invite_title')}</h3>
+    <p class="hint">${t('settings.staff.invite_intro')}</p>
+    <${StaffInvites} node=${node} ticker=${ticker} keyRecord=${keyRecord} onChange=${watch} />
+  `;
+}
 
 /** kop1abcdefgh…uvwxyz: enough of an address to tell members apart in a sentence. */
 export const shortAddress = (address) => `${address.slice(0, 10)}…${address.slice(-6)}`;
@@ -37,6 +57,7 @@ export function Staff({ change }) {
           </li>`,
         )}
       </ul>
+      <${Invites} change=${change} />
     </section>
   `;
 }

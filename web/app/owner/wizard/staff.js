@@ -124,13 +124,20 @@ function Invite({ node, ticker, keyRecord, invite, onState }) {
   `;
 }
 
-export function StaffStep({ node, ticker, keyRecord }) {
+/**
+ * The invites and the form that opens one, for the wizard's last step and
+ * the venue's settings. `keyRecord`: `{ seed, publicKey }` of the owner's
+ * key; `onChange(invites)` hears every change of the list (each with its
+ * `state`: opening, open, adding, joined, stuck, failed).
+ */
+export function StaffInvites({ node, ticker, keyRecord, onChange }) {
   const { t } = useI18n();
   const text = useErrorText();
   const [invites, setInvites] = useState([]);
   const [role, setRole] = useState('barista');
   const [allowance, setAllowance] = useState(allowance_default);
   const [problem, setProblem] = useState(null);
+  useEffect(() => onChange?.(invites), [invites]);
 
   const onState = (n, patch) => setInvites((list) => list.map((i) => (i.n === n ? { ...i, ...patch } : i)));
   const add = (e) => {
@@ -141,27 +148,36 @@ export function StaffStep({ node, ticker, keyRecord }) {
     const { secret, id } = newInvite();
     setInvites((list) => [...list, { n: list.length + 1, secret, id, role, allowance: units, allowanceText: allowance.trim().replace(',', '.'), state: 'opening', error: null }]);
   };
-  const busy = invites.some((i) => i.state === 'adding' || i.state === 'resume');
+
+  return html`
+    ${invites.length > 0 && html`<ul class="invites">${invites.map((i) => html`<${Invite} key=${i.n} node=${node} ticker=${ticker} keyRecord=${keyRecord} invite=${i} onState=${onState} />`)}</ul>`}
+    ${invites.length < wizard_invites_max && html`
+      <form class="card invite-form" onSubmit=${add} novalidate>
+        <div class="field">
+          <label for="invite-role">${t('owner.wizard.staff.role')}</label>
+          <select id="invite-role" data-testid="invite-role" value=${role} onChange=${(e) => setRole(e.currentTarget.value)}>
+            ${staff_roles.map((r) => html`<option value=${r} key=${r}>${t(`owner.wizard.role.${r}`)}</option>`)}
+          </select>
+        </div>
+        <${Field} label=${t('owner.wizard.staff.allowance', { ticker })} hint=${t('owner.wizard.staff.allowance_hint')} testid="invite-allowance"
+          value=${allowance} onInput=${setAllowance} error=${text(problem)} inputmode="decimal" />
+        <${Button} type="submit" kind="secondary" data-testid="invite-add">${t('owner.wizard.staff.add')}<//>
+      </form>
+    `}
+  `;
+}
+
+export function StaffStep({ node, ticker, keyRecord }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const watch = (invites) => setBusy(invites.some((i) => i.state === 'adding' || i.state === 'resume'));
 
   return html`
     <section class="wizard-step">
       <${StepHead} step="staff" />
       <p class="notice" role="status" data-testid="launched">${t('owner.wizard.staff.launched', { ticker })}</p>
       <p class="hint">${t('owner.wizard.staff.intro')}</p>
-      ${invites.length > 0 && html`<ul class="invites">${invites.map((i) => html`<${Invite} key=${i.n} node=${node} ticker=${ticker} keyRecord=${keyRecord} invite=${i} onState=${onState} />`)}</ul>`}
-      ${invites.length < wizard_invites_max && html`
-        <form class="card invite-form" onSubmit=${add} novalidate>
-          <div class="field">
-            <label for="invite-role">${t('owner.wizard.staff.role')}</label>
-            <select id="invite-role" data-testid="invite-role" value=${role} onChange=${(e) => setRole(e.currentTarget.value)}>
-              ${staff_roles.map((r) => html`<option value=${r} key=${r}>${t(`owner.wizard.role.${r}`)}</option>`)}
-            </select>
-          </div>
-          <${Field} label=${t('owner.wizard.staff.allowance', { ticker })} hint=${t('owner.wizard.staff.allowance_hint')} testid="invite-allowance"
-            value=${allowance} onInput=${setAllowance} error=${text(problem)} inputmode="decimal" />
-          <${Button} type="submit" kind="secondary" data-testid="invite-add">${t('owner.wizard.staff.add')}<//>
-        </form>
-      `}
+      <${StaffInvites} node=${node} ticker=${ticker} keyRecord=${keyRecord} onChange=${watch} />
       <p class="actions">
         <a class=${`button primary${busy ? ' disabled' : ''}`} href=${ownerHash('venue', ticker)} data-testid="finish">${t('owner.wizard.finish')}</a>
       </p>
