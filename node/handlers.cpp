@@ -93,6 +93,7 @@ std::optional<json::value> Node::node_info(Call& call) {
     o["mempool"] = metrics_.mempool.load();
     o["version"] = node_version;
     o["time_ms"] = clock_.now_ms();
+    o["default_country"] = config_.default_country;
     return o;
 }
 

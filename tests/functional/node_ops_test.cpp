@@ -158,6 +158,16 @@ TEST_CASE("node.info's tip_header is the tip's signed header: null at height 0, 
     check_tip();
 }
 
+TEST_CASE("node.info says the node's default country, the calling code it puts before a number typed without one") {
+    NodeProcess node;
+    CHECK(node.client().call("node.info").at("default_country").as_string() == "7");
+    node.stop();
+    node.set_extra_args({"--default-country", "44"});
+    node.start();
+    rpc::Client c = node.client();
+    CHECK(c.call("node.info").at("default_country").as_string() == "44");
+}
+
 TEST_CASE("a test network's clock set days behind by clock-offset-s: the genesis and node.info follow it, a restart without it goes back to the wall clock") {
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;

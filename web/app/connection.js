@@ -36,6 +36,8 @@ export async function connect(client = rpcClient('')) {
     chainId: checked.chainId,
     chainIdHex,
     height: checked.height,
+    // The calling code the node puts before a number typed without one (kopilkad --default-country).
+    defaultCountry: typeof info.default_country === 'string' ? info.default_country : undefined,
     nowMs,
     nowS: () => BigInt(Math.floor(nowMs() / 1000)),
   };

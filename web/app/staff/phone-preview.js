@@ -4,9 +4,9 @@
 // Only a preview: the signed phone.lookup's `e164` is what the confirm step
 // shows and what the coins go to. Pure.
 
-// The node's default country (kopilkad's `default-country`, 7 unless the
-// operator set another); node.info does not say it, so the page assumes the
-// project's default, as the worked example does.
+// The country assumed when node.info does not say the node's own
+// (`default_country`, kopilkad's `default-country`; an older node): the
+// project's default, as the worked example has it.
 export const default_country_code = '7';
 /** ITU-T E.164 bounds (ledger/phone.h e164_digits_min / e164_digits_max), in digits with the country code. */
 export const e164_digits_min = 8;

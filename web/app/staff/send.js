@@ -27,7 +27,7 @@ export function Send({ node, staffKey, state, refresh }) {
   const [done, setDone] = useState(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  const preview = phonePreview(phone);
+  const preview = phonePreview(phone, node.defaultCountry);
   const memoNow = memoState(memo);
   const units = typedAmount(amount);
 

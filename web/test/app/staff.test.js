@@ -47,6 +47,14 @@ test('the phone preview reads what cashiers type as the node does (default count
     for (const lang of ['ru', 'en']) assert.ok(messages[lang][`staff.phone.problem_${problem}`], `${lang}: staff.phone.problem_${problem}`);
 });
 
+test("the phone preview follows the node's own default country (node.info default_country)", () => {
+  assert.deepEqual(phonePreview('07700 900123', '44'), { e164: '+447700900123' });
+  assert.deepEqual(phonePreview('7700 900123', '44'), { e164: '+447700900123' });
+  assert.deepEqual(phonePreview('8 900 000-00-01', '44'), { e164: '+4489000000001' }, 'an 8 is no trunk prefix in the UK');
+  assert.deepEqual(phonePreview('+7 900 000-00-01', '44'), { e164: '+79000000001' });
+  assert.deepEqual(phonePreview('8 900 000-00-01', undefined), { e164: '+79000000001' }, 'a node that does not say: 7');
+});
+
 test('scanner input: trimmed, Caps Lock and a Russian keyboard layout undone, words around the code dropped', () => {
   const code = 'KV1:H60-5DJ.+/:Z9';
   assert.deepEqual(scannedVoucher(`${code}\r\n`), { text: code });
