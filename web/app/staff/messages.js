@@ -3,7 +3,7 @@
 // followed by the coin's ticker, so no plural form is needed for them; the
 // shared screens' texts (offline, refused, errors) come from the cabinet's
 // dictionary (app.js picks them). Both languages have the same keys and
-// placeholders (test/app/staff-texts.test.js). Every refusal says what to do next.
+// placeholders (test/app/staff.test.js, "the till speaks Russian and English…"). Every refusal says what to do next.
 export const messages = {
   ru: {
     'page.title': 'Копилка — касса',

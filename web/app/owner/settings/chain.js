@@ -5,24 +5,20 @@
 // ledger's refusal. The seed stays in this page's memory and IndexedDB:
 // only the signed blob leaves. Also the logo upload (POST /media).
 import { accountFromText, keyFromAddress } from '../../../lib/address.js';
-import { publicKeyOf, randomNonce } from '../../../lib/keys.js';
+import { publicKeyOf } from '../../../lib/keys.js';
 import { RpcUnavailable } from '../../../lib/rpc.js';
-import { signTx } from '../../../lib/transaction.js';
 import { describeError } from '../../errors.js';
+import { submitSigned, tx_life_s } from '../wizard/chain.js';
 
-// A transaction is good for ten minutes of the node's clock (the CLI's
-// tx_ttl_s): enough for a slow network, far inside the ledger's 24 hours.
-export const owner_tx_life_s = 600n;
+// A transaction is good for ten minutes of the node's clock, as the wizard's
+// (its chain.js signs and submits for both).
+export const owner_tx_life_s = tx_life_s;
 // The node's own bound on an upload (docs/node.md "Media", media_upload_bytes_max).
 export const media_upload_bytes_max = 262_144;
 export const media_types = Object.freeze(['image/png', 'image/jpeg', 'image/webp']);
 
 /** Signs `body` as a `kind` transaction of the owner (`seed`) and submits it with wait: the node's answer. */
-export function submitOwnerTx(node, seed, kind, body) {
-  const tx = { kind, signer: publicKeyOf(seed), nonce: randomNonce(), expiry_s: node.nowS() + owner_tx_life_s, body };
-  const { blob } = signTx(tx, seed, node.chainId);
-  return node.client.submitTx(blob, { wait: true });
-}
+export const submitOwnerTx = (node, seed, kind, body) => submitSigned(node, seed, { kind, body });
 
 export const updateProfile = (node, seed, ticker, profile) => submitOwnerTx(node, seed, 'venue_update', { ticker, profile });
 
