@@ -9,9 +9,11 @@
 #pragma once
 
 #include "crypto/keys.h"
+#include "ledger/programme.h"
 #include "ledger/types.h"
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -178,6 +180,97 @@ struct Redeem {
     std::string ticker;
     Voucher voucher;
     bool operator==(const Redeem&) const = default;
+};
+
+// --- bonus programmes (ledger/programme.h) ---
+
+// The owner publishes a new version of the venue's programme: version is the
+// last published + 1, previous is programme_hash of the last, and it takes
+// effect at effective_from_s, after the publishing block's time.
+struct ProgrammeSet {
+    std::string ticker;
+    loyalty::Programme programme;
+    bool operator==(const ProgrammeSet&) const = default;
+};
+
+// A client's consent to pay `amount` bonuses on one receipt, signed by the
+// key that controls `client` (domain "kopilka/pay/v1"). Its id (the hash of
+// its unsigned bytes) is remembered like a voucher's: one consent, one
+// payment.
+struct PayConsent {
+    std::string ticker;
+    Account client;
+    Amount amount = 0;
+    Hash256 receipt_digest{};  // receipt_digest(receipt): the consent is for this receipt only
+    std::uint64_t nonce = 0;
+    std::uint64_t expiry_s = 0;
+    PublicKey signer;
+    Signature signature;
+    bool operator==(const PayConsent&) const = default;
+};
+Bytes encode_pay_consent_unsigned(const PayConsent& c);
+Bytes encode_pay_consent(const PayConsent& c);  // unsigned bytes || signature
+std::expected<PayConsent, std::string> decode_pay_consent(ByteView bytes);
+Hash256 pay_consent_id(const PayConsent& c);
+void sign_pay_consent(PayConsent& c, const KeyPair& key, const ChainId& chain);
+bool verify_pay_consent_signature(const PayConsent& c, const ChainId& chain);
+Hash256 receipt_digest(const loyalty::Receipt& r);  // BLAKE2b-256 of the receipt's canonical bytes
+
+// Who a purchase is for: an account (a key, or a phone reference), or a
+// loyalty card bound to one (CardBind).
+struct ClientRef {
+    enum class Kind : std::uint8_t { account = 1, card = 2 };
+    Kind kind = Kind::account;
+    Account account;   // Kind::account
+    std::string card;  // Kind::card
+    bool operator==(const ClientRef&) const = default;
+};
+
+// A staff member (or the owner) records a purchase. The ledger evaluates it
+// under the programme version in force at the block time, which must be
+// `programme_version` (what the till quoted). Accruals come from the
+// signer's balance (its allowance), gifts from the treasury; `pay` bonuses
+// go from the client to the treasury and need `consent` when non-zero.
+// `referrer` may be named only on the client's first purchase.
+struct Purchase {
+    std::string ticker;
+    ClientRef client;
+    loyalty::Receipt receipt;
+    std::uint32_t programme_version = 0;
+    Amount pay = 0;
+    std::optional<PayConsent> consent;
+    std::optional<Account> referrer;
+    bool operator==(const Purchase&) const = default;
+};
+
+// Staff or the owner returns `amount` of a purchase's receipt money
+// (`purchase` is the purchase transaction's id); the cumulative returns may
+// not pass the receipt's total.
+struct PurchaseReturn {
+    std::string ticker;
+    Hash256 purchase{};
+    Amount amount = 0;
+    bool operator==(const PurchaseReturn&) const = default;
+};
+
+// Staff or the owner binds a loyalty card to a client's account. A card is
+// bound once; only the owner may bind it again elsewhere.
+struct CardBind {
+    std::string ticker;
+    std::string card;
+    Account client;
+    bool operator==(const CardBind&) const = default;
+};
+
+// The client sets its birthday (month and day, no year) with the venue,
+// signed by the key controlling `client`. Set once: a second is refused, so
+// a birthday gift cannot be had twice a year.
+struct BirthdaySet {
+    std::string ticker;
+    Account client;
+    std::uint8_t month = 0;
+    std::uint8_t day = 0;
+    bool operator==(const BirthdaySet&) const = default;
 };
 
 // In kind order: the kind is the index + 1.
