@@ -249,7 +249,7 @@ struct PurchaseInput {
     Amount client_balance = 0;          // the client's balance of the coin before
     std::uint64_t time_s = 0;           // block time
     // The referrer chain's records, level 1 first (at most 3); only read for
-    // their existence (a referrer with no record is skipped).
+    // their existence (a level with no record, nullptr, ends the chain there).
     std::vector<const Client*> referrers;
     // The venue's automatic gifts so far in this local month (for the budget).
     Amount gifts_this_month = 0;
@@ -260,13 +260,22 @@ struct PurchaseResult {
     Amount payable_max = 0;    // most bonuses could pay (limits, balance less debt)
     Amount paid = 0;           // bonuses paid: min(pay, payable_max) — never more than asked
     Amount base = 0;           // money paid on eligible lines: what accrual is computed on
-    Amount debt_paid = 0;      // of the client's accruals, taken for its debt first
+    // Of the client's rule and stamp credits (evaluation order), what repays
+    // its debt first. The chain moves: from_staff from the staff member; of
+    // it, the client's rule+stamp credits less debt_paid to the client, each
+    // referral credit to its referrer, debt_paid to the treasury (it repays
+    // the return that made the debt); from_treasury from the treasury to the
+    // client. Credit amounts stay gross.
+    Amount debt_paid = 0;
     std::vector<Credit> credits;  // in evaluation order
     Amount from_staff = 0;     // sum of rule, stamp and referral credits (the staff member funds them)
     Amount from_treasury = 0;  // sum of gift credits (welcome on registration)
     std::uint8_t tier_before = 0;
     std::uint8_t tier_after = 0;
-    Client client_after;       // the client's record after the purchase (lots not yet spent for `paid`)
+    // The client's record after the purchase: its new lots (rules, stamps
+    // net of debt_paid, the welcome gift) added, but not yet spent for `paid`
+    // (the caller calls spend_lots). Referrers' lots are the caller's to add.
+    Client client_after;
     Amount gifts_this_month_after = 0;
 };
 // Refuses (with a message naming the figures) only an invalid receipt, a
@@ -296,6 +305,10 @@ struct ReturnResult {
     Amount refund_paid = 0;            // bonuses given back to the client (from the treasury)
     Amount take_client = 0;            // accrual reversed from the client
     std::array<Amount, referral_levels_max> take_referrer{};
+    // amount - refund_paid: the money part of the return, what
+    // apply_return_to_client takes off the client's totals (over all returns
+    // of a purchase it sums to exactly total - paid).
+    Amount money_returned = 0;
     PurchaseRecord record_after;
 };
 // A return of `amount` of the receipt's money (the cumulative total returned
@@ -305,9 +318,12 @@ struct ReturnResult {
 // adds the rest to the debt (Client::debt); it recomputes tiers with
 // apply_return_to_client.
 std::expected<ReturnResult, std::string> evaluate_return(const PurchaseRecord& rec, Amount amount);
-// The client's record after a return of `amount` money of a purchase made
-// at `purchase_time_s` (months and lifetime totals fall; the tier is
-// recomputed when the programme recomputes on purchase) and `debt_added`.
+// The client's record after a return whose money part is `amount`
+// (ReturnResult::money_returned) of a purchase made at `purchase_time_s`:
+// lifetime_paid and that month's total fall by it (never below 0; a month no
+// longer held is not touched; best_purchase stays), the debt grows by
+// `debt_added`, and the tier is recomputed when the programme recomputes on
+// purchase.
 Client apply_return_to_client(const Programme& p, const Client& c, std::uint64_t purchase_time_s, Amount amount,
                               Amount debt_added, std::uint64_t time_s);
 
@@ -345,7 +361,9 @@ std::optional<std::uint64_t> next_winback_gift(const Programme& p, const Client&
 std::uint8_t tier_at(const Programme& p, const Client& c, std::uint64_t time_s, bool scheduled);
 // A gift given at `time_s`, within the month's budget (nullopt when the
 // programme has no such gift, the client already had it, or the budget is
-// spent); amount may be cut to the budget left. Updates the client's record.
+// spent); amount may be cut to the budget left. Updates the client's record:
+// marks the gift given (also when the budget cut it to nothing, so a due
+// event is not retried) and adds the credit's lot when it expires.
 std::optional<Credit> give_gift(const Programme& p, Client& c, GiftKind kind, std::uint64_t time_s,
                                 Amount gifts_this_month);
 
