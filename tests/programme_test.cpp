@@ -116,7 +116,7 @@ TEST_CASE("programme: receipt brackets 3 % under 500, 6 % from 500 to 1000, 12 %
     CHECK(credited(run({&p, nullptr, receipt(34)})) == V{1});
 }
 
-TEST_CASE("programme: Gold from 10,000 and VIP from 30,000 paid in all; the tier before sets the rate", "[programme]") {
+TEST_CASE("programme: Gold from 10,000 and VIP from 30,000 paid in all, the tier before sets the rate", "[programme]") {
     auto p = moscow();
     p.tiers = {Tier{"Base", 0, 3000}, Tier{"Gold", 10'000 * major, bp_whole}, Tier{"VIP", 30'000 * major, bp_whole}};
     Rule base = percent(1, 300), gold = percent(2, 500), vip = percent(3, 1000);
@@ -228,7 +228,7 @@ TEST_CASE("programme: bonuses pay 30 % of a receipt at Base, all of it at Gold, 
     CHECK_THAT(refused.error(), Catch::Contains("30001") && Catch::Contains("30000"));
 }
 
-TEST_CASE("programme: excluded categories are not payable and earn nothing; weekdays limit payment", "[programme]") {
+TEST_CASE("programme: excluded categories are not payable and earn nothing, weekdays limit payment", "[programme]") {
     auto p = moscow();
     p.tiers = {Tier{"Base", 0, 3000}, Tier{"Gold", 10'000 * major, bp_whole}};
     p.pay_excluded = {"tobacco", "alcohol"};
@@ -252,7 +252,7 @@ TEST_CASE("programme: excluded categories are not payable and earn nothing; week
     CHECK(paid.client_after.lifetime_paid == 4000);
 }
 
-TEST_CASE("programme: bonuses paid on a receipt earn nothing; the payment is spread over the lines", "[programme]") {
+TEST_CASE("programme: bonuses paid on a receipt earn nothing, the payment is spread over the lines", "[programme]") {
     auto p = moscow();
     Rule all = percent(1, 1000), b_only = percent(2, 1000);
     b_only.when.categories = {"b"};
