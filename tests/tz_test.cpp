@@ -178,7 +178,7 @@ TEST_CASE("tz: Jn never counts 29 February, n does", "[tz]") {
     CHECK(to_local(n, utc(2023, 2, 28, 23, 59, 59)).offset_s == 0);
 }
 
-TEST_CASE("tz: a day whose midnight is skipped begins at the change; a repeated midnight at its first", "[tz]") {
+TEST_CASE("tz: a day whose midnight is skipped begins at the change, a repeated midnight at its first", "[tz]") {
     // Havana: daylight saving from 00:00 on the second Sunday of March, so
     // 10 March 2024 has no 00:00-01:00; it ends 01:00 CDT on 3 November.
     auto havana = rule("CST5CDT,M3.2.0/0,M11.1.0/1");
