@@ -43,6 +43,7 @@ enum class Domain : std::uint8_t {
     lookup,  // a signed phone.lookup request (node-side only, never in a block)
     staff_accept,  // a key's consent to become staff of a venue
     invite_open,   // an owner opening a staff invite on a node (node-side only, never in a block)
+    pay_consent,   // a client's consent to pay bonuses on one receipt (inside a purchase)
 };
 std::string_view domain_tag(Domain d);
 

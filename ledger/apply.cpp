@@ -287,6 +287,12 @@ struct Applier {
         return {};
     }
 
+    // The programme kinds (issue 15) until their rules land: refused whole.
+    template <class Body>
+    Outcome operator()(const Body&) {
+        return refuse(Refusal::malformed, std::string(kind_name(tx.kind())) + " is not accepted by this node yet");
+    }
+
     Outcome operator()(const Redeem& b) {
         Refused err{};
         const VenueRecord* venue = need_venue(b.ticker, err);

@@ -44,6 +44,10 @@ inline constexpr std::uint32_t period_months_max = 24;
 inline constexpr std::uint32_t lifetime_days_max = 3660;  // ten years
 inline constexpr std::uint32_t gift_param_days_max = 366;
 inline constexpr std::uint32_t stamp_every_max = 100;
+// A programme's canonical bytes: enough for every tier, rule and gift with
+// ordinary names and categories, well inside tx_bytes_max (the lists' own
+// limits would allow more).
+inline constexpr std::size_t programme_bytes_max = 12 * 1024;
 // A new version takes effect after the block that publishes it, at most this far ahead.
 inline constexpr std::uint64_t programme_effective_ahead_s_max = 366ull * 24 * 60 * 60;
 // One client's open lots (credits with an expiry that are not yet spent or
@@ -180,6 +184,9 @@ std::optional<Amount> receipt_total(const Receipt& r);  // nullopt on overflow
 
 // A loyalty card number: 4-32 of 0-9 and A-Z.
 bool valid_card(std::string_view card);
+// A birthday as the client sets it: month 1-12 and a day of that month in a
+// leap year (29 February is allowed).
+bool valid_birthday(std::uint8_t month, std::uint8_t day);
 
 // --- a client's loyalty record, per venue ---
 

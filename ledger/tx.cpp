@@ -1,6 +1,7 @@
 #include "ledger/tx.h"
 
 #include "ledger/codec.h"
+#include "ledger/programme_codec.h"
 
 #include <stdexcept>
 
@@ -70,6 +71,69 @@ StaffAcceptance read_acceptance(Reader& r) {
     return a;
 }
 
+void write_consent_fields(Writer& w, const PayConsent& c) {
+    w.u8(pay_consent_version);
+    write_ticker(w, c.ticker);
+    write_account(w, c.client);
+    w.u64(c.amount).hash(c.receipt_digest).u64(c.nonce).u64(c.expiry_s).key(c.signer);
+}
+
+PayConsent read_consent(Reader& r) {
+    if (const auto ver = r.u8(); ver != pay_consent_version)
+        throw DecodeError("unknown pay consent version " + std::to_string(ver));
+    PayConsent c;
+    c.ticker = read_ticker(r);
+    c.client = read_account(r);
+    c.amount = r.u64();
+    c.receipt_digest = r.hash();
+    c.nonce = r.u64();
+    c.expiry_s = r.u64();
+    c.signer = r.key();
+    c.signature = r.signature();
+    return c;
+}
+
+void write_client_ref(Writer& w, const ClientRef& c) {
+    w.u8(static_cast<std::uint8_t>(c.kind));
+    if (c.kind == ClientRef::Kind::account) {
+        write_account(w, c.account);
+    } else {
+        if (!loyalty::valid_card(c.card)) throw std::invalid_argument("a card number is 4-32 of 0-9 and A-Z");
+        w.text(c.card);
+    }
+}
+
+ClientRef read_client_ref(Reader& r) {
+    ClientRef c;
+    const std::uint8_t kind = r.u8();
+    if (kind == static_cast<std::uint8_t>(ClientRef::Kind::account)) {
+        c.kind = ClientRef::Kind::account;
+        c.account = read_account(r);
+    } else if (kind == static_cast<std::uint8_t>(ClientRef::Kind::card)) {
+        c.kind = ClientRef::Kind::card;
+        c.card = r.text(loyalty::card_bytes_max, "card");
+        if (!loyalty::valid_card(c.card)) throw DecodeError("card \"" + c.card + "\" is not 4-32 of 0-9 and A-Z");
+    } else {
+        throw DecodeError("unknown client reference kind " + std::to_string(kind));
+    }
+    return c;
+}
+
+void write_opt_account(Writer& w, const std::optional<Account>& a) {
+    w.boolean(a.has_value());
+    if (a) write_account(w, *a);
+}
+
+std::optional<Account> read_opt_account(Reader& r) {
+    if (!r.boolean()) return std::nullopt;
+    return read_account(r);
+}
+
+void check_birthday(std::uint8_t month, std::uint8_t day) {
+    if (!loyalty::valid_birthday(month, day))
+        throw std::invalid_argument("birthday " + std::to_string(month) + "-" + std::to_string(day) + " is not a date");
+}
+
 void check_memo(const std::string& memo) {
     if (memo.size() > memo_bytes_max) throw std::invalid_argument("memo must be at most 140 bytes of text");
     if (auto err = display_text_error(memo, "memo", false); !err.empty()) throw std::invalid_argument(err);
@@ -128,6 +192,38 @@ void write_body(Writer& w, const TxBody& body) {
                    },
                    [&](const PhoneRebindCancel& b) { w.hash(b.phone); },
                    [&](const PhoneRebindComplete& b) { w.hash(b.phone); },
+                   [&](const ProgrammeSet& b) {
+                       write_ticker(w, b.ticker);
+                       loyalty::write_programme(w, b.programme);
+                   },
+                   [&](const Purchase& b) {
+                       write_ticker(w, b.ticker);
+                       write_client_ref(w, b.client);
+                       loyalty::write_receipt(w, b.receipt);
+                       w.u32(b.programme_version).u64(b.pay);
+                       w.boolean(b.consent.has_value());
+                       if (b.consent) {
+                           write_consent_fields(w, *b.consent);
+                           w.signature(b.consent->signature);
+                       }
+                       write_opt_account(w, b.referrer);
+                   },
+                   [&](const PurchaseReturn& b) {
+                       write_ticker(w, b.ticker);
+                       w.hash(b.purchase).u64(b.amount);
+                   },
+                   [&](const CardBind& b) {
+                       if (!loyalty::valid_card(b.card)) throw std::invalid_argument("a card number is 4-32 of 0-9 and A-Z");
+                       write_ticker(w, b.ticker);
+                       w.text(b.card);
+                       write_account(w, b.client);
+                   },
+                   [&](const BirthdaySet& b) {
+                       check_birthday(b.month, b.day);
+                       write_ticker(w, b.ticker);
+                       write_account(w, b.client);
+                       w.u8(b.month).u8(b.day);
+                   },
                },
                body);
 }
@@ -210,6 +306,48 @@ TxBody read_body(Reader& r, TxKind kind) {
             b.phone = r.hash();
             return b;
         }
+        case TxKind::programme_set: {
+            ProgrammeSet b;
+            b.ticker = read_ticker(r);
+            b.programme = loyalty::read_programme(r);
+            return b;
+        }
+        case TxKind::purchase: {
+            Purchase b;
+            b.ticker = read_ticker(r);
+            b.client = read_client_ref(r);
+            b.receipt = loyalty::read_receipt(r);
+            b.programme_version = r.u32();
+            b.pay = r.u64();
+            if (r.boolean()) b.consent = read_consent(r);
+            b.referrer = read_opt_account(r);
+            return b;
+        }
+        case TxKind::purchase_return: {
+            PurchaseReturn b;
+            b.ticker = read_ticker(r);
+            b.purchase = r.hash();
+            b.amount = r.u64();
+            return b;
+        }
+        case TxKind::card_bind: {
+            CardBind b;
+            b.ticker = read_ticker(r);
+            b.card = r.text(loyalty::card_bytes_max, "card");
+            if (!loyalty::valid_card(b.card)) throw DecodeError("card \"" + b.card + "\" is not 4-32 of 0-9 and A-Z");
+            b.client = read_account(r);
+            return b;
+        }
+        case TxKind::birthday_set: {
+            BirthdaySet b;
+            b.ticker = read_ticker(r);
+            b.client = read_account(r);
+            b.month = r.u8();
+            b.day = r.u8();
+            if (!loyalty::valid_birthday(b.month, b.day))
+                throw DecodeError("birthday " + std::to_string(b.month) + "-" + std::to_string(b.day) + " is not a date");
+            return b;
+        }
     }
     throw DecodeError("unknown transaction kind " + std::to_string(static_cast<int>(kind)));
 }
@@ -230,6 +368,11 @@ std::string_view kind_name(TxKind k) {
         case TxKind::staff_add: return "staff_add";
         case TxKind::phone_rebind_cancel: return "phone_rebind_cancel";
         case TxKind::phone_rebind_complete: return "phone_rebind_complete";
+        case TxKind::programme_set: return "programme_set";
+        case TxKind::purchase: return "purchase";
+        case TxKind::purchase_return: return "purchase_return";
+        case TxKind::card_bind: return "card_bind";
+        case TxKind::birthday_set: return "birthday_set";
     }
     return "unknown";
 }
@@ -344,6 +487,43 @@ bool verify_voucher_signature(const Voucher& v, const ChainId& chain) {
     return verify(v.signer, Domain::voucher, chain, encode_voucher_unsigned(v), v.signature);
 }
 
+Bytes encode_pay_consent_unsigned(const PayConsent& c) {
+    Writer w;
+    write_consent_fields(w, c);
+    return std::move(w).take();
+}
+
+Bytes encode_pay_consent(const PayConsent& c) {
+    Writer w;
+    write_consent_fields(w, c);
+    w.signature(c.signature);
+    return std::move(w).take();
+}
+
+std::expected<PayConsent, std::string> decode_pay_consent(ByteView bytes) {
+    try {
+        Reader r(bytes);
+        PayConsent c = read_consent(r);
+        r.finish();
+        return c;
+    } catch (const DecodeError& e) {
+        return std::unexpected(std::string("malformed pay consent: ") + e.what());
+    }
+}
+
+Hash256 pay_consent_id(const PayConsent& c) { return blake2b256(encode_pay_consent_unsigned(c)); }
+
+void sign_pay_consent(PayConsent& c, const KeyPair& key, const ChainId& chain) {
+    c.signer = key.public_key();
+    c.signature = key.sign(Domain::pay_consent, chain, encode_pay_consent_unsigned(c));
+}
+
+bool verify_pay_consent_signature(const PayConsent& c, const ChainId& chain) {
+    return verify(c.signer, Domain::pay_consent, chain, encode_pay_consent_unsigned(c), c.signature);
+}
+
+Hash256 receipt_digest(const loyalty::Receipt& r) { return blake2b256(loyalty::encode_receipt(r)); }
+
 Bytes encode_tx(const Tx& tx) {
     Writer w;
     w.u8(tx_version).u8(static_cast<std::uint8_t>(tx.kind())).key(tx.signer).u64(tx.nonce).u64(tx.expiry_s);
@@ -406,6 +586,8 @@ bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId&
         return verify(b->attestation.attestor, Domain::attestation, chain,
                       encode_attestation_unsigned(b->attestation), b->attestation.signature);
     if (const auto* a = std::get_if<StaffAdd>(&stx.tx.body)) return verify_staff_acceptance(a->acceptance, chain);
+    if (const auto* p = std::get_if<Purchase>(&stx.tx.body); p && p->consent)
+        return verify_pay_consent_signature(*p->consent, chain);
     return true;
 }
 

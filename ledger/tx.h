@@ -23,8 +23,10 @@ inline constexpr std::uint8_t tx_version = 1;
 inline constexpr std::uint8_t voucher_version = 1;
 inline constexpr std::uint8_t attestation_version = 1;
 inline constexpr std::uint8_t staff_acceptance_version = 1;
-// Largest signed blob accepted anywhere: a venue profile at every limit fits.
-inline constexpr std::size_t tx_bytes_max = 4096;
+// Largest signed blob accepted anywhere: a venue profile at every limit fits,
+// and so does a programme_set at programme_bytes_max (12 KiB).
+inline constexpr std::size_t tx_bytes_max = 16 * 1024;
+inline constexpr std::uint8_t pay_consent_version = 1;
 
 enum class TxKind : std::uint8_t {
     venue_create = 1,
@@ -39,8 +41,13 @@ enum class TxKind : std::uint8_t {
     staff_add = 10,
     phone_rebind_cancel = 11,
     phone_rebind_complete = 12,
+    programme_set = 13,
+    purchase = 14,
+    purchase_return = 15,
+    card_bind = 16,
+    birthday_set = 17,
 };
-inline constexpr TxKind tx_kind_last = TxKind::phone_rebind_complete;
+inline constexpr TxKind tx_kind_last = TxKind::birthday_set;
 std::string_view kind_name(TxKind k);
 
 // Creates a venue and its coin; mints the whole supply to the signer (the
@@ -275,7 +282,8 @@ struct BirthdaySet {
 
 // In kind order: the kind is the index + 1.
 using TxBody = std::variant<VenueCreate, VenueUpdate, ProductUpsert, ProductRemove, StaffUpdate, StaffRemove, Transfer,
-                            PhoneBind, Redeem, StaffAdd, PhoneRebindCancel, PhoneRebindComplete>;
+                            PhoneBind, Redeem, StaffAdd, PhoneRebindCancel, PhoneRebindComplete, ProgrammeSet, Purchase,
+                            PurchaseReturn, CardBind, BirthdaySet>;
 
 struct Tx {
     PublicKey signer;
@@ -307,7 +315,7 @@ ByteView unsigned_tx_bytes(ByteView signed_bytes);
 
 SignedTx sign_tx(const Tx& tx, const KeyPair& key, const ChainId& chain);
 // Every signature the transaction carries: its own, and its voucher's,
-// attestation's or staff acceptance's. Stateless, so it can run on many threads before sequencing.
+// attestation's, staff acceptance's or pay consent's. Stateless, so it can run on many threads before sequencing.
 bool verify_tx_signatures(const SignedTx& stx, const ChainId& chain);
 // The same, given encode_tx(stx.tx) (see unsigned_tx_bytes).
 bool verify_tx_signatures(const SignedTx& stx, ByteView tx_bytes, const ChainId& chain);

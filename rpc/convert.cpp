@@ -1,6 +1,7 @@
 #include "rpc/convert.h"
 
 #include "crypto/address.h"
+#include "ledger/programme_codec.h"
 
 #include <boost/json.hpp>
 
@@ -75,6 +76,139 @@ json::object attestation_json(const Attestation& a) {
     return o;
 }
 
+namespace {
+
+json::array text_array(const std::vector<std::string>& list) {
+    json::array a;
+    for (const auto& s : list) a.push_back(json::value(s));
+    return a;
+}
+
+template <class T>
+json::value opt_number(const std::optional<T>& v) {
+    if (!v) return nullptr;
+    return json::value(*v);
+}
+
+std::string_view gift_kind_name(loyalty::GiftKind k) {
+    switch (k) {
+        case loyalty::GiftKind::welcome: return "welcome";
+        case loyalty::GiftKind::birthday: return "birthday";
+        case loyalty::GiftKind::winback: return "winback";
+        case loyalty::GiftKind::review: return "review";
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+json::object programme_json(const loyalty::Programme& p) {
+    using namespace loyalty;
+    json::object o;
+    o["version"] = p.version;
+    o["previous"] = to_hex(p.previous);
+    o["hash"] = to_hex(programme_hash(p));
+    o["effective_from_s"] = p.effective_from_s;
+    o["zone"] = p.zone;
+    o["tzdb_version"] = p.tzdb_version;
+    o["zone_rule"] = p.zone_rule;
+    o["tier_basis"] = p.tier_basis == TierBasis::lifetime ? "lifetime"
+                      : p.tier_basis == TierBasis::period ? "period"
+                                                          : "single_purchase";
+    o["period_months"] = p.period_months;
+    o["tier_recalc"] = p.tier_recalc == TierRecalc::on_purchase ? "on_purchase" : "monthly";
+    o["recalc_day"] = p.recalc_day;
+    json::array tiers;
+    for (const auto& t : p.tiers)
+        tiers.push_back(json::object{{"name", t.name}, {"threshold", format_amount(t.threshold)}, {"pay_share_bp", t.pay_share_bp}});
+    o["tiers"] = std::move(tiers);
+    json::array rules;
+    for (const auto& r : p.rules) {
+        json::object when;
+        when["tier_mask"] = r.when.tier_mask;
+        when["receipt_min"] = opt_amount(r.when.receipt_min);
+        when["receipt_max"] = opt_amount(r.when.receipt_max);
+        if (r.when.window)
+            when["window"] = json::object{{"weekdays", r.when.window->weekdays},
+                                          {"from_minute", r.when.window->from_minute},
+                                          {"to_minute", r.when.window->to_minute}};
+        else
+            when["window"] = nullptr;
+        when["birthday_days"] = opt_number(r.when.birthday_days);
+        when["returning_days"] = opt_number(r.when.returning_days);
+        when["categories"] = text_array(r.when.categories);
+        json::object rule;
+        rule["id"] = r.id;
+        rule["name"] = r.name;
+        rule["group"] = r.group;
+        rule["when"] = std::move(when);
+        rule["effect"] = r.effect == Effect::percent ? "percent" : "fixed";
+        if (r.effect == Effect::percent)
+            rule["value_bp"] = r.value;
+        else
+            rule["value"] = format_amount(r.value);
+        rule["cap_per_month"] = opt_amount(r.cap_per_month);
+        rule["lifetime_days"] = r.lifetime_days;
+        rules.push_back(std::move(rule));
+    }
+    o["rules"] = std::move(rules);
+    o["accrual_excluded"] = text_array(p.accrual_excluded);
+    o["pay_excluded"] = text_array(p.pay_excluded);
+    json::array weekday;
+    for (auto bp : p.weekday_pay_share_bp) weekday.push_back(bp);
+    o["weekday_pay_share_bp"] = std::move(weekday);
+    json::array gifts;
+    for (const auto& g : p.gifts)
+        gifts.push_back(json::object{{"kind", gift_kind_name(g.kind)},
+                                     {"amount", format_amount(g.amount)},
+                                     {"lifetime_days", g.lifetime_days},
+                                     {"param_days", g.param_days}});
+    o["gifts"] = std::move(gifts);
+    json::array referral;
+    for (auto bp : p.referral_bp) referral.push_back(bp);
+    o["referral_bp"] = std::move(referral);
+    o["referral_lifetime_days"] = p.referral_lifetime_days;
+    json::array stamps;
+    for (const auto& s : p.stamp_cards)
+        stamps.push_back(json::object{{"id", s.id},
+                                      {"category", s.category},
+                                      {"every", s.every},
+                                      {"reward", format_amount(s.reward)},
+                                      {"lifetime_days", s.lifetime_days}});
+    o["stamp_cards"] = std::move(stamps);
+    o["cap_per_client_day"] = opt_amount(p.cap_per_client_day);
+    o["gift_budget_per_month"] = opt_amount(p.gift_budget_per_month);
+    return o;
+}
+
+json::object receipt_json(const loyalty::Receipt& r) {
+    json::object o;
+    o["id"] = r.id;
+    json::array lines;
+    for (const auto& l : r.lines) lines.push_back(json::object{{"category", l.category}, {"amount", format_amount(l.amount)}});
+    o["lines"] = std::move(lines);
+    if (auto total = loyalty::receipt_total(r)) o["total"] = format_amount(*total);
+    return o;
+}
+
+json::object pay_consent_json(const PayConsent& c) {
+    json::object o;
+    o["id"] = to_hex(pay_consent_id(c));
+    o["ticker"] = c.ticker;
+    o["client"] = account_text(c.client);
+    o["amount"] = format_amount(c.amount);
+    o["receipt_digest"] = to_hex(c.receipt_digest);
+    o["nonce"] = c.nonce;
+    o["expiry_s"] = c.expiry_s;
+    o["signer"] = addr(c.signer);
+    o["signature"] = to_hex(c.signature.view());
+    return o;
+}
+
+std::string client_ref_text(const ClientRef& c) {
+    return c.kind == ClientRef::Kind::account ? account_text(c.account) : "card:" + c.card;
+}
+
 json::object staff_acceptance_json(const StaffAcceptance& a) {
     json::object o;
     o["ticker"] = a.ticker;
@@ -146,6 +280,35 @@ json::object tx_json(const SignedTx& stx) {
                    [&](const Redeem& b) {
                        o["ticker"] = b.ticker;
                        o["voucher"] = voucher_json(b.voucher);
+                   },
+                   [&](const ProgrammeSet& b) {
+                       o["ticker"] = b.ticker;
+                       o["programme"] = programme_json(b.programme);
+                   },
+                   [&](const Purchase& b) {
+                       o["ticker"] = b.ticker;
+                       o["client"] = client_ref_text(b.client);
+                       o["receipt"] = receipt_json(b.receipt);
+                       o["programme_version"] = b.programme_version;
+                       o["pay"] = format_amount(b.pay);
+                       o["consent"] = b.consent ? json::value(pay_consent_json(*b.consent)) : json::value(nullptr);
+                       o["referrer"] = b.referrer ? json::value(account_text(*b.referrer)) : json::value(nullptr);
+                   },
+                   [&](const PurchaseReturn& b) {
+                       o["ticker"] = b.ticker;
+                       o["purchase"] = to_hex(b.purchase);
+                       o["amount"] = format_amount(b.amount);
+                   },
+                   [&](const CardBind& b) {
+                       o["ticker"] = b.ticker;
+                       o["card"] = b.card;
+                       o["client"] = account_text(b.client);
+                   },
+                   [&](const BirthdaySet& b) {
+                       o["ticker"] = b.ticker;
+                       o["client"] = account_text(b.client);
+                       // The day itself is on the chain (docs/security.md); the view shows that it is set.
+                       o["birthday_set"] = true;
                    },
                },
                tx.body);

@@ -19,6 +19,11 @@ json::object tx_json(const ledger::SignedTx& stx);  // kind-specific fields, amo
 json::object voucher_json(const ledger::Voucher& v);
 json::object attestation_json(const ledger::Attestation& a);
 json::object staff_acceptance_json(const ledger::StaffAcceptance& a);
+// A bonus programme, every field: amounts as decimal strings, shares in basis points.
+json::object programme_json(const ledger::loyalty::Programme& p);
+json::object receipt_json(const ledger::loyalty::Receipt& r);
+json::object pay_consent_json(const ledger::PayConsent& c);
+std::string client_ref_text(const ledger::ClientRef& c);  // an account's text, or "card:<number>"
 // A phone's pending re-bind: {"key", "effective_s"}, or null when none.
 json::value rebind_json(const ledger::PendingRebind* r);
 json::object header_json(const ledger::BlockHeader& h);

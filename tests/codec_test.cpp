@@ -14,6 +14,7 @@
 #include "crypto/address.h"
 #include "ledger/block.h"
 #include "ledger/codec.h"
+#include "ledger/programme_codec.h"
 
 #include <catch2/catch.hpp>
 
@@ -96,6 +97,49 @@ struct Sample {
 
 // One or more valid transactions of every kind, covering both states of
 // every presence flag and boolean and both account kinds.
+// A programme with every optional field present.
+loyalty::Programme full_programme() {
+    loyalty::Programme p;
+    p.version = 2;
+    p.previous = blake2b256(as_bytes("version 1"));
+    p.effective_from_s = 1'700'000'000;
+    p.zone = "Europe/Berlin";
+    p.tzdb_version = "2024a";
+    p.zone_rule = "CET-1CEST,M3.5.0,M10.5.0/3";
+    p.tier_basis = loyalty::TierBasis::period;
+    p.period_months = 3;
+    p.tier_recalc = loyalty::TierRecalc::monthly;
+    p.recalc_day = 1;
+    p.tiers = {{"Base", 0, 3000}, {"Gold", 3'000'000, 10000}};
+    loyalty::Rule r{5, "Счастливый час", 0, {}, loyalty::Effect::percent, 1500, 20'000, 30};
+    r.when.tier_mask = 0b11;
+    r.when.receipt_min = 100;
+    r.when.receipt_max = 1'000'000;
+    r.when.window = loyalty::Window{0b1110000, 22 * 60, 2 * 60};
+    r.when.birthday_days = 3;
+    r.when.returning_days = 7;
+    r.when.categories = {"coffee", "food"};
+    p.rules = {r, loyalty::Rule{9, "fixed", 2, {}, loyalty::Effect::fixed, 500, std::nullopt, 0}};
+    p.accrual_excluded = {"alcohol"};
+    p.pay_excluded = {"tobacco"};
+    p.weekday_pay_share_bp = {10000, 10000, 10000, 10000, 5000, 0, 0};
+    p.gifts = {{loyalty::GiftKind::welcome, 10'000, 14, 0}, {loyalty::GiftKind::winback, 20'000, 7, 30}};
+    p.referral_bp = {500, 200, 100};
+    p.referral_lifetime_days = 90;
+    p.stamp_cards = {{1, "coffee", 6, 15'000, 30}};
+    p.cap_per_client_day = 100'000;
+    p.gift_budget_per_month = 1'000'000;
+    return p;
+}
+
+loyalty::Programme min_programme() {
+    loyalty::Programme p;
+    p.zone = "UTC";
+    p.zone_rule = "UTC0";
+    p.tiers = {{"All", 0, 0}};
+    return p;
+}
+
 const std::vector<Sample>& tx_samples() {
     static const std::vector<Sample> samples = [] {
         TxBuilder b(codec_chain);
@@ -134,6 +178,21 @@ const std::vector<Sample>& tx_samples() {
             {"phone_bind", b.phone_bind(client, b.attest(attestor, ref, client.public_key(), 1))},
             {"redeem key client", b.redeem(staff, "VOLODYA", b.voucher(client, "VOLODYA", 1, 100, client_key))},
             {"redeem phone client", b.redeem(staff, "VOLODYA", b.voucher(client, "VOLODYA", 1, 100, client_phone))},
+            {"programme_set every field", b.sign(owner, ProgrammeSet{"VOLODYA", full_programme()})},
+            {"programme_set minimal", b.sign(owner, ProgrammeSet{"VOLODYA", min_programme()})},
+            {"purchase with consent and referrer", [&] {
+                 loyalty::Receipt receipt{"A-1", {{"coffee", 25'000}, {"", 100}}};
+                 PayConsent c{"VOLODYA", client_phone, 500, receipt_digest(receipt), 7, 1'700'000'300, {}, {}};
+                 sign_pay_consent(c, client, codec_chain);
+                 return b.sign(staff, Purchase{"VOLODYA", ClientRef{ClientRef::Kind::account, client_phone, {}}, receipt,
+                                               3, 500, c, client_key});
+             }()},
+            {"purchase by card", b.sign(staff, Purchase{"VOLODYA", ClientRef{ClientRef::Kind::card, {}, "CARD0042"},
+                                                        loyalty::Receipt{"", {{"food", 1}}}, 1, 0, std::nullopt,
+                                                        std::nullopt})},
+            {"purchase_return", b.sign(staff, PurchaseReturn{"VOLODYA", blake2b256(as_bytes("purchase")), 100})},
+            {"card_bind", b.sign(staff, CardBind{"VOLODYA", "CARD0042", client_key})},
+            {"birthday_set 29 February", b.sign(client, BirthdaySet{"VOLODYA", client_phone, 2, 29})},
         };
         std::vector<Sample> out;
         for (auto& [name, stx] : list) out.push_back(Sample{name, stx, encode_signed_tx(stx)});
@@ -497,6 +556,38 @@ TEST_CASE("codec: the largest possible transaction fits in tx_bytes_max", "[code
     require_round_trip(big);
 }
 
+TEST_CASE("codec: a programme_set at programme_bytes_max fits in tx_bytes_max, and one byte more is refused", "[codec]") {
+    // Fill rule names until the programme's bytes reach the limit exactly.
+    loyalty::Programme p = full_programme();
+    while (p.rules.size() < loyalty::programme_rules_max) {
+        loyalty::Rule r{static_cast<std::uint16_t>(100 + p.rules.size()), std::string(loyalty::rule_name_bytes_max, 'r'),
+                        0, {}, loyalty::Effect::fixed, 1, std::nullopt, 0};
+        r.when.categories.assign(loyalty::category_list_max, "");
+        for (std::size_t i = 0; i < r.when.categories.size(); ++i)
+            r.when.categories[i] = std::string(product_category_bytes_max - 2, 'c') + std::to_string(10 + i);
+        p.rules.push_back(r);
+        Bytes bytes;
+        try {
+            bytes = loyalty::encode_programme(p);
+        } catch (const std::invalid_argument&) {
+            p.rules.pop_back();
+            break;
+        }
+    }
+    const std::size_t size = loyalty::encode_programme(p).size();
+    INFO("programme of " << p.rules.size() << " rules: " << size << " bytes");
+    REQUIRE(size <= loyalty::programme_bytes_max);
+    const Bytes big = encode_signed_tx(fixed_tx(ProgrammeSet{"ABCDEFGHIJ", p}));
+    CHECK(big.size() <= tx_bytes_max);
+    require_round_trip(big);
+    // One more such rule passes the limit: the encoder refuses the programme.
+    REQUIRE(p.rules.size() < loyalty::programme_rules_max);
+    loyalty::Programme over = p;
+    over.rules.push_back(p.rules.back());
+    over.rules.back().id = static_cast<std::uint16_t>(p.rules.back().id + 1);
+    CHECK_THROWS_WITH(loyalty::encode_programme(over), Catch::Contains("bytes, at most"));
+}
+
 // --- truncation and trailing bytes ---
 
 TEST_CASE("codec: every strict prefix of a valid transaction is refused", "[codec]") {
@@ -563,11 +654,11 @@ TEST_CASE("codec: unknown transaction, voucher and attestation versions are refu
     }
 }
 
-TEST_CASE("codec: unknown transaction kinds 0, 13 and 255 are refused", "[codec]") {
+TEST_CASE("codec: unknown transaction kinds 0, 18 and 255 are refused", "[codec]") {
     for (const auto& s : tx_samples()) {
         INFO(s.name);
         REQUIRE(s.blob.at(1) == static_cast<std::uint8_t>(s.stx.tx.kind()));
-        for (std::uint8_t k : U8s{0, 13, 255}) require_refused(patched(s.blob, 1, k), "unknown transaction kind");
+        for (std::uint8_t k : U8s{0, 18, 255}) require_refused(patched(s.blob, 1, k), "unknown transaction kind");
     }
 }
 
@@ -913,7 +1004,7 @@ TEST_CASE("codec: transaction records round-trip and refuse bad lengths", "[code
     CHECK(at_max);
     const auto over = decode_tx_record(encode_tx_record(TxRecord{1, 0, Bytes(tx_bytes_max + 1, 0xAB)}));
     REQUIRE_FALSE(over);
-    CHECK_THAT(over.error(), Contains("at most 4096"));
+    CHECK_THAT(over.error(), Contains("at most " + std::to_string(tx_bytes_max)));
 }
 
 // --- randomized mutations ---

@@ -24,6 +24,7 @@
 #include "ledger/codec.h"
 #include "ledger/invite.h"
 #include "ledger/merkle.h"
+#include "ledger/programme_codec.h"
 
 #include <catch2/catch.hpp>
 
@@ -326,6 +327,37 @@ struct Overloaded : Fs... {
 
 // The readable fields of a transaction: "tx." for the envelope, "body." for
 // the kind's fields.
+void describe_receipt(Entry& e, const std::string& p, const loyalty::Receipt& r) {
+    add(e, p + "id", r.id);
+    add(e, p + "line_count", dec(r.lines.size()));
+    for (std::size_t i = 0; i < r.lines.size(); ++i) {
+        add(e, p + "lines." + dec(i) + ".category", r.lines[i].category);
+        add(e, p + "lines." + dec(i) + ".amount", dec(r.lines[i].amount));
+    }
+    add(e, p + "bytes_hex", to_hex(loyalty::encode_receipt(r)));
+    add(e, p + "digest_hex", to_hex(receipt_digest(r)));
+}
+
+void describe_consent(Entry& e, const std::string& p, const PayConsent& c) {
+    add(e, p + "version", dec(pay_consent_version));
+    add(e, p + "ticker", c.ticker);
+    describe_account(e, p + "client", c.client);
+    add(e, p + "amount", dec(c.amount));
+    add(e, p + "receipt_digest_hex", to_hex(c.receipt_digest));
+    add(e, p + "nonce", dec(c.nonce));
+    add(e, p + "expiry_s", dec(c.expiry_s));
+    add(e, p + "signer", addr(c.signer));
+    add(e, p + "signature_hex", to_hex(c.signature.view()));
+}
+
+void describe_client_ref(Entry& e, const std::string& p, const ClientRef& c) {
+    add(e, p + "kind", c.kind == ClientRef::Kind::account ? "account" : "card");
+    if (c.kind == ClientRef::Kind::account)
+        describe_account(e, p + "account", c.account);
+    else
+        add(e, p + "card", c.card);
+}
+
 Entry describe_tx(const Tx& tx) {
     Entry e;
     add(e, "tx.version", dec(tx_version));
@@ -393,6 +425,45 @@ Entry describe_tx(const Tx& tx) {
                    },
                    [&](const PhoneRebindCancel& b) { add(e, "body.phone_hex", to_hex(b.phone)); },
                    [&](const PhoneRebindComplete& b) { add(e, "body.phone_hex", to_hex(b.phone)); },
+                   [&](const ProgrammeSet& b) {
+                       add(e, "body.ticker", b.ticker);
+                       add(e, "body.programme.version", dec(b.programme.version));
+                       add(e, "body.programme.previous_hex", to_hex(b.programme.previous));
+                       add(e, "body.programme.effective_from_s", dec(b.programme.effective_from_s));
+                       add(e, "body.programme.zone", b.programme.zone);
+                       add(e, "body.programme.zone_rule", b.programme.zone_rule);
+                       add(e, "body.programme.tier_count", dec(b.programme.tiers.size()));
+                       add(e, "body.programme.rule_count", dec(b.programme.rules.size()));
+                       add(e, "body.programme.bytes_hex", to_hex(loyalty::encode_programme(b.programme)));
+                       add(e, "body.programme.hash_hex", to_hex(loyalty::programme_hash(b.programme)));
+                   },
+                   [&](const Purchase& b) {
+                       add(e, "body.ticker", b.ticker);
+                       describe_client_ref(e, "body.client.", b.client);
+                       describe_receipt(e, "body.receipt.", b.receipt);
+                       add(e, "body.programme_version", dec(b.programme_version));
+                       add(e, "body.pay", dec(b.pay));
+                       add(e, "body.consent.present", yes_no(b.consent.has_value()));
+                       if (b.consent) describe_consent(e, "body.consent.", *b.consent);
+                       add(e, "body.referrer.present", yes_no(b.referrer.has_value()));
+                       if (b.referrer) describe_account(e, "body.referrer", *b.referrer);
+                   },
+                   [&](const PurchaseReturn& b) {
+                       add(e, "body.ticker", b.ticker);
+                       add(e, "body.purchase_hex", to_hex(b.purchase));
+                       add(e, "body.amount", dec(b.amount));
+                   },
+                   [&](const CardBind& b) {
+                       add(e, "body.ticker", b.ticker);
+                       add(e, "body.card", b.card);
+                       describe_account(e, "body.client", b.client);
+                   },
+                   [&](const BirthdaySet& b) {
+                       add(e, "body.ticker", b.ticker);
+                       describe_account(e, "body.client", b.client);
+                       add(e, "body.month", dec(b.month));
+                       add(e, "body.day", dec(b.day));
+                   },
                },
                tx.body);
     return e;
@@ -756,6 +827,70 @@ Vectors build_vectors() {
         add(e, "acceptance_base64url", to_base64url(encode_staff_acceptance(a)));
         out.entries.push_back(std::move(e));
     }
+    {
+        // Bonus programmes (issue 15), appended last so that every vector
+        // above keeps its bytes and nonces.
+        loyalty::Programme prog;
+        prog.version = 1;
+        prog.effective_from_s = now_s + 60;
+        prog.zone = "Europe/Moscow";
+        prog.tzdb_version = "2024a";
+        prog.zone_rule = "MSK-3";
+        prog.tiers = {{"Base", 0, 3000}, {"Gold", 1'000'000, 5000}, {"VIP", 3'000'000, 10000}};
+        loyalty::Rule small{1, "under 500", 1, {}, loyalty::Effect::percent, 300, std::nullopt, 0};
+        small.when.receipt_max = 50'000;
+        loyalty::Rule mid{2, "500 to 1000", 1, {}, loyalty::Effect::percent, 600, std::nullopt, 0};
+        mid.when.receipt_min = 50'000;
+        mid.when.receipt_max = 100'000;
+        loyalty::Rule big{3, "above 1000", 1, {}, loyalty::Effect::percent, 1200, std::nullopt, 0};
+        big.when.receipt_min = 100'000;
+        loyalty::Rule happy{10, "happy hour", 0, {}, loyalty::Effect::percent, 200, 50'000, 30};
+        happy.when.window = loyalty::Window{0b0001111, 9 * 60, 12 * 60};
+        prog.rules = {small, mid, big, happy};
+        prog.accrual_excluded = {"alcohol"};
+        prog.pay_excluded = {"tobacco"};
+        prog.gifts = {{loyalty::GiftKind::welcome, 10'000, 14, 0}};
+        prog.referral_bp = {500};
+        prog.referral_lifetime_days = 90;
+        prog.stamp_cards = {{1, "coffee", 6, 15'000, 0}};
+        prog.cap_per_client_day = 100'000;
+        prog.gift_budget_per_month = 1'000'000;
+        add_tx("programme_set", "the owner publishes programme version 1 (the seed's brackets, tiers, a happy hour)",
+               owner_n, ProgrammeSet{vectors_ticker, prog}, {});
+
+        loyalty::Receipt receipt{"A-1024", {{"coffee", 25'000}, {"alcohol", 30'000}}};
+        PayConsent consent;
+        consent.ticker = vectors_ticker;
+        consent.client = Account::of_phone(client_ref);
+        consent.amount = 5'000;
+        consent.receipt_digest = receipt_digest(receipt);
+        consent.nonce = ++nonce;
+        consent.expiry_s = now_s + 300;
+        sign_pay_consent(consent, client, chain);
+        Entry extra;
+        add(extra, "consent.signer_seed_hex", seed_hex(client));
+        add(extra, "consent.unsigned_hex", to_hex(encode_pay_consent_unsigned(consent)));
+        add(extra, "consent.id_hex", to_hex(pay_consent_id(consent)));
+        add(extra, "consent.signing_message_hex",
+            to_hex(signing_message(Domain::pay_consent, chain, encode_pay_consent_unsigned(consent))));
+        add_tx("purchase", "the barista records a 550.00 receipt for the phone account, which pays 50.00 with its consent",
+               barista_n,
+               Purchase{vectors_ticker, ClientRef{ClientRef::Kind::account, Account::of_phone(client_ref), {}}, receipt,
+                        1, 5'000, consent, std::nullopt},
+               extra);
+        const Hash256 purchase_id = ids.back();
+        add_tx("purchase_by_card", "the barista records a coffee for a loyalty card, naming a referrer", barista_n,
+               Purchase{vectors_ticker, ClientRef{ClientRef::Kind::card, {}, "CARD0042"},
+                        loyalty::Receipt{"A-1025", {{"coffee", 18'000}}}, 1, 0, std::nullopt,
+                        Account::of_phone(client_ref)},
+               {});
+        add_tx("purchase_return", "the barista returns 250.00 of the first purchase", barista_n,
+               PurchaseReturn{vectors_ticker, purchase_id, 25'000}, {});
+        add_tx("card_bind", "the barista binds loyalty card CARD0042 to a key account", barista_n,
+               CardBind{vectors_ticker, "CARD0042", Account::of_key(test_key(friend_n).public_key())}, {});
+        add_tx("birthday_set", "the client sets its birthday (29 February) with the venue", client_n,
+               BirthdaySet{vectors_ticker, Account::of_phone(client_ref), 2, 29}, {});
+    }
     return out;
 }
 
@@ -919,7 +1054,7 @@ TEST_CASE("vectors: every transaction decodes, re-encodes, hashes and verifies f
     const std::vector<Entry> file = file_entries();
     const ChainId chain = chain_from_file(file);
     const auto txs = entries_of_type(file, "tx");
-    REQUIRE(txs.size() == 13);
+    REQUIRE(txs.size() == 19);
     for (const Entry& e : txs) {
         INFO("vector " << at(e, "name"));
         const auto blob = from_base64url(at(e, "signed_base64url"));
@@ -962,7 +1097,7 @@ TEST_CASE("vectors: every transaction decodes, re-encodes, hashes and verifies f
     }
 }
 
-TEST_CASE("vectors: the voucher and attestation inside transactions match their own vectors", "[vectors]") {
+TEST_CASE("vectors: the voucher, attestation, acceptance and pay consent inside transactions match their own vectors", "[vectors]") {
     const std::vector<Entry> file = file_entries();
     const ChainId chain = chain_from_file(file);
     for (const Entry& e : entries_of_type(file, "tx")) {
@@ -998,6 +1133,22 @@ TEST_CASE("vectors: the voucher and attestation inside transactions match their 
             // Another chain, or the transaction domain, makes it worthless.
             CHECK_FALSE(verify_staff_acceptance(a->acceptance, ChainId{}));
             CHECK_FALSE(verify(staff.public_key(), Domain::transaction, chain, ab, a->acceptance.signature));
+        }
+        if (const auto* pu = std::get_if<Purchase>(&stx->tx.body); pu && pu->consent) {
+            const PayConsent& c = *pu->consent;
+            const Bytes cb = hex_at(e, "consent.unsigned_hex");
+            CHECK(encode_pay_consent_unsigned(c) == cb);
+            CHECK(to_hex(blake2b256(cb)) == at(e, "consent.id_hex"));
+            CHECK(to_hex(signing_message(Domain::pay_consent, chain, cb)) == at(e, "consent.signing_message_hex"));
+            CHECK(key_from_seed_hex(e, "consent.signer_seed_hex").public_key() == c.signer);
+            CHECK(verify_pay_consent_signature(c, chain));
+            // The consent is for this receipt only, and worthless on another chain.
+            CHECK(c.receipt_digest == receipt_digest(pu->receipt));
+            CHECK_FALSE(verify_pay_consent_signature(c, ChainId{}));
+            // A purchase whose consent signature is broken fails as a whole.
+            SignedTx broken = *stx;
+            broken.tx.body.emplace<Purchase>(*pu).consent->signature.bytes[0] ^= 1;
+            CHECK_FALSE(verify_tx_signatures(broken, chain));
         }
         if (const auto* phone = find(e, "phone.e164")) {
             // The phone reference vector: keyed BLAKE2b-256 under the operator secret.
