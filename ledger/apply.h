@@ -6,7 +6,9 @@
 #include "ledger/state.h"
 #include "ledger/tx.h"
 
+#include <array>
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,22 @@ enum class Refusal : std::uint16_t {
     // Never refuses a transaction (a staff_add may re-add a member with new
     // terms): invite.accept answers it for a key that is already staff.
     already_staff = 39,
+    // Bonus programmes (issue 15).
+    programme_invalid = 40,
+    programme_sequence = 41,
+    no_programme = 42,
+    programme_version = 43,
+    pay_consent_missing = 44,
+    pay_consent_invalid = 45,
+    pay_consent_used = 46,
+    pay_too_much = 47,
+    invalid_receipt = 48,
+    unknown_purchase = 49,
+    return_too_much = 50,
+    unknown_card = 51,
+    card_taken = 52,
+    birthday_already_set = 53,
+    referrer_invalid = 54,
 };
 std::string_view refusal_name(Refusal r);
 
@@ -100,5 +118,29 @@ std::expected<void, Refused> check_staff_acceptance(const State& state, std::uin
 // verify_tx_signatures first (in parallel, in the node; inline in the audit).
 std::expected<Effects, Refused> apply_tx(State& state, const BlockContext& ctx, const SignedTx& stx,
                                          const Hash256& id);
+
+// What a purchase would do in a block at `ctx` if `staff` signed it: the
+// same checks and the same evaluation as apply_tx (except signatures and the
+// client's pay consent, which a quote may not have yet), writing nothing.
+// apply_tx's purchase runs exactly this first, so a quote is what the block does.
+struct PurchaseQuote {
+    Account client;                    // resolved (a card names its holder)
+    const loyalty::Programme* programme = nullptr;
+    loyalty::PurchaseResult result;
+    std::array<std::optional<Account>, loyalty::referral_levels_max> referrers;
+};
+std::expected<PurchaseQuote, Refused> quote_purchase(const State& state, const BlockContext& ctx, const PublicKey& staff,
+                                                     const Purchase& p);
+
+// The time events due at or before the block's time (ledger/programme.h,
+// EventKind), in the queue's order, each dated at its due time: lots expire
+// back to the treasury, tiers are recalculated, birthday and win-back gifts
+// are given. The block producer and every replay run it before the block's
+// transactions, so the result does not depend on how blocks were spaced.
+// Returns how many events ran; their coin movements go to `fx` when given.
+std::size_t apply_due_events(State& state, const BlockContext& ctx, Effects* fx = nullptr);
+// When the next event falls due (unix s), if any: a node with nothing to do
+// still closes a block then.
+std::optional<std::uint64_t> next_event_due_s(const State& state);
 
 }  // namespace kopilka::ledger

@@ -437,6 +437,11 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     // this block are refused as expired before the window is consulted.
     state_.prune_window(tip_.time_ms / 1000);
     const State::Mark start = state_.mark();
+    // The programmes' time events due by this block's time run first, dated
+    // at their due times (apply_due_events); a block with no transaction is
+    // made only for them.
+    Effects event_effects;
+    const std::size_t events_ran = apply_due_events(state_, ctx, &event_effects);
 
     Produced out;
     Block block;
@@ -493,7 +498,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
         state_.rollback_to(start);
         return std::unexpected("RocksDB cannot read a record: " + e.damage().describe());
     }
-    if (block.tx_ids.empty()) {
+    if (block.tx_ids.empty() && events_ran == 0) {
         state_.rollback_to(start);
         return out;
     }

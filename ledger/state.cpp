@@ -1,6 +1,7 @@
 #include "ledger/state.h"
 
 #include "ledger/codec.h"
+#include "ledger/programme_codec.h"
 
 #include <sodium.h>
 
@@ -20,6 +21,12 @@ constexpr std::uint8_t tag_staff = 'S';
 constexpr std::uint8_t tag_balance = 'B';
 constexpr std::uint8_t tag_binding = 'H';
 constexpr std::uint8_t tag_rebind = 'R';
+constexpr std::uint8_t tag_programme = 'G';
+constexpr std::uint8_t tag_loyalty_client = 'C';
+constexpr std::uint8_t tag_purchase = 'U';
+constexpr std::uint8_t tag_card = 'K';
+constexpr std::uint8_t tag_gift_month = 'M';
+constexpr std::uint8_t tag_event = 'E';
 constexpr std::string_view lthash_element_tag = "kopilka/state-record/v1";
 constexpr std::string_view lthash_digest_tag = "kopilka/state/v1";
 
@@ -167,7 +174,196 @@ Bytes rebind_key(const PhoneRef& phone) {
     w.u8(tag_rebind).hash(phone);
     return std::move(w).take();
 }
+Bytes programme_key(std::string_view ticker, std::uint32_t version) {
+    Writer w;
+    w.u8(tag_programme);
+    write_ticker(w, ticker);
+    w.u32(version);
+    return std::move(w).take();
+}
+Bytes loyalty_client_key(std::string_view ticker, const Account& account) {
+    Writer w;
+    w.u8(tag_loyalty_client);
+    write_ticker(w, ticker);
+    write_account(w, account);
+    return std::move(w).take();
+}
+Bytes purchase_key(std::string_view ticker, const Hash256& id) {
+    Writer w;
+    w.u8(tag_purchase);
+    write_ticker(w, ticker);
+    w.hash(id);
+    return std::move(w).take();
+}
+Bytes card_key(std::string_view ticker, std::string_view card) {
+    Writer w;
+    w.u8(tag_card);
+    write_ticker(w, ticker);
+    w.text(card);
+    return std::move(w).take();
+}
+Bytes gift_month_key(std::string_view ticker, std::uint32_t month) {
+    Writer w;
+    w.u8(tag_gift_month);
+    write_ticker(w, ticker);
+    w.u32(month);
+    return std::move(w).take();
+}
+// Big-endian due time first, so the store's key order is the order events run in.
+Bytes event_key(const DueEvent& e) {
+    Writer w;
+    w.u8(tag_event).u64(e.due_s).u8(static_cast<std::uint8_t>(e.kind));
+    write_ticker(w, e.ticker);
+    write_account(w, e.account);
+    return std::move(w).take();
+}
 }  // namespace record
+
+// --- bonus programme records ---
+
+const loyalty::Programme* State::programme_in_force(std::string_view ticker, std::uint64_t time_s) const {
+    auto it = programmes_.find(ticker);
+    if (it == programmes_.end()) return nullptr;
+    const loyalty::Programme* found = nullptr;
+    for (const auto& [v, p] : it->second)
+        if (p.effective_from_s <= time_s) found = &p;
+    return found;
+}
+
+const loyalty::Programme* State::programme_latest(std::string_view ticker) const {
+    auto it = programmes_.find(ticker);
+    if (it == programmes_.end() || it->second.empty()) return nullptr;
+    return &it->second.rbegin()->second;
+}
+
+const loyalty::Programme* State::programme(std::string_view ticker, std::uint32_t version) const {
+    auto it = programmes_.find(ticker);
+    if (it == programmes_.end()) return nullptr;
+    auto v = it->second.find(version);
+    return v == it->second.end() ? nullptr : &v->second;
+}
+
+std::vector<loyalty::Programme> State::programmes(std::string_view ticker) const {
+    std::vector<loyalty::Programme> out;
+    if (auto it = programmes_.find(ticker); it != programmes_.end())
+        for (const auto& [v, p] : it->second) out.push_back(p);
+    return out;
+}
+
+const loyalty::Client* State::loyalty_client(std::string_view ticker, const Account& a) const {
+    auto it = clients_.find(TickerAccount{std::string(ticker), a});
+    return it == clients_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::pair<Account, loyalty::Client>> State::loyalty_clients(std::string_view ticker) const {
+    std::vector<std::pair<Account, loyalty::Client>> out;
+    for (auto it = clients_.lower_bound(TickerAccount{std::string(ticker), Account{Account::Kind::key, {}}});
+         it != clients_.end() && it->first.ticker == ticker; ++it)
+        out.emplace_back(it->first.account, it->second);
+    return out;
+}
+
+const loyalty::PurchaseRecord* State::purchase(std::string_view ticker, const Hash256& id) const {
+    auto it = purchases_.find({std::string(ticker), id});
+    return it == purchases_.end() ? nullptr : &it->second;
+}
+
+std::optional<Account> State::card_holder(std::string_view ticker, std::string_view card) const {
+    auto it = cards_.find({std::string(ticker), std::string(card)});
+    if (it == cards_.end()) return std::nullopt;
+    return it->second;
+}
+
+Amount State::gifts_in_month(std::string_view ticker, std::uint32_t month) const {
+    auto it = gift_months_.find({std::string(ticker), month});
+    return it == gift_months_.end() ? 0 : it->second;
+}
+
+std::optional<DueEvent> State::next_event() const {
+    if (events_.empty()) return std::nullopt;
+    return *events_.begin();
+}
+
+std::vector<DueEvent> State::events_due(std::uint64_t time_s) const {
+    std::vector<DueEvent> out;
+    for (const auto& e : events_) {
+        if (e.due_s > time_s) break;
+        out.push_back(e);
+    }
+    return out;
+}
+
+namespace {
+Bytes encode_account_value(const Account& a) {
+    Writer w;
+    write_account(w, a);
+    return std::move(w).take();
+}
+Bytes encode_amount_value(Amount a) {
+    Writer w;
+    w.u64(a);
+    return std::move(w).take();
+}
+}  // namespace
+
+void State::put_programme(const std::string& ticker, const loyalty::Programme& p) {
+    std::optional<Bytes> old;
+    auto& versions = programmes_[ticker];
+    if (auto it = versions.find(p.version); it != versions.end()) old = loyalty::encode_programme(it->second);
+    record_write(record::programme_key(ticker, p.version), std::move(old), loyalty::encode_programme(p));
+    versions[p.version] = p;
+}
+
+void State::put_loyalty_client(const std::string& ticker, const Account& a, const loyalty::Client& c) {
+    TickerAccount k{ticker, a};
+    std::optional<Bytes> old;
+    if (auto it = clients_.find(k); it != clients_.end()) {
+        if (it->second == c) return;
+        old = loyalty::encode_client(it->second);
+    }
+    record_write(record::loyalty_client_key(ticker, a), std::move(old), loyalty::encode_client(c));
+    clients_[k] = c;
+}
+
+void State::put_purchase(const std::string& ticker, const Hash256& id, const loyalty::PurchaseRecord& p) {
+    std::optional<Bytes> old;
+    if (auto it = purchases_.find({ticker, id}); it != purchases_.end()) old = loyalty::encode_purchase_record(it->second);
+    record_write(record::purchase_key(ticker, id), std::move(old), loyalty::encode_purchase_record(p));
+    purchases_[{ticker, id}] = p;
+}
+
+void State::put_card(const std::string& ticker, const std::string& card, const Account& holder) {
+    std::optional<Bytes> old;
+    if (auto it = cards_.find({ticker, card}); it != cards_.end()) old = encode_account_value(it->second);
+    record_write(record::card_key(ticker, card), std::move(old), encode_account_value(holder));
+    cards_[{ticker, card}] = holder;
+}
+
+void State::put_gifts_in_month(const std::string& ticker, std::uint32_t month, Amount total) {
+    std::optional<Bytes> old;
+    auto it = gift_months_.find({ticker, month});
+    if (it != gift_months_.end()) old = encode_amount_value(it->second);
+    std::optional<Bytes> now;
+    if (total != 0) now = encode_amount_value(total);
+    if (!old && !now) return;
+    record_write(record::gift_month_key(ticker, month), std::move(old), std::move(now));
+    if (total == 0)
+        gift_months_.erase({ticker, month});
+    else
+        gift_months_[{ticker, month}] = total;
+}
+
+void State::schedule_event(const DueEvent& e) {
+    if (events_.contains(e)) return;
+    record_write(record::event_key(e), std::nullopt, Bytes{});
+    events_.insert(e);
+}
+
+void State::erase_event(const DueEvent& e) {
+    if (!events_.contains(e)) return;
+    record_write(record::event_key(e), Bytes{}, std::nullopt);
+    events_.erase(e);
+}
 
 // --- reads ---
 
@@ -603,6 +799,88 @@ void State::set_typed(ByteView key, const std::optional<Bytes>& value) {
             });
             return;
         }
+        case tag_programme: {
+            std::string ticker = read_ticker(k);
+            const std::uint32_t version = k.u32();
+            k.finish();
+            if (!value) {
+                if (auto it = programmes_.find(ticker); it != programmes_.end()) {
+                    it->second.erase(version);
+                    if (it->second.empty()) programmes_.erase(it);
+                }
+                return;
+            }
+            read_value([&](Reader& v) {
+                loyalty::Programme p = loyalty::read_programme(v);
+                if (p.version != version) throw DecodeError("programme record key and value disagree on the version");
+                programmes_[ticker][version] = std::move(p);
+            });
+            return;
+        }
+        case tag_loyalty_client: {
+            TickerAccount ta{read_ticker(k), read_account(k)};
+            k.finish();
+            if (!value) {
+                clients_.erase(ta);
+                return;
+            }
+            clients_[ta] = loyalty::decode_client(*value);
+            return;
+        }
+        case tag_purchase: {
+            std::pair<std::string, Hash256> pk{read_ticker(k), k.hash()};
+            k.finish();
+            if (!value) {
+                purchases_.erase(pk);
+                return;
+            }
+            purchases_[pk] = loyalty::decode_purchase_record(*value);
+            return;
+        }
+        case tag_card: {
+            std::string ticker = read_ticker(k);
+            std::string card = k.text(loyalty::card_bytes_max, "card");
+            k.finish();
+            if (!loyalty::valid_card(card)) throw DecodeError("card record for an invalid card number");
+            if (!value) {
+                cards_.erase({ticker, card});
+                return;
+            }
+            read_value([&](Reader& v) { cards_[{ticker, card}] = read_account(v); });
+            return;
+        }
+        case tag_gift_month: {
+            std::pair<std::string, std::uint32_t> gk{read_ticker(k), k.u32()};
+            k.finish();
+            if (!value) {
+                gift_months_.erase(gk);
+                return;
+            }
+            read_value([&](Reader& v) {
+                const Amount a = v.u64();
+                if (a == 0) throw DecodeError("zero gift total stored as a record");
+                gift_months_[gk] = a;
+            });
+            return;
+        }
+        case tag_event: {
+            DueEvent e;
+            e.due_s = k.u64();
+            const std::uint8_t kind = k.u8();
+            if (kind < 1 || kind > static_cast<std::uint8_t>(loyalty::EventKind::winback_gift))
+                throw DecodeError("unknown event kind " + std::to_string(kind));
+            e.kind = static_cast<loyalty::EventKind>(kind);
+            e.ticker = read_ticker(k);
+            e.account = read_account(k);
+            k.finish();
+            if (!value) {
+                events_.erase(e);
+                return;
+            }
+            if (!value->empty()) throw DecodeError("an event record holds no value");
+            events_.insert(e);
+            return;
+        }
         default:
             throw DecodeError("unknown state record tag " + std::to_string(tag));
     }
@@ -625,6 +903,13 @@ void State::for_each_record(const std::function<void(const Bytes& key, const Byt
     for (const auto& [k, a] : balances_) fn(record::balance_key(k.ticker, k.account), encode_balance(a));
     for (const auto& [p, b] : bindings_) fn(record::binding_key(p), encode_binding(b));
     for (const auto& [p, r] : rebinds_) fn(record::rebind_key(p), encode_rebind(r));
+    for (const auto& [ticker, versions] : programmes_)
+        for (const auto& [v, p] : versions) fn(record::programme_key(ticker, v), loyalty::encode_programme(p));
+    for (const auto& [k, c] : clients_) fn(record::loyalty_client_key(k.ticker, k.account), loyalty::encode_client(c));
+    for (const auto& [k, p] : purchases_) fn(record::purchase_key(k.first, k.second), loyalty::encode_purchase_record(p));
+    for (const auto& [k, a] : cards_) fn(record::card_key(k.first, k.second), encode_account_value(a));
+    for (const auto& [k, a] : gift_months_) fn(record::gift_month_key(k.first, k.second), encode_amount_value(a));
+    for (const auto& e : events_) fn(record::event_key(e), Bytes{});
 }
 
 }  // namespace kopilka::ledger

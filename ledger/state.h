@@ -10,6 +10,7 @@
 #pragma once
 
 #include "ledger/id_window.h"
+#include "ledger/programme.h"
 #include "ledger/types.h"
 
 #include <array>
@@ -57,6 +58,17 @@ struct PendingRebind {
     PublicKey key;
     std::uint64_t effective_s = 0;
     bool operator==(const PendingRebind&) const = default;
+};
+
+// A time event waiting in the queue (ledger/programme.h, EventKind): due at
+// `due_s` for `account` of `ticker` (the venue's treasury for a venue-wide
+// event). Ordered as it runs: due time, kind, ticker, account.
+struct DueEvent {
+    std::uint64_t due_s = 0;
+    loyalty::EventKind kind = loyalty::EventKind::lot_expiry;
+    std::string ticker;
+    Account account;
+    auto operator<=>(const DueEvent&) const = default;
 };
 
 struct Hash256Hasher {
@@ -121,6 +133,21 @@ public:
     const Binding* binding(const PhoneRef& phone) const;
     const PendingRebind* pending_rebind(const PhoneRef& phone) const;
 
+    // --- bonus programmes (ledger/programme.h) ---
+    // The version in force at time_s: the latest whose effective_from_s <= time_s.
+    const loyalty::Programme* programme_in_force(std::string_view ticker, std::uint64_t time_s) const;
+    const loyalty::Programme* programme_latest(std::string_view ticker) const;
+    const loyalty::Programme* programme(std::string_view ticker, std::uint32_t version) const;
+    std::vector<loyalty::Programme> programmes(std::string_view ticker) const;  // ascending version
+    const loyalty::Client* loyalty_client(std::string_view ticker, const Account& a) const;
+    std::vector<std::pair<Account, loyalty::Client>> loyalty_clients(std::string_view ticker) const;
+    const loyalty::PurchaseRecord* purchase(std::string_view ticker, const Hash256& id) const;
+    std::optional<Account> card_holder(std::string_view ticker, std::string_view card) const;
+    Amount gifts_in_month(std::string_view ticker, std::uint32_t month) const;
+    // The earliest queued event, and every event due at or before `time_s`, in order.
+    std::optional<DueEvent> next_event() const;
+    std::vector<DueEvent> events_due(std::uint64_t time_s) const;
+
     std::vector<std::string> tickers() const;
     std::vector<Product> products(std::string_view ticker) const;
     std::vector<std::pair<PublicKey, StaffRecord>> staff_list(std::string_view ticker) const;
@@ -159,6 +186,13 @@ public:
     void put_binding(const PhoneRef& phone, const Binding& b);
     void put_pending_rebind(const PhoneRef& phone, const PendingRebind& r);
     void erase_pending_rebind(const PhoneRef& phone);
+    void put_programme(const std::string& ticker, const loyalty::Programme& p);
+    void put_loyalty_client(const std::string& ticker, const Account& a, const loyalty::Client& c);
+    void put_purchase(const std::string& ticker, const Hash256& id, const loyalty::PurchaseRecord& p);
+    void put_card(const std::string& ticker, const std::string& card, const Account& holder);
+    void put_gifts_in_month(const std::string& ticker, std::uint32_t month, Amount total);
+    void schedule_event(const DueEvent& e);
+    void erase_event(const DueEvent& e);
 
     // --- replay window: ids whose expiry has not passed ---
     bool tx_seen(const Hash256& id) const { return window_txs_.contains(id); }
@@ -231,6 +265,17 @@ private:
     void change_total(const std::string& ticker, Amount removed, Amount added);
     std::unordered_map<PhoneRef, Binding, Hash256Hasher> bindings_;
     std::unordered_map<PhoneRef, PendingRebind, Hash256Hasher> rebinds_;
+    struct TickerAccount {
+        std::string ticker;
+        Account account;
+        auto operator<=>(const TickerAccount&) const = default;
+    };
+    std::map<std::string, std::map<std::uint32_t, loyalty::Programme>, std::less<>> programmes_;
+    std::map<TickerAccount, loyalty::Client> clients_;
+    std::map<std::pair<std::string, Hash256>, loyalty::PurchaseRecord> purchases_;
+    std::map<std::pair<std::string, std::string>, Account> cards_;
+    std::map<std::pair<std::string, std::uint32_t>, Amount> gift_months_;
+    std::set<DueEvent> events_;
     LtHash lthash_;
     std::size_t record_count_ = 0;
 
@@ -257,6 +302,12 @@ Bytes staff_key(std::string_view ticker, const PublicKey& key);
 Bytes balance_key(std::string_view ticker, const Account& account);
 Bytes binding_key(const PhoneRef& phone);
 Bytes rebind_key(const PhoneRef& phone);
+Bytes programme_key(std::string_view ticker, std::uint32_t version);
+Bytes loyalty_client_key(std::string_view ticker, const Account& account);
+Bytes purchase_key(std::string_view ticker, const Hash256& id);
+Bytes card_key(std::string_view ticker, std::string_view card);
+Bytes gift_month_key(std::string_view ticker, std::uint32_t month);
+Bytes event_key(const DueEvent& e);
 }  // namespace record
 
 }  // namespace kopilka::ledger

@@ -654,9 +654,33 @@ void Node::producer_loop() {
     const std::size_t cap = std::min<std::size_t>(config_.block_txs_max, block_txs_max);
     for (;;) {
         std::vector<Pending> batch;
+        // A programme's time event (a lot expiring, a monthly tier
+        // recalculation, a birthday gift) closes a block at its due time
+        // even when no transaction comes.
+        std::optional<std::uint64_t> event_due_s;
+        {
+            std::lock_guard chain_lock(chain_mutex_);
+            event_due_s = next_event_due_s(chain_->state());
+        }
         {
             std::unique_lock lock(mempool_mutex_);
-            mempool_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            auto has_work = [&] { return stopping_ || !queue_.empty(); };
+            if (event_due_s) {
+                const std::int64_t wait_ms = static_cast<std::int64_t>(*event_due_s * 1000) -
+                                             static_cast<std::int64_t>(clock_.now_ms());
+                if (wait_ms > 0 &&
+                    !mempool_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms) + interval, has_work)) {
+                    lock.unlock();
+                    produce_events_only(interval);
+                    continue;
+                }
+                if (wait_ms <= 0 && queue_.empty() && !stopping_) {
+                    lock.unlock();
+                    produce_events_only(interval);
+                    continue;
+                }
+            }
+            mempool_cv_.wait(lock, has_work);
             if (queue_.empty()) return;  // stopping, nothing left
             // Let a block fill for one interval after its first transaction,
             // unless it is already full or the node is stopping.
@@ -672,6 +696,17 @@ void Node::producer_loop() {
             metrics_.mempool = pending_.size();
         }
         produce(std::move(batch));
+    }
+}
+
+void Node::produce_events_only(std::chrono::milliseconds retry) {
+    const std::uint64_t height = metrics_.height;
+    produce({});
+    // Nothing was made (the ledger is damaged, the disk refuses, or the
+    // event is not due by the block clock yet): wait before trying again.
+    if (metrics_.height == height) {
+        std::unique_lock lock(mempool_mutex_);
+        mempool_cv_.wait_for(lock, retry, [&] { return stopping_; });
     }
 }
 

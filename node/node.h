@@ -179,6 +179,8 @@ private:
     bool is_pending(const Hash256& id);
     std::optional<ledger::Refused> recent_refusal(const Hash256& id);
     void producer_loop();
+    // A block for the programmes' due time events alone (no transaction).
+    void produce_events_only(std::chrono::milliseconds retry);
     void produce(std::vector<Pending> batch);
     // After a failed block write: answer the waiters (outcome unknown), queue
     // the transactions again, and hold the producer until recover_disk works.

@@ -104,6 +104,7 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
         // The block verified: classify its movements on the shadow state.
         const ledger::BlockContext ctx{rp.report().chain_id, &*genesis, h, block->header.time_ms};
         shadow.prune_window(ctx.time_s());
+        ledger::apply_due_events(shadow, ctx);
         for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
             const Hash256& id = block->tx_ids[i];
             auto rec = ledger::decode_tx_record(records.at(id));

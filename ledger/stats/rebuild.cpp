@@ -52,6 +52,7 @@ std::expected<void, std::string> rebuild(Store& store, const Genesis& genesis, s
             const BlockContext ctx{chain, &genesis, h, block->header.time_ms};
             const Day day = day_of_ms(ctx.time_ms);
             state.prune_window(ctx.time_s());
+            apply_due_events(state, ctx);
             for (std::size_t i = 0; i < ids.size(); ++i) {
                 const std::string at = "transaction " + std::to_string(i);
                 if (!records[i]) return fail(h, at + ": its record is missing");
