@@ -40,6 +40,10 @@ namespace {
 constexpr double target_peak_share = 0.70;     // committed synced throughput / verification bound
 constexpr double target_half_p99_ms = 50;      // p99 submit-to-commit at half the peak
 constexpr double target_audit_share = 0.80;    // audit replay / verification bound
+constexpr double target_purchase_share = 0.80; // purchases' committed throughput / the peak's (issue 15)
+// After the programme's effective_from_s, before the first purchase: the
+// node's block time is its wall clock, read when it starts a block.
+constexpr std::uint64_t programme_margin_s = 2;
 constexpr double target_rss_bytes = 1024.0 * 1024 * 1024;
 constexpr double target_rss_accounts = 1'000'000;
 constexpr double target_rss_txs = 10'000'000;
@@ -68,6 +72,7 @@ struct Options {
     double verify_seconds = 1.5;
     bool audit = true;
     bool half_load = true;
+    bool purchases = false;  // a phase of --txs purchases after the peak, with its connections and batch
     // Passed to kopilkad run.
     std::optional<unsigned> block_interval_ms, block_txs_max, verify_threads, io_threads;
     std::optional<std::size_t> mempool_txs_max, batch_requests_max;
@@ -220,6 +225,8 @@ int run(Options& o, const std::string& command_line) {
     auto mix = Mix::parse(o.mix);
     if (!mix) throw std::invalid_argument(mix.error());
     o.workload.mix = *mix;
+    o.workload.programme = o.purchases || mix->purchase > 0;
+    const std::size_t purchase_txs = o.purchases ? o.txs : 0;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const bool external = !o.node.empty();
     if (!o.half_load) o.half_txs = 0;
@@ -313,6 +320,7 @@ int run(Options& o, const std::string& command_line) {
         {"funded_clients", o.workload.funded_clients},
         {"mix", o.workload.mix.text()},
         {"tx_ttl_s", o.workload.tx_ttl_s},
+        {"purchase_txs", purchase_txs},
         {"half_load_fraction", o.half_fraction},
         {"half_load_txs", o.half_txs},
         {"half_load_connections", o.half_connections},
@@ -338,6 +346,7 @@ int run(Options& o, const std::string& command_line) {
         progress.phase("planning");
         Workload workload(o.workload);
         workload.plan(o.txs + o.half_txs);
+        if (purchase_txs > 0) workload.plan(purchase_txs, Mix{0, 0, 0, 100});
         const std::uint64_t signed_at = now_s();
         const auto rounds = workload.setup(chain, signed_at);
         progress.done(group(static_cast<double>(workload.planned())) + " transactions planned, " +
@@ -354,7 +363,7 @@ int run(Options& o, const std::string& command_line) {
 
         // 4. Pre-sign (not timed against the node; the node is idle meanwhile).
         std::atomic<std::size_t> signed_count{0};
-        const std::size_t to_sign = o.txs + o.half_txs;
+        const std::size_t to_sign = o.txs + o.half_txs + purchase_txs;
         const auto sign_start = Clock::now();
         progress.phase("signing", [&] {
             return group(static_cast<double>(signed_count.load())) + "/" + group(static_cast<double>(to_sign));
@@ -363,6 +372,9 @@ int run(Options& o, const std::string& command_line) {
                                                  [&](std::size_t n) { signed_count = n; });
         const SignedSet half_set = workload.sign(chain, signed_at, o.txs, o.txs + o.half_txs, cores,
                                                  [&](std::size_t n) { signed_count = o.txs + n; });
+        const SignedSet purchase_set =
+            workload.sign(chain, signed_at, o.txs + o.half_txs, o.txs + o.half_txs + purchase_txs, cores,
+                          [&](std::size_t n) { signed_count = o.txs + o.half_txs + n; });
         const double sign_s = seconds_since(sign_start);
         progress.done(group(static_cast<double>(to_sign)) + " transactions signed");
         rep["setup"] = json::object{{"txs", setup_txs}, {"seconds", setup_s}, {"sign_seconds", sign_s}};
@@ -386,6 +398,15 @@ int run(Options& o, const std::string& command_line) {
         peak_opts.port = port;
         peak_opts.connections = o.connections;
         peak_opts.batch = o.batch;
+        // Purchases are refused until the programme is in force.
+        const std::uint64_t programme_from_s = signed_at + programme_delay_s + programme_margin_s;
+        auto wait_for_programme = [&] {
+            if (!o.workload.programme || now_s() >= programme_from_s) return;
+            progress.phase("waiting for the programme to take effect");
+            while (now_s() < programme_from_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            progress.done();
+        };
+        if (o.workload.mix.purchase > 0) wait_for_programme();
         const auto peak_start = Clock::now();
         std::size_t tick = 0;
         progress.phase("peak", [&] {
@@ -404,6 +425,31 @@ int run(Options& o, const std::string& command_line) {
         phases["peak"].as_object()["connections"] = o.connections;
         phases["peak"].as_object()["batch"] = o.batch;
 
+        // 5b. Purchases under the venues' 10-rule programme: as many as the
+        // peak, closed loop, the same connections and batch (issue 15).
+        std::optional<PhaseFigures> purch;
+        if (purchase_txs > 0) {
+            wait_for_programme();
+            LiveCounters purch_live;
+            const auto purch_start = Clock::now();
+            tick = 0;
+            progress.phase("purchases", [&] {
+                if (tick++ % 4 == 0) sample_rss(setup_txs + peak.result.committed, purch_live);
+                return live_status(purch_live, purchase_txs, purch_start);
+            });
+            purch = timed_drive(purchase_set, peak_opts, pid, purch_live);
+            progress.done(group(purch->result.tx_per_s()) + " tx/s committed");
+            // One signature a purchase (pay 0): its bound is the verification rate itself.
+            auto pj = phase_json(*purch, "purchases (K=" + std::to_string(o.connections) + ", B=" + std::to_string(o.batch) + ")",
+                                 vb.per_s(), cores, vb.cpu_us_per_verify());
+            pj["connections"] = o.connections;
+            pj["batch"] = o.batch;
+            pj["rules"] = Workload::programme(0).rules.size();
+            const double peak_rate = peak.result.tx_per_s();
+            pj["share_of_peak"] = peak_rate > 0 ? purch->result.tx_per_s() / peak_rate : 0.0;
+            phases["purchases"] = std::move(pj);
+        }
+
         // 6. Half the peak: open loop, one transaction a request, paced.
         std::optional<PhaseFigures> half;
         double half_rate = o.half_fraction * peak.result.tx_per_s();
@@ -418,7 +464,8 @@ int run(Options& o, const std::string& command_line) {
             const auto half_start = Clock::now();
             tick = 0;
             progress.phase("half load", [&] {
-                if (tick++ % 4 == 0) sample_rss(setup_txs + peak.result.committed, half_live);
+                if (tick++ % 4 == 0)
+                    sample_rss(setup_txs + peak.result.committed + (purch ? purch->result.committed : 0), half_live);
                 return live_status(half_live, o.half_txs, half_start) + " (target " + group(half_rate) + ")";
             });
             half = timed_drive(half_set, half_opts, pid, half_live);
@@ -437,8 +484,9 @@ int run(Options& o, const std::string& command_line) {
         // 7. Did every transaction commit exactly once?
         progress.phase("checking");
         json::array problems;
-        const std::uint64_t answered = peak.result.committed + (half ? half->result.committed : 0);
-        const std::uint64_t expected = o.txs + (half ? o.half_txs : 0);
+        const std::uint64_t answered =
+            peak.result.committed + (half ? half->result.committed : 0) + (purch ? purch->result.committed : 0);
+        const std::uint64_t expected = o.txs + (half ? o.half_txs : 0) + purchase_txs;
         if (answered != expected)
             problems.push_back(json::value(std::to_string(expected - answered) + " transactions were not answered \"committed\""));
         const double committed_after = metric(rpc_client, "kopilka_tx_committed_total");
@@ -449,9 +497,10 @@ int run(Options& o, const std::string& command_line) {
         std::size_t get_checked = 0, get_committed = 0;
         {
             std::vector<const Hash256*> ids;
-            for (const auto* set : {&peak_set, &half_set})
+            for (const auto* set : {&peak_set, &purchase_set}) 
                 for (const auto& id : set->ids) ids.push_back(&id);
-            if (!half) ids.resize(peak_set.size());
+            if (half)
+                for (const auto& id : half_set.ids) ids.push_back(&id);
             std::mt19937_64 rng(o.workload.seed);
             if (ids.size() > tx_get_checks_max) {
                 std::shuffle(ids.begin(), ids.end(), rng);
@@ -563,7 +612,14 @@ int run(Options& o, const std::string& command_line) {
             const VerifyBound vb_after = measure_verify_bound(o.verify_seconds);
             progress.done(group(vb_after.per_s()) + " Ed25519 verifications/s");
             const VerifyBound vb_audit = vb_before + vb_after;
-            const double audit_bound_tx = vb_audit.per_s() / sig_per_tx;
+            // Signatures a replayed transaction carries, over what this run sent
+            // (purchases with pay 0 carry one).
+            const double audit_sig_per_tx =
+                (sig_per_tx * static_cast<double>(peak.result.committed + (half ? half->result.committed : 0)) +
+                 static_cast<double>(purch ? purch->result.committed : 0)) /
+                std::max(1.0, static_cast<double>(peak.result.committed + (half ? half->result.committed : 0) +
+                                                  (purch ? purch->result.committed : 0)));
+            const double audit_bound_tx = vb_audit.per_s() / audit_sig_per_tx;
             rep["audit"] = json::object{{"ok", ar.ok},
                                         {"reason", ar.reason},
                                         {"blocks", ar.blocks_checked},
@@ -576,12 +632,13 @@ int run(Options& o, const std::string& command_line) {
                                         {"bound_before_verify_per_s", vb_before.per_s()},
                                         {"bound_after_verify_per_s", vb_after.per_s()},
                                         {"bound_tx_per_s", audit_bound_tx},
+                                        {"signatures_per_tx", audit_sig_per_tx},
                                         {"pct_of_bound", audit_bound_tx > 0 ? 100.0 * audit_rate / audit_bound_tx : 0.0},
                                         {"pct_of_first_bound", bound_tx > 0 ? 100.0 * audit_rate / bound_tx : 0.0},
                                         // The signatures' share of the audit's CPU: what its share of the bound
                                         // would be on idle cores it kept busy, whatever the other tenants do.
                                         {"signature_share_of_cpu",
-                                         audit_cpu_s > 0 ? vb_audit.cpu_us_per_verify() * sig_per_tx *
+                                         audit_cpu_s > 0 ? vb_audit.cpu_us_per_verify() * audit_sig_per_tx *
                                                                static_cast<double>(ar.txs_checked) / 1e6 / audit_cpu_s
                                                          : 0.0}};
             if (!ar.ok) problems.push_back(json::value("the audit failed: " + ar.reason));
@@ -606,7 +663,8 @@ int run(Options& o, const std::string& command_line) {
                                      {"summary", summary},
                                      {"problems", std::move(problems)}};
         json::object errors;
-        const std::vector<const DriveResult*> results{&peak.result, half ? &half->result : nullptr};
+        const std::vector<const DriveResult*> results{&peak.result, half ? &half->result : nullptr,
+                                                      purch ? &purch->result : nullptr};
         for (const DriveResult* r : results) {
             if (!r) continue;
             for (const auto& [k, v] : r->errors) errors[k] = errors.contains(k) ? errors[k].as_uint64() + v : v;
@@ -624,6 +682,12 @@ int run(Options& o, const std::string& command_line) {
         targets.push_back(target("committed synced throughput >= 70% of bound",
                                  fixed(100 * peak_share, 1) + "% (" + group(peak.result.tx_per_s()) + " tx/s)",
                                  peak_share >= target_peak_share));
+        if (purch) {
+            const double share = peak.result.tx_per_s() > 0 ? purch->result.tx_per_s() / peak.result.tx_per_s() : 0;
+            targets.push_back(target("purchases (10 rules) >= 80% of the peak's tx/s",
+                                     fixed(100 * share, 1) + "% (" + group(purch->result.tx_per_s()) + " tx/s)",
+                                     share >= target_purchase_share));
+        }
         if (half) {
             const double p99 = summarize(half->result.latency_ms).p99;
             targets.push_back(target("p99 submit-to-commit <= 50 ms at half the peak", fixed(p99, 1) + " ms",
@@ -685,7 +749,7 @@ int main(int argc, char** argv) {
     auto* clients = app.add_option("--clients", w.clients, "client accounts")->capture_default_str();
     auto* funded = app.add_option("--funded-clients", w.funded_clients,
                                   "clients that also send (gifts, vouchers); at least --venues")->capture_default_str();
-    app.add_option("--mix", o.mix, "shares of transfer (staff to client), gift (client to client) and redeem")
+    app.add_option("--mix", o.mix, "shares of transfer (staff to client), gift (client to client), redeem and purchase")
         ->capture_default_str();
     app.add_option("--tx-ttl-s", w.tx_ttl_s, "expiry of transactions and vouchers (the node remembers ids that long)")
         ->capture_default_str();
@@ -703,6 +767,9 @@ int main(int argc, char** argv) {
     app.add_flag("--keep-datadir", o.keep_datadir, "keep the temporary data dir and the node's log");
     app.add_flag("!--no-audit", o.audit, "skip the offline audit");
     app.add_flag("!--no-half-load", o.half_load, "skip the half-load phase");
+    app.add_flag("--purchases", o.purchases,
+                 "after the peak, as many purchases under each venue's 10-rule programme, with the same "
+                 "connections and batch; reports both throughputs and their ratio");
     app.add_option("--block-interval-ms", o.block_interval_ms, "passed to kopilkad");
     app.add_option("--block-txs-max", o.block_txs_max, "passed to kopilkad");
     app.add_option("--verify-threads", o.verify_threads, "passed to kopilkad");

@@ -158,7 +158,7 @@ void print_table(const json::object& r, std::FILE* out) {
     line(pad("phase", 34, false) + pad("txs", 10) + pad("tx/s", 10) + pad("% bound", 9) + pad("p50 ms", 9) +
          pad("p95 ms", 9) + pad("p99 ms", 9) + pad("max ms", 9) + pad("node CPU", 10) + pad("µs/tx", 8));
     const auto* phases = r.if_contains("phases");
-    for (std::string_view name : {"setup", "peak", "half_load"}) {
+    for (std::string_view name : {"setup", "peak", "purchases", "half_load"}) {
         if (!phases || !phases->as_object().contains(name)) continue;
         const auto& p = phases->as_object().at(name).as_object();
         line(pad(str(p, "label"), 34, false) + pad(cell_group(num(p, {"committed"})), 10) +

@@ -3,6 +3,7 @@
 #include "ledger/types.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -29,6 +30,11 @@ constexpr Amount transfer_units_max = 100;          // 0.01 to 1.00 a transfer o
 constexpr Amount product_price_units_first = 100;   // products cost 1.00, 1.50, 2.00, ...
 constexpr Amount product_price_units_step = 50;
 constexpr std::size_t sign_progress_every = 1024;
+// A purchase's receipt: 1-3 lines of 1.00 to 50.00 each.
+constexpr std::size_t receipt_lines_bench_max = 3;
+constexpr Amount receipt_line_units_min = 100;
+constexpr Amount receipt_line_units_max = 5000;
+constexpr std::array<std::string_view, 3> receipt_categories{"coffee", "food", "alcohol"};
 
 }  // namespace
 
@@ -37,12 +43,13 @@ std::string_view kind_text(Kind k) {
         case Kind::transfer: return "transfer";
         case Kind::gift: return "gift";
         case Kind::redeem: return "redeem";
+        case Kind::purchase: return "purchase";
     }
     return "?";
 }
 
 std::expected<Mix, std::string> Mix::parse(std::string_view text) {
-    Mix m{0, 0, 0};
+    Mix m{0, 0, 0, 0};
     while (!text.empty()) {
         const auto comma = text.find(',');
         const std::string_view item = text.substr(0, comma);
@@ -57,7 +64,8 @@ std::expected<Mix, std::string> Mix::parse(std::string_view text) {
         if (name == "transfer") m.transfer = share;
         else if (name == "gift") m.gift = share;
         else if (name == "redeem") m.redeem = share;
-        else return std::unexpected("--mix: unknown kind '" + std::string(name) + "' (transfer, gift, redeem)");
+        else if (name == "purchase") m.purchase = share;
+        else return std::unexpected("--mix: unknown kind '" + std::string(name) + "' (transfer, gift, redeem, purchase)");
     }
     if (m.total() == 0) return std::unexpected("--mix: give at least one kind a share above 0");
     return m;
@@ -65,11 +73,11 @@ std::expected<Mix, std::string> Mix::parse(std::string_view text) {
 
 std::string Mix::text() const {
     return "transfer=" + std::to_string(transfer) + ",gift=" + std::to_string(gift) +
-           ",redeem=" + std::to_string(redeem);
+           ",redeem=" + std::to_string(redeem) + ",purchase=" + std::to_string(purchase);
 }
 
 double Mix::signatures_per_tx() const {
-    return static_cast<double>(transfer + gift + 2 * redeem) / static_cast<double>(total());
+    return static_cast<double>(transfer + gift + 2 * redeem + purchase) / static_cast<double>(total());
 }
 
 void SignedSet::append(const SignedTx& stx, Kind kind) {
@@ -94,6 +102,10 @@ Workload::Workload(const WorkloadOptions& options) : options_(options), rng_stat
     if (o.tx_ttl_s < 60 || o.tx_ttl_s > std::min(tx_expiry_ahead_s_max, voucher_expiry_ahead_s_max))
         throw std::invalid_argument("--tx-ttl-s must be 60 to 86400");
 
+    // A programme the chain would refuse is a bug here, not the node's.
+    if (o.programme)
+        if (const std::string why = loyalty::check_programme(programme(1)); !why.empty())
+            throw std::logic_error("the bench's programme is not valid: " + why);
     for (std::size_t v = 0; v < o.venues; ++v) {
         Venue venue{KeyPair::generate(), {}, std::vector<Amount>(o.staff_per_venue, 0), {}};
         for (std::size_t s = 0; s < o.staff_per_venue; ++s) venue.staff.push_back(KeyPair::generate());
@@ -125,17 +137,33 @@ Account Workload::client_account(std::size_t i) const {
                               : Account::of_key(receivers_[i - funded_.size()]);
 }
 
-void Workload::plan(std::size_t count) {
+void Workload::plan(std::size_t count) { plan(count, options_.mix); }
+
+void Workload::plan(std::size_t count, const Mix& mix) {
     const auto& o = options_;
+    if (mix.purchase > 0 && !o.programme) throw std::invalid_argument("purchases need the venues' programme in setup");
     const auto V = static_cast<std::uint32_t>(o.venues);
     const std::uint64_t per_venue_funded = o.funded_clients / o.venues;  // >= 1, checked above
-    const unsigned total = o.mix.total();
+    const unsigned total = mix.total();
     plan_.reserve(plan_.size() + count);
     for (std::size_t n = 0; n < count; ++n) {
         const unsigned pick = static_cast<unsigned>(next_random(rng_state_) % total);
-        Kind kind = pick < o.mix.transfer ? Kind::transfer : pick < o.mix.transfer + o.mix.gift ? Kind::gift : Kind::redeem;
+        Kind kind = pick < mix.transfer                           ? Kind::transfer
+                    : pick < mix.transfer + mix.gift              ? Kind::gift
+                    : pick < mix.transfer + mix.gift + mix.redeem ? Kind::redeem
+                                                                  : Kind::purchase;
         Planned p{};
-        if (kind == Kind::redeem) {
+        if (kind == Kind::purchase) {
+            // A staff member of the client's home venue records a receipt for
+            // it; pay is 0, so no purchase depends on another's result, and
+            // the staff member is funded with the most its accruals can be.
+            p.client = static_cast<std::uint32_t>(next_receiver_++ % o.clients);
+            p.venue = p.client % V;
+            p.signer = static_cast<std::uint32_t>(next_random(rng_state_) % o.staff_per_venue);
+            p.value = static_cast<std::uint32_t>(next_random(rng_state_));
+            venues_[p.venue].staff_funding[p.signer] += accrual_bound(receipt(p.value, plan_.size()));
+            received_[p.client] = 1;
+        } else if (kind == Kind::redeem) {
             // A funded client of any venue shows a voucher for one of its products.
             p.client = static_cast<std::uint32_t>(next_random(rng_state_) % o.funded_clients);
             p.venue = p.client % V;
@@ -170,11 +198,88 @@ void Workload::plan(std::size_t count) {
     for (std::size_t v = 0; v < o.venues; ++v)
         for (Amount a : venues_[v].staff_funding) need[v] += a;
     for (std::size_t c = 0; c < o.funded_clients; ++c) need[c % o.venues] += client_funding_[c];
+    // Gifts (welcome) come from the treasury, at most the month's budget.
+    if (o.programme)
+        for (auto& n : need) n += programme(0).gift_budget_per_month.value_or(0);
     for (std::size_t v = 0; v < o.venues; ++v)
         if (need[v] > coin_supply_units)
             throw std::invalid_argument("venue " + ticker(v) + " would need " + format_amount(need[v]) +
                                         " coins but a venue mints " + format_amount(coin_supply_units) +
                                         "; use more --venues");
+}
+
+loyalty::Programme Workload::programme(std::uint64_t effective_from_s) {
+    using namespace loyalty;
+    Programme p;
+    p.version = 1;
+    p.previous = Hash256{};
+    p.effective_from_s = effective_from_s;
+    p.zone = "Europe/Moscow";
+    p.tzdb_version = "2024a";
+    p.zone_rule = "MSK-3";
+    p.tier_basis = TierBasis::lifetime;
+    p.tier_recalc = TierRecalc::on_purchase;
+    p.tiers = {Tier{"Bronze", 0, 3000}, Tier{"Silver", 50'000, 4000}, Tier{"Gold", 200'000, 5000}};
+    auto rule = [](std::uint16_t id, std::string name, std::uint16_t group, Condition when, Effect effect,
+                   std::uint32_t value, std::optional<Amount> cap = std::nullopt, std::uint32_t lifetime_days = 0) {
+        return Rule{id, std::move(name), group, std::move(when), effect, value, cap, lifetime_days};
+    };
+    Condition small, middle, large, silver, gold, happy, birthday, returning, coffee, big;
+    small.receipt_max = 1000;
+    middle.receipt_min = 1000;
+    middle.receipt_max = 3000;
+    large.receipt_min = 3000;
+    silver.tier_mask = 0b010;
+    gold.tier_mask = 0b100;
+    happy.window = Window{0x1f, 15 * 60, 17 * 60};  // weekdays 15:00-17:00
+    birthday.birthday_days = 3;
+    returning.returning_days = 7;
+    coffee.categories = {"coffee"};
+    big.receipt_min = 5000;
+    p.rules = {
+        rule(1, "Bracket 3%", 1, small, Effect::percent, 300),
+        rule(2, "Bracket 6%", 1, middle, Effect::percent, 600),
+        rule(3, "Bracket 12%", 1, large, Effect::percent, 1200, 50'000),
+        rule(4, "Silver rate", 0, silver, Effect::percent, 100),
+        rule(5, "Gold rate", 0, gold, Effect::percent, 200),
+        rule(6, "Happy hour", 0, happy, Effect::percent, 200, std::nullopt, 30),
+        rule(7, "Birthday week", 0, birthday, Effect::percent, 500, 10'000),
+        rule(8, "Come back within a week", 0, returning, Effect::percent, 100),
+        rule(9, "Coffee lovers", 0, coffee, Effect::percent, 300, std::nullopt, 90),
+        rule(10, "Big receipt bonus", 0, big, Effect::fixed, 100, 2'000),
+    };
+    p.accrual_excluded = {"alcohol"};
+    p.pay_excluded = {"alcohol"};
+    p.gifts = {Gift{GiftKind::welcome, 100, 30, 0}};
+    p.referral_bp = {500, 200, 100};
+    p.referral_lifetime_days = 180;
+    p.stamp_cards = {StampCard{1, "coffee", 6, 150, 60}};
+    p.cap_per_client_day = 100'000;
+    p.gift_budget_per_month = 1'000'000;
+    return p;
+}
+
+Amount Workload::accrual_bound(const loyalty::Receipt& r) {
+    static const loyalty::Programme p = programme(0);
+    const Amount total = loyalty::receipt_total(r).value_or(0);
+    Amount bound = 0;
+    auto share = [&](std::uint64_t bp) { return (total * bp + loyalty::bp_whole - 1) / loyalty::bp_whole; };
+    for (const auto& rule : p.rules) bound += rule.effect == loyalty::Effect::fixed ? rule.value : share(rule.value);
+    for (const auto& card : p.stamp_cards) bound += card.reward;
+    for (const auto bp : p.referral_bp) bound += share(bp);
+    return bound;
+}
+
+loyalty::Receipt Workload::receipt(std::uint32_t seed, std::size_t index) const {
+    std::uint64_t state = seed;
+    loyalty::Receipt r;
+    r.id = "B" + std::to_string(index);
+    const std::size_t lines = 1 + next_random(state) % receipt_lines_bench_max;
+    for (std::size_t i = 0; i < lines; ++i)
+        r.lines.push_back({std::string(receipt_categories[next_random(state) % receipt_categories.size()]),
+                           receipt_line_units_min +
+                               next_random(state) % (receipt_line_units_max - receipt_line_units_min + 1)});
+    return r;
 }
 
 std::vector<std::vector<SignedTx>> Workload::setup(const ChainId& chain, std::uint64_t now_s) const {
@@ -195,6 +300,7 @@ std::vector<std::vector<SignedTx>> Workload::setup(const ChainId& chain, std::ui
         Profile profile;
         profile.name = "Bench venue " + std::to_string(v);
         rounds[0].push_back(sign(venue.owner, VenueCreate{t, profile}));
+        if (o.programme) rounds[1].push_back(sign(venue.owner, ProgrammeSet{t, programme(now_s + programme_delay_s)}));
         for (std::size_t p = 0; p < venue.prices.size(); ++p) {
             Product product;
             product.id = static_cast<std::uint32_t>(p + 1);
@@ -248,6 +354,17 @@ SignedTx Workload::sign_one(const Planned& p, std::size_t index, const ChainId& 
             v.expiry_s = now_s + options_.tx_ttl_s;
             sign_voucher(v, client, chain);
             tx.body = Redeem{t, std::move(v)};
+            break;
+        }
+        case Kind::purchase: {
+            key = &venue.staff[p.signer];
+            Purchase purchase;
+            purchase.ticker = t;
+            purchase.client = ClientRef{ClientRef::Kind::account, client_account(p.client), {}};
+            purchase.receipt = receipt(p.value, index);
+            purchase.programme_version = 1;
+            purchase.pay = 0;
+            tx.body = std::move(purchase);
             break;
         }
     }

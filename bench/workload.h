@@ -16,8 +16,8 @@
 
 namespace kopilka::bench {
 
-enum class Kind : std::uint8_t { transfer, gift, redeem };
-inline constexpr std::size_t kind_count = 3;
+enum class Kind : std::uint8_t { transfer, gift, redeem, purchase };
+inline constexpr std::size_t kind_count = 4;
 std::string_view kind_text(Kind k);
 
 // Shares of each kind, in parts (they need not sum to 100).
@@ -25,10 +25,11 @@ struct Mix {
     unsigned transfer = 60;  // staff gives coins to a client
     unsigned gift = 10;      // a client gives coins to another client
     unsigned redeem = 30;    // staff redeems a client's voucher (two signatures)
+    unsigned purchase = 0;   // staff records a purchase under the venue's programme (pay 0: one signature)
     // "transfer=70,redeem=30"; kinds not named get 0.
     static std::expected<Mix, std::string> parse(std::string_view text);
     std::string text() const;
-    unsigned total() const { return transfer + gift + redeem; }
+    unsigned total() const { return transfer + gift + redeem + purchase; }
     // Ed25519 verifications a node makes per transaction of this mix.
     double signatures_per_tx() const;
 };
@@ -43,7 +44,15 @@ struct WorkloadOptions {
     std::uint64_t tx_ttl_s = 3600;      // expiry of every transaction and voucher, from signing
     std::uint64_t seed = 1;             // the plan (who sends what) is a function of the seed
     std::string ticker_prefix = "BV";   // venue coins are <prefix><4+ digits>, 10 characters at most
+    // Publish each venue's 10-rule programme in setup (needed by purchases;
+    // set by the benchmark when the mix or --purchases has any).
+    bool programme = false;
 };
+
+// Seconds after the setup's signing time that the programme takes effect:
+// after the block that publishes it (the second setup round), so setup must
+// reach that round within this time. Purchases wait for it (plus a margin).
+inline constexpr std::uint64_t programme_delay_s = 10;
 
 // What a run sends: pre-signed, pre-encoded requests.
 struct SignedSet {
@@ -63,6 +72,8 @@ public:
     // Decides `count` more transactions and what funding they need. Throws
     // when a venue's treasury cannot fund them (use more venues).
     void plan(std::size_t count);
+    // The same with another mix (e.g. purchase=100 for a phase of purchases after the mix's).
+    void plan(std::size_t count, const Mix& mix);
     std::size_t planned() const { return plan_.size(); }
 
     // Setup transactions in rounds; each round must commit before the next
@@ -77,6 +88,12 @@ public:
     std::size_t accounts() const;
     const WorkloadOptions& options() const { return options_; }
     std::string ticker(std::size_t venue) const;
+    // The programme every venue publishes (version 1), effective from `effective_from_s`.
+    static ledger::loyalty::Programme programme(std::uint64_t effective_from_s);
+    // The most a purchase of this receipt can take from the staff member's
+    // allowance under programme(): every rule, stamp card and referral level
+    // as if all applied at once, each rounded up.
+    static ledger::Amount accrual_bound(const ledger::loyalty::Receipt& r);
 
 private:
     struct Venue {
@@ -89,12 +106,13 @@ private:
     struct Planned {
         Kind kind;
         std::uint32_t venue;
-        std::uint32_t signer;  // transfer, redeem: staff index; gift: the sending (funded) client
-        std::uint32_t client;  // transfer, gift: the receiving client; redeem: the paying (funded) client
-        std::uint32_t value;   // transfer, gift: amount in minor units; redeem: product index
+        std::uint32_t signer;  // transfer, redeem, purchase: staff index; gift: the sending (funded) client
+        std::uint32_t client;  // transfer, gift, purchase: the receiving client; redeem: the paying (funded) client
+        std::uint32_t value;   // transfer, gift: amount in minor units; redeem: product index; purchase: receipt seed
     };
     ledger::SignedTx sign_one(const Planned& p, std::size_t index, const ChainId& chain, std::uint64_t now_s) const;
     ledger::Account client_account(std::size_t i) const;
+    ledger::loyalty::Receipt receipt(std::uint32_t seed, std::size_t index) const;
 
     WorkloadOptions options_;
     std::vector<Venue> venues_;
