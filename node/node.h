@@ -135,6 +135,9 @@ private:
     std::optional<boost::json::value> account_history(Call&);
     std::optional<boost::json::value> venue_list(Call&);
     std::optional<boost::json::value> venue_get(Call&);
+    std::optional<boost::json::value> programme_get(Call&);  // programme_handlers.cpp
+    std::optional<boost::json::value> loyalty_get(Call&);
+    std::optional<boost::json::value> purchase_quote(Call&);
     std::optional<boost::json::value> venue_history(Call&);  // venue_history.cpp
     // venue.stats and venue.series (venue_stats.cpp).
     std::optional<boost::json::value> venue_stats(Call&);

@@ -34,6 +34,7 @@
 #include <functional>
 #include <map>
 #include <regex>
+#include <thread>
 #include <set>
 
 using namespace kopilka;
@@ -272,6 +273,19 @@ TEST_CASE("every method's documented example runs against a node that played the
     REQUIRE(claim_phone(cafe.wallet, c, "+79000000001", *code01, client).at("status") == "committed");
     REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.petya, Redeem{cafe.coin, cafe.wallet.voucher(client, cafe.coin, 1, 100, phone)}))
                 .at("status") == "committed");
+    {
+        // A bonus programme in force (programme.get, loyalty.get, purchase.quote): 3 % of every receipt.
+        loyalty::Programme prog;
+        prog.effective_from_s = c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000 + 2;
+        prog.zone = "Europe/Moscow";
+        prog.tzdb_version = "2024a";
+        prog.zone_rule = "MSK-3";
+        prog.tiers = {{"Base", 0, 3000}};
+        prog.rules = {loyalty::Rule{1, "3 %", 0, {}, loyalty::Effect::percent, 300, std::nullopt, 0}};
+        REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, prog})).at("status") == "committed");
+        while (c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000 < prog.effective_from_s)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     const KeyPair second_client = KeyPair::generate();  // claims +7 900 000-00-02 in the examples
     std::optional<std::uint64_t> now_ms;  // the signed lookup's time, read once from the node
     auto lookup_time = [&] {
