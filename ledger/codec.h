@@ -13,6 +13,7 @@
 #include "crypto/keys.h"
 
 #include <cstdint>
+#include <expected>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,6 +77,21 @@ private:
     ByteView in_;
     std::size_t pos_ = 0;
 };
+
+// Decodes exactly `bytes` with `read` (Reader& -> T, throwing DecodeError):
+// trailing bytes are an error, and an error reads "malformed <what>: ...".
+template <class Read>
+auto decode_exact(ByteView bytes, std::string_view what, Read&& read)
+    -> std::expected<decltype(read(std::declval<Reader&>())), std::string> {
+    try {
+        Reader r(bytes);
+        auto value = read(r);
+        r.finish();
+        return value;
+    } catch (const DecodeError& e) {
+        return std::unexpected("malformed " + std::string(what) + ": " + e.what());
+    }
+}
 
 // UTF-8 per RFC 3629 (no overlongs, no surrogates, at most U+10FFFF), no C0
 // or C1 control characters or DEL, and no hidden format character (below):

@@ -222,14 +222,7 @@ Bytes encode_programme(const Programme& p) {
 }
 
 std::expected<Programme, std::string> decode_programme(ByteView bytes) {
-    try {
-        Reader r(bytes);
-        Programme p = read_programme(r);
-        r.finish();
-        return p;
-    } catch (const DecodeError& e) {
-        return std::unexpected(std::string("malformed programme: ") + e.what());
-    }
+    return decode_exact(bytes, "programme", read_programme);
 }
 
 Hash256 programme_hash(const Programme& p) { return blake2b256(encode_programme(p)); }

@@ -405,14 +405,7 @@ Bytes encode_attestation(const Attestation& a) {
 }
 
 std::expected<Attestation, std::string> decode_attestation(ByteView bytes) {
-    try {
-        Reader r(bytes);
-        Attestation a = read_attestation(r);
-        r.finish();
-        return a;
-    } catch (const DecodeError& e) {
-        return std::unexpected(std::string("malformed attestation: ") + e.what());
-    }
+    return decode_exact(bytes, "attestation", read_attestation);
 }
 
 Bytes encode_staff_acceptance_unsigned(const StaffAcceptance& a) {
@@ -429,14 +422,7 @@ Bytes encode_staff_acceptance(const StaffAcceptance& a) {
 }
 
 std::expected<StaffAcceptance, std::string> decode_staff_acceptance(ByteView bytes) {
-    try {
-        Reader r(bytes);
-        StaffAcceptance a = read_acceptance(r);
-        r.finish();
-        return a;
-    } catch (const DecodeError& e) {
-        return std::unexpected(std::string("malformed staff acceptance: ") + e.what());
-    }
+    return decode_exact(bytes, "staff acceptance", read_acceptance);
 }
 
 Hash256 staff_acceptance_id(const StaffAcceptance& a) { return blake2b256(encode_staff_acceptance_unsigned(a)); }
@@ -466,14 +452,7 @@ Bytes encode_voucher(const Voucher& v) {
 }
 
 std::expected<Voucher, std::string> decode_voucher(ByteView bytes) {
-    try {
-        Reader r(bytes);
-        Voucher v = read_voucher(r);
-        r.finish();
-        return v;
-    } catch (const DecodeError& e) {
-        return std::unexpected(std::string("malformed voucher: ") + e.what());
-    }
+    return decode_exact(bytes, "voucher", read_voucher);
 }
 
 Hash256 voucher_id(const Voucher& v) { return blake2b256(encode_voucher_unsigned(v)); }
@@ -501,14 +480,7 @@ Bytes encode_pay_consent(const PayConsent& c) {
 }
 
 std::expected<PayConsent, std::string> decode_pay_consent(ByteView bytes) {
-    try {
-        Reader r(bytes);
-        PayConsent c = read_consent(r);
-        r.finish();
-        return c;
-    } catch (const DecodeError& e) {
-        return std::unexpected(std::string("malformed pay consent: ") + e.what());
-    }
+    return decode_exact(bytes, "pay consent", read_consent);
 }
 
 Hash256 pay_consent_id(const PayConsent& c) { return blake2b256(encode_pay_consent_unsigned(c)); }
