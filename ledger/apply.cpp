@@ -786,7 +786,8 @@ void run_event(State& state, Effects& fx, const DueEvent& e) {
             return;
         }
         case loyalty::EventKind::tier_recalc: {
-            if (!p) return;
+            // A later version that recomputes on purchase ends the schedule.
+            if (!p || p->tier_recalc != loyalty::TierRecalc::monthly) return;
             for (const auto& [account, c] : state.loyalty_clients(e.ticker)) {
                 loyalty::Client rec = c;
                 rec.tier = loyalty::tier_at(*p, c, e.due_s, true);
@@ -814,8 +815,12 @@ void run_event(State& state, Effects& fx, const DueEvent& e) {
                 state.put_gifts_in_month(e.ticker, month, given + paid);
             } else {
                 // Not given (none due, or the treasury is short): the record
-                // still says the event ran, so it is not retried.
-                state.put_loyalty_client(e.ticker, e.account, rec);
+                // still says the event ran, so it is not retried, but holds
+                // no lot for coins that never came.
+                loyalty::Client marked = *c;
+                marked.birthday_gift_year = rec.birthday_gift_year;
+                marked.winback_given_s = rec.winback_given_s;
+                state.put_loyalty_client(e.ticker, e.account, marked);
             }
             const loyalty::Client& now = *state.loyalty_client(e.ticker, e.account);
             schedule_lots(state, e.ticker, e.account, now);

@@ -307,3 +307,58 @@ TEST_CASE("birthday_set: only the client's key sets it, once", "[programme][chai
     CHECK(v.state().loyalty_client(coin, v.client_acc)->birthday == std::pair<std::uint8_t, std::uint8_t>{2, 29});
     CHECK(audit_store(v.tc.chain->store()).ok);
 }
+
+TEST_CASE("time events: a monthly tier recalculation and a win-back gift happen in blocks made for them alone",
+          "[programme][chain]") {
+    TestChain tc;
+    const KeyPair owner = test_key(3), barista = test_key(4), client = test_key(6);
+    const Account treasury = Account::of_key(owner.public_key()), staff = Account::of_key(barista.public_key());
+    const Account who = Account::of_key(client.public_key());
+    REQUIRE(tc.commit1(tc.tx->venue_create(owner, coin)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->staff_add(owner, coin, barista)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->transfer(owner, coin, staff, allowance)).status == TxOutcome::Status::committed);
+    loyalty::Programme p = seed_programme(tc.now_ms / 1000 + 10);
+    p.tier_recalc = loyalty::TierRecalc::monthly;
+    p.recalc_day = 1;
+    p.tier_basis = loyalty::TierBasis::lifetime;
+    p.tiers = {{"Base", 0, 3000}, {"Gold", 100'000, 10000}};  // Gold at 1,000.00
+    p.gifts = {{loyalty::GiftKind::winback, 20'000, 7, 30}};  // 200.00 for 7 days after 30 days away
+    REQUIRE(tc.commit1(tc.tx->sign(owner, ProgrammeSet{coin, p})).status == TxOutcome::Status::committed);
+    tc.advance_ms(20'000);
+    const State& s = tc.chain->state();
+    REQUIRE(tc.commit1(tc.tx->sign(barista, Purchase{coin, ClientRef{ClientRef::Kind::account, who, {}},
+                                                      loyalty::Receipt{"R", {{"", 150'000}}}, 1, 0, std::nullopt,
+                                                      std::nullopt}))
+                .status == TxOutcome::Status::committed);
+    // Past Gold's threshold, but tiers change only at the recalculation.
+    CHECK(s.loyalty_client(coin, who)->tier == 0);
+    const auto recalc = loyalty::next_tier_recalc(p, tc.now_ms / 1000);
+    REQUIRE(recalc);
+    const auto winback = loyalty::next_winback_gift(p, *s.loyalty_client(coin, who));
+    REQUIRE(winback);
+    REQUIRE(*recalc < *winback);  // 2026-10-01 00:00 MSK, then 30 days after the purchase
+    REQUIRE(next_event_due_s(s) == *recalc);
+
+    auto event_block = [&](std::uint64_t at_s) {
+        auto made = tc.chain->produce_block({}, at_s * 1000, tc.producer);
+        REQUIRE(made);
+        REQUIRE(made->block);
+        CHECK(made->block->header.tx_count == 0);
+    };
+    event_block(*recalc);
+    CHECK(s.loyalty_client(coin, who)->tier == 1);
+    const Amount treasury_before = s.balance(coin, treasury), client_before = s.balance(coin, who);
+    event_block(*winback + 5);
+    CHECK(s.balance(coin, who) == client_before + 20'000);
+    CHECK(s.balance(coin, treasury) == treasury_before - 20'000);
+    CHECK(s.gifts_in_month(coin, static_cast<std::uint32_t>(tz::to_local(*tz::parse(p.zone_rule),
+                                                                          static_cast<std::int64_t>(*winback)).year * 12 +
+                                                            tz::to_local(*tz::parse(p.zone_rule),
+                                                                          static_cast<std::int64_t>(*winback)).month - 1)) ==
+          20'000);
+    // Given once per absence: the gift's own expiry is the next event, not another gift.
+    REQUIRE(s.loyalty_client(coin, who)->lots.size() == 1);
+    CHECK(next_event_due_s(s) == s.loyalty_client(coin, who)->lots[0].expiry_s);
+    check_conserved(s);
+    CHECK(audit_store(tc.chain->store()).ok);
+}
