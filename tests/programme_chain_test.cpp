@@ -178,7 +178,7 @@ TEST_CASE("purchase: the accrual comes from the staff member's allowance, the we
     }
 }
 
-TEST_CASE("purchase: paying with bonuses needs the client's own consent for this receipt, once; a refusal changes "
+TEST_CASE("purchase: paying with bonuses needs the client's own consent for this receipt, once, and a refusal changes "
           "nothing",
           "[programme][chain]") {
     Venue v;

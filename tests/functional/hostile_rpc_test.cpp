@@ -417,7 +417,7 @@ TEST_CASE("invalid, truncated and foreign blobs are refused with their reason, a
 
     // Not base64url at all, padded, or longer than any transaction: -32602 naming the blob.
     for (std::string blob : {std::string("!!!not base64!!!"), to_base64url(good) + "==", std::string("AA AA"),
-                             std::string(8000, 'A')}) {
+                             std::string(4 * (tx_bytes_max / 3 + 2), 'A')}) {
         INFO("blob: " << blob.substr(0, 40));
         auto e = submit_error(blob);
         CHECK(e.code == rpc::invalid_params);

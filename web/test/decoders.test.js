@@ -41,13 +41,15 @@ import {
   textProblem,
   toHex,
   tx_bytes_max,
+  tx_kinds,
   verify,
 } from '../lib/index.js';
 
 const entries = JSON.parse(readFileSync(new URL('../../tests/vectors/transactions.json', import.meta.url), 'utf8'));
 const qr = JSON.parse(readFileSync(new URL('../../tests/vectors/qr.json', import.meta.url), 'utf8'));
 const blobOf = (name) => fromHex(entries.find((e) => e.name === name).signed_hex);
-const txs = entries.filter((e) => e.type === 'tx');
+// The kinds this library reads (the programme's kinds are refused by name, below).
+const txs = entries.filter((e) => e.type === 'tx' && tx_kinds.includes(e['tx.kind']));
 
 /** `bytes` with `at` replaced by `values` (and the rest shifted when lengths differ). */
 function splice(bytes, at, removeCount, ...values) {
@@ -74,11 +76,13 @@ test('an unknown version or kind is refused', () => {
   const blob = blobOf('transfer_to_key');
   refuses(() => decodeSignedTx(splice(blob, 0, 1, 2)), /unknown transaction version 2/);
   refuses(() => decodeSignedTx(splice(blob, 1, 1, 0)), /unknown transaction kind 0/);
-  refuses(() => decodeSignedTx(splice(blob, 1, 1, 13)), /unknown transaction kind 13/);
+  refuses(() => decodeSignedTx(splice(blob, 1, 1, 18)), /unknown transaction kind 18/);
+  refuses(() => decodeSignedTx(blobOf('purchase')), /transaction kind 14 \(purchase\) is not read by this library/);
 });
 
-test('a blob over 4096 bytes is refused before it is read', () => {
-  refuses(() => decodeSignedTx(new Uint8Array(tx_bytes_max + 1)), /4097 bytes; at most 4096/);
+test('a blob over tx_bytes_max (16 KiB) is refused before it is read', () => {
+  assert.equal(tx_bytes_max, 16384);
+  refuses(() => decodeSignedTx(new Uint8Array(tx_bytes_max + 1)), /16385 bytes; at most 16384/);
 });
 
 // Offsets in transfer_to_key (docs/formats.md worked example): 50 ticker, 58
