@@ -5,6 +5,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
 namespace kopilka::rpc {
 
 using namespace ledger;
@@ -179,6 +183,200 @@ json::object programme_json(const loyalty::Programme& p) {
     o["cap_per_client_day"] = opt_amount(p.cap_per_client_day);
     o["gift_budget_per_month"] = opt_amount(p.gift_budget_per_month);
     return o;
+}
+
+namespace {
+
+// Reads programme_json's shape back; every getter throws std::invalid_argument naming the field.
+struct ViewReader {
+    const json::object& o;
+    std::string at;
+    std::vector<std::string_view> seen;
+
+    const json::value& get(std::string_view key) {
+        seen.push_back(key);
+        const json::value* v = o.if_contains(key);
+        if (!v) throw std::invalid_argument(at + std::string(key) + ": missing");
+        return *v;
+    }
+    std::string name(std::string_view key) const { return at + std::string(key); }
+    template <class T>
+    T number(std::string_view key) {
+        const json::value& v = get(key);
+        const std::uint64_t max = std::numeric_limits<T>::max();
+        if (!v.is_uint64() && !(v.is_int64() && v.get_int64() >= 0))
+            throw std::invalid_argument(name(key) + ": not a whole number");
+        const std::uint64_t n = v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.get_int64());
+        if (n > max) throw std::invalid_argument(name(key) + ": too large");
+        return static_cast<T>(n);
+    }
+    template <class T>
+    std::optional<T> opt_number(std::string_view key) {
+        if (get(key).is_null()) return std::nullopt;
+        return number<T>(key);
+    }
+    std::string text(std::string_view key) {
+        const json::value& v = get(key);
+        if (!v.is_string()) throw std::invalid_argument(name(key) + ": not a string");
+        return std::string(v.get_string());
+    }
+    Amount amount(std::string_view key) {
+        auto a = parse_amount(text(key));
+        if (!a) throw std::invalid_argument(name(key) + ": not an amount");
+        return *a;
+    }
+    std::optional<Amount> opt_amount(std::string_view key) {
+        if (get(key).is_null()) return std::nullopt;
+        return amount(key);
+    }
+    const json::array& array(std::string_view key) {
+        const json::value& v = get(key);
+        if (!v.is_array()) throw std::invalid_argument(name(key) + ": not an array");
+        return v.get_array();
+    }
+    std::vector<std::string> texts(std::string_view key) {
+        std::vector<std::string> out;
+        for (const auto& e : array(key)) {
+            if (!e.is_string()) throw std::invalid_argument(name(key) + ": holds a value that is not a string");
+            out.emplace_back(e.get_string());
+        }
+        return out;
+    }
+    template <class T>
+    std::vector<T> numbers(std::string_view key) {
+        std::vector<T> out;
+        for (const auto& e : array(key)) {
+            if (!e.is_uint64() && !(e.is_int64() && e.get_int64() >= 0))
+                throw std::invalid_argument(name(key) + ": holds a value that is not a whole number");
+            const std::uint64_t n = e.is_uint64() ? e.get_uint64() : static_cast<std::uint64_t>(e.get_int64());
+            if (n > std::numeric_limits<T>::max()) throw std::invalid_argument(name(key) + ": holds a value too large");
+            out.push_back(static_cast<T>(n));
+        }
+        return out;
+    }
+    // Refuses a field this reader did not ask for: a view with more in it
+    // than the wallet understands is not silently half-read.
+    void done() const {
+        for (const auto& [k, v] : o)
+            if (std::find(seen.begin(), seen.end(), std::string_view(k)) == seen.end())
+                throw std::invalid_argument(at + std::string(k) + ": not a field of the programme");
+    }
+};
+
+ViewReader reader_of(const json::value& v, std::string at) {
+    if (!v.is_object()) throw std::invalid_argument(at + ": not an object");
+    return ViewReader{v.get_object(), at + (at.empty() ? "" : "."), {}};
+}
+
+}  // namespace
+
+std::expected<loyalty::Programme, std::string> programme_from_json(const json::value& v) {
+    using namespace loyalty;
+    try {
+        Programme p;
+        ViewReader r = reader_of(v, "");
+        p.version = r.number<std::uint32_t>("version");
+        auto prev = from_hex(r.text("previous"));
+        if (!prev || prev->size() != p.previous.size()) throw std::invalid_argument("previous: not 64 hex digits");
+        std::copy(prev->begin(), prev->end(), p.previous.begin());
+        r.get("hash");  // the caller compares it with programme_hash(p)
+        p.effective_from_s = r.number<std::uint64_t>("effective_from_s");
+        p.zone = r.text("zone");
+        p.tzdb_version = r.text("tzdb_version");
+        p.zone_rule = r.text("zone_rule");
+        const std::string basis = r.text("tier_basis");
+        if (basis == "lifetime") p.tier_basis = TierBasis::lifetime;
+        else if (basis == "period") p.tier_basis = TierBasis::period;
+        else if (basis == "single_purchase") p.tier_basis = TierBasis::single_purchase;
+        else throw std::invalid_argument("tier_basis: '" + basis + "' is not lifetime, period or single_purchase");
+        p.period_months = r.number<std::uint8_t>("period_months");
+        const std::string recalc = r.text("tier_recalc");
+        if (recalc == "on_purchase") p.tier_recalc = TierRecalc::on_purchase;
+        else if (recalc == "monthly") p.tier_recalc = TierRecalc::monthly;
+        else throw std::invalid_argument("tier_recalc: '" + recalc + "' is not on_purchase or monthly");
+        p.recalc_day = r.number<std::uint8_t>("recalc_day");
+        const auto& tiers = r.array("tiers");
+        for (std::size_t i = 0; i < tiers.size(); ++i) {
+            ViewReader t = reader_of(tiers[i], "tiers[" + std::to_string(i) + "]");
+            p.tiers.push_back({t.text("name"), t.amount("threshold"), t.number<std::uint32_t>("pay_share_bp")});
+            t.done();
+        }
+        const auto& rules = r.array("rules");
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+            ViewReader e = reader_of(rules[i], "rules[" + std::to_string(i) + "]");
+            Rule rule;
+            rule.id = e.number<std::uint16_t>("id");
+            rule.name = e.text("name");
+            rule.group = e.number<std::uint16_t>("group");
+            ViewReader w = reader_of(e.get("when"), e.name("when"));
+            rule.when.tier_mask = w.number<std::uint16_t>("tier_mask");
+            rule.when.receipt_min = w.opt_amount("receipt_min");
+            rule.when.receipt_max = w.opt_amount("receipt_max");
+            if (!w.get("window").is_null()) {
+                ViewReader win = reader_of(w.get("window"), w.name("window"));
+                rule.when.window = Window{win.number<std::uint8_t>("weekdays"), win.number<std::uint16_t>("from_minute"),
+                                          win.number<std::uint16_t>("to_minute")};
+                win.done();
+            }
+            rule.when.birthday_days = w.opt_number<std::uint16_t>("birthday_days");
+            rule.when.returning_days = w.opt_number<std::uint16_t>("returning_days");
+            rule.when.categories = w.texts("categories");
+            w.done();
+            const std::string effect = e.text("effect");
+            if (effect == "percent") {
+                rule.effect = Effect::percent;
+                rule.value = e.number<std::uint32_t>("value_bp");
+            } else if (effect == "fixed") {
+                rule.effect = Effect::fixed;
+                const Amount value = e.amount("value");
+                if (value > std::numeric_limits<std::uint32_t>::max()) throw std::invalid_argument(e.name("value") + ": too large");
+                rule.value = static_cast<std::uint32_t>(value);
+            } else {
+                throw std::invalid_argument(e.name("effect") + ": '" + effect + "' is not percent or fixed");
+            }
+            rule.cap_per_month = e.opt_amount("cap_per_month");
+            rule.lifetime_days = e.number<std::uint32_t>("lifetime_days");
+            e.done();
+            p.rules.push_back(std::move(rule));
+        }
+        p.accrual_excluded = r.texts("accrual_excluded");
+        p.pay_excluded = r.texts("pay_excluded");
+        const auto weekday = r.numbers<std::uint32_t>("weekday_pay_share_bp");
+        if (weekday.size() != p.weekday_pay_share_bp.size())
+            throw std::invalid_argument("weekday_pay_share_bp: not 7 values, Monday first");
+        std::copy(weekday.begin(), weekday.end(), p.weekday_pay_share_bp.begin());
+        const auto& gifts = r.array("gifts");
+        for (std::size_t i = 0; i < gifts.size(); ++i) {
+            ViewReader g = reader_of(gifts[i], "gifts[" + std::to_string(i) + "]");
+            Gift gift;
+            const std::string kind = g.text("kind");
+            if (kind == "welcome") gift.kind = GiftKind::welcome;
+            else if (kind == "birthday") gift.kind = GiftKind::birthday;
+            else if (kind == "winback") gift.kind = GiftKind::winback;
+            else if (kind == "review") gift.kind = GiftKind::review;
+            else throw std::invalid_argument(g.name("kind") + ": '" + kind + "' is not a gift kind");
+            gift.amount = g.amount("amount");
+            gift.lifetime_days = g.number<std::uint32_t>("lifetime_days");
+            gift.param_days = g.number<std::uint32_t>("param_days");
+            g.done();
+            p.gifts.push_back(gift);
+        }
+        p.referral_bp = r.numbers<std::uint32_t>("referral_bp");
+        p.referral_lifetime_days = r.number<std::uint32_t>("referral_lifetime_days");
+        const auto& stamps = r.array("stamp_cards");
+        for (std::size_t i = 0; i < stamps.size(); ++i) {
+            ViewReader s = reader_of(stamps[i], "stamp_cards[" + std::to_string(i) + "]");
+            p.stamp_cards.push_back({s.number<std::uint16_t>("id"), s.text("category"), s.number<std::uint32_t>("every"),
+                                     s.amount("reward"), s.number<std::uint32_t>("lifetime_days")});
+            s.done();
+        }
+        p.cap_per_client_day = r.opt_amount("cap_per_client_day");
+        p.gift_budget_per_month = r.opt_amount("gift_budget_per_month");
+        r.done();
+        return p;
+    } catch (const std::invalid_argument& e) {
+        return std::unexpected(std::string(e.what()));
+    }
 }
 
 json::object receipt_json(const loyalty::Receipt& r) {

@@ -11,6 +11,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <expected>
+
 namespace kopilka::rpc {
 
 json::object profile_json(const ledger::Profile& p);
@@ -21,6 +23,10 @@ json::object attestation_json(const ledger::Attestation& a);
 json::object staff_acceptance_json(const ledger::StaffAcceptance& a);
 // A bonus programme, every field: amounts as decimal strings, shares in basis points.
 json::object programme_json(const ledger::loyalty::Programme& p);
+// programme_json's inverse, strict: every field present with its type, no
+// other field. A wallet rebuilds what a node shows and checks it against the
+// view's "hash" (programme_hash of the rebuilt value); the error names the field.
+std::expected<ledger::loyalty::Programme, std::string> programme_from_json(const json::value& v);
 json::object receipt_json(const ledger::loyalty::Receipt& r);
 json::object pay_consent_json(const ledger::PayConsent& c);
 std::string client_ref_text(const ledger::ClientRef& c);  // an account's text, or "card:<number>"

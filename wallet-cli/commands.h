@@ -22,6 +22,8 @@ void add_staff_commands(CLI::App& app, Program& p);
 void add_client_commands(CLI::App& app, Program& p);
 void add_audit_commands(CLI::App& app, Program& p);
 void add_media_commands(CLI::App& app, Program& p);
+void add_programme_commands(CLI::App& app, Program& p);  // programme show|set
+void add_purchase_commands(CLI::App& app, Program& p);   // purchase, return, loyalty, card, birthday, pay-consent
 
 // Shared by the commands.
 ledger::Amount parse_amount_arg(const std::string& text, std::string_view what);

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
     add_client_commands(app, p);
     add_audit_commands(app, p);
     add_media_commands(app, p);
+    add_programme_commands(app, p);
+    add_purchase_commands(app, p);
 
     try {
         app.parse(argc, argv);
