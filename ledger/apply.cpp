@@ -764,8 +764,20 @@ std::expected<PurchaseQuote, Refused> quote_purchase(const State& state, const B
 
 namespace {
 
+void run_event_moves(State& state, Effects& fx, const DueEvent& e);
+
 // One event, dated at its due time. The programme is the one in force then.
+// Its movements are tagged with the event, for the auditor's export.
 void run_event(State& state, Effects& fx, const DueEvent& e) {
+    const std::size_t first = fx.movements.size();
+    run_event_moves(state, fx, e);
+    for (std::size_t i = first; i < fx.movements.size(); ++i) {
+        fx.movements[i].event = static_cast<std::uint8_t>(e.kind);
+        fx.movements[i].due_s = e.due_s;
+    }
+}
+
+void run_event_moves(State& state, Effects& fx, const DueEvent& e) {
     const loyalty::Programme* p = state.programme_in_force(e.ticker, e.due_s);
     const VenueRecord* venue = state.venue(e.ticker);
     if (!venue) return;

@@ -138,7 +138,7 @@ void add_audit_commands(CLI::App& app, Program& p) {
                                             "from", "to", "amount", "memo"});
                 for (const auto& r : a.rows)
                     out += csv_line({utc_time_ms(r.time_ms), std::to_string(r.time_ms), std::to_string(r.height),
-                                     std::to_string(r.index), to_hex(r.tx_id), r.tx_kind, r.movement, r.ticker, r.from,
+                                     std::to_string(r.index), r.tx_kind == "event" ? std::string() : to_hex(r.tx_id), r.tx_kind, r.movement, r.ticker, r.from,
                                      r.to, ledger::format_amount(r.amount), r.memo});
                 if (*csv == "-") {
                     std::cout << out;

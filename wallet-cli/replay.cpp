@@ -32,6 +32,17 @@ std::string classify(const ledger::State& before, const ledger::Tx& tx, const le
     if (!v) return "transfer";
     const ledger::Account treasury = ledger::Account::of_key(v->owner);
     auto is_staff = [&](const ledger::Account& a) { return a.is_key() && before.staff(m.ticker, a.key()); };
+    // A purchase: the client pays bonuses to the treasury; the staff member's
+    // accruals go to the client and referrers, or repay the client's debt to
+    // the treasury; the programme's gifts come from the treasury.
+    if (std::holds_alternative<ledger::Purchase>(tx.body)) {
+        if (m.from == treasury) return "programme_gift";
+        if (m.to == treasury) return m.from.is_key() && m.from.key() == tx.signer ? "debt_repaid" : "payment";
+        return "accrual";
+    }
+    // A return: the bonuses paid come back from the treasury; the accruals
+    // go back to it.
+    if (std::holds_alternative<ledger::PurchaseReturn>(tx.body)) return m.from == treasury ? "refund" : "reversal";
     if (m.to == treasury) return "return";
     if (m.from == treasury && is_staff(m.to)) return "allowance";
     if (m.from == treasury || is_staff(m.from)) return "bonus";
@@ -104,7 +115,27 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
         // The block verified: classify its movements on the shadow state.
         const ledger::BlockContext ctx{rp.report().chain_id, &*genesis, h, block->header.time_ms};
         shadow.prune_window(ctx.time_s());
-        ledger::apply_due_events(shadow, ctx);
+        // The programmes' time events this block ran first, at their due
+        // times: expired lots back to the treasury, birthday and win-back gifts.
+        ledger::Effects events;
+        ledger::apply_due_events(shadow, ctx, &events);
+        for (const auto& m : events.movements) {
+            MovementRow r;
+            r.height = h;
+            r.time_ms = m.due_s * 1000;
+            r.tx_kind = "event";
+            r.movement = m.event == static_cast<std::uint8_t>(ledger::loyalty::EventKind::lot_expiry) ? "expiry"
+                         : m.event == static_cast<std::uint8_t>(ledger::loyalty::EventKind::birthday_gift) ? "birthday_gift"
+                                                                                                          : "winback_gift";
+            r.ticker = m.ticker;
+            r.from = ledger::account_text(m.from);
+            r.to = ledger::account_text(m.to);
+            r.amount = m.amount;
+            auto& t = out.movements[r.ticker][r.movement];
+            ++t.count;
+            t.units = saturating_add(t.units, r.amount);
+            if (!keep_rows_of.empty() && r.ticker == keep_rows_of) out.rows.push_back(std::move(r));
+        }
         for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
             const Hash256& id = block->tx_ids[i];
             auto rec = ledger::decode_tx_record(records.at(id));

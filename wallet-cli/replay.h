@@ -17,11 +17,14 @@ namespace kopilka::wallet {
 
 struct MovementRow {
     std::uint64_t height = 0;
-    std::uint32_t index = 0;
+    std::uint32_t index = 0;  // in the block; 0 for a time event (they run before the block's transactions)
     std::uint64_t time_ms = 0;
-    Hash256 tx_id{};
-    std::string tx_kind;   // the transaction's kind
-    std::string movement;  // mint | allowance | bonus | gift | redemption | return | transfer
+    Hash256 tx_id{};       // zero for a time event's movement
+    std::string tx_kind;   // the transaction's kind, or "event" for a programme's time event
+    // mint | allowance | bonus | gift | redemption | return | transfer;
+    // purchases: payment | accrual | debt_repaid | programme_gift; returns:
+    // refund | reversal; time events: expiry | birthday_gift | winback_gift
+    std::string movement;
     std::string ticker;
     std::string from;      // account text; empty for a mint
     std::string to;

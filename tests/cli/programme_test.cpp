@@ -183,6 +183,15 @@ TEST_CASE("kopilka programme, purchase, pay-consent, return, loyalty, card and b
     REQUIRE(r.code == 0);
     CHECK(has(r.out, "\"balance\":\"75.10\""));
     CHECK(has(r.out, "\"lifetime_paid\":\"170.00\""));
+    // The auditor's export tells each movement of a purchase and a return apart.
+    r = cli({"export", "VOLODYA", "--csv", "-"});
+    REQUIRE(r.code == 0);
+    const std::string treasury_of = address_of(cli, "owner");
+    CHECK(has(r.out, ",purchase,accrual,VOLODYA," + masha + "," + client + ",30.00,"));
+    CHECK(has(r.out, ",purchase,programme_gift,VOLODYA," + treasury_of + "," + client + ",100.00,"));
+    CHECK(has(r.out, ",purchase,payment,VOLODYA," + client + "," + treasury_of + ",30.00,"));
+    CHECK(has(r.out, ",purchase,accrual,VOLODYA," + masha + "," + client + ",5.10,"));
+    CHECK(has(r.out, ",purchase_return,reversal,VOLODYA," + client + "," + treasury_of + ",30.00,"));
 
     // --- a loyalty card, typed in lower case
     r = cli({"--as", "masha", "card", "bind", "VOLODYA", "ab12cd34", client});
@@ -228,4 +237,23 @@ TEST_CASE("kopilka programme, purchase, pay-consent, return, loyalty, card and b
     CHECK(has(r.out, "version 1 of 2, in force"));
     r = cli({"programme", "show", "VOLODYA", "--version", "3"});
     CHECK(r.code == 5);
+
+    // --- 20 days on (a test network's clock): the rest of the welcome gift
+    // expires in a block made for it alone, and the export shows it at its due time.
+    REQUIRE(node.stop() == 0);
+    node.set_extra_args({"--clock-offset-s", std::to_string(20 * 86'400)});
+    node.start();
+    Cli later(dir.path() / "wallet", "127.0.0.1:" + std::to_string(node.port()));
+    std::string balance;
+    for (int i = 0; i < 100 && !has(balance, "balance:   38.10 VOLODYA"); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        balance = later({"loyalty", "VOLODYA", client}).out;
+    }
+    INFO(balance);
+    CHECK(has(balance, "balance:   38.10 VOLODYA"));  // 40.00 of the gift was left after the payment and the return
+    CHECK(has(balance, "expiring:  nothing"));
+    r = later({"export", "VOLODYA", "--csv", "-"});
+    REQUIRE(r.code == 0);
+    CHECK(std::regex_search(r.out, std::regex(" 21:00:00 UTC,[0-9]+000,[0-9]+,0,,event,expiry,VOLODYA," + client + "," +
+                                              address_of(cli, "owner") + ",40\\.00,")));
 }
