@@ -384,8 +384,6 @@ struct Model {
         }
         o.from_staff = client_sum;
         o.credits = kept;
-        // The payment leaves the balance, soonest lots first.
-        debit(pay);
         Amount money = total - pay;
         if (!registered) {
             registered = true;
@@ -421,6 +419,10 @@ struct Model {
                 }
             }
         }
+        // The payment leaves the balance last, soonest lots first: the
+        // client's new lots (the welcome gift's too) are there before it is
+        // spent (design.md, step 9: the caller spends `paid` from client_after).
+        debit(pay);
         return o;
     }
 
