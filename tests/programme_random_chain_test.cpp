@@ -61,7 +61,7 @@ const std::string coin = "RANDOMKO";
 constexpr std::size_t steps_default = 2400;
 constexpr std::size_t chain_steps = 400;
 constexpr std::size_t audit_every = 150;  // steps between audits of one chain
-constexpr std::size_t client_count = 4;
+constexpr std::size_t client_count = 5;
 constexpr Amount staff_float = 1'000'000;  // what the treasury sends the barista
 constexpr Amount staff_low = 250'000;      // below this, the next block tops it up
 
@@ -94,6 +94,8 @@ struct Bought {
     std::size_t person = 0;
     std::size_t index = 0;  // in the person's model history
     std::array<std::optional<std::size_t>, loyalty::referral_levels_max> referrers;
+    Amount accrued_gross = 0;  // the client's rule and stamp credits
+    Amount debt_paid = 0;      // of them, what repaid the client's debt
 };
 
 struct Expect {
@@ -104,7 +106,8 @@ struct Expect {
 struct Counts {
     std::size_t steps = 0, blocks = 0, event_blocks = 0, purchases = 0, paid = 0, referred = 0, returns = 0,
                 transfers = 0, birthdays = 0, refusals = 0, lots_expired = 0, recalcs = 0, gifts = 0,
-                gifts_refused = 0, debts = 0, audits = 0;
+                gifts_refused = 0, debts = 0, audits = 0, returns_after_debt_paid = 0;
+    std::string first_forgiven;  // the first return that left a repaid debt repaid (see the [!mayfail] case)
 };
 
 class Run {
@@ -304,7 +307,14 @@ private:
     // --- transactions ---
 
     void next_tx(std::vector<SignedTx>& txs, std::vector<Expect>& expect) {
-        const std::size_t i = rng_.between(0, people_.size() - 1);
+        std::size_t i = rng_.between(0, people_.size() - 1);
+        // Clients join one by one, so that later ones can name earlier ones as referrers.
+        if (!people_[i].m.registered && rng_.chance(85)) {
+            std::vector<std::size_t> in;
+            for (std::size_t k = 0; k < people_.size(); ++k)
+                if (people_[k].m.registered) in.push_back(k);
+            if (!in.empty()) i = rng_.pick(in);
+        }
         const auto roll = rng_.between(1, 100);
         if (roll <= 22 && open_purchase()) return a_return(txs, expect);
         if (roll <= 36) return a_transfer(i, txs, expect);
@@ -329,7 +339,7 @@ private:
                                rng_.chance(20) ? rng_.between(1, 50) : rng_.between(1, 6000)});
         // A referrer named at the first purchase: a client already registered.
         std::optional<std::size_t> named;
-        if (!who.m.registered && rng_.chance(60)) {
+        if (!who.m.registered && rng_.chance(80)) {
             std::vector<std::size_t> can;
             for (std::size_t k = 0; k < people_.size(); ++k)
                 if (k != i && people_[k].m.registered) can.push_back(k);
@@ -386,7 +396,8 @@ private:
             who.referrer = named;
             ++n_.referred;
         }
-        Bought b{tx_id(txs.back().tx), i, m.history.size() - 1, {}};
+        Bought b{tx_id(txs.back().tx), i, m.history.size() - 1, {}, m.history.back().accrued_client + o.debt_paid,
+                 o.debt_paid};
         for (std::size_t k = 0; k < refs.size(); ++k) b.referrers[k] = refs[k];
         bought_.push_back(b);
         ++n_.purchases;
@@ -415,6 +426,19 @@ private:
                           refusal});
         if (refusal) return;
         const auto cut = m.cut_return(b.index, amount);
+        if (b.debt_paid > 0) {
+            // The chain reverses only what reached the client (PurchaseRecord::accrued_client),
+            // not the part of the accrual that repaid the debt: see the [!mayfail] case below.
+            ++n_.returns_after_debt_paid;
+            const Amount gross = pm::Model::share(b.accrued_gross, mp.returned + amount, mp.total) -
+                                 pm::Model::share(b.accrued_gross, mp.returned, mp.total);
+            if (gross != cut.take_client && n_.first_forgiven.empty())
+                n_.first_forgiven = "chain " + std::to_string(chain_no_) + " step " + std::to_string(step_) +
+                                    ": a return of " + std::to_string(amount) + " of " + std::to_string(mp.total) +
+                                    " whose accrual was " + std::to_string(b.accrued_gross) + " (" +
+                                    std::to_string(b.debt_paid) + " of it repaid the debt) takes back " +
+                                    std::to_string(cut.take_client) + ", not " + std::to_string(gross);
+        }
         const auto taken = m.apply_return(b.index, amount, cut, tc_.now_ms / 1000);
         treasury_ -= cut.refund_paid;
         treasury_ += taken.take;
@@ -552,9 +576,66 @@ TEST_CASE("programme chain: random purchases, returns, transfers and time jumps 
                  << n.returns << " returns, " << n.transfers << " transfers, " << n.birthdays << " birthdays, "
                  << n.refusals << " refusals; " << n.lots_expired << " lots expired, " << n.recalcs
                  << " recalculations, " << n.gifts << " gifts (" << n.gifts_refused << " the treasury could not pay), "
-                 << n.debts << " debts; " << n.audits << " audits");
+                 << n.debts << " debts; " << n.audits << " audits; " << n.returns_after_debt_paid
+                 << " returns of purchases whose accrual repaid a debt"
+                 << (n.first_forgiven.empty() ? std::string() : ", the first to leave the debt repaid: " + n.first_forgiven));
     CHECK(n.purchases > steps / 2);
     CHECK(n.returns > steps / 10);
     CHECK(n.transfers > steps / 20);
     CHECK(n.refusals > 0);
+}
+
+// Found by the random test above (e.g. KOPILKA_SEED=1, chain 0 step 337: the
+// full return of a purchase of 5125 whose accrual was 12, 4 of it repaying
+// the client's debt, takes back 8, not 12, and the debt stays 4 lower than
+// before the purchase). docs/design.md says a return reverses "the client's
+// and each referrer's accruals" so that "the returns of a purchase, in one go
+// or many, reverse exactly", and step 8 that credits "stay gross" while
+// debt_paid of them goes to the treasury. The chain's purchase record keeps
+// as accrued_client only what reached the client's balance (the credits less
+// debt_paid, ledger/apply.cpp), so a return reverses only that part: a client
+// who owes the venue clears part of the debt by buying and returning. The
+// random test's model follows the chain here (it reverses accrued_client as
+// recorded) so that everything else stays checked; this case holds what the
+// design says, and is [!mayfail] until the ledger or the design changes.
+TEST_CASE("programme chain: a full return of a purchase whose accrual repaid a debt leaves the client owing it again",
+          "[programme][chain][!mayfail]") {
+    TestChain tc;
+    const KeyPair owner = test_key(3), barista = test_key(4), client = test_key(6);
+    const Account treasury = Account::of_key(owner.public_key()), staff = Account::of_key(barista.public_key());
+    const Account who = Account::of_key(client.public_key());
+    REQUIRE(tc.commit1(tc.tx->venue_create(owner, coin)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->staff_add(owner, coin, barista)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->transfer(owner, coin, staff, staff_float)).status == TxOutcome::Status::committed);
+    loyalty::Programme p;
+    p.effective_from_s = tc.now_ms / 1000 + 10;
+    p.zone = "Test/Zone";
+    p.zone_rule = pm::posix_rule(0);
+    p.tiers = {{"Base", 0, 10000}};
+    p.rules = {loyalty::Rule{1, "ten percent", 0, {}, loyalty::Effect::percent, 1000, std::nullopt, 0}};
+    REQUIRE(loyalty::check_programme(p) == "");
+    REQUIRE(tc.commit1(tc.tx->sign(owner, ProgrammeSet{coin, p})).status == TxOutcome::Status::committed);
+    tc.advance_ms(20'000);
+    auto buy = [&](Amount amount) {
+        const TxOutcome o = tc.commit1(tc.tx->sign(barista, Purchase{coin, ClientRef{ClientRef::Kind::account, who, {}},
+                                                                     loyalty::Receipt{"R", {{"", amount}}}, 1, 0,
+                                                                     std::nullopt, std::nullopt}));
+        REQUIRE(o.status == TxOutcome::Status::committed);
+        return o.id;
+    };
+    auto give_back = [&](const Hash256& id, Amount amount) {
+        REQUIRE(tc.commit1(tc.tx->sign(barista, PurchaseReturn{coin, id, amount})).status == TxOutcome::Status::committed);
+    };
+    const State& s = tc.chain->state();
+    const Hash256 first = buy(100'000);  // 10 %: 10,000
+    REQUIRE(tc.commit1(tc.tx->transfer(client, coin, treasury, 10'000)).status == TxOutcome::Status::committed);
+    give_back(first, 100'000);
+    REQUIRE(s.loyalty_client(coin, who)->debt == 10'000);
+    const Hash256 second = buy(30'000);  // 3,000, all of it repaying the debt
+    REQUIRE(s.loyalty_client(coin, who)->debt == 7'000);
+    REQUIRE(s.balance(coin, who) == 0);
+    REQUIRE(s.purchase(coin, second)->accrued_client == 0);  // what reached the client
+    give_back(second, 30'000);
+    // The second purchase reversed exactly: its 3,000 taken back, from a balance of 0, is owed again.
+    CHECK(s.loyalty_client(coin, who)->debt == 10'000);  // the chain leaves 7,000
 }
