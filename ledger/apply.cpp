@@ -461,7 +461,9 @@ struct Applier {
         rec.total = r.total;
         rec.paid = r.paid;
         rec.base = r.base;
-        rec.accrued_client = net;
+        // Gross: a return reverses the part that repaid the client's debt too
+        // (the debt comes back when the balance cannot give it).
+        rec.accrued_client = to_client;
         for (std::size_t i = 0; i < loyalty::referral_levels_max; ++i) {
             rec.accrued_referrer[i] = q->referrers[i] && *q->referrers[i] != signer ? to_referrer[i] : 0;
             rec.referrers[i] = q->referrers[i];

@@ -299,8 +299,9 @@ struct PurchaseRecord {
     Amount total = 0;
     Amount paid = 0;
     Amount base = 0;
-    // What went to the client and each referrer from the staff member's
-    // allowance (the reversible part); gifts are not reversed.
+    // What the client and each referrer were credited from the staff
+    // member's allowance (the reversible part), gross: the client's share
+    // includes what repaid its debt. Gifts are not reversed.
     Amount accrued_client = 0;
     std::array<Amount, referral_levels_max> accrued_referrer{};
     std::array<std::optional<Account>, referral_levels_max> referrers;
