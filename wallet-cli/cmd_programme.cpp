@@ -103,6 +103,14 @@ loyalty::Receipt parse_lines(const std::vector<std::string>& args, const std::st
     return r;
 }
 
+// A loyalty card's number as typed (any case), in the ledger's capitals.
+std::string card_number(std::string typed) {
+    for (char& c : typed)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (!loyalty::valid_card(typed)) throw CliError(exit_usage, "'" + typed + "' is not a card number", "a card number is 4-32 of 0-9 and A-Z");
+    return typed;
+}
+
 // A client as staff type it: card:NUMBER, a phone number, an address or phone:<hex>.
 struct ClientArg {
     ledger::ClientRef ref;
@@ -111,10 +119,7 @@ struct ClientArg {
 };
 ClientArg resolve_client(Session& s, const std::string& text) {
     if (text.starts_with("card:")) {
-        std::string card = text.substr(5);
-        for (char& c : card)
-            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        if (!loyalty::valid_card(card)) throw CliError(exit_usage, "'" + text + "' is not card:NUMBER", "a card number is 4-32 of 0-9 and A-Z");
+        const std::string card = card_number(text.substr(5));
         return {ledger::ClientRef{ledger::ClientRef::Kind::card, {}, card}, "card " + card, "card:" + card};
     }
     const Recipient r = s.resolve_recipient(text);
@@ -431,10 +436,7 @@ void add_purchase_commands(CLI::App& app, Program& p) {
             p.action = [=](Session& s) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
-                std::string n = *number;
-                for (char& ch : n)
-                    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-                if (!loyalty::valid_card(n)) throw CliError(exit_usage, "'" + *number + "' is not a card number", "a card number is 4-32 of 0-9 and A-Z");
+                const std::string n = card_number(*number);
                 const Recipient r = s.resolve_recipient(*who);
                 auto res = s.submit(s.sign(ledger::CardBind{t, n, r.account}));
                 std::cout << "card " << n << " is " << display_text(r.label) << "'s at " << t << "\n";
