@@ -9,7 +9,7 @@ import { describeError } from '../errors.js';
 import { Alert, Button, Notice, html, useI18n } from '../ui.js';
 import { csvOfRows, exportFileName } from './csv.js';
 import { wholeHistory } from './history-source.js';
-import { movementRows } from './movements.js';
+import { ProgrammeMovementsError, movementRows } from './movements.js';
 
 /**
  * A function that keeps of an entry only what movements.js reads, with
@@ -80,6 +80,7 @@ export function Export({ node, ticker }) {
       setState({ status: 'done', rows });
     } catch (e) {
       if (abort.signal.aborted) setState({ status: 'stopped' });
+      else if (e instanceof ProgrammeMovementsError) setState({ status: 'programme' });
       else if (e instanceof RangeError) setState({ status: 'inconsistent' });
       else setState({ status: 'failed', error: describeError(e) });
     }
@@ -104,6 +105,7 @@ export function Export({ node, ticker }) {
       ${state.status === 'done' && html`<${Notice} testid="export-done">${t('views.export.done', { count: state.rows, file: exportFileName(ticker) })}<//>`}
       ${state.status === 'stopped' && html`<${Notice}>${t('views.export.stopped')}<//>`}
       ${state.status === 'inconsistent' && html`<p class="alert" role="alert">${t('views.export.inconsistent')}</p>`}
+      ${state.status === 'programme' && html`<p class="alert" role="alert" data-testid="export-programme">${t('views.export.programme', { ticker })}</p>`}
       ${state.status === 'failed' && html`<${Alert} error=${state.error} />`}
     </section>
   `;

@@ -132,6 +132,7 @@ const ru = {
   },
   'views.export.stopped': 'Выгрузка остановлена. Файл не сохранён.',
   'views.export.inconsistent': 'История пришла противоречивой (монеты ушли со счёта, где их не было). Файл не сохранён: попробуйте позже или проверьте узел командой «kopilka audit».',
+  'views.export.programme': 'В истории есть покупки по бонусной программе: их начисления, оплаты и подарки, а также сгорание бонусов считает сам реестр, и эта страница их пока не повторяет. Файл не сохранён: выгрузите движения командой «kopilka export {ticker} --csv ФАЙЛ» — она проверяет каждый блок.',
 };
 
 const en = {
@@ -253,6 +254,7 @@ const en = {
   'views.export.done': { one: 'Done: {count} line in {file}.', other: 'Done: {count} lines in {file}.' },
   'views.export.stopped': 'The export was stopped. No file was saved.',
   'views.export.inconsistent': 'The history came back inconsistent (coins left an account that did not hold them). No file was saved: try later, or check the node with "kopilka audit".',
+  'views.export.programme': 'The history holds purchases under a bonus programme: the ledger itself computes their accruals, payments and gifts, and the bonuses that expire, and this page does not replay them yet. No file was saved: export the movements with "kopilka export {ticker} --csv FILE", which verifies every block.',
 };
 
 export const messages = { ru, en };

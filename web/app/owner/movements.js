@@ -12,6 +12,21 @@ import { coin_minor_per_major, formatAmount, parseAmount } from '../../lib/amoun
 export const coin_supply_units = 1_000_000n * coin_minor_per_major;
 const u64_max = (1n << 64n) - 1n;
 
+/**
+ * A history with purchases or returns under a bonus programme: the ledger
+ * computes their movements (accruals, payments, gifts, reversals) from the
+ * programme and the receipt, and the time events (expiries, gifts) have no
+ * transaction in the history at all, so this page cannot tell them apart as
+ * `kopilka export` does. It says so rather than write a partial file.
+ */
+export class ProgrammeMovementsError extends Error {
+  constructor(kind) {
+    super(`the history holds a ${kind} under a bonus programme, whose movements only a full replay computes (kopilka export)`);
+    this.name = 'ProgrammeMovementsError';
+    this.kind = kind;
+  }
+}
+
 /** Oldest first: by block height, then the index in the block. */
 export function compareEntriesOldestFirst(a, b) {
   return a.height - b.height || a.index - b.index;
@@ -105,8 +120,11 @@ export function coinShadow(ticker) {
         move(v.client, treasury, price);
         return [{ movement: 'redemption', from: v.client, to: treasury, units: price, memo: `product ${v.product_id}` }];
       }
+      case 'purchase':
+      case 'purchase_return':
+        throw new ProgrammeMovementsError(tx.kind);
       default:
-        return []; // venue_update, product_*, staff_update move no coins
+        return []; // venue_update, product_*, staff_update, programme_set, card_bind, birthday_set move no coins
     }
   }
 

@@ -14,7 +14,7 @@ import { collectPage, matchesFilters, nodeFilters, rateLimitWaitMs, wholeHistory
 import { filtersOfForm, venue_history_kinds } from '../../app/owner/history.js';
 import { messages as viewMessages } from '../../app/owner/messages-views.js';
 import { makeTranslator } from '../../app/i18n-core.js';
-import { movementRows } from '../../app/owner/movements.js';
+import { ProgrammeMovementsError, movementRows } from '../../app/owner/movements.js';
 import { skip } from '../browser/cabinet-harness.js';
 import { runNode } from '../kopilkad.js';
 import { storyWorld, story_days_ago, story_ticker } from './owner-story.js';
@@ -158,6 +158,23 @@ test("a rate-limited page waits what the node's answer says", () => {
   assert.equal(rateLimitWaitMs(new RpcError('venue.history', 2003, 'venue.history: the node is busy with other reads (64 requests waiting); retry in a moment')), 1000);
   assert.equal(rateLimitWaitMs(new RpcError('venue.history', 2001, 'not found')), null);
   assert.equal(rateLimitWaitMs(new Error('x')), null);
+});
+
+test('a history with a purchase under a bonus programme is not exported as if it had none', () => {
+  const treasury = 'kop1treasury', staff = 'kop1staff', client = 'kop1client';
+  const entry = (height, tx) => ({ height, index: 0, time_ms: height * 1000, id: String(height).padStart(64, '0'), tx: { ticker: 'VOLODYA', ...tx } });
+  const before = [
+    entry(1, { kind: 'venue_create', signer: treasury }),
+    entry(2, { kind: 'transfer', from: treasury, to: client, amount: '5.00', memo: '' }),
+    entry(3, { kind: 'programme_set' }),
+    entry(4, { kind: 'card_bind' }),
+  ];
+  // Kinds that move no coins change nothing.
+  assert.deepEqual(movementRows(before, 'VOLODYA').map((r) => r.movement), ['mint', 'bonus']);
+  for (const kind of ['purchase', 'purchase_return']) {
+    assert.throws(() => movementRows([...before, entry(5, { kind, signer: staff })], 'VOLODYA'),
+      (e) => e instanceof ProgrammeMovementsError && e.kind === kind && /kopilka export/.test(e.message));
+  }
 });
 
 describe('CSV cells as wallet-cli/format.cpp csv_line writes them', () => {
