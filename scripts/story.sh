@@ -104,6 +104,18 @@ say "The owner's statistics and the venue's history"
 step --as owner stats "$ticker"
 step --as owner history "$ticker"
 
+say "The owner publishes a bonus programme from a file (docs/programme.md): the seed's brackets, tiers, gifts, a stamp card"
+# The example takes effect a few seconds from now, so the story can use it at once.
+effective=$(date -u -d "@$(( $(date +%s) + 6 ))" +%Y-%m-%dT%H:%M:%SZ)
+sed "s/^zone = .*/&\neffective_from = $effective/" "$root/docs/examples/programme.toml" > "$work/programme.toml"
+step --as owner programme set "$ticker" "$work/programme.toml"
+sleep 7
+step programme show "$ticker"
+
+say "Masha records the client's purchase: the till shows what the programme gives, then the ledger does the same"
+step --as masha purchase "$ticker" "+7 900 000-00-01" coffee=350 cake=200 --receipt R-1001
+step --as client loyalty "$ticker"
+
 say "Anyone can audit: replay every block from the node and verify it locally"
 step audit
 

@@ -25,7 +25,8 @@ std::string relative_time(std::uint64_t when_s, std::uint64_t now_s) {
         if (d < 2 * 86400) return std::to_string(d / 3600) + " h";
         return std::to_string(d / 86400) + " days";
     };
-    if (when_s >= now_s) return "in " + span(when_s - now_s);
+    if (when_s == now_s) return "now";
+    if (when_s > now_s) return "in " + span(when_s - now_s);
     return span(now_s - when_s) + " ago";
 }
 

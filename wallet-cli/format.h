@@ -12,7 +12,7 @@ namespace kopilka::wallet {
 // "2026-09-21 10:00:00 UTC"
 std::string utc_time_s(std::uint64_t unix_s);
 std::string utc_time_ms(std::uint64_t unix_ms);
-// "in 4 min", "3 min ago", "in 20 s"
+// "in 4 min", "3 min ago", "in 20 s", "now"
 std::string relative_time(std::uint64_t when_s, std::uint64_t now_s);
 // Accepts unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS] (UTC).
 std::optional<std::uint64_t> parse_time_s(std::string_view text);
