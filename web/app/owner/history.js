@@ -15,7 +15,8 @@ export const history_entries_per_view = 50;
 
 // The kinds venue.history holds (all but phone_bind and the re-binds, which name no coin).
 export const venue_history_kinds = Object.freeze([
-  'transfer', 'redeem', 'staff_add', 'staff_update', 'staff_remove', 'product_upsert', 'product_remove', 'venue_update', 'venue_create',
+  'transfer', 'redeem', 'purchase', 'purchase_return', 'staff_add', 'staff_update', 'staff_remove', 'product_upsert', 'product_remove',
+  'programme_set', 'card_bind', 'birthday_set', 'venue_update', 'venue_create',
 ]);
 
 const empty_form = Object.freeze({ staff: '', client: '', kind: '', from: '', to: '' });
@@ -125,6 +126,16 @@ function EntryBody({ tx, venue }) {
       <span class="memo">${t('views.history.product', { name: product ? product.name : t('views.history.product_id', { id: v.product_id }) })}</span>
     `;
   }
+  if (tx.kind === 'purchase')
+    return html`
+      <span class="move">${who(tx.client)}: ${t('views.history.receipt', { total: amount(tx.receipt.total) })}</span>
+      ${tx.pay !== '0.00' && html`<span class="memo">${t('views.history.paid', { amount: amount(tx.pay) })}</span>`}
+    `;
+  if (tx.kind === 'purchase_return')
+    return html`<span class="move">${t('views.history.returned', { amount: amount(tx.amount), purchase: tx.purchase.slice(0, 8) })}</span>`;
+  if (tx.kind === 'programme_set') return html`<span class="move">${t('views.history.programme', { version: tx.programme.version })}</span>`;
+  if (tx.kind === 'card_bind') return html`<span class="move">${tx.card} → ${who(tx.client)}</span>`;
+  if (tx.kind === 'birthday_set') return html`<span class="move">${who(tx.client)}</span>`;
   if (tx.kind === 'product_upsert') return html`<span class="move">${tx.product.name}: ${amount(tx.product.price)}</span>`;
   if (tx.kind === 'staff_add' || tx.kind === 'staff_update' || tx.kind === 'staff_remove')
     return html`<span class="move">${tx.role ? `${t(`views.role.${tx.role}`)} ` : ''}${shortAccount(tx.staff)}</span>`;

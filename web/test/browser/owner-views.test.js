@@ -8,9 +8,12 @@
 // screenshots, no sideways scroll, 48 px targets, axe-core clean, a quiet
 // console. Tests run in order and share the node and the browser.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rangeParams } from '../../app/owner/figures.js';
+import { shortAccount } from '../../app/owner/labels.js';
 import { storyWorld, story_ticker } from '../app/owner-story.js';
 import { horizontalOverflow, launch, phoneContext, screenshot } from './chromium.js';
 import { axeViolations, skip, smallTapTargets, tap_target_px_min } from './cabinet-harness.js';
@@ -329,4 +332,47 @@ test('the CSV the page downloads equals `kopilka export`', { skip }, async () =>
   assert.match(await done.textContent(), new RegExp(`^Готово: ${lines} строк?и? в файле ${story_ticker}-export\\.csv\\.$`));
   await check(page, 'history-360-ru-exported');
   await context.close();
+});
+
+test('a venue with purchases under a bonus programme exports nothing and names `kopilka export`, at 360 px in Russian and English', { skip }, async () => {
+  // A second venue on the same node: a programme in force (the node's clock
+  // runs days behind, so its time decides) and one purchase the owner records.
+  const ticker = 'KOFE';
+  const { cli } = world;
+  await cli('--as', 'owner', 'venue', 'create', ticker, '--name', 'Kofe');
+  const { time_ms } = await rpc('node.info', {});
+  const effective = new Date(time_ms + 3000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const file = join(mkdtempSync(join(tmpdir(), 'kopilka-programme-')), 'programme.toml');
+  writeFileSync(file, `zone = "Europe/Moscow"\neffective_from = ${effective}\n[[tiers]]\nname = "Base"\npay_share = "30%"\n` +
+    '[[rules]]\nid = 1\nname = "five percent"\npercent = "5%"\n');
+  await cli('--as', 'owner', 'programme', 'set', ticker, file);
+  while ((await rpc('node.info', {})).time_ms <= time_ms + 4000) await new Promise((r) => setTimeout(r, 200));
+  await cli('--as', 'owner', 'purchase', ticker, '+7 900 000-00-01', 'coffee=300');
+  // The client's account, as the history shows it: shortened.
+  const client = shortAccount((await rpc('venue.history', { ticker, kind: 'purchase' })).entries[0].tx.client);
+
+  for (const [locale, name, purchase, text] of [
+    ['ru-RU', 'export-programme-360-ru', `Покупка${client}: чек на 300`, `В истории есть покупки по бонусной программе: их начисления, оплаты и подарки, а также сгорание бонусов считает сам реестр, и эта страница их пока не повторяет. Файл не сохранён: выгрузите движения командой «kopilka export ${ticker} --csv ФАЙЛ» — она проверяет каждый блок.`],
+    ['en-GB', 'export-programme-360-en', `Purchase${client}: receipt of 300`, `The history holds purchases under a bonus programme: the ledger itself computes their accruals, payments and gifts, and the bonuses that expire, and this page does not replay them yet. No file was saved: export the movements with "kopilka export ${ticker} --csv FILE", which verifies every block.`],
+  ]) {
+    const context = await phoneContext(browser, { locale });
+    const page = await openViews(context, ticker);
+    let downloaded = false;
+    page.on('download', () => { downloaded = true; });
+    await page.getByTestId('tab-history').click();
+    // The history names the programme's kinds and what a purchase was.
+    const bought = page.locator('[data-testid="history-entry"][data-kind="purchase"]');
+    await bought.waitFor();
+    const shown = await bought.textContent();
+    assert.ok(shown.startsWith(purchase), shown);
+    assert.equal(await page.locator('[data-testid="history-entry"][data-kind="programme_set"]').count(), 1);
+    await page.getByTestId('export-start').click();
+    const alert = page.getByTestId('export-programme');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), text);
+    assert.equal(await page.getByTestId('export').getAttribute('data-status'), 'programme');
+    assert.equal(downloaded, false, 'no partial file');
+    await check(page, name);
+    await context.close();
+  }
 });
