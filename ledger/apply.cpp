@@ -66,7 +66,7 @@ Outcome move_coins(State& state, Effects& fx, const std::string& ticker, const A
         loyalty::spend_lots(rec, amount);
         state.put_loyalty_client(ticker, from, rec);
     }
-    fx.movements.push_back(Movement{ticker, from, to, amount});
+    fx.movements.push_back(Movement{ticker, from, to, amount, std::nullopt, 0});
     fx.touched.push_back(from);
     fx.touched.push_back(to);
     return {};
@@ -766,20 +766,8 @@ std::expected<PurchaseQuote, Refused> quote_purchase(const State& state, const B
 
 namespace {
 
-void run_event_moves(State& state, Effects& fx, const DueEvent& e);
-
 // One event, dated at its due time. The programme is the one in force then.
-// Its movements are tagged with the event, for the auditor's export.
 void run_event(State& state, Effects& fx, const DueEvent& e) {
-    const std::size_t first = fx.movements.size();
-    run_event_moves(state, fx, e);
-    for (std::size_t i = first; i < fx.movements.size(); ++i) {
-        fx.movements[i].event = static_cast<std::uint8_t>(e.kind);
-        fx.movements[i].due_s = e.due_s;
-    }
-}
-
-void run_event_moves(State& state, Effects& fx, const DueEvent& e) {
     const loyalty::Programme* p = state.programme_in_force(e.ticker, e.due_s);
     const VenueRecord* venue = state.venue(e.ticker);
     if (!venue) return;
@@ -857,7 +845,13 @@ std::size_t apply_due_events(State& state, const BlockContext& ctx, Effects* fx)
     while (auto next = state.next_event()) {
         if (next->due_s > ctx.time_s()) break;
         state.erase_event(*next);
+        const std::size_t first = out.movements.size();
         run_event(state, out, *next);
+        // Its movements say which event made them, for the auditor's export.
+        for (std::size_t i = first; i < out.movements.size(); ++i) {
+            out.movements[i].event = next->kind;
+            out.movements[i].due_s = next->due_s;
+        }
         ++ran;
     }
     return ran;

@@ -97,9 +97,9 @@ struct Movement {
     Account from;
     Account to;
     Amount amount = 0;
-    // A time event's movement (apply_due_events): its loyalty::EventKind and
-    // due time; 0 for a transaction's.
-    std::uint8_t event = 0;
+    // A time event's movement (apply_due_events): its kind and due time;
+    // none for a transaction's.
+    std::optional<loyalty::EventKind> event;
     std::uint64_t due_s = 0;
 };
 

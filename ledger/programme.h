@@ -20,6 +20,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kopilka::ledger::loyalty {
@@ -161,6 +162,15 @@ struct Programme {
     std::optional<Amount> gift_budget_per_month;  // most the treasury gives in gifts per local month
     bool operator==(const Programme&) const = default;
 };
+
+// The names people and the JSON view use for the programme's enums
+// ("lifetime", "on_purchase", "winback", ...), and back (nullopt: no such name).
+std::string_view tier_basis_name(TierBasis b);
+std::optional<TierBasis> tier_basis_of(std::string_view name);
+std::string_view tier_recalc_name(TierRecalc r);
+std::optional<TierRecalc> tier_recalc_of(std::string_view name);
+std::string_view gift_kind_name(GiftKind k);
+std::optional<GiftKind> gift_kind_of(std::string_view name);
 
 // Why a programme is not valid, naming the field ("rules[2].value: 12000 bp
 // is more than 100 %"), or empty. Stateless: the chain also checks version,

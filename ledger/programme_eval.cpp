@@ -4,6 +4,8 @@
 // every step below carries its number from there.
 #include "ledger/programme.h"
 
+#include <array>
+
 #include "ledger/codec.h"
 
 #include <algorithm>
@@ -252,6 +254,34 @@ std::string check_receipt(const Receipt& r) {
     if (!receipt_total(r)) return "the receipt's total overflows";
     return {};
 }
+
+namespace {
+template <class E, std::size_t N>
+std::optional<E> enum_of(const std::array<std::pair<E, std::string_view>, N>& names, std::string_view name) {
+    for (const auto& [e, n] : names)
+        if (n == name) return e;
+    return std::nullopt;
+}
+template <class E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& names, E e) {
+    for (const auto& [k, n] : names)
+        if (k == e) return n;
+    return "unknown";
+}
+constexpr std::array<std::pair<TierBasis, std::string_view>, 3> tier_basis_names{
+    {{TierBasis::lifetime, "lifetime"}, {TierBasis::period, "period"}, {TierBasis::single_purchase, "single_purchase"}}};
+constexpr std::array<std::pair<TierRecalc, std::string_view>, 2> tier_recalc_names{
+    {{TierRecalc::on_purchase, "on_purchase"}, {TierRecalc::monthly, "monthly"}}};
+constexpr std::array<std::pair<GiftKind, std::string_view>, 4> gift_kind_names{
+    {{GiftKind::welcome, "welcome"}, {GiftKind::birthday, "birthday"}, {GiftKind::winback, "winback"}, {GiftKind::review, "review"}}};
+}  // namespace
+
+std::string_view tier_basis_name(TierBasis b) { return name_of(tier_basis_names, b); }
+std::optional<TierBasis> tier_basis_of(std::string_view name) { return enum_of(tier_basis_names, name); }
+std::string_view tier_recalc_name(TierRecalc r) { return name_of(tier_recalc_names, r); }
+std::optional<TierRecalc> tier_recalc_of(std::string_view name) { return enum_of(tier_recalc_names, name); }
+std::string_view gift_kind_name(GiftKind k) { return name_of(gift_kind_names, k); }
+std::optional<GiftKind> gift_kind_of(std::string_view name) { return enum_of(gift_kind_names, name); }
 
 bool valid_card(std::string_view card) {
     if (card.size() < card_bytes_min || card.size() > card_bytes_max) return false;

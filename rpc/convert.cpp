@@ -94,16 +94,6 @@ json::value opt_number(const std::optional<T>& v) {
     return json::value(*v);
 }
 
-std::string_view gift_kind_name(loyalty::GiftKind k) {
-    switch (k) {
-        case loyalty::GiftKind::welcome: return "welcome";
-        case loyalty::GiftKind::birthday: return "birthday";
-        case loyalty::GiftKind::winback: return "winback";
-        case loyalty::GiftKind::review: return "review";
-    }
-    return "unknown";
-}
-
 }  // namespace
 
 json::object programme_json(const loyalty::Programme& p) {
@@ -116,11 +106,9 @@ json::object programme_json(const loyalty::Programme& p) {
     o["zone"] = p.zone;
     o["tzdb_version"] = p.tzdb_version;
     o["zone_rule"] = p.zone_rule;
-    o["tier_basis"] = p.tier_basis == TierBasis::lifetime ? "lifetime"
-                      : p.tier_basis == TierBasis::period ? "period"
-                                                          : "single_purchase";
+    o["tier_basis"] = tier_basis_name(p.tier_basis);
     o["period_months"] = p.period_months;
-    o["tier_recalc"] = p.tier_recalc == TierRecalc::on_purchase ? "on_purchase" : "monthly";
+    o["tier_recalc"] = tier_recalc_name(p.tier_recalc);
     o["recalc_day"] = p.recalc_day;
     json::array tiers;
     for (const auto& t : p.tiers)
@@ -200,15 +188,24 @@ struct ViewReader {
         return *v;
     }
     std::string name(std::string_view key) const { return at + std::string(key); }
+    // A whole number that fits T; `what` names it in the error.
+    template <class T>
+    static T whole(const json::value& v, const std::string& what) {
+        if (!v.is_uint64() && !(v.is_int64() && v.get_int64() >= 0)) throw std::invalid_argument(what + ": not a whole number");
+        const std::uint64_t n = v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.get_int64());
+        if (n > std::numeric_limits<T>::max()) throw std::invalid_argument(what + ": too large");
+        return static_cast<T>(n);
+    }
     template <class T>
     T number(std::string_view key) {
-        const json::value& v = get(key);
-        const std::uint64_t max = std::numeric_limits<T>::max();
-        if (!v.is_uint64() && !(v.is_int64() && v.get_int64() >= 0))
-            throw std::invalid_argument(name(key) + ": not a whole number");
-        const std::uint64_t n = v.is_uint64() ? v.get_uint64() : static_cast<std::uint64_t>(v.get_int64());
-        if (n > max) throw std::invalid_argument(name(key) + ": too large");
-        return static_cast<T>(n);
+        return whole<T>(get(key), name(key));
+    }
+    // A name `of` turns into an enum value.
+    template <class E>
+    E named(std::string_view key, std::optional<E> (*of)(std::string_view)) {
+        const std::string t = text(key);
+        if (auto e = of(t)) return *e;
+        throw std::invalid_argument(name(key) + ": '" + t + "' is not one of its names");
     }
     template <class T>
     std::optional<T> opt_number(std::string_view key) {
@@ -245,13 +242,7 @@ struct ViewReader {
     template <class T>
     std::vector<T> numbers(std::string_view key) {
         std::vector<T> out;
-        for (const auto& e : array(key)) {
-            if (!e.is_uint64() && !(e.is_int64() && e.get_int64() >= 0))
-                throw std::invalid_argument(name(key) + ": holds a value that is not a whole number");
-            const std::uint64_t n = e.is_uint64() ? e.get_uint64() : static_cast<std::uint64_t>(e.get_int64());
-            if (n > std::numeric_limits<T>::max()) throw std::invalid_argument(name(key) + ": holds a value too large");
-            out.push_back(static_cast<T>(n));
-        }
+        for (const auto& e : array(key)) out.push_back(whole<T>(e, name(key) + "[]"));
         return out;
     }
     // Refuses a field this reader did not ask for: a view with more in it
@@ -284,16 +275,9 @@ std::expected<loyalty::Programme, std::string> programme_from_json(const json::v
         p.zone = r.text("zone");
         p.tzdb_version = r.text("tzdb_version");
         p.zone_rule = r.text("zone_rule");
-        const std::string basis = r.text("tier_basis");
-        if (basis == "lifetime") p.tier_basis = TierBasis::lifetime;
-        else if (basis == "period") p.tier_basis = TierBasis::period;
-        else if (basis == "single_purchase") p.tier_basis = TierBasis::single_purchase;
-        else throw std::invalid_argument("tier_basis: '" + basis + "' is not lifetime, period or single_purchase");
+        p.tier_basis = r.named("tier_basis", tier_basis_of);
         p.period_months = r.number<std::uint8_t>("period_months");
-        const std::string recalc = r.text("tier_recalc");
-        if (recalc == "on_purchase") p.tier_recalc = TierRecalc::on_purchase;
-        else if (recalc == "monthly") p.tier_recalc = TierRecalc::monthly;
-        else throw std::invalid_argument("tier_recalc: '" + recalc + "' is not on_purchase or monthly");
+        p.tier_recalc = r.named("tier_recalc", tier_recalc_of);
         p.recalc_day = r.number<std::uint8_t>("recalc_day");
         const auto& tiers = r.array("tiers");
         for (std::size_t i = 0; i < tiers.size(); ++i) {
@@ -349,12 +333,7 @@ std::expected<loyalty::Programme, std::string> programme_from_json(const json::v
         for (std::size_t i = 0; i < gifts.size(); ++i) {
             ViewReader g = reader_of(gifts[i], "gifts[" + std::to_string(i) + "]");
             Gift gift;
-            const std::string kind = g.text("kind");
-            if (kind == "welcome") gift.kind = GiftKind::welcome;
-            else if (kind == "birthday") gift.kind = GiftKind::birthday;
-            else if (kind == "winback") gift.kind = GiftKind::winback;
-            else if (kind == "review") gift.kind = GiftKind::review;
-            else throw std::invalid_argument(g.name("kind") + ": '" + kind + "' is not a gift kind");
+            gift.kind = g.named("kind", gift_kind_of);
             gift.amount = g.amount("amount");
             gift.lifetime_days = g.number<std::uint32_t>("lifetime_days");
             gift.param_days = g.number<std::uint32_t>("param_days");

@@ -6,7 +6,6 @@
 
 #include <boost/json.hpp>
 
-#include <fstream>
 #include <iostream>
 
 namespace kopilka::wallet {
@@ -25,11 +24,7 @@ std::string type_of_magic(std::string_view b) {
 }
 
 int media_put(Session& s, const std::string& file, const std::string& given_type) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw CliError(exit_usage, "cannot read " + file);
-    std::string bytes(media_upload_bytes_max + 1, '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
+    std::string bytes = read_input_file(file, media_upload_bytes_max);
     if (bytes.size() > media_upload_bytes_max)
         throw CliError(exit_usage, file + " is over " + std::to_string(media_upload_bytes_max) + " bytes (256 KiB)",
                        "make it smaller: a logo of 512 x 512 pixels is plenty");

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -27,6 +28,15 @@ std::string parse_ticker_arg(const std::string& text) {
     if (!ledger::valid_ticker(text))
         throw CliError(exit_usage, "'" + text + "' is not a ticker", "a ticker is 3-10 of A-Z and 0-9, e.g. VOLODYA");
     return text;
+}
+
+std::string read_input_file(const std::string& path, std::size_t max_bytes) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw CliError(exit_usage, "cannot read " + path);
+    std::string bytes(max_bytes + 1, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+    return bytes;
 }
 
 void print_committed(const json::object& r) {

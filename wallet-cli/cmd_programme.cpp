@@ -12,7 +12,6 @@
 
 #include <boost/json.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -70,15 +69,6 @@ std::string local_text(const loyalty::Programme& p, std::uint64_t t) {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02u:%02u", lt.year, unsigned(lt.month), unsigned(lt.day),
                   lt.second_of_day / 3600, lt.second_of_day / 60 % 60);
     return std::string(buf) + " " + display_text(p.zone) + " (" + utc_time_s(t) + ")";
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw CliError(exit_usage, "cannot read " + path);
-    std::string text(programme_file_bytes_max + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    return text;
 }
 
 std::string where(const std::string& file, std::size_t line) {
@@ -153,11 +143,9 @@ void print_quote(const json::value& q, const std::map<std::string, std::string>&
         std::string what = source == "rule" ? "rule " + id + (names.count(id) ? " \"" + display_text(names.at(id)) + "\"" : "")
                            : source == "stamp" ? "stamp card " + id
                            : source == "referral" ? "referral level " + id
-                           : id == "1" ? "welcome gift"
-                           : id == "2" ? "birthday gift"
-                           : id == "3" ? "win-back gift"
-                           : id == "4" ? "review gift"
-                                       : "gift " + id;
+                                                  : std::string(loyalty::gift_kind_name(
+                                                        static_cast<loyalty::GiftKind>(c.at("id").to_number<std::uint8_t>()))) +
+                                                        " gift";
         std::cout << (i == 0 ? "credits:   " : "           ") << str(c, "amount") << " " << ticker << " " << what;
         const std::string to = str(c, "to");
         if (to != str(q, "client")) std::cout << " to " << short_account(to);
@@ -225,7 +213,7 @@ void add_programme_commands(CLI::App& app, Program& p) {
             p.action = [=](Session& s) {
                 const std::string t = parse_ticker_arg(*ticker);
                 s.set_ticker_hint(t);
-                auto draft = parse_programme_file(read_file(*file));
+                auto draft = parse_programme_file(read_input_file(*file, programme_file_bytes_max));
                 if (!draft) throw CliError(exit_usage, where(*file, draft.error().line) + ": " + draft.error().message,
                                            "docs/programme.md explains every key, with an example");
                 loyalty::Programme pr = draft->programme;
@@ -332,7 +320,7 @@ void add_purchase_commands(CLI::App& app, Program& p) {
                     params["referrer"] = ledger::account_text(r.account);
                 }
                 auto q = s.call("purchase.quote", std::move(params));
-                const std::uint64_t now = s.node_now_s();
+                const std::uint64_t now = q.at("time_s").to_number<std::uint64_t>();  // the node's clock, as quoted
                 const Versions v = fetch_versions(s, t);
                 purchase.programme_version = q.at("programme_version").to_number<std::uint32_t>();
                 if (purchase.programme_version == 0 || purchase.programme_version > v.all.size())

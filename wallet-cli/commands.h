@@ -28,6 +28,9 @@ void add_purchase_commands(CLI::App& app, Program& p);   // purchase, return, lo
 // Shared by the commands.
 ledger::Amount parse_amount_arg(const std::string& text, std::string_view what);
 std::string parse_ticker_arg(const std::string& text);
+// A file the person named: at most max_bytes + 1 of it (so the caller can
+// tell "too large" with its own words). Throws CliError(exit_usage).
+std::string read_input_file(const std::string& path, std::size_t max_bytes);
 // Prints "committed in block N (tx <id>)".
 void print_committed(const json::object& result);
 

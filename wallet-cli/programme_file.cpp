@@ -156,6 +156,14 @@ std::string clock_text(std::uint16_t minutes) {
     return buf;
 }
 
+// A text naming an enum value (`of` reads it); `names` lists them for the error.
+template <class E>
+E named_of(const toml::node& n, const std::string& what, std::optional<E> (*of)(std::string_view), std::string_view names) {
+    const std::string t = text_of(n, what);
+    if (auto e = of(t)) return *e;
+    throw Fail{line_of(n), what + " is " + std::string(names) + ", not \"" + t + "\""};
+}
+
 const toml::table& table_of(const toml::node& n, const std::string& what) {
     if (!n.is_table()) throw Fail{line_of(n), what + " must be a table"};
     return *n.as_table();
@@ -196,21 +204,12 @@ void read_draft(const toml::table& root, ProgrammeDraft& d) {
         }
         d.effective_from = e;
     }
-    if (const auto* n = top.get("tier_basis")) {
-        const std::string b = text_of(*n, "'tier_basis'");
-        if (b == "lifetime") p.tier_basis = TierBasis::lifetime;
-        else if (b == "period") p.tier_basis = TierBasis::period;
-        else if (b == "single_purchase") p.tier_basis = TierBasis::single_purchase;
-        else throw Fail{line_of(*n), "'tier_basis' is \"lifetime\", \"period\" or \"single_purchase\", not \"" + b + "\""};
-    }
+    if (const auto* n = top.get("tier_basis"))
+        p.tier_basis = named_of(*n, "'tier_basis'", tier_basis_of, "\"lifetime\", \"period\" or \"single_purchase\"");
     if (const auto* n = top.get("period_months"))
         p.period_months = static_cast<std::uint8_t>(whole_of(*n, "'period_months'", period_months_max));
-    if (const auto* n = top.get("tier_recalc")) {
-        const std::string r = text_of(*n, "'tier_recalc'");
-        if (r == "on_purchase") p.tier_recalc = TierRecalc::on_purchase;
-        else if (r == "monthly") p.tier_recalc = TierRecalc::monthly;
-        else throw Fail{line_of(*n), "'tier_recalc' is \"on_purchase\" or \"monthly\", not \"" + r + "\""};
-    }
+    if (const auto* n = top.get("tier_recalc"))
+        p.tier_recalc = named_of(*n, "'tier_recalc'", tier_recalc_of, "\"on_purchase\" or \"monthly\"");
     if (const auto* n = top.get("recalc_day")) p.recalc_day = static_cast<std::uint8_t>(whole_of(*n, "'recalc_day'", 28));
     if (const auto* n = top.get("accrual_excluded")) p.accrual_excluded = texts_of(*n, "'accrual_excluded'");
     if (const auto* n = top.get("pay_excluded")) p.pay_excluded = texts_of(*n, "'pay_excluded'");
@@ -323,13 +322,8 @@ void read_draft(const toml::table& root, ProgrammeDraft& d) {
                  {"kind", "amount", "lifetime_days", "days_before", "absent_days"});
         d.lines.emplace(path, g.line());
         Gift gift;
-        const auto& kind_node = g.need("kind");
-        const std::string kind = text_of(kind_node, what("kind", g));
-        if (kind == "welcome") gift.kind = GiftKind::welcome;
-        else if (kind == "birthday") gift.kind = GiftKind::birthday;
-        else if (kind == "winback") gift.kind = GiftKind::winback;
-        else if (kind == "review") gift.kind = GiftKind::review;
-        else throw Fail{line_of(kind_node), what("kind", g) + " is \"welcome\", \"birthday\", \"winback\" or \"review\", not \"" + kind + "\""};
+        gift.kind = named_of(g.need("kind"), what("kind", g), gift_kind_of,
+                             "\"welcome\", \"birthday\", \"winback\" or \"review\"");
         gift.amount = amount_of(g.need("amount"), what("amount", g));
         if (const auto* n = g.get("lifetime_days"))
             gift.lifetime_days = static_cast<std::uint32_t>(whole_of(*n, what("lifetime_days", g), lifetime_days_max));
@@ -514,11 +508,9 @@ std::string programme_file_text(const Programme& p, const std::vector<std::strin
     o << "# this version applies zone_rule = " << toml_string(p.zone_rule) << " from tz database "
       << toml_string(p.tzdb_version) << "; `kopilka programme set` takes the rule of 'zone' from this machine's tz database"
       << " unless the file sets zone_rule\n";
-    o << "tier_basis = "
-      << toml_string(p.tier_basis == TierBasis::lifetime ? "lifetime" : p.tier_basis == TierBasis::period ? "period" : "single_purchase")
-      << "\n";
+    o << "tier_basis = " << toml_string(tier_basis_name(p.tier_basis)) << "\n";
     if (p.tier_basis == TierBasis::period) o << "period_months = " << unsigned(p.period_months) << "\n";
-    o << "tier_recalc = " << toml_string(p.tier_recalc == TierRecalc::on_purchase ? "on_purchase" : "monthly") << "\n";
+    o << "tier_recalc = " << toml_string(tier_recalc_name(p.tier_recalc)) << "\n";
     if (p.tier_recalc == TierRecalc::monthly || p.recalc_day != 1) o << "recalc_day = " << unsigned(p.recalc_day) << "\n";
     if (!p.accrual_excluded.empty()) o << "accrual_excluded = " << toml_list(p.accrual_excluded) << "\n";
     if (!p.pay_excluded.empty()) o << "pay_excluded = " << toml_list(p.pay_excluded) << "\n";
@@ -564,10 +556,7 @@ std::string programme_file_text(const Programme& p, const std::vector<std::strin
         if (r.lifetime_days != 0) o << "lifetime_days = " << r.lifetime_days << "\n";
     }
     for (const auto& g : p.gifts) {
-        const char* kind = g.kind == GiftKind::welcome ? "welcome" : g.kind == GiftKind::birthday ? "birthday"
-                           : g.kind == GiftKind::winback                                          ? "winback"
-                                                                                                   : "review";
-        o << "\n[[gifts]]\nkind = " << toml_string(kind) << "\namount = " << amount_text(g.amount) << "\n";
+        o << "\n[[gifts]]\nkind = " << toml_string(gift_kind_name(g.kind)) << "\namount = " << amount_text(g.amount) << "\n";
         if (g.lifetime_days != 0) o << "lifetime_days = " << g.lifetime_days << "\n";
         if (g.kind == GiftKind::birthday && g.param_days != 0) o << "days_before = " << g.param_days << "\n";
         if (g.kind == GiftKind::winback) o << "absent_days = " << g.param_days << "\n";

@@ -81,6 +81,13 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
     std::optional<SignedHeader> at_known, last;
 
     ledger::State shadow;
+    // Adds a movement to the totals, and keeps its row when asked.
+    auto count = [&](MovementRow r) {
+        auto& t = out.movements[r.ticker][r.movement];
+        ++t.count;
+        t.units = saturating_add(t.units, r.amount);
+        if (!keep_rows_of.empty() && r.ticker == keep_rows_of) out.rows.push_back(std::move(r));
+    };
     for (std::uint64_t h = 1; h <= tip && !rp.failed(); ++h) {
         if (progress) progress(h, tip);
         const auto raw = s.call("block.raw", json::object{{"height", h}});
@@ -124,17 +131,14 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
             r.height = h;
             r.time_ms = m.due_s * 1000;
             r.tx_kind = "event";
-            r.movement = m.event == static_cast<std::uint8_t>(ledger::loyalty::EventKind::lot_expiry) ? "expiry"
-                         : m.event == static_cast<std::uint8_t>(ledger::loyalty::EventKind::birthday_gift) ? "birthday_gift"
-                                                                                                          : "winback_gift";
+            r.movement = *m.event == ledger::loyalty::EventKind::lot_expiry      ? "expiry"
+                         : *m.event == ledger::loyalty::EventKind::birthday_gift ? "birthday_gift"
+                                                                                 : "winback_gift";
             r.ticker = m.ticker;
             r.from = ledger::account_text(m.from);
             r.to = ledger::account_text(m.to);
             r.amount = m.amount;
-            auto& t = out.movements[r.ticker][r.movement];
-            ++t.count;
-            t.units = saturating_add(t.units, r.amount);
-            if (!keep_rows_of.empty() && r.ticker == keep_rows_of) out.rows.push_back(std::move(r));
+            count(std::move(r));
         }
         for (std::uint32_t i = 0; i < block->tx_ids.size(); ++i) {
             const Hash256& id = block->tx_ids[i];
@@ -175,12 +179,7 @@ RemoteAudit replay_remote(Session& s, const ReplayProgress& progress, const std:
             for (const auto& m : fx->movements)
                 row(classify(shadow, tx, m), m.ticker, ledger::account_text(m.from), ledger::account_text(m.to),
                     m.amount, memo);
-            for (auto& r : rows) {
-                auto& t = out.movements[r.ticker][r.movement];
-                ++t.count;
-                t.units = saturating_add(t.units, r.amount);
-                if (!keep_rows_of.empty() && r.ticker == keep_rows_of) out.rows.push_back(std::move(r));
-            }
+            for (auto& r : rows) count(std::move(r));
         }
         shadow.clear_journal();
     }
