@@ -240,6 +240,23 @@ struct Model {
         return *p.gift_budget_per_month > gifts_month_total ? *p.gift_budget_per_month - gifts_month_total : 0;
     }
 
+    // A birthday or win-back gift falls due at `due`: marks it given (the
+    // birthday for the year the due day leads to) and returns what the
+    // month's budget leaves of it; the caller credits what is paid.
+    Amount mark_gift_due(GiftKind kind, std::uint64_t due) {
+        const Amount room = gift_room(due);
+        const Gift* g = gift(kind);
+        if (kind == GiftKind::birthday) {
+            std::int32_t y;
+            unsigned mo, d;
+            clock.date(due, y, mo, d);
+            birthday_year = (clock.day(due) == birthday_on(y) - g->param_days) ? y : y + 1;
+        } else {
+            winback_given = due;
+        }
+        return std::min(g->amount, room);
+    }
+
     void credit_to_client(Amount amount, std::uint64_t expiry) {
         balance += amount;
         if (expiry != 0 && amount != 0) lots[expiry] += amount;

@@ -281,18 +281,8 @@ private:
     // only when the treasury holds it (it is marked given either way).
     void give(std::size_t i, loyalty::GiftKind kind, std::uint64_t due) {
         pm::Model& m = with_budget(i);
-        const Amount room = m.gift_room(due);
         const loyalty::Gift* g = m.gift(kind);
-        const Amount amount = std::min(g->amount, room);
-        if (kind == loyalty::GiftKind::birthday) {
-            std::int32_t y;
-            unsigned mo, d;
-            clock_.date(due, y, mo, d);
-            // The gift is for the birthday the due day leads to.
-            m.birthday_year = (clock_.day(due) == m.birthday_on(y) - g->param_days) ? y : y + 1;
-        } else {
-            m.winback_given = due;
-        }
+        const Amount amount = m.mark_gift_due(kind, due);
         if (amount > 0 && treasury_ >= amount) {
             m.credit_to_client(amount, clock_.expiry(due, g->lifetime_days));
             m.gifts_month_total += amount;
