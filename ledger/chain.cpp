@@ -418,7 +418,7 @@ std::expected<void, std::string> Chain::rebuild_stats(const stats::RebuildProgre
 
 std::expected<Produced, std::string> Chain::produce_block(std::span<const SignedTx> candidates,
                                                           std::uint64_t time_ms, const KeyPair& producer,
-                                                          bool signatures_verified) {
+                                                          bool signatures_verified, const BlockExtras& extras) {
     if (producer.public_key() != genesis_.producer)
         return std::unexpected("this key is not the chain's block producer");
     // A block counted on top of aggregates that lack the blocks before it
@@ -547,6 +547,16 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     }
     for (auto& [key, value] : aggregates) batch.put(Column::stats, key, std::move(value));
     batch.put(Column::meta, keys::meta_tip(), keys::tip_value(ctx.height, hash));
+    if (extras) {
+        const std::size_t own = batch.ops.size();
+        extras(block, candidates, out.outcomes, state_, batch);
+        for (std::size_t i = own; i < batch.ops.size(); ++i)
+            if (batch.ops[i].column != Column::outbox) {
+                state_.rollback_to(start);
+                return std::unexpected("a block's extra writes may not touch the chain's family " +
+                                       std::string(column_name(batch.ops[i].column)));
+            }
+    }
 
     if (auto ok = store_->write(batch); !ok) {
         state_.rollback_to(start);

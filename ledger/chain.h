@@ -42,6 +42,15 @@ struct Produced {
     std::optional<Block> block;        // nullopt when nothing applied
 };
 
+// Writes a caller adds to a block's batch, so they commit with the block or
+// not at all (the node's outbox: the messages the block causes). Called once
+// the block is made and signed, before its batch is written, with the state
+// after the block and one outcome per candidate; it may only add to `batch`,
+// and only outside the chain's own families (meta, blocks, txs, state, index,
+// stats), which the audit checks.
+using BlockExtras = std::function<void(const Block& block, std::span<const SignedTx> candidates,
+                                       std::span<const TxOutcome> outcomes, const State& state, Batch& batch)>;
+
 // The first damage the startup check found.
 struct ChainDamage {
     std::uint64_t height = 0;  // the broken block (when in_block)
@@ -133,8 +142,10 @@ public:
     // block's batch is synced the tip anchor is advanced and synced; when
     // that fails the block stands (memory follows the store) and the error
     // says the anchor could not be written.
+    // `extras`, when set, adds its writes to the block's batch (BlockExtras).
     std::expected<Produced, std::string> produce_block(std::span<const SignedTx> candidates, std::uint64_t time_ms,
-                                                       const KeyPair& producer, bool signatures_verified = false);
+                                                       const KeyPair& producer, bool signatures_verified = false,
+                                                       const BlockExtras& extras = {});
 
     std::optional<TxLocation> find_tx(const Hash256& id) const;
     // False only when `id` cannot have been committed: the replay window holds

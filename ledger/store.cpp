@@ -25,7 +25,8 @@
 namespace kopilka::ledger {
 
 namespace {
-constexpr std::array<std::string_view, column_count> column_names = {"meta", "blocks", "txs", "state", "index", "stats"};
+constexpr std::array<std::string_view, column_count> column_names = {"meta",  "blocks", "txs",   "state",
+                                                                             "index", "stats",  "outbox"};
 
 // The column `meta` takes one small write per block and never fills a
 // memtable, so without a cap RocksDB keeps every WAL file alive (it holds
@@ -244,7 +245,7 @@ std::expected<void, std::string> Store::Impl::open(const std::filesystem::path& 
     txs_options.memtable_prefix_bloom_size_ratio = memtable_bloom_share;
 
     // A read-only open must not create anything: it opens the families the
-    // ledger has (an older ledger lacks `stats`).
+    // ledger has (an older ledger lacks `stats` or `outbox`).
     std::vector<std::string> present;
     if (mode == Mode::read_only) {
         rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, dir.string(), &present);

@@ -28,8 +28,10 @@
 
 namespace kopilka::ledger {
 
-enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4, stats = 5 };
-inline constexpr std::size_t column_count = 6;
+// `outbox` is the node's, not the chain's: the messages blocks cause, written
+// in the block's batch (node/outbox.h). No digest or audit covers it.
+enum class Column : std::uint8_t { meta = 0, blocks = 1, txs = 2, state = 3, index = 4, stats = 5, outbox = 6 };
+inline constexpr std::size_t column_count = 7;
 std::string_view column_name(Column c);
 
 // Damage the store found: a checksum that does not match, a record or file
@@ -80,7 +82,7 @@ public:
     // with kTolerateCorruptedTailRecords: a record cut short at the end of a
     // log (a crash mid-write) is dropped, any other damage refuses the open
     // (see docs/design.md, Storage).
-    // A family added by a later version (`stats`) is created by the first
+    // A family added by a later version (`stats`, `outbox`) is created by the first
     // read-write open of a ledger made before it; a read-only open of such a
     // ledger reads it as empty.
     static std::expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir, Mode mode,

@@ -83,6 +83,15 @@ void add_options(CLI::App& app, Config& c) {
         "KiB of image uploads per second per client address (0: no limit)");
     opt(app, "media-upload-kib-burst", c.media.upload_kib_burst,
         "KiB of image uploads one client address may send at once above that rate");
+    opt(app, "sms-provider", c.sms_provider, "where SMS go: file (private/outbox.jsonl), http, smsru or twilio");
+    opt(app, "sms-url", c.sms_url, "http: the gateway's endpoint; smsru, twilio: the API's base URL (default: the provider's)");
+    opt(app, "sms-secret-file", c.sms_secret_file,
+        "a file whose first line is the provider's secret (http: bearer token; smsru: api_id; twilio: auth token)");
+    opt(app, "sms-account", c.sms_account, "twilio: the account SID");
+    opt(app, "sms-from", c.sms_from, "twilio: the From number or Messaging Service SID; smsru: an approved sender name");
+    opt(app, "outbox-attempts-max", c.outbox_attempts_max, "attempts to send a message before it is dead");
+    opt(app, "outbox-retry-first-ms", c.outbox_retry_first_ms, "the pause after a message's first failed attempt (doubles)");
+    opt(app, "outbox-retry-max-ms", c.outbox_retry_max_ms, "the longest pause between a message's attempts");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");
     opt(app, "clock-offset-s", c.clock_offset_s,
         "test networks only: run the node's clock this many seconds from the wall clock (negative: in the past)");

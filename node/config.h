@@ -58,6 +58,15 @@ struct Config {
     // Uploaded logos and product images (media.h; docs/node.md, "Media").
     MediaLimits media;
 
+    // Messages (docs/messages.md): the SMS channel and the outbox's retries.
+    std::string sms_provider = "file";       // file, http, smsru or twilio
+    std::string sms_url;                      // http: the endpoint; smsru/twilio: the API's base (default: theirs)
+    std::filesystem::path sms_secret_file;    // the provider's token, api_id or auth token, on its first line
+    std::string sms_account;                  // twilio: the account SID
+    std::string sms_from;                     // twilio: the From number or MG… service SID; smsru: a sender name
+    std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
+    std::uint64_t outbox_retry_first_ms = 2'000;    // the pause after a first failure; doubles after each
+    std::uint64_t outbox_retry_max_ms = 600'000;    // the longest pause
     std::string log_level = "info";
     // Test networks only: the node's clock runs this many seconds from the
     // wall clock (negative: in the past), at most clock_offset_s_max either

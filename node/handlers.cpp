@@ -460,17 +460,22 @@ std::optional<json::value> Node::phone_claim_request(Call& call) {
     call.params.only({"phone"});
     auto r = phones_->resolve(call.params.str("phone"));
     if (!r) throw phone_error(r.error());
-    auto code = phones_->request_code(r->ref, client_rate_key(call.ctx.client_ip));
+    auto code = phones_->request_code(*r, client_rate_key(call.ctx.client_ip));
     if (!code) throw phone_error(code.error());
-    // The code is in the text only; the link is the phone's page without it.
-    const std::string link = phone_link(listen_url_, r->ref);
-    Message m;
-    m.phone = r->e164;
-    m.link = link;
-    m.time_ms = clock_.now_ms();
-    m.text = "Kopilka claim code: " + *code + ". It works once, for " + std::to_string(phones_->code_ttl_s() / 60) +
-             " minutes. Type it on " + link + " ; never tell it to anyone.";
-    notifier_->send(m, *code);
+    // The code is in the text only, and only when it is sent (the outbox's
+    // record holds the placeholder); the link is the phone's page without it.
+    OutboxMessage m;
+    m.kind = MessageKind::claim_code;
+    m.phone = r->ref;
+    m.link = phone_link(listen_url_, r->ref);
+    m.created_ms = clock_.now_ms();
+    m.text = "Kopilka claim code: " + std::string(claim_code_placeholder) + ". It works once, for " +
+             std::to_string(phones_->code_ttl_s() / 60) + " minutes. Type it on " + m.link +
+             " ; never tell it to anyone.";
+    if (auto ok = outbox_->enqueue(std::move(m)); !ok) {
+        log_.error("outbox.write_failed", {{"error", ok.error()}});
+        throw Error(rpc::internal_error, "the node cannot write the message to its data dir; try again later");
+    }
     // The same answer whether the code is new or sent again.
     return json::object{{"sent", true}, {"expires_in_s", phones_->code_ttl_s()}};
 }
@@ -594,12 +599,51 @@ std::optional<json::value> Node::unsubscribe(Call& call) {
 }
 
 std::optional<json::value> Node::admin_outbox(Call& call) {
-    call.params.only({"limit"});
-    const std::size_t limit = static_cast<std::size_t>(call.params.opt_u64("limit").value_or(outbox_page_default));
+    call.params.only({"limit", "state"});
+    const std::size_t limit =
+        static_cast<std::size_t>(std::min<std::uint64_t>(call.params.opt_u64("limit").value_or(outbox_page_default),
+                                                          outbox_page_max));
+    std::optional<MessageState> state;
+    if (auto s = call.params.opt_str("state")) {
+        for (auto st : {MessageState::pending, MessageState::sent, MessageState::dead, MessageState::expired})
+            if (message_state_name(st) == *s) state = st;
+        if (!state) throw Error(rpc::invalid_params, "param 'state' must be pending, sent, dead or expired");
+    }
     json::array list;
-    for (const auto& m : notifier_->recent(std::min(limit, OutboxNotifier::outbox_messages_max)))
-        list.push_back(json::object{{"phone", m.phone}, {"text", m.text}, {"link", m.link}, {"time_ms", m.time_ms}});
-    return json::object{{"messages", std::move(list)}};
+    for (const auto& m : outbox_->recent(limit, state)) {
+        // The operator sees what was (or will be) sent: the number and, while
+        // it is live, the code. Neither is in the record itself.
+        // A code that was used or has expired shows as "[code]"; its number
+        // then comes from the book (a claimed phone is in it), else null.
+        auto r = render_message(m, /*sending=*/false);
+        std::optional<std::string> number = r ? std::optional(r->phone) : phones_->number_of(m.phone);
+        std::string text = r ? r->text : m.text;
+        if (!r)
+            for (auto pos = text.find(claim_code_placeholder); pos != std::string::npos; pos = text.find(claim_code_placeholder))
+                text.replace(pos, claim_code_placeholder.size(), "[code]");
+        json::object o{{"seq", m.seq},
+                       {"kind", message_kind_name(m.kind)},
+                       {"state", message_state_name(m.state)},
+                       {"phone", number ? json::value(*number) : json::value(nullptr)},
+                       {"account", account_text(Account::of_phone(m.phone))},
+                       {"text", std::move(text)},
+                       {"link", m.link},
+                       {"time_ms", m.created_ms},
+                       {"key", m.key},
+                       {"tx", m.tx ? json::value(to_hex(*m.tx)) : json::value(nullptr)},
+                       {"height", m.height},
+                       {"attempts", m.attempts},
+                       {"next_attempt_ms", m.state == MessageState::pending ? json::value(m.next_ms) : json::value(nullptr)},
+                       {"done_ms", m.state == MessageState::pending ? json::value(nullptr) : json::value(m.done_ms)},
+                       {"channel", m.channel},
+                       {"provider_id", m.provider_id},
+                       {"error", m.error}};
+        list.push_back(std::move(o));
+    }
+    const Outbox::Counts c = outbox_->counts();
+    return json::object{{"messages", std::move(list)},
+                        {"channel", outbox_->channel().name()},
+                        {"counts", json::object{{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired}}}};
 }
 
 std::optional<json::value> Node::admin_stop(Call& call) {

@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include "node/channels.h"
+
 #include "node/call.h"
 
 #include "crypto/address.h"
@@ -46,6 +48,16 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     if (!in) return std::unexpected("cannot read " + path.string());
     std::string s((std::istreambuf_iterator<char>(in)), {});
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// A provider's secret: the file's first line, which must not be empty; the
+// error names the file, never what it holds.
+std::expected<std::string, std::string> read_secret_file(const std::filesystem::path& path) {
+    auto s = read_file(path);
+    if (!s) return std::unexpected(s.error() + " (--sms-secret-file)");
+    if (auto nl = s->find('\n'); nl != std::string::npos) s->resize(nl);
+    if (s->empty()) return std::unexpected(path.string() + " is empty (--sms-secret-file)");
     return s;
 }
 
@@ -220,7 +232,32 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     phones_ = std::make_unique<PhoneService>(dir_.phone_book(), phone_secret, config_.default_country, limits, clock_,
                                              holds);
     phones_->prune();  // numbers kept by an older node, or whose coins have gone since
-    notifier_ = std::make_unique<OutboxNotifier>(dir_.outbox(), log_);
+    {
+        ChannelConfig cc;
+        auto provider = sms_provider_of(config_.sms_provider);
+        if (!provider)
+            return std::unexpected("--sms-provider must be file, http, smsru or twilio, not '" + config_.sms_provider + "'");
+        cc.provider = *provider;
+        cc.outbox_file = dir_.outbox();
+        cc.url = config_.sms_url;
+        cc.account = config_.sms_account;
+        cc.from = config_.sms_from;
+        if (!config_.sms_secret_file.empty()) {
+            auto sms_secret = read_secret_file(config_.sms_secret_file);
+            if (!sms_secret) return std::unexpected(sms_secret.error());
+            cc.secret = std::move(*sms_secret);
+        }
+        auto channel = make_channel(cc);
+        if (!channel) return std::unexpected(channel.error());
+        OutboxLimits ol;
+        ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
+        ol.retry_first_ms = config_.outbox_retry_first_ms;
+        ol.retry_max_ms = std::max(config_.outbox_retry_first_ms, config_.outbox_retry_max_ms);
+        outbox_ = std::make_unique<Outbox>(chain_->store(), chain_->id(), std::move(*channel), ol, clock_, log_,
+                                           [this](const OutboxMessage& m) { return render_message(m, /*sending=*/true); });
+        const Outbox::Counts c = outbox_->counts();
+        log_.info("outbox.open", {{"channel", outbox_->channel().name()}, {"pending", c.pending}, {"dead", c.dead}});
+    }
     invites_ = std::make_unique<InviteBox>(clock_);
     // After the chain: collecting at open needs the names the state references.
     auto media = MediaStore::open(dir_.media(), config_.media, clock_, log_, [this] { return referenced_media(); });
@@ -256,6 +293,7 @@ void Node::start() {
         reads_open_ = true;
     }
     producer_thread_ = std::thread([this] { producer_loop(); });
+    outbox_->start();
 }
 
 void Node::stop() {
@@ -280,6 +318,7 @@ void Node::stop() {
     mempool_cv_.notify_all();
     if (producer_thread_.joinable()) producer_thread_.join();
     if (answer_pool_) answer_pool_->join();  // every committed block's waiters are answered
+    if (outbox_) outbox_->stop();  // what is still owed stays pending, for the next start
     if (chain_) log_.info("node.stopped", {{"height", chain_->height()}});
 }
 
@@ -342,6 +381,15 @@ std::string Node::metrics() {
         text += "# HELP kopilka_media_collected_total Unreferenced images deleted to make room.\n"
                 "# TYPE kopilka_media_collected_total counter\n";
         text += "kopilka_media_collected_total " + std::to_string(media_->collected()) + "\n";
+    }
+    if (outbox_) {
+        // Dead messages are the operator's to look at (admin.outbox with
+        // state "dead"); pending ones that grow say the channel is failing.
+        const Outbox::Counts c = outbox_->counts();
+        text += "# HELP kopilka_outbox_messages Messages in the outbox, by state (dead: given up; see admin.outbox).\n"
+                "# TYPE kopilka_outbox_messages gauge\n";
+        for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired}})
+            text += "kopilka_outbox_messages{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
     }
     return text;
 }
@@ -722,9 +770,16 @@ void Node::produce(std::vector<Pending> batch) {
     txs.reserve(batch.size());
     for (auto& p : batch) txs.push_back(p.stx);
     std::expected<Produced, std::string> produced;
+    std::vector<OutboxMessage> messages;  // the block's, written in its batch
     {
         std::unique_lock lock(chain_mutex_);
-        produced = chain_->produce_block(txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true);
+        produced = chain_->produce_block(
+            txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true,
+            [&](const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
+                const State& state, Batch& b) {
+                messages.clear();  // a block retried after a failed write starts afresh
+                block_messages(block, candidates, outcomes, state, b, messages);
+            });
         if (!produced && !chain_->store().damage())
             set_write_error("the node cannot write to its data dir: " + produced.error());
     }
@@ -748,8 +803,12 @@ void Node::produce(std::vector<Pending> batch) {
     const auto now = std::chrono::steady_clock::now();
     // Messages and subscriptions before the answers: a caller told that its
     // transfer to a phone is committed finds the phone's message already in
-    // the outbox (the issue: "that phone is told at once").
-    if (produced->block) after_commit(*produced->block, produced->outcomes, batch);
+    // the outbox (the issue: "that phone is told at once"); with the file
+    // channel it is in the file too.
+    if (produced->block) {
+        outbox_->committed(std::move(messages));
+        after_commit(*produced->block, produced->outcomes, batch);
+    }
     bool waiting = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const TxOutcome& o = produced->outcomes[i];
@@ -893,6 +952,8 @@ std::expected<void, std::string> Node::recover_disk() {
         log_.warn("disk.block_reappeared", {{"height", chain_->height()}, {"was", before}});
     metrics_.height = chain_->height();
     set_write_error(std::nullopt);
+    // A block whose write was reported failed may be back with its messages.
+    outbox_->reload();
     return {};
 }
 
@@ -913,77 +974,98 @@ void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcom
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (outcomes[i].status != TxOutcome::Status::committed) continue;
         const TxBody& body = batch[i].stx.tx.body;
-        if (const auto* t = std::get_if<Transfer>(&body); t && !t->to.is_key()) notify_phone(*t);
-        if (const auto* b = std::get_if<PhoneBind>(&body)) notify_rebind(b->attestation.phone, TxKind::phone_bind);
-        if (const auto* c = std::get_if<PhoneRebindCancel>(&body)) notify_rebind(c->phone, TxKind::phone_rebind_cancel);
-        if (const auto* c = std::get_if<PhoneRebindComplete>(&body))
-            notify_rebind(c->phone, TxKind::phone_rebind_complete);
         if (const auto* a = std::get_if<StaffAdd>(&body)) invites_->added(staff_acceptance_id(a->acceptance));
     }
     publish(block, outcomes, batch);
 }
 
-void Node::notify_phone(const Transfer& t) {
+void Node::block_messages(const Block& block, std::span<const SignedTx> candidates,
+                          std::span<const TxOutcome> outcomes, const State& state, Batch& batch,
+                          std::vector<OutboxMessage>& out) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const TxOutcome& o = outcomes[i];
+        if (o.status != TxOutcome::Status::committed) continue;
+        const TxBody& body = candidates[i].tx.body;
+        std::optional<OutboxMessage> m;
+        if (const auto* t = std::get_if<Transfer>(&body); t && !t->to.is_key()) m = coins_message(*t, state);
+        if (const auto* b = std::get_if<PhoneBind>(&body)) m = rebind_message(b->attestation.phone, TxKind::phone_bind, state);
+        if (const auto* c = std::get_if<PhoneRebindCancel>(&body))
+            m = rebind_message(c->phone, TxKind::phone_rebind_cancel, state);
+        if (const auto* c = std::get_if<PhoneRebindComplete>(&body))
+            m = rebind_message(c->phone, TxKind::phone_rebind_complete, state);
+        if (m) out.push_back(outbox_->add(std::move(*m), o.id, block.header.height, batch));
+    }
+}
+
+OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
     const PhoneRef ref = t.to.phone();
-    auto number = phones_->credited(ref);
-    if (!number) {
-        log_.warn("message.no_number", {{"account", account_text(t.to)}});
-        return;
-    }
+    // A number looked up for this transfer is only in memory: into the book
+    // now, so a node killed before the message leaves still has it.
+    phones_->keep_credited(ref);
     std::string venue_name = t.ticker;
-    Amount balance = 0;
-    bool claimed = false;
-    {
-        std::shared_lock lock(chain_mutex_);
-        if (const VenueRecord* v = chain_->state().venue(t.ticker)) venue_name = v->profile.name;
-        balance = chain_->state().balance(t.ticker, t.to);
-        claimed = chain_->state().binding(ref) != nullptr;
-    }
+    if (const VenueRecord* v = state.venue(t.ticker)) venue_name = v->profile.name;
+    const Amount balance = state.balance(t.ticker, t.to);
+    const bool claimed = state.binding(ref) != nullptr;
     // The link carries no code: a message about coins issues none (anyone
     // can send a phone coins), and the page asks for a code only when the
     // person opens it and wants to claim (phone.claim.request).
-    const std::string link = phone_link(listen_url_, ref);
-    Message m;
-    m.phone = *number;
-    m.link = link;
-    m.time_ms = clock_.now_ms();
+    OutboxMessage m;
+    m.kind = MessageKind::coins_received;
+    m.phone = ref;
+    m.link = phone_link(listen_url_, ref);
+    m.created_ms = clock_.now_ms();
     m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
-             format_amount(balance) + " " + t.ticker + ". Open " + link + (claimed ? "" : " to claim them");
-    notifier_->send(m, "");
+             format_amount(balance) + " " + t.ticker + ". Open " + m.link + (claimed ? "" : " to claim them");
+    return m;
 }
 
-void Node::notify_rebind(const PhoneRef& ref, TxKind kind) {
-    std::optional<PendingRebind> pending;
-    {
-        std::shared_lock lock(chain_mutex_);
-        if (const PendingRebind* p = chain_->state().pending_rebind(ref)) pending = *p;
-    }
-    // A phone_bind that took effect at once (an unclaimed phone) is not news.
-    if (kind == TxKind::phone_bind && !pending) return;
-    auto number = phones_->number_of(ref);
-    if (!number) {
-        log_.warn("message.no_number", {{"account", account_text(Account::of_phone(ref))}});
-        return;
-    }
-    const std::string link = listen_url_ + "/c/" + to_hex(ref);
-    Message m;
-    m.phone = *number;
-    m.link = link;
-    m.time_ms = clock_.now_ms();
+std::optional<OutboxMessage> Node::rebind_message(const PhoneRef& ref, TxKind kind, const State& state) const {
+    const PendingRebind* pending = state.pending_rebind(ref);
+    if (kind == TxKind::phone_bind && !pending) return std::nullopt;
+    OutboxMessage m;
+    m.phone = ref;
+    m.link = phone_link(listen_url_, ref);
+    m.created_ms = clock_.now_ms();
     if (kind == TxKind::phone_bind) {
         const std::time_t t = static_cast<std::time_t>(pending->effective_s);
         std::tm tm{};
         gmtime_r(&t, &tm);
         char when[32];
         std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        m.kind = MessageKind::rebind_announced;
         m.text = "Kopilka: a new key asked for this phone's coins. It takes them on " + std::string(when) +
-                 " unless you cancel. Not you? Open " + link + " and cancel the re-bind.";
+                 " unless you cancel. Not you? Open " + m.link + " and cancel the re-bind.";
     } else if (kind == TxKind::phone_rebind_cancel) {
-        m.text = "Kopilka: the re-bind of this phone was cancelled; your key keeps its coins. " + link;
+        m.kind = MessageKind::rebind_cancelled;
+        m.text = "Kopilka: the re-bind of this phone was cancelled; your key keeps its coins. " + m.link;
     } else {
-        m.text = "Kopilka: this phone's coins now belong to a new key. " + link;
+        m.kind = MessageKind::rebind_completed;
+        m.text = "Kopilka: this phone's coins now belong to a new key. " + m.link;
     }
-    notifier_->send(m, "");
+    return m;
+}
+
+std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMessage& m, bool sending) {
+    Rendered r{{}, m.text, m.link};
+    if (m.kind == MessageKind::claim_code) {
+        auto live = phones_->live_code(m.phone);
+        if (!live)
+            return std::unexpected(Outbox::Unsendable{MessageState::expired, "the claim code was used or has expired"});
+        r.phone = live->e164;
+        for (auto pos = r.text.find(claim_code_placeholder); pos != std::string::npos;
+             pos = r.text.find(claim_code_placeholder, pos + live->code.size()))
+            r.text.replace(pos, claim_code_placeholder.size(), live->code);
+        return r;
+    }
+    // Coins: the book, or a recent lookup, which then enters the book. A
+    // re-bind notice goes to a claimed phone, whose number the book keeps.
+    auto number = sending && m.kind == MessageKind::coins_received ? phones_->credited(m.phone) : phones_->number_of(m.phone);
+    if (!number)
+        return std::unexpected(Outbox::Unsendable{
+            MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
+                                    " (it was never looked up here, or the book dropped it)"});
+    r.phone = *number;
+    return r;
 }
 
 void Node::publish(const Block& block, const std::vector<TxOutcome>& outcomes, const std::vector<Pending>& batch) {

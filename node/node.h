@@ -11,6 +11,7 @@
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/notifier.h"
+#include "node/outbox.h"
 #include "node/phones.h"
 #include "node/server.h"
 #include "rpc/protocol.h"
@@ -197,9 +198,24 @@ private:
                        const ledger::Block* block);
     void after_commit(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
                       const std::vector<Pending>& batch);
-    void notify_phone(const ledger::Transfer& t);
-    // Tells the phone's owner that a re-bind was announced, cancelled or completed.
-    void notify_rebind(const ledger::PhoneRef& ref, ledger::TxKind kind);
+    // The messages a block causes, added to its batch (ledger::BlockExtras)
+    // so they exist if and only if the block does; `out` gets them for the
+    // outbox once the block is written. Runs under the chain lock: it reads
+    // `state`, never the phone book (numbers are looked up when sent).
+    void block_messages(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
+                        std::span<const ledger::TxOutcome> outcomes, const ledger::State& state,
+                        ledger::Batch& batch, std::vector<OutboxMessage>& out);
+    // Coins reached a phone: what it got and its balance after the block.
+    OutboxMessage coins_message(const ledger::Transfer& t, const ledger::State& state) const;
+    // A re-bind of the phone was announced, cancelled or completed; nullopt
+    // for a phone_bind that took effect at once (an unclaimed phone: no news).
+    std::optional<OutboxMessage> rebind_message(const ledger::PhoneRef& ref, ledger::TxKind kind,
+                                                const ledger::State& state) const;
+    // A message as it leaves the node: its number from the phone book (or,
+    // for a claim code, from the code's own record) and the live code.
+    // Only `sending` moves a looked-up number into the book (admin.outbox
+    // reads without changing anything).
+    std::expected<Rendered, Outbox::Unsendable> render_message(const OutboxMessage& m, bool sending);
     void publish(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
                  const std::vector<Pending>& batch);
 
@@ -213,7 +229,7 @@ private:
     std::unique_ptr<KeyPair> producer_;
     std::unique_ptr<KeyPair> attestor_;
     std::unique_ptr<PhoneService> phones_;
-    std::unique_ptr<OutboxNotifier> notifier_;
+    std::unique_ptr<Outbox> outbox_;
     std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock
     std::unique_ptr<MediaStore> media_;
     // The media names the current state's venue logos and product images point at.
@@ -295,6 +311,7 @@ inline constexpr std::uint64_t series_buckets_max = 400;
 inline constexpr std::uint64_t series_buckets_default = 90;
 inline constexpr std::uint64_t attestation_ttl_s = 600;
 inline constexpr std::size_t outbox_page_default = 100;
+inline constexpr std::size_t outbox_page_max = 10'000;
 // Rows a heavy read may read for the cost of one request: a call costs one
 // request when it arrives and one more for every this many rows it read,
 // charged to its address after it ran (the address may go into debt).

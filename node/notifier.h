@@ -1,50 +1,14 @@
-// Outgoing messages to clients' phones, behind one interface. Real SMS
-// adapters come later; the default keeps an outbox (in memory, appended to a
-// private file in the data dir) that an admin can list, and logs each message
-// with its claim code redacted.
+// What every message to a phone shares: its link and how an operator sees
+// its number. The messages themselves are the outbox's (node/outbox.h), and
+// how they leave the node its channels' (node/channels.h).
 #pragma once
 
 #include "crypto/hash.h"
-#include "node/log.h"
 
-#include <cstdint>
-#include <deque>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace kopilka::node {
-
-struct Message {
-    std::string phone;  // E.164
-    std::string text;
-    std::string link;
-    std::uint64_t time_ms = 0;
-};
-
-class Notifier {
-public:
-    virtual ~Notifier() = default;
-    // `secret` is a substring of text/link (a claim code) that must never be logged.
-    virtual void send(const Message& m, std::string_view secret) = 0;
-};
-
-class OutboxNotifier final : public Notifier {
-public:
-    static constexpr std::size_t outbox_messages_max = 10'000;  // kept in memory; older ones stay in the file
-    OutboxNotifier(std::filesystem::path file, Log& log);
-    void send(const Message& m, std::string_view secret) override;
-    std::vector<Message> recent(std::size_t limit) const;  // newest first
-
-private:
-    Log& log_;
-    std::filesystem::path file_;
-    mutable std::mutex mutex_;
-    std::deque<Message> messages_;
-    std::ofstream out_;
-};
 
 // The page of a phone reference, the link in every message to that phone:
 // "<base>/c/<ref hex>". It never carries a claim code: a link is forwarded,

@@ -83,12 +83,14 @@ PhoneService::PhoneService(std::filesystem::path book_file, Hash256 secret, std:
         std::string kind;
         fields >> kind;
         if (kind == "code") {
-            std::string ref_hex, text;
+            std::string ref_hex, text, number;
             std::uint64_t expiry_ms = 0;
             if (!(fields >> ref_hex >> text >> expiry_ms) || expiry_ms <= now) continue;
+            fields >> number;  // the number the code goes to (absent in a file from before the outbox)
             auto ref = ref_of_hex(ref_hex);
             if (!ref || text.size() != claim_code_digits) continue;
-            codes_[*ref] = Code{text, expiry_ms};
+            if (!number.empty() && ledger::phone_reference(number, secret_) != *ref) number.clear();
+            codes_[*ref] = Code{text, expiry_ms, number};
         } else if (kind == "window") {
             std::string bucket, key;
             Window w;
@@ -215,6 +217,18 @@ void PhoneService::remember_claimed(const Resolved& r) {
     if (!book_.contains(r.ref) && book_.size() < phone_book_entries_max) store_in_book(r.ref, r.e164);
 }
 
+bool PhoneService::keep_credited(const ledger::PhoneRef& ref) {
+    std::lock_guard lock(mutex_);
+    if (book_.contains(ref)) return true;
+    auto it = looked_up_.find(ref);
+    if (it == looked_up_.end() || it->second.until_ms <= clock_.now_ms() || book_.size() >= phone_book_entries_max)
+        return false;
+    std::string e164 = it->second.e164;
+    looked_up_.erase(it);
+    store_in_book(ref, e164);
+    return true;
+}
+
 void PhoneService::store_in_book(const ledger::PhoneRef& ref, const std::string& e164) {
     book_.emplace(ref, e164);
     if (!book_out_.is_open()) {
@@ -259,6 +273,13 @@ std::optional<std::string> PhoneService::number_of(const ledger::PhoneRef& ref) 
     return it->second;
 }
 
+std::optional<PhoneService::LiveCode> PhoneService::live_code(const ledger::PhoneRef& ref) const {
+    std::lock_guard lock(mutex_);
+    auto it = codes_.find(ref);
+    if (it == codes_.end() || it->second.expiry_ms <= clock_.now_ms() || it->second.e164.empty()) return std::nullopt;
+    return LiveCode{it->second.e164, it->second.text};
+}
+
 std::size_t PhoneService::book_size() const {
     std::lock_guard lock(mutex_);
     return book_.size();
@@ -268,7 +289,8 @@ void PhoneService::save_codes() const {
     const std::uint64_t now = clock_.now_ms();
     std::string text;
     for (const auto& [ref, code] : codes_)
-        if (code.expiry_ms > now) text += "code " + to_hex(ref) + ' ' + code.text + ' ' + std::to_string(code.expiry_ms) + '\n';
+        if (code.expiry_ms > now)
+            text += "code " + to_hex(ref) + ' ' + code.text + ' ' + std::to_string(code.expiry_ms) + ' ' + code.e164 + '\n';
     const std::pair<const char*, const Buckets*> persisted[] = {{"codes_phone_hour", &codes_by_phone_hour_},
                                                                 {"codes_phone_day", &codes_by_phone_day_},
                                                                 {"guesses_phone", &guesses_by_phone_},
@@ -281,9 +303,9 @@ void PhoneService::save_codes() const {
     replace_private_file(codes_file(book_file_), text);  // best effort: the codes still work until a restart
 }
 
-std::expected<std::string, PhoneFailure> PhoneService::request_code(const ledger::PhoneRef& ref,
-                                                                    std::string_view client_ip) {
+std::expected<std::string, PhoneFailure> PhoneService::request_code(const Resolved& r, std::string_view client_ip) {
     std::lock_guard lock(mutex_);
+    const ledger::PhoneRef& ref = r.ref;
     const std::string phone = to_hex(ref);
     // Every limit is looked at before any is counted, so a refusal costs nothing.
     if (!room(codes_by_ip_, std::string(client_ip), limits_.codes_per_ip_per_hour, hour_ms))
@@ -305,11 +327,12 @@ std::expected<std::string, PhoneFailure> PhoneService::request_code(const ledger
         // One live code per phone: the same code again, so a message asked
         // by anyone never invalidates the one the holder is typing.
         it->second.expiry_ms = expiry;
+        it->second.e164 = r.e164;
     } else {
         std::string text;
         ensure_sodium();
         for (std::size_t i = 0; i < claim_code_digits; ++i) text += static_cast<char>('0' + randombytes_uniform(10));
-        it = codes_.insert_or_assign(ref, Code{text, expiry}).first;
+        it = codes_.insert_or_assign(ref, Code{text, expiry, r.e164}).first;
     }
     std::erase_if(codes_, [&](const auto& kv) { return kv.second.expiry_ms <= now; });
     save_codes();

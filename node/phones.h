@@ -97,6 +97,12 @@ public:
     // A movement to `ref` committed: its number (from the book, or from a
     // recent lookup, which then enters the book), or nullopt if unknown.
     std::optional<std::string> credited(const ledger::PhoneRef& ref);
+    // As credited, for a movement being committed under the chain lock: the
+    // number enters the book (so its message survives a restart) when the
+    // book has room, and nothing is pruned (pruning reads the chain). False
+    // when the number is unknown or the book is full; credited() then tries
+    // again, with pruning, when the message is sent.
+    bool keep_credited(const ledger::PhoneRef& ref);
     // A person proved they hold the number (a right claim code): into the book.
     void remember_claimed(const Resolved& r);
     // Drops from the book every number whose reference holds nothing and is unbound.
@@ -108,7 +114,15 @@ public:
     // most one live code, and each call is one message, so every message
     // with a code counts against the per-phone and per-address limits. The
     // code's life restarts at each message.
-    std::expected<std::string, PhoneFailure> request_code(const ledger::PhoneRef& ref, std::string_view client_ip);
+    std::expected<std::string, PhoneFailure> request_code(const Resolved& phone, std::string_view client_ip);
+    // The phone's live code and the number it was asked for, for the outbox
+    // to send (a code's message is rendered when it is sent, so no code is
+    // kept outside private/codes); nullopt once it is used or has expired.
+    struct LiveCode {
+        std::string e164;
+        std::string code;
+    };
+    std::optional<LiveCode> live_code(const ledger::PhoneRef& ref) const;
     // Checks the code. Every failure counts against the address's budget at
     // this phone, the address's, the phone's and the node's, whether or not a
     // code is live, and all of them answer alike; a wrong guess burns nothing
@@ -121,6 +135,7 @@ private:
     struct Code {
         std::string text;
         std::uint64_t expiry_ms = 0;
+        std::string e164;  // the number it is sent to
     };
     struct Window {
         std::uint64_t start_ms = 0;

@@ -170,7 +170,8 @@ int run_store(const std::filesystem::path& dir) {
         g = r.u64();
     }
     report(g);
-    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
+    constexpr Column columns[] = {Column::meta,  Column::blocks, Column::txs,   Column::state,
+                                  Column::index, Column::stats,  Column::outbox};
     for (;;) {
         ++g;
         Batch b;

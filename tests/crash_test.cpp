@@ -226,7 +226,8 @@ TEST_CASE("a Store SIGKILLed while writing keeps each batch whole across every c
     std::mt19937_64 rng(seed ^ 0x5EED);
     TempDir tmp("kopilka-crash");
     const auto dir = tmp.path() / "store";
-    constexpr Column columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
+    constexpr Column columns[] = {Column::meta,  Column::blocks, Column::txs,   Column::state,
+                                  Column::index, Column::stats,  Column::outbox};
     const Bytes gen_key{'g', 'e', 'n'};
 
     std::uint64_t generation = 0;

@@ -262,7 +262,7 @@ void drop_stats_family(const std::filesystem::path& dir) {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), families, &handles, &db).ok());
-    REQUIRE(db->DropColumnFamily(handles.back()).ok());
+    REQUIRE(db->DropColumnFamily(handles[1 + static_cast<std::size_t>(Column::stats)]).ok());
     for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
     delete db;
 }

@@ -44,7 +44,8 @@ std::vector<std::string> keys_of(const std::vector<std::pair<std::string, std::s
     return out;
 }
 
-constexpr Column all_columns[] = {Column::meta, Column::blocks, Column::txs, Column::state, Column::index, Column::stats};
+constexpr Column all_columns[] = {Column::meta,  Column::blocks, Column::txs,   Column::state,
+                                  Column::index, Column::stats,  Column::outbox};
 
 }  // namespace
 

@@ -65,6 +65,10 @@ std::unique_ptr<Made> make_chain(std::size_t blocks) {
     m->tx_ids = v.tx_ids;
     m->coin = v.coin;
     m->accounts = {v.treasury(), Volodi::of(v.masha), Volodi::of(v.petya)};
+    // Coins to a phone: its message gives the outbox family a record too.
+    const Account phone = v.phone("+7 900 000-00-41");
+    m->tx_ids.push_back(std::string(v.give(v.masha, phone, 1).at("id").as_string()));
+    m->accounts.push_back(phone);
     while (m->tx_ids.size() < blocks) {
         const Account to = Volodi::of(KeyPair::generate());
         auto r = v.give(v.owner, to, 1);

@@ -89,7 +89,7 @@ std::vector<json::object> messages_to(rpc::Client& admin, const std::string& e16
     std::vector<json::object> out;
     const json::value outbox = admin.call("admin.outbox", json::object{{"limit", 1000}});
     for (const auto& m : outbox.at("messages").as_array())
-        if (m.at("phone").as_string() == e164) out.push_back(m.as_object());
+        if (m.at("phone") == json::value(std::string(e164))) out.push_back(m.as_object());
     return out;
 }
 

@@ -26,7 +26,7 @@ std::optional<json::value> message_with(rpc::Client& admin, std::string_view e16
         [&] {
             const json::value outbox = admin.call("admin.outbox", json::object{{"limit", 50}});
             for (const auto& m : outbox.at("messages").as_array())
-                if (m.at("phone").as_string() == e164 && str(m, "text").find(part) != std::string::npos) {
+                if (m.at("phone") == json::value(std::string(e164)) && str(m, "text").find(part) != std::string::npos) {
                     found = m;
                     return true;
                 }

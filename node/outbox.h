@@ -1,0 +1,196 @@
+// The node's outbox: every message it owes, kept in the ledger's RocksDB
+// (family `outbox`), and the dispatcher that delivers each through a channel.
+//
+// A message a block causes (coins reached a phone, a re-bind of it) is
+// written in the block's own batch (Chain::produce_block's BlockExtras): it
+// exists if and only if the block does. A message no block causes (a claim
+// code) is written, synced, before the call that asked for it is answered.
+// Delivery is at least once: a message is marked sent only after its channel
+// accepted it, so a node killed in between sends it again at its next start,
+// with the same idempotency key, which the providers that honour one use to
+// drop the second copy (docs/messages.md).
+//
+// A record never holds a phone number or a claim code: the ledger's dir is
+// not private (it is what an auditor copies). The number is looked up in the
+// private phone book, and a claim code in the private code file, when the
+// message is sent (Outbox::Render).
+#pragma once
+
+#include "crypto/hash.h"
+#include "ledger/store.h"
+#include "ledger/types.h"
+#include "node/clock.h"
+#include "node/log.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kopilka::node {
+
+enum class MessageKind : std::uint8_t {
+    coins_received,    // a movement to a phone reference committed
+    rebind_announced,  // a new key asked for a claimed phone's coins
+    rebind_cancelled,
+    rebind_completed,
+    claim_code,  // the text holds "{code}" where the phone's live code goes
+};
+std::string_view message_kind_name(MessageKind k);
+// Where a claim_code message's text takes the code when it is sent.
+inline constexpr std::string_view claim_code_placeholder = "{code}";
+
+// pending: owed, waiting for its next attempt; sent: a channel accepted it;
+// dead: given up, for the operator to see (the channel refused it for good,
+// or attempts_max attempts failed, or its number is no longer known);
+// expired: a claim code that was no longer live when its turn came (used,
+// or past its life): sending it would only confuse.
+enum class MessageState : std::uint8_t { pending, sent, dead, expired };
+std::string_view message_state_name(MessageState s);
+
+struct OutboxMessage {
+    std::uint64_t seq = 0;  // the order messages were owed in; the record's key
+    MessageKind kind = MessageKind::coins_received;
+    ledger::PhoneRef phone{};
+    std::string text;
+    std::string link;
+    std::uint64_t created_ms = 0;
+    // The same on every attempt: blake2b-256 of the chain id and the cause
+    // (the transaction id, or the claim's sequence number), in hex.
+    std::string key;
+    std::optional<Hash256> tx;  // the transaction that caused it
+    std::uint64_t height = 0;   // its block; 0 when no block caused it
+    MessageState state = MessageState::pending;
+    std::uint32_t attempts = 0;
+    std::uint64_t next_ms = 0;  // pending: not before this (node clock)
+    std::uint64_t done_ms = 0;  // when it left pending
+    std::string channel;        // the channel that sent it, or tried last
+    std::string provider_id;    // the provider's id for it, when it gave one
+    std::string error;          // the last failure, in the provider's words
+};
+
+// The record's bytes: a JSON object, versioned ("v": 1), so an operator can
+// read it with any RocksDB tool; decode returns nullopt for anything else.
+Bytes encode_message(const OutboxMessage& m);
+std::optional<OutboxMessage> decode_message(ByteView bytes);
+Bytes message_key(std::uint64_t seq);  // 'm' + seq, big-endian
+
+// A message as its channel sends it: the number, and the text with the code.
+struct Rendered {
+    std::string phone;  // E.164
+    std::string text;
+    std::string link;
+};
+
+// What one attempt to hand a message to a channel came to.
+struct Attempt {
+    enum class Result {
+        accepted,  // the channel took it (a provider answered that it queued it)
+        retry,     // not now: the network, a timeout, 429, 5xx, a provider's "try later"
+        rejected,  // never: a bad number, bad credentials, a text the provider refuses
+    } result = Result::retry;
+    std::string provider_id;
+    std::string error;                 // retry / rejected: what the provider or the network said
+    std::uint64_t retry_after_ms = 0;  // retry: the pause the provider asked for (0: the outbox's backoff)
+};
+
+class Channel {
+public:
+    virtual ~Channel() = default;
+    virtual std::string_view name() const = 0;
+    // A channel that is local and quick (the outbox file) is handed a
+    // message at once, before the call that caused it is answered.
+    virtual bool immediate() const { return false; }
+    // `idempotency_key` is the same on every attempt of one message.
+    virtual Attempt send(const Rendered& m, std::string_view idempotency_key) = 0;
+};
+
+struct OutboxLimits {
+    std::uint32_t attempts_max = 8;             // then the message is dead
+    std::uint64_t retry_first_ms = 2'000;       // the pause after the first failure; doubles after each
+    std::uint64_t retry_max_ms = 10 * 60'000;   // the longest pause between attempts
+    std::size_t finished_kept_max = 100'000;    // sent, dead and expired records kept; the oldest go first
+};
+
+class Outbox {
+public:
+    // What the channel sends for `m`, or why it cannot be sent (dead: the
+    // number is unknown; expired: the claim code is not live).
+    struct Unsendable {
+        MessageState state;
+        std::string why;
+    };
+    using Render = std::function<std::expected<Rendered, Unsendable>(const OutboxMessage& m)>;
+
+    // Reads the records (counts, the pending ones, the next sequence number).
+    Outbox(ledger::Store& store, const Hash256& chain_id, std::unique_ptr<Channel> channel, OutboxLimits limits,
+           const Clock& clock, Log& log, Render render);
+    ~Outbox();
+    Outbox(const Outbox&) = delete;
+    Outbox& operator=(const Outbox&) = delete;
+
+    void start();  // the dispatcher thread
+    void stop();   // waits for the attempt in flight
+
+    // Adds `m`'s record to `batch` (a block's), caused by transaction `tx`
+    // in block `height`; returns it with its sequence number and key. Once
+    // the batch is written, pass them to committed(); if it is not, drop
+    // them (their numbers are skipped).
+    OutboxMessage add(OutboxMessage m, const Hash256& tx, std::uint64_t height, ledger::Batch& batch);
+    // The batch that held these is durable: they are owed. An immediate
+    // channel is handed them in the caller's thread.
+    void committed(std::vector<OutboxMessage> messages);
+    // A message no block causes: written (synced) and owed before this
+    // returns; an immediate channel has it by then.
+    std::expected<std::uint64_t, std::string> enqueue(OutboxMessage m);
+    // The store was reopened after a failed write (a block may have come
+    // back with its messages): reads the pending records again.
+    void reload();
+
+    // Newest first; `state` filters when set.
+    std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {}) const;
+    // The records kept, by state (finished ones beyond finished_kept_max are pruned, oldest first).
+    struct Counts {
+        std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0;
+    };
+    Counts counts() const;
+    const Channel& channel() const { return *channel_; }
+
+private:
+    void load();                                  // mutex_ held
+    void run();                                   // the dispatcher
+    void attempt(OutboxMessage m);                // without mutex_
+    void finish(OutboxMessage& m);                // records m's new state; mutex_ held
+    bool persist(const OutboxMessage& m);         // without mutex_
+    void deliver_now(std::vector<OutboxMessage> messages);  // immediate channels
+    std::uint64_t backoff_ms(std::uint32_t attempts) const;
+    std::uint64_t& count_of(MessageState s);  // mutex_ held
+
+    ledger::Store& store_;
+    Hash256 chain_id_;
+    std::unique_ptr<Channel> channel_;
+    OutboxLimits limits_;
+    const Clock& clock_;
+    Log& log_;
+    Render render_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::uint64_t next_seq_ = 1;
+    std::map<std::uint64_t, OutboxMessage> owed_;  // pending and not in flight, by seq
+    std::set<std::uint64_t> in_flight_;             // being attempted now (without mutex_)
+    std::vector<std::pair<std::uint64_t, MessageState>> finished_;  // sent/dead/expired records kept (pruning)
+    Counts counts_;
+    std::thread thread_;
+};
+
+}  // namespace kopilka::node

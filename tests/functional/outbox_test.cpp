@@ -1,0 +1,405 @@
+// The outbox (docs/messages.md) against the real kopilkad and a local fake
+// of each SMS provider's documented API (fake_sms.py, under Debian's
+// python3): a message is written with the block that causes it, retried with
+// one idempotency key until the provider takes it, dead when the provider
+// refuses it for good or never answers, and after SIGKILLs while messages
+// flow every committed cause has exactly one message, sent; the only
+// duplicates the provider sees are answers it lost, under the same key.
+// Neither a number nor a code is ever in the ledger's files or in the log.
+#include "bench/node_process.h"
+#include "harness.h"
+#include "ledger/store.h"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+#include <sys/wait.h>
+#include <thread>
+
+using namespace kopilka;
+using namespace kopilka::test;
+using namespace kopilka::ledger;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto generous = std::chrono::seconds(30);
+// Pauses short enough that a test sees several attempts in a second.
+const std::vector<std::string> quick_retries = {"--outbox-retry-first-ms", "50", "--outbox-retry-max-ms", "200"};
+
+class FakeProvider {
+public:
+    FakeProvider(const std::string& mode, const std::string& secret, std::vector<std::string> extra = {}) {
+        const fs::path script = fs::path(KOPILKA_SOURCE_DIR) / "tests" / "functional" / "fake_sms.py";
+        std::vector<std::string> args{KOPILKA_PYTHON3,   script.string(), "--mode", mode, "--port-file",
+                                      port_file().string(), "--log",      log_file().string(), "--secret", secret};
+        args.insert(args.end(), extra.begin(), extra.end());
+        pid_ = bench::spawn_process(args, dir_.path() / "stderr");
+        REQUIRE(wait_until([&] { return fs::exists(port_file()); }, generous));
+        port_ = static_cast<std::uint16_t>(std::stoi(read_text(port_file())));
+    }
+    ~FakeProvider() {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    std::vector<json::object> requests() const {
+        std::vector<json::object> out;
+        std::ifstream in(log_file());
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) out.push_back(json::parse(line).as_object());
+        return out;
+    }
+
+private:
+    fs::path port_file() const { return dir_.path() / "port"; }
+    fs::path log_file() const { return dir_.path() / "requests.jsonl"; }
+    TempDir dir_{"kopilka-fake-sms"};
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// KOPILKA_SEED replays a run; else a fresh seed, printed.
+std::uint64_t pick_seed() {
+    if (const char* s = std::getenv("KOPILKA_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+std::string str(const json::value& v, std::string_view k) { return std::string(v.at(k).as_string()); }
+
+json::array outbox(rpc::Client& admin, std::optional<std::string> state = std::nullopt) {
+    json::object params{{"limit", 10'000}};
+    if (state) params["state"] = *state;
+    return admin.call("admin.outbox", params).at("messages").as_array();
+}
+
+// The outbox's message caused by transaction `tx`, once it is in `state`.
+std::optional<json::object> wait_message(rpc::Client& admin, const std::string& tx, const std::string& state) {
+    std::optional<json::object> found;
+    wait_until(
+        [&] {
+            for (const auto& m : outbox(admin))
+                if (m.at("tx") == json::value(tx) && str(m, "state") == state) {
+                    found = m.as_object();
+                    return true;
+                }
+            return false;
+        },
+        generous);
+    return found;
+}
+
+fs::path write_secret(const TempDir& dir, const std::string& secret) {
+    const fs::path p = dir.path() / "sms.secret";
+    std::ofstream(p) << secret << "\n";
+    return p;
+}
+
+// Every record in the ledger's outbox family, read from a stopped node's files.
+std::vector<std::string> outbox_records(const fs::path& data_dir) {
+    auto store = Store::open(data_dir / "ledger", Store::Mode::read_only);
+    REQUIRE(store);
+    std::vector<std::string> out;
+    (*store)->scan(Column::outbox, {}, {}, [&](ByteView, ByteView v) {
+        out.emplace_back(reinterpret_cast<const char*>(v.data()), v.size());
+        return true;
+    });
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("http gateway: a failing gateway is retried under one key until it takes the message, and a refused number is dead") {
+    const std::string token = "gw-token-5f1c9a";
+    FakeProvider fake("generic", token, {"--fail-first", "2", "--reject", "+79000000099"});
+    TempDir secrets("kopilka-sms-secret");
+    std::vector<std::string> args{"--sms-provider", "http", "--sms-url", fake.url("/send"), "--sms-secret-file",
+                                  write_secret(secrets, token).string()};
+    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
+    NodeProcess node(args);
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+
+    const Account phone = cafe.phone("+7 900 000-00-51");
+    const std::string tx = str(cafe.give(cafe.masha, phone, 3'00), "id");
+    // Written with the block: in the outbox before the gateway took it.
+    auto owed = outbox(admin);
+    REQUIRE(!owed.empty());
+    CHECK(owed.front().at("tx") == json::value(tx));
+    auto m = wait_message(admin, tx, "sent");
+    REQUIRE(m);
+    CHECK(m->at("attempts") == 3);  // two 503s, then 200
+    CHECK(str(*m, "channel") == "http");
+    CHECK(str(*m, "provider_id") == "gw-0");
+    CHECK(str(*m, "kind") == "coins_received");
+    CHECK(m->at("phone") == "+79000000051");
+    const std::string key = str(*m, "key");
+    REQUIRE(key.size() == 64);
+    const auto reqs = fake.requests();
+    REQUIRE(reqs.size() == 3);
+    for (const auto& r : reqs) {
+        CHECK(str(r.at("headers"), "idempotency-key") == key);
+        CHECK(str(r.at("headers"), "authorization") == "Bearer " + token);
+        CHECK(str(r.at("json"), "idempotency_key") == key);
+        CHECK(str(r.at("json"), "to") == "+79000000051");
+        CHECK(str(r.at("json"), "text").find("you received 3.00 VOLODYA") != std::string::npos);
+        CHECK(str(r.at("json"), "link") == str(*m, "link"));
+    }
+
+    // A number the gateway refuses: dead after one attempt, with its words.
+    const std::string bad_tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-99"), 1'00), "id");
+    auto dead = wait_message(admin, bad_tx, "dead");
+    REQUIRE(dead);
+    CHECK(dead->at("attempts") == 1);
+    CHECK(str(*dead, "error").find("this number cannot receive messages") != std::string::npos);
+    CHECK(outbox(admin, "dead").size() == 1);
+    const std::string metrics = c.get("/metrics").body;
+    CHECK(metric(metrics, "kopilka_outbox_messages", R"(state="dead")") == 1);
+    CHECK(metric(metrics, "kopilka_outbox_messages", R"(state="pending")") == 0);
+
+    // A claim code: the gateway gets the code, which then claims the phone.
+    REQUIRE(c.call("phone.claim.request", json::object{{"phone", "+7 900 000-00-52"}}).at("sent") == true);
+    std::string code;
+    REQUIRE(wait_until(
+        [&] {
+            for (const auto& r : fake.requests()) {
+                std::smatch match;
+                const std::string text = str(r.at("json"), "text");
+                if (str(r.at("json"), "to") == "+79000000052" && std::regex_search(text, match, std::regex("code: ([0-9]{6})")))
+                    code = match[1];
+            }
+            return !code.empty();
+        },
+        generous));
+    CHECK(str(claim_phone(cafe.wallet, c, "+79000000052", code, KeyPair::generate()), "status") == "committed");
+    // Used: the operator's view no longer shows it.
+    bool shown_used = false;
+    for (const auto& x : outbox(admin))
+        if (str(x, "kind") == "claim_code")
+            shown_used = str(x, "text").find("[code]") != std::string::npos && str(x, "text").find(code) == std::string::npos;
+    CHECK(shown_used);
+
+    // Neither the token, the code nor a number reached the log or the ledger.
+    const std::string log = node.log();
+    CHECK(log.find(token) == std::string::npos);
+    CHECK(log.find(code) == std::string::npos);
+    CHECK(log.find("79000000051") == std::string::npos);
+    REQUIRE(node.stop() == 0);
+    const auto records = outbox_records(node.data_dir());
+    CHECK(records.size() == 3);
+    for (const auto& r : records) {
+        INFO(r);
+        CHECK(r.find("7900000005") == std::string::npos);
+        CHECK(r.find("7900000009") == std::string::npos);
+        CHECK(r.find(code) == std::string::npos);
+    }
+}
+
+TEST_CASE("http gateway that never answers: the message is tried outbox-attempts-max times, then dead") {
+    TempDir secrets("kopilka-sms-secret");
+    std::vector<std::string> args{"--sms-provider", "http", "--sms-url",
+                                  "http://127.0.0.1:" + std::to_string(free_port()) + "/send", "--outbox-attempts-max", "3"};
+    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
+    NodeProcess node(args);
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+    const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-53"), 1'00), "id");
+    auto dead = wait_message(admin, tx, "dead");
+    REQUIRE(dead);
+    CHECK(dead->at("attempts") == 3);
+    CHECK(str(*dead, "error").find("no answer") != std::string::npos);
+    CHECK(dead->at("next_attempt_ms").is_null());
+    CHECK(dead->at("done_ms").is_number());
+}
+
+TEST_CASE("SMS.ru: its form and JSON answers, 'try later' (220) retried, a number it refuses (207) dead") {
+    const std::string api_id = "00000000-1111-2222-3333-444444444444";
+    FakeProvider fake("smsru", api_id, {"--fail-first", "1", "--reject", "+79000000099"});
+    TempDir secrets("kopilka-sms-secret");
+    std::vector<std::string> args{"--sms-provider", "smsru",          "--sms-url", fake.url(), "--sms-from", "KOPILKA",
+                                  "--sms-secret-file", write_secret(secrets, api_id).string()};
+    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
+    NodeProcess node(args);
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+    const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-61"), 2'50), "id");
+    auto m = wait_message(admin, tx, "sent");
+    REQUIRE(m);
+    CHECK(m->at("attempts") == 2);
+    CHECK(str(*m, "channel") == "smsru");
+    CHECK(str(*m, "provider_id") == "000000-0000002");
+    const auto reqs = fake.requests();
+    REQUIRE(reqs.size() == 2);
+    for (const auto& r : reqs) {
+        CHECK(str(r, "path") == "/sms/send");
+        const auto& form = r.at("form");
+        CHECK(str(form, "api_id") == api_id);
+        CHECK(str(form, "to") == "79000000061");
+        CHECK(str(form, "from") == "KOPILKA");
+        CHECK(str(form, "json") == "1");
+        CHECK(str(form, "msg").find("you received 2.50 VOLODYA") != std::string::npos);
+    }
+    const std::string bad_tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-99"), 1'00), "id");
+    auto dead = wait_message(admin, bad_tx, "dead");
+    REQUIRE(dead);
+    CHECK(dead->at("attempts") == 1);
+    CHECK(str(*dead, "error").find("SMS.ru 207") != std::string::npos);
+    CHECK(node.log().find(api_id) == std::string::npos);
+}
+
+TEST_CASE("Twilio: Basic auth, its form and 201 answer, 429 retried, a number it refuses (21211) dead") {
+    const std::string sid = "AC0123456789abcdef0123456789abcdef";
+    const std::string auth_token = "twilio-auth-token-77";
+    FakeProvider fake("twilio", auth_token, {"--account", sid, "--fail-first", "1", "--reject", "+79000000099"});
+    TempDir secrets("kopilka-sms-secret");
+    std::vector<std::string> args{"--sms-provider", "twilio", "--sms-url",   fake.url(),       "--sms-account", sid,
+                                  "--sms-from",     "+15005550006", "--sms-secret-file", write_secret(secrets, auth_token).string()};
+    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
+    NodeProcess node(args);
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+    const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-71"), 1'25), "id");
+    auto m = wait_message(admin, tx, "sent");
+    REQUIRE(m);
+    CHECK(m->at("attempts") == 2);
+    CHECK(str(*m, "channel") == "twilio");
+    CHECK(str(*m, "provider_id").starts_with("SM"));
+    const auto reqs = fake.requests();
+    REQUIRE(reqs.size() == 2);
+    CHECK(reqs[0].at("answered").at("status") == 429);
+    CHECK(reqs[1].at("answered").at("status") == 201);
+    for (const auto& r : reqs) {
+        CHECK(str(r, "path") == "/2010-04-01/Accounts/" + sid + "/Messages.json");
+        const auto& form = r.at("form");
+        CHECK(str(form, "To") == "+79000000071");
+        CHECK(str(form, "From") == "+15005550006");
+        CHECK(str(form, "Body").find("you received 1.25 VOLODYA") != std::string::npos);
+    }
+    const std::string bad_tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-99"), 1'00), "id");
+    auto dead = wait_message(admin, bad_tx, "dead");
+    REQUIRE(dead);
+    CHECK(str(*dead, "error").find("Twilio 21211") != std::string::npos);
+    CHECK(node.log().find(auth_token) == std::string::npos);
+}
+
+TEST_CASE("SIGKILLs while messages flow: each committed transfer to a phone has exactly one message, sent") {
+    const std::uint64_t seed = pick_seed();
+    std::cout << "outbox kill test: KOPILKA_SEED=" << seed << std::endl;
+    INFO("KOPILKA_SEED=" << seed);
+    std::mt19937_64 rng(seed);
+    // Every 7th answer is lost on the way back: the provider has the message,
+    // the node does not know it, and sends it again under the same key.
+    const std::string token = "kill-token";
+    FakeProvider fake("generic", token, {"--lose-every", "7"});
+    TempDir secrets("kopilka-sms-secret");
+    std::vector<std::string> args{"--sms-provider", "http", "--sms-url", fake.url("/send"), "--sms-secret-file",
+                                  write_secret(secrets, token).string()};
+    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
+    NodeProcess node(args);
+    rpc::Client c = node.client();
+    Volodi cafe(c);
+    cafe.open();
+    // Five phones, each credited once so its number is in the book.
+    std::vector<Account> phones;
+    for (int i = 0; i < 5; ++i) {
+        phones.push_back(cafe.phone("+7 900 000-01-0" + std::to_string(i)));
+        cafe.give(cafe.masha, phones.back(), 1);
+    }
+
+    constexpr int kills = 20;
+    const int per_round = sanitized ? 15 : 40;
+    std::vector<std::string> submitted;  // every tx id a till started sending
+    for (int round = 0; round < kills; ++round) {
+        std::vector<SignedTx> blobs;
+        for (int k = 0; k < per_round; ++k)
+            blobs.push_back(cafe.wallet.sign(
+                cafe.masha, Transfer{cafe.coin, Volodi::of(cafe.masha), phones[static_cast<std::size_t>(k) % phones.size()],
+                                     1, "r" + std::to_string(round) + "." + std::to_string(k)}));
+        std::mutex mu;
+        std::thread till([&] {
+            rpc::Client t = node.client();
+            t.set_timeout(std::chrono::seconds(20));
+            for (const SignedTx& stx : blobs) {
+                {
+                    std::lock_guard lock(mu);
+                    submitted.push_back(to_hex(tx_id(stx.tx)));
+                }
+                try {
+                    t.call("tx.submit", json::object{{"blob", TestWallet::blob(stx)}, {"wait", true}});
+                } catch (const rpc::TransportError&) {
+                    return;  // killed
+                }
+            }
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 250)(rng)));
+        node.kill9();
+        till.join();
+        node.start();
+    }
+
+    rpc::Client fresh = node.client();
+    rpc::Client admin = node.client(true);
+    std::set<std::string> committed;
+    for (const auto& id : submitted)
+        if (str(fresh.call("tx.get", json::object{{"id", id}}), "status") == "committed") committed.insert(id);
+    INFO(submitted.size() << " submitted, " << committed.size() << " committed");
+    REQUIRE(!committed.empty());
+    REQUIRE(wait_until([&] { return admin.call("admin.outbox", json::object{{"limit", 1}}).at("counts").at("pending") == 0; },
+                       generous));
+
+    std::map<std::string, std::string> key_of;  // tx -> its message's key
+    for (const auto& m : outbox(admin)) {
+        if (str(m, "kind") != "coins_received") continue;
+        const std::string tx = str(m, "tx");
+        if (!std::count(submitted.begin(), submitted.end(), tx)) continue;  // setup's
+        CHECK(committed.contains(tx));
+        CHECK(str(m, "state") == "sent");
+        INFO("tx " << tx);
+        CHECK(key_of.emplace(tx, str(m, "key")).second);  // one message a cause
+    }
+    CHECK(key_of.size() == committed.size());
+
+    std::map<std::string, std::vector<json::object>> received;  // key -> the provider's copies
+    for (const auto& r : fake.requests()) received[str(r.at("headers"), "idempotency-key")].push_back(r);
+    std::size_t duplicates = 0;
+    for (const auto& [tx, key] : key_of) {
+        INFO("tx " << tx);
+        REQUIRE(received.contains(key));
+        const auto& copies = received.at(key);
+        for (const auto& copy : copies) CHECK(copy.at("json") == copies.front().at("json"));  // the same message
+        // A second copy only after an answer the provider lost (or a kill
+        // before the node recorded "sent"), never a different message.
+        duplicates += copies.size() - 1;
+    }
+    std::size_t lost = 0;
+    for (const auto& r : fake.requests()) lost += r.at("answered").at("lost").as_bool() ? 1 : 0;
+    std::cout << "outbox kill test: " << submitted.size() << " submitted, " << committed.size() << " committed, "
+              << duplicates << " sent twice or more, " << lost << " answers lost" << std::endl;
+    INFO(duplicates << " duplicates, " << lost << " answers lost");
+    CHECK(lost > 0);
+    CHECK(duplicates >= lost);  // each lost answer makes the node send that message again
+    // Nothing was sent for a transaction that was not committed.
+    std::set<std::string> known_keys;
+    for (const auto& [tx, key] : key_of) known_keys.insert(key);
+    for (const auto& m : outbox(admin)) known_keys.insert(str(m, "key"));
+    for (const auto& [key, copies] : received) CHECK(known_keys.contains(key));
+}
