@@ -463,13 +463,13 @@ std::optional<json::value> Node::phone_claim_request(Call& call) {
     auto code = phones_->request_code(*r, client_rate_key(call.ctx.client_ip));
     if (!code) throw phone_error(code.error());
     // The code is in the text only, and only when it is sent (the outbox's
-    // record holds the placeholder); the link is the phone's page without it.
+    // record holds claim_code_marker); the link is the phone's page without it.
     OutboxMessage m;
     m.kind = MessageKind::claim_code;
     m.phone = r->ref;
     m.link = phone_link(listen_url_, r->ref);
     m.created_ms = clock_.now_ms();
-    m.text = "Kopilka claim code: " + std::string(claim_code_placeholder) + ". It works once, for " +
+    m.text = "Kopilka claim code: " + std::string(claim_code_marker) + ". It works once, for " +
              std::to_string(phones_->code_ttl_s() / 60) + " minutes. Type it on " + m.link +
              " ; never tell it to anyone.";
     if (auto ok = outbox_->enqueue(std::move(m)); !ok) {
@@ -617,10 +617,7 @@ std::optional<json::value> Node::admin_outbox(Call& call) {
         // then comes from the book (a claimed phone is in it), else null.
         auto r = render_message(m, /*sending=*/false);
         std::optional<std::string> number = r ? std::optional(r->phone) : phones_->number_of(m.phone);
-        std::string text = r ? r->text : m.text;
-        if (!r)
-            for (auto pos = text.find(claim_code_placeholder); pos != std::string::npos; pos = text.find(claim_code_placeholder))
-                text.replace(pos, claim_code_placeholder.size(), "[code]");
+        std::string text = r ? r->text : with_claim_code(m.text, "[code]");
         json::object o{{"seq", m.seq},
                        {"kind", message_kind_name(m.kind)},
                        {"state", message_state_name(m.state)},

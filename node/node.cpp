@@ -1052,9 +1052,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
         if (!live)
             return std::unexpected(Outbox::Unsendable{MessageState::expired, "the claim code was used or has expired"});
         r.phone = live->e164;
-        for (auto pos = r.text.find(claim_code_placeholder); pos != std::string::npos;
-             pos = r.text.find(claim_code_placeholder, pos + live->code.size()))
-            r.text.replace(pos, claim_code_placeholder.size(), live->code);
+        r.text = with_claim_code(std::move(r.text), live->code);
         return r;
     }
     // Coins: the book, or a recent lookup, which then enters the book. A

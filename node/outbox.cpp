@@ -48,6 +48,13 @@ Bytes be64(std::uint64_t v) {
 std::string_view message_kind_name(MessageKind k) { return kind_names.at(static_cast<std::size_t>(k)); }
 std::string_view message_state_name(MessageState s) { return state_names.at(static_cast<std::size_t>(s)); }
 
+std::string with_claim_code(std::string text, std::string_view code) {
+    for (auto pos = text.find(claim_code_marker); pos != std::string::npos;
+         pos = text.find(claim_code_marker, pos + code.size()))
+        text.replace(pos, claim_code_marker.size(), code);
+    return text;
+}
+
 Bytes message_key(std::uint64_t seq) {
     Bytes k{message_key_tag};
     const Bytes n = be64(seq);
@@ -164,7 +171,7 @@ void Outbox::load() {
             case MessageState::pending:
                 ++counts_.pending;
                 // One being sent now is left to its attempt, which records it.
-                if (!in_flight_.contains(m->seq)) owed_.emplace(m->seq, std::move(*m));
+                if (!in_flight_.contains(m->seq)) owe(std::move(*m));
                 break;
             case MessageState::sent: ++counts_.sent; finished_.emplace_back(m->seq, m->state); break;
             case MessageState::dead: ++counts_.dead; finished_.emplace_back(m->seq, m->state); break;
@@ -222,8 +229,7 @@ void Outbox::committed(std::vector<OutboxMessage> messages) {
         std::lock_guard lock(mutex_);
         for (auto& m : messages) {
             ++counts_.pending;
-            const std::uint64_t seq = m.seq;
-            owed_.emplace(seq, std::move(m));
+            owe(std::move(m));
         }
     }
     wake_.notify_all();
@@ -270,23 +276,15 @@ void Outbox::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         const std::uint64_t now = clock_.now_ms();
-        // The earliest due, oldest first among equals: owed_ is by seq, and
-        // a backlog is small next to a block's worth of work.
-        auto due = owed_.end();
-        std::uint64_t next_due = now + idle_wait_ms_max;
-        for (auto it = owed_.begin(); it != owed_.end(); ++it) {
-            if (it->second.next_ms <= now) {
-                due = it;
-                break;
-            }
-            next_due = std::min(next_due, it->second.next_ms);
-        }
-        if (due == owed_.end()) {
+        // owed_ is by due time, then seq: the first is the one to send.
+        if (owed_.empty() || owed_.begin()->first.first > now) {
+            const std::uint64_t next_due =
+                owed_.empty() ? now + idle_wait_ms_max : std::min(now + idle_wait_ms_max, owed_.begin()->first.first);
             wake_.wait_for(lock, std::chrono::milliseconds(next_due - now));
             continue;
         }
-        OutboxMessage m = std::move(due->second);
-        owed_.erase(due);
+        OutboxMessage m = std::move(owed_.begin()->second);
+        owed_.erase(owed_.begin());
         in_flight_.insert(m.seq);
         lock.unlock();
         attempt(std::move(m));
@@ -350,8 +348,7 @@ void Outbox::attempt(OutboxMessage m) {
 void Outbox::finish(OutboxMessage& m) {
     in_flight_.erase(m.seq);
     if (m.state == MessageState::pending) {
-        const std::uint64_t seq = m.seq;
-        owed_.insert_or_assign(seq, std::move(m));
+        owe(std::move(m));
         wake_.notify_all();
         return;
     }
@@ -367,6 +364,11 @@ void Outbox::finish(OutboxMessage& m) {
     if (!store_.write(b, /*sync=*/false)) return;
     for (std::size_t i = 0; i < drop; ++i) --count_of(finished_[i].second);
     finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(drop));
+}
+
+void Outbox::owe(OutboxMessage m) {
+    const std::pair<std::uint64_t, std::uint64_t> due{m.next_ms, m.seq};
+    owed_.insert_or_assign(due, std::move(m));
 }
 
 std::uint64_t& Outbox::count_of(MessageState s) {

@@ -45,8 +45,11 @@ enum class MessageKind : std::uint8_t {
     claim_code,  // the text holds "{code}" where the phone's live code goes
 };
 std::string_view message_kind_name(MessageKind k);
-// Where a claim_code message's text takes the code when it is sent.
-inline constexpr std::string_view claim_code_placeholder = "{code}";
+// Where a claim_code message's text takes the code when it is sent: the
+// record keeps this marker, never the code (the ledger dir is not private).
+inline constexpr std::string_view claim_code_marker = "{code}";
+// `text` with each claim_code_marker replaced by `code`.
+std::string with_claim_code(std::string text, std::string_view code);
 
 // pending: owed, waiting for its next attempt; sent: a channel accepted it;
 // dead: given up, for the operator to see (the channel refused it for good,
@@ -173,6 +176,7 @@ private:
     void deliver_now(std::vector<OutboxMessage> messages);  // immediate channels
     std::uint64_t backoff_ms(std::uint32_t attempts) const;
     std::uint64_t& count_of(MessageState s);  // mutex_ held
+    void owe(OutboxMessage m);                 // into owed_; mutex_ held
 
     ledger::Store& store_;
     Hash256 chain_id_;
@@ -186,7 +190,8 @@ private:
     std::condition_variable wake_;
     bool stopping_ = false;
     std::uint64_t next_seq_ = 1;
-    std::map<std::uint64_t, OutboxMessage> owed_;  // pending and not in flight, by seq
+    // Pending and not in flight, by (next_ms, seq): the first is due first.
+    std::map<std::pair<std::uint64_t, std::uint64_t>, OutboxMessage> owed_;
     std::set<std::uint64_t> in_flight_;             // being attempted now (without mutex_)
     std::vector<std::pair<std::uint64_t, MessageState>> finished_;  // sent/dead/expired records kept (pruning)
     Counts counts_;

@@ -118,20 +118,36 @@ std::vector<std::string> outbox_records(const fs::path& data_dir) {
     return out;
 }
 
+// A node whose SMS go out as `sms_args` say, with quick retries and, when
+// `secret` is given, --sms-secret-file naming a file that holds it; U Volodi open.
+struct SmsNode {
+    static std::vector<std::string> args_of(const TempDir& dir, std::vector<std::string> sms_args,
+                                            const std::string& secret) {
+        if (!secret.empty()) {
+            sms_args.push_back("--sms-secret-file");
+            sms_args.push_back(write_secret(dir, secret).string());
+        }
+        sms_args.insert(sms_args.end(), quick_retries.begin(), quick_retries.end());
+        return sms_args;
+    }
+    SmsNode(std::vector<std::string> sms_args, const std::string& secret)
+        : node(args_of(secrets, std::move(sms_args), secret)) {
+        cafe.open();
+    }
+    TempDir secrets{"kopilka-sms-secret"};
+    NodeProcess node;
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe{c};
+};
+
 }  // namespace
 
 TEST_CASE("http gateway: a failing gateway is retried under one key until it takes the message, and a refused number is dead") {
     const std::string token = "gw-token-5f1c9a";
     FakeProvider fake("generic", token, {"--fail-first", "2", "--reject", "+79000000099"});
-    TempDir secrets("kopilka-sms-secret");
-    std::vector<std::string> args{"--sms-provider", "http", "--sms-url", fake.url("/send"), "--sms-secret-file",
-                                  write_secret(secrets, token).string()};
-    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
-    NodeProcess node(args);
-    rpc::Client c = node.client();
-    rpc::Client admin = node.client(true);
-    Volodi cafe(c);
-    cafe.open();
+    SmsNode s({"--sms-provider", "http", "--sms-url", fake.url("/send")}, token);
+    auto& [secrets, node, c, admin, cafe] = s;
 
     const Account phone = cafe.phone("+7 900 000-00-51");
     const std::string tx = str(cafe.give(cafe.masha, phone, 3'00), "id");
@@ -209,15 +225,10 @@ TEST_CASE("http gateway: a failing gateway is retried under one key until it tak
 }
 
 TEST_CASE("http gateway that never answers: the message is tried outbox-attempts-max times, then dead") {
-    TempDir secrets("kopilka-sms-secret");
-    std::vector<std::string> args{"--sms-provider", "http", "--sms-url",
-                                  "http://127.0.0.1:" + std::to_string(free_port()) + "/send", "--outbox-attempts-max", "3"};
-    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
-    NodeProcess node(args);
-    rpc::Client c = node.client();
-    rpc::Client admin = node.client(true);
-    Volodi cafe(c);
-    cafe.open();
+    SmsNode s({"--sms-provider", "http", "--sms-url", "http://127.0.0.1:" + std::to_string(free_port()) + "/send",
+               "--outbox-attempts-max", "3"},
+              "");
+    auto& [secrets, node, c, admin, cafe] = s;
     const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-53"), 1'00), "id");
     auto dead = wait_message(admin, tx, "dead");
     REQUIRE(dead);
@@ -230,15 +241,8 @@ TEST_CASE("http gateway that never answers: the message is tried outbox-attempts
 TEST_CASE("SMS.ru: its form and JSON answers, 'try later' (220) retried, a number it refuses (207) dead") {
     const std::string api_id = "00000000-1111-2222-3333-444444444444";
     FakeProvider fake("smsru", api_id, {"--fail-first", "1", "--reject", "+79000000099"});
-    TempDir secrets("kopilka-sms-secret");
-    std::vector<std::string> args{"--sms-provider", "smsru",          "--sms-url", fake.url(), "--sms-from", "KOPILKA",
-                                  "--sms-secret-file", write_secret(secrets, api_id).string()};
-    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
-    NodeProcess node(args);
-    rpc::Client c = node.client();
-    rpc::Client admin = node.client(true);
-    Volodi cafe(c);
-    cafe.open();
+    SmsNode s({"--sms-provider", "smsru", "--sms-url", fake.url(), "--sms-from", "KOPILKA"}, api_id);
+    auto& [secrets, node, c, admin, cafe] = s;
     const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-61"), 2'50), "id");
     auto m = wait_message(admin, tx, "sent");
     REQUIRE(m);
@@ -268,15 +272,9 @@ TEST_CASE("Twilio: Basic auth, its form and 201 answer, 429 retried, a number it
     const std::string sid = "AC0123456789abcdef0123456789abcdef";
     const std::string auth_token = "twilio-auth-token-77";
     FakeProvider fake("twilio", auth_token, {"--account", sid, "--fail-first", "1", "--reject", "+79000000099"});
-    TempDir secrets("kopilka-sms-secret");
-    std::vector<std::string> args{"--sms-provider", "twilio", "--sms-url",   fake.url(),       "--sms-account", sid,
-                                  "--sms-from",     "+15005550006", "--sms-secret-file", write_secret(secrets, auth_token).string()};
-    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
-    NodeProcess node(args);
-    rpc::Client c = node.client();
-    rpc::Client admin = node.client(true);
-    Volodi cafe(c);
-    cafe.open();
+    SmsNode s({"--sms-provider", "twilio", "--sms-url", fake.url(), "--sms-account", sid, "--sms-from", "+15005550006"},
+              auth_token);
+    auto& [secrets, node, c, admin, cafe] = s;
     const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-71"), 1'25), "id");
     auto m = wait_message(admin, tx, "sent");
     REQUIRE(m);
@@ -310,14 +308,8 @@ TEST_CASE("SIGKILLs while messages flow: each committed transfer to a phone has 
     // the node does not know it, and sends it again under the same key.
     const std::string token = "kill-token";
     FakeProvider fake("generic", token, {"--lose-every", "7"});
-    TempDir secrets("kopilka-sms-secret");
-    std::vector<std::string> args{"--sms-provider", "http", "--sms-url", fake.url("/send"), "--sms-secret-file",
-                                  write_secret(secrets, token).string()};
-    args.insert(args.end(), quick_retries.begin(), quick_retries.end());
-    NodeProcess node(args);
-    rpc::Client c = node.client();
-    Volodi cafe(c);
-    cafe.open();
+    SmsNode s({"--sms-provider", "http", "--sms-url", fake.url("/send")}, token);
+    auto& [secrets, node, c, setup_admin, cafe] = s;
     // Five phones, each credited once so its number is in the book.
     std::vector<Account> phones;
     for (int i = 0; i < 5; ++i) {
