@@ -1,6 +1,6 @@
 #include "node/node.h"
 
-#include "node/channels.h"
+#include "node/messages/channels.h"
 
 #include "node/call.h"
 

@@ -11,7 +11,7 @@
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/notifier.h"
-#include "node/outbox.h"
+#include "node/messages/outbox.h"
 #include "node/phones.h"
 #include "node/server.h"
 #include "rpc/protocol.h"

@@ -10,7 +10,7 @@
 // it reaches neither the process list nor a log.
 #pragma once
 
-#include "node/outbox.h"
+#include "node/messages/outbox.h"
 
 #include <filesystem>
 #include <expected>

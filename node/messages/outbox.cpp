@@ -1,4 +1,4 @@
-#include "node/outbox.h"
+#include "node/messages/outbox.h"
 
 #include "crypto/bytes.h"
 

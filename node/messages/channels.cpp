@@ -1,4 +1,4 @@
-#include "node/channels.h"
+#include "node/messages/channels.h"
 
 #include "node/notifier.h"
 
