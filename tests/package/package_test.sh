@@ -71,6 +71,7 @@ expected_files=$(sort <<EOF
 -rwxr-xr-x root/root ./usr/bin/kopilka
 -rw-r--r-- root/root .$unit_dir/$unit
 -rw-r--r-- root/root ./usr/share/doc/kopilka/copyright
+-rw-r--r-- root/root ./usr/share/doc/kopilka/operations.md
 -rw-r--r-- root/root ./usr/share/doc/kopilka/node.md
 EOF
 )
