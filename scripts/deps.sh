@@ -4,7 +4,7 @@
 # why each package is here.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config dpkg-dev systemd
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
   libzbar-dev zbar-tools libpng-dev libjpeg-dev libwebp-dev
