@@ -113,6 +113,8 @@ description=$(field Description)
 depends=$(field Depends)
 depends_names=" $(sed -E 's/\([^)]*\)//g; s/[,|]/ /g' <<<"$depends" | tr -s ' ') "
 [[ "$depends_names" == *" adduser "* ]] || fail "Depends lacks adduser, which postinst uses: $depends"
+[[ " $(field Recommends) " == *" ca-certificates "* ]] ||
+  fail "Recommends lacks ca-certificates, which the SMS providers' HTTPS needs: $(field Recommends)"
 missing_deps=""
 ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)  # /sbin is not on every user's PATH
 for lib in $(for bin in kopilkad kopilka; do
