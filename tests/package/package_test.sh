@@ -213,8 +213,8 @@ fi
 
 # A dir holding any one part of a data dir and nothing else: no init. For
 # keys/, phone.secret and private/ this is postinst's own guard, since
-# kopilkad init itself refuses only an existing ledger/ and would write new
-# keys over these.
+# kopilkad init itself refuses only an existing ledger/: it rewrites
+# keys/passphrase before refusing old keys, and an old phone.secret silently.
 for part in ledger keys phone.secret private; do
   part_root=$tmp/part-root-$part
   mkdir -p "$part_root$datadir"
