@@ -84,6 +84,18 @@ std::expected<void, std::string> init_data_dir(const std::filesystem::path& root
                                std::to_string(rebind_delay_s_max) + " (30 days)");
     if (std::filesystem::exists(dir.ledger(), ec))
         return std::unexpected("a ledger already exists in " + dir.ledger().string() + "; refusing to overwrite it");
+    // What an earlier init (or a half-finished one) left is somebody's: keys
+    // that may have signed, the phone secret every reference was made with,
+    // the book of numbers. None is overwritten; the operator moves them away.
+    auto holds = [&](const std::filesystem::path& p) {
+        std::error_code e;
+        return std::filesystem::is_directory(p, e) ? !std::filesystem::is_empty(p, e)
+                                                   : std::filesystem::exists(p, e);
+    };
+    for (const auto& p : {dir.keys(), dir.phone_secret(), dir.root / "private"})
+        if (holds(p))
+            return std::unexpected(p.string() + " already exists (left by an earlier init?); refusing to overwrite it: "
+                                   "move it away, or use this data dir as it is");
     std::filesystem::create_directories(dir.keys(), ec);
     if (!ec) std::filesystem::create_directories(dir.root / "private", ec);
     if (ec) return std::unexpected("cannot create " + root.string() + ": " + ec.message());

@@ -355,6 +355,39 @@ TEST_CASE("kopilkad init refuses an existing data dir and leaves it as it was") 
     CHECK(node.client().call("node.info").at("chain_id") == chain_id);
 }
 
+TEST_CASE("kopilkad init refuses a dir an earlier init left without a ledger, and overwrites no key or secret") {
+    // What a half-finished init (or a ledger moved away) leaves: keys that
+    // may have signed, the phone secret every reference was made with, the
+    // book of numbers. Each alone is enough for init to refuse.
+    for (const char* kept : {"keys", "phone.secret", "private"}) {
+        INFO(kept);
+        TempDir scratch("kopilkad-reinit");
+        const std::filesystem::path dir = scratch.path() / "node";
+        auto [rc0, out0] = run_kopilkad({"init", "--datadir", dir.string()});
+        REQUIRE(rc0 == 0);
+        // A fresh init's private/ is empty (no number asked yet): a node that
+        // ran has its book there.
+        std::ofstream(dir / "private" / "phones") << "a line of the book\n";
+        // Everything but `kept` (and the config) goes: the ledger first.
+        for (const char* f : {"ledger", "keys", "phone.secret", "private"})
+            if (std::string_view(f) != kept) std::filesystem::remove_all(dir / f);
+        std::map<std::string, std::string> before;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+            if (e.is_regular_file()) before[e.path().string()] = read_text(e.path());
+        REQUIRE(!before.empty());
+
+        auto [rc, out] = run_kopilkad({"init", "--datadir", dir.string()});
+        CHECK(rc == 1);
+        CHECK(out.find("already exists") != std::string::npos);
+        CHECK(out.find((dir / kept).string()) != std::string::npos);  // says which
+        std::map<std::string, std::string> after;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+            if (e.is_regular_file()) after[e.path().string()] = read_text(e.path());
+        CHECK(after == before);  // nothing rewritten, nothing added
+        CHECK(!std::filesystem::exists(dir / "ledger"));
+    }
+}
+
 TEST_CASE("secret files are private to the node's user, and the JSON-lines log holds no secret") {
     NodeProcess node;
     rpc::Client c = node.client();
