@@ -90,6 +90,7 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "sms-account", c.sms_account, "twilio: the account SID");
     opt(app, "sms-from", c.sms_from, "twilio: the From number or Messaging Service SID; smsru: an approved sender name");
     opt(app, "outbox-attempts-max", c.outbox_attempts_max, "attempts to send a message before it is dead");
+    opt(app, "sms-credits-free", c.sms_credits_free, "SMS segments each venue gets free before it needs a pack (docs/messages.md)");
     opt(app, "outbox-retry-first-ms", c.outbox_retry_first_ms, "the pause after a message's first failed attempt (doubles)");
     opt(app, "outbox-retry-max-ms", c.outbox_retry_max_ms, "the longest pause between a message's attempts");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");

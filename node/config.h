@@ -65,6 +65,7 @@ struct Config {
     std::string sms_account;                  // twilio: the account SID
     std::string sms_from;                     // twilio: the From number or MG… service SID; smsru: a sender name
     std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
+    std::uint64_t sms_credits_free = 100;     // segments each venue's SMS get before it buys a pack
     std::uint64_t outbox_retry_first_ms = 2'000;    // the pause after a first failure; doubles after each
     std::uint64_t outbox_retry_max_ms = 600'000;    // the longest pause
     std::string log_level = "info";

@@ -2,6 +2,7 @@
 // The method table in rpc/methods.cpp documents the same names; the node
 // refuses to start if the two disagree (Node::load).
 #include "node/node.h"
+#include "node/messages/sms_text.h"
 
 #include "node/call.h"
 
@@ -51,6 +52,9 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"subscribe", &Node::subscribe},
         {"unsubscribe", &Node::unsubscribe},
         {"admin.outbox", &Node::admin_outbox},
+        {"admin.credits.add", &Node::admin_credits_add},
+        {"sms.credits", &Node::sms_credits},
+        {"sms.preview", &Node::sms_preview},
         {"admin.stop", &Node::admin_stop},
     };
     return table;
@@ -605,9 +609,10 @@ std::optional<json::value> Node::admin_outbox(Call& call) {
                                                           outbox_page_max));
     std::optional<MessageState> state;
     if (auto s = call.params.opt_str("state")) {
-        for (auto st : {MessageState::pending, MessageState::sent, MessageState::dead, MessageState::expired})
+        for (auto st : {MessageState::pending, MessageState::sent, MessageState::dead, MessageState::expired,
+                        MessageState::held})
             if (message_state_name(st) == *s) state = st;
-        if (!state) throw Error(rpc::invalid_params, "param 'state' must be pending, sent, dead or expired");
+        if (!state) throw Error(rpc::invalid_params, "param 'state' must be pending, sent, dead, expired or held");
     }
     json::array list;
     for (const auto& m : outbox_->recent(limit, state)) {
@@ -634,13 +639,90 @@ std::optional<json::value> Node::admin_outbox(Call& call) {
                        {"done_ms", m.state == MessageState::pending ? json::value(nullptr) : json::value(m.done_ms)},
                        {"channel", m.channel},
                        {"provider_id", m.provider_id},
-                       {"error", m.error}};
+                       {"error", m.error},
+                       {"segments", m.segments},
+                       {"venue", m.venue}};
         list.push_back(std::move(o));
     }
     const Outbox::Counts c = outbox_->counts();
     return json::object{{"messages", std::move(list)},
                         {"channel", outbox_->channel().name()},
-                        {"counts", json::object{{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired}}}};
+                        {"counts", json::object{{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
+                                                {"held", c.held}}}};
+}
+
+namespace {
+
+json::object credits_json(const Outbox::Credits& c) {
+    return json::object{{"balance", c.balance},  {"free", c.free}, {"granted", c.granted},
+                        {"spent", c.spent},      {"held", c.held}};
+}
+
+}  // namespace
+
+// The venue whose credits a call names: a coin this chain has.
+std::string Node::credits_venue(Call& call) {
+    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    std::shared_lock lock(chain_mutex_);
+    if (!chain_->state().venue(ticker)) throw Error(rpc::not_found, "no venue has the coin " + ticker);
+    return ticker;
+}
+
+std::optional<json::value> Node::admin_credits_add(Call& call) {
+    call.params.only({"ticker", "segments", "note"});
+    const std::string ticker = credits_venue(call);
+    const std::uint64_t segments = call.params.u64("segments");
+    std::string note = call.params.opt_str("note").value_or("");
+    if (segments == 0 || segments > sms_credits_grant_max)
+        throw Error(rpc::invalid_params, "param 'segments' must be 1 to " + std::to_string(sms_credits_grant_max));
+    if (note.size() > sms_credits_note_chars_max)
+        throw Error(rpc::invalid_params,
+                    "param 'note' is at most " + std::to_string(sms_credits_note_chars_max) + " bytes");
+    auto c = outbox_->grant(ticker, segments, std::move(note));
+    if (!c) {
+        log_.error("sms.credits_write_failed", {{"error", c.error()}});
+        throw Error(rpc::internal_error, "the pack could not be written; nothing was added, try again later");
+    }
+    return credits_json(*c);
+}
+
+std::optional<json::value> Node::sms_credits(Call& call) {
+    call.params.only({"ticker", "limit"});
+    const std::string ticker = credits_venue(call);
+    const std::size_t limit = static_cast<std::size_t>(
+        std::min<std::uint64_t>(call.params.opt_u64("limit").value_or(credits_page_default), credits_page_max));
+    json::object o = credits_json(outbox_->credits(ticker));
+    json::array grants;
+    for (const auto& g : outbox_->grants(ticker, limit))
+        grants.push_back(json::object{{"seq", g.seq}, {"segments", g.segments}, {"note", g.note}, {"time_ms", g.time_ms}});
+    // Every debit is a sent message's record: what it was, never to whom.
+    json::array debits;
+    for (const auto& m : outbox_->recent(limit, MessageState::sent, ticker)) {
+        if (m.segments == 0) continue;
+        debits.push_back(json::object{{"seq", m.seq},
+                                      {"kind", message_kind_name(m.kind)},
+                                      {"segments", m.segments},
+                                      {"time_ms", m.done_ms},
+                                      {"tx", m.tx ? json::value(to_hex(*m.tx)) : json::value(nullptr)}});
+    }
+    o["grants"] = std::move(grants);
+    o["debits"] = std::move(debits);
+    o["channel"] = outbox_->channel().name();
+    o["metered"] = outbox_->channel().metered();
+    return o;
+}
+
+std::optional<json::value> Node::sms_preview(Call& call) {
+    call.params.only({"text"});
+    const std::string text = call.params.str("text");
+    if (text.size() > sms_preview_bytes_max)
+        throw Error(rpc::invalid_params, "param 'text' is at most " + std::to_string(sms_preview_bytes_max) + " bytes");
+    const SmsSize size = sms_size(text);
+    return json::object{{"encoding", sms_encoding_name(size.encoding)},
+                        {"characters", size.characters},
+                        {"units", size.units},
+                        {"segments", size.segments},
+                        {"cost", outbox_->channel().metered() ? size.segments : 0}};
 }
 
 std::optional<json::value> Node::admin_stop(Call& call) {

@@ -263,6 +263,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         if (!channel) return std::unexpected(channel.error());
         OutboxLimits ol;
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
+        ol.credits_free = config_.sms_credits_free;
         ol.retry_first_ms = config_.outbox_retry_first_ms;
         ol.retry_max_ms = std::max(config_.outbox_retry_first_ms, config_.outbox_retry_max_ms);
         outbox_ = std::make_unique<Outbox>(chain_->store(), chain_->id(), std::move(*channel), ol, clock_, log_,
@@ -398,10 +399,21 @@ std::string Node::metrics() {
         // Dead messages are the operator's to look at (admin.outbox with
         // state "dead"); pending ones that grow say the channel is failing.
         const Outbox::Counts c = outbox_->counts();
-        text += "# HELP kopilka_outbox_messages Messages in the outbox, by state (dead: given up; see admin.outbox).\n"
+        text += "# HELP kopilka_outbox_messages Messages in the outbox, by state (dead: given up; held: no SMS credits; see admin.outbox).\n"
                 "# TYPE kopilka_outbox_messages gauge\n";
-        for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired}})
+        for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
+                                {"held", c.held}})
             text += "kopilka_outbox_messages{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
+        // Below zero only by claim codes sent without credits; 0 with held
+        // messages means the venue's SMS have stopped.
+        text += "# HELP kopilka_sms_credits Segments a venue's SMS credits still pay for (sms.credits), for each venue that sent or was granted any.\n"
+                "# TYPE kopilka_sms_credits gauge\n";
+        for (const auto& [venue, c] : outbox_->all_credits())
+            if (!venue.empty())
+                text += "kopilka_sms_credits{venue=\"" + venue + "\"} " + std::to_string(c.balance) + "\n";
+        text += "# HELP kopilka_sms_node_segments_total Segments the node's own messages (claim codes, re-bind notices) cost.\n"
+                "# TYPE kopilka_sms_node_segments_total counter\n";
+        text += "kopilka_sms_node_segments_total " + std::to_string(outbox_->credits("").spent) + "\n";
     }
     return text;
 }
@@ -1023,6 +1035,7 @@ OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
     // person opens it and wants to claim (phone.claim.request).
     OutboxMessage m;
     m.kind = MessageKind::coins_received;
+    m.venue = t.ticker;  // the venue pays for its own news
     m.phone = ref;
     m.link = phone_link(listen_url_, ref);
     m.created_ms = clock_.now_ms();
@@ -1065,6 +1078,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
             return std::unexpected(Outbox::Unsendable{MessageState::expired, "the claim code was used or has expired"});
         r.phone = live->e164;
         r.text = with_claim_code(std::move(r.text), live->code);
+        r.urgent = true;  // sent without credits too: the person is waiting for it
         return r;
     }
     // Coins: the book, or a recent lookup, which then enters the book. A
@@ -1075,6 +1089,9 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
             MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
                                     " (it was never looked up here, or the book dropped it)"});
     r.phone = *number;
+    // A re-bind notice is sent without credits: the person's coins are about
+    // to move to another key, and this may be their only warning.
+    r.urgent = m.kind != MessageKind::coins_received;
     return r;
 }
 

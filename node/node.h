@@ -155,6 +155,10 @@ private:
     std::optional<boost::json::value> subscribe(Call&);
     std::optional<boost::json::value> unsubscribe(Call&);
     std::optional<boost::json::value> admin_outbox(Call&);
+    std::optional<boost::json::value> admin_credits_add(Call&);
+    std::optional<boost::json::value> sms_credits(Call&);
+    std::optional<boost::json::value> sms_preview(Call&);
+    std::string credits_venue(Call& call);  // its "ticker": a venue of this chain
     std::optional<boost::json::value> admin_stop(Call&);
 
     boost::json::value history_page(const ledger::HistoryPage& page);
@@ -312,6 +316,11 @@ inline constexpr std::uint64_t series_buckets_default = 90;
 inline constexpr std::uint64_t attestation_ttl_s = 600;
 inline constexpr std::size_t outbox_page_default = 100;
 inline constexpr std::size_t outbox_page_max = 10'000;
+// sms.credits: the packs and the debits it lists.
+inline constexpr std::size_t credits_page_default = 20;
+inline constexpr std::size_t credits_page_max = 1'000;
+// sms.preview: a template's text, at most this long (bytes of UTF-8).
+inline constexpr std::size_t sms_preview_bytes_max = 2'000;
 // Rows a heavy read may read for the cost of one request: a call costs one
 // request when it arrives and one more for every this many rows it read,
 // charged to its address after it ran (the address may go into debt).

@@ -494,22 +494,25 @@ std::vector<MethodInfo> build_table() {
          "Admin. The node's outbox: every message it owes or has sent, newest first (docs/messages.md). A message is "
          "written with the block that causes it, or before phone.claim.request answers; state pending (waiting for its "
          "next attempt), sent (the channel accepted it), dead (given up: shown here and counted in /metrics) or expired "
-         "(a claim code used or past its life before its turn). phone is the number it goes to, null when the node no "
+         "(a claim code used or past its life before its turn) or held (an SMS the venue has no credits for, sent once "
+         "admin.credits.add adds some). phone is the number it goes to, null when the node no "
          "longer knows it; a claim code shows in text while it is live, else as [code]. key is the idempotency key, "
-         "the same on every attempt.",
+         "the same on every attempt; segments is what a sent SMS cost the credits of venue (the coin it is about; empty for the node's own "
+         "messages, claim codes and re-bind notices; sms.credits).",
          {{"limit", "integer", false, "at most this many (default 100, at most 10000)"},
-          {"state", "string", false, "only messages in this state: pending, sent, dead or expired"}},
+          {"state", "string", false, "only messages in this state: pending, sent, dead, expired or held"}},
          "object: messages (array of {seq, kind, state, phone, account, text, link, time_ms, key, tx, height, "
-         "attempts, next_attempt_ms, done_ms, channel, provider_id, error}), channel, counts {pending, sent, dead, expired}",
+         "attempts, next_attempt_ms, done_ms, channel, provider_id, error, segments, venue}), channel, counts {pending, sent, "
+         "dead, expired, held}",
          true, false, R"({"limit":5})",
-         R"({"messages":[{"seq":3,"kind":"claim_code","state":"sent","phone":"+79000000002","account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","text":"Kopilka claim code: 076597. It works once, for 10 minutes. Type it on http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d ; never tell it to anyone.","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","time_ms":1796162157574,"key":"0b6b2c1f5e8d4a3b9c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291","tx":null,"height":0,"attempts":1,"next_attempt_ms":null,"done_ms":1796162157575,"channel":"file","provider_id":"","error":""}],"channel":"file","counts":{"pending":0,"sent":3,"dead":0,"expired":0}})",
+         R"({"messages":[{"seq":3,"kind":"claim_code","state":"sent","phone":"+79000000002","account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","text":"Kopilka claim code: 076597. It works once, for 10 minutes. Type it on http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d ; never tell it to anyone.","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","time_ms":1796162157574,"key":"0b6b2c1f5e8d4a3b9c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291","tx":null,"height":0,"attempts":1,"next_attempt_ms":null,"done_ms":1796162157575,"channel":"file","provider_id":"","error":"","segments":2,"venue":""}],"channel":"file","counts":{"pending":0,"sent":3,"dead":0,"expired":0,"held":0}})",
          R"~({"type":"object","additionalProperties":false,"required":["messages","channel","counts"],
          "properties":{"messages":{"type":"array","items":{"type":"object","additionalProperties":false,
          "required":["seq","kind","state","phone","account","text","link","time_ms","key","tx","height","attempts",
-                     "next_attempt_ms","done_ms","channel","provider_id","error"],
+                     "next_attempt_ms","done_ms","channel","provider_id","error","segments","venue"],
          "properties":{"seq":{"$ref":"#/components/schemas/count"},
          "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code"]},
-         "state":{"enum":["pending","sent","dead","expired"]},
+         "state":{"enum":["pending","sent","dead","expired","held"]},
          "phone":{"oneOf":[{"type":"string"},{"type":"null"}]},"account":{"$ref":"#/components/schemas/account"},
          "text":{"type":"string"},"link":{"type":"string"},
          "time_ms":{"$ref":"#/components/schemas/unix_ms"},"key":{"$ref":"#/components/schemas/hash"},
@@ -517,12 +520,72 @@ std::vector<MethodInfo> build_table() {
          "height":{"$ref":"#/components/schemas/count"},"attempts":{"$ref":"#/components/schemas/count"},
          "next_attempt_ms":{"oneOf":[{"$ref":"#/components/schemas/unix_ms"},{"type":"null"}]},
          "done_ms":{"oneOf":[{"$ref":"#/components/schemas/unix_ms"},{"type":"null"}]},
-         "channel":{"enum":["file","http","smsru","twilio"]},"provider_id":{"type":"string"},"error":{"type":"string"}}}},
+         "channel":{"enum":["file","http","smsru","twilio"]},"provider_id":{"type":"string"},"error":{"type":"string"},
+         "segments":{"$ref":"#/components/schemas/count"},
+         "venue":{"oneOf":[{"$ref":"#/components/schemas/ticker"},{"const":""}]}}}},
          "channel":{"enum":["file","http","smsru","twilio"]},
-         "counts":{"type":"object","additionalProperties":false,"required":["pending","sent","dead","expired"],
+         "counts":{"type":"object","additionalProperties":false,"required":["pending","sent","dead","expired","held"],
          "properties":{"pending":{"$ref":"#/components/schemas/count"},"sent":{"$ref":"#/components/schemas/count"},
-         "dead":{"$ref":"#/components/schemas/count"},"expired":{"$ref":"#/components/schemas/count"}}}}})~",
+         "dead":{"$ref":"#/components/schemas/count"},"expired":{"$ref":"#/components/schemas/count"},
+         "held":{"$ref":"#/components/schemas/count"}}}}})~",
          {unauthorized}},
+        {"admin.credits.add",
+         "Admin. Add a pack of SMS credits to a venue (docs/messages.md \"Credits\"): segments, written and synced "
+         "before the answer. A balance below zero is paid first; then every message of the venue held for want of "
+         "credits is tried again, oldest first. The answer is the venue's new totals, as sms.credits gives them.",
+         {{"ticker", "string", true, "the venue's coin"},
+          {"segments", "integer", true, "the pack: 1 to 1000000 SMS segments"},
+          {"note", "string", false, "what it was (an invoice, a payment id), at most 200 bytes; shown by sms.credits"}},
+         "object: balance, free, granted, spent, held",
+         true, false, R"({"ticker":"VOLODYA","segments":1000,"note":"invoice 2026-12"})",
+         R"({"balance":1098,"free":100,"granted":1000,"spent":2,"held":0})",
+         R"~({"type":"object","additionalProperties":false,"required":["balance","free","granted","spent","held"],
+         "properties":{"balance":{"type":"integer","description":"segments still paid for: free + granted - spent"},
+         "free":{"$ref":"#/components/schemas/count"},"granted":{"$ref":"#/components/schemas/count"},
+         "spent":{"$ref":"#/components/schemas/count"},"held":{"$ref":"#/components/schemas/count"}}})~",
+         {unauthorized, not_found}},
+        {"sms.credits",
+         "A venue's SMS credits, in segments (GSM-7: 160 characters, 153 per part; UCS-2, any Cyrillic: 70, 67 per "
+         "part): the first 100 are free, then the packs the operator adds. A message about a venue's coins is paid by "
+         "the venue; claim codes and re-bind notices are the node's own and never stop. balance = free + granted - "
+         "spent. held counts the venue's messages waiting for credits (out of credits, its SMS stop). grants lists "
+         "the packs and debits the messages that spent segments, newest first: what each was and what it cost, never "
+         "to whom. metered is false for a channel that costs nothing.",
+         {{"ticker", "string", true, "the venue's coin"},
+          {"limit", "integer", false, "at most this many grants and debits each (default 20, at most 1000)"}},
+         "object: balance, free, granted, spent, held, grants (array of {seq, segments, note, time_ms}), debits "
+         "(array of {seq, kind, segments, time_ms, tx}), channel, metered",
+         false, false, R"({"ticker":"VOLODYA","limit":2})",
+         R"({"balance":98,"free":100,"granted":0,"spent":2,"held":0,"grants":[],"debits":[{"seq":1,"kind":"coins_received","segments":2,"time_ms":1796162157575,"tx":"5b0e4c7a1f3d2b6e8a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a"}],"channel":"file","metered":true})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["balance","free","granted","spent","held","grants","debits","channel","metered"],
+         "properties":{"balance":{"type":"integer"},"free":{"$ref":"#/components/schemas/count"},
+         "granted":{"$ref":"#/components/schemas/count"},"spent":{"$ref":"#/components/schemas/count"},
+         "held":{"$ref":"#/components/schemas/count"},
+         "grants":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["seq","segments","note","time_ms"],
+         "properties":{"seq":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
+         "note":{"type":"string"},"time_ms":{"$ref":"#/components/schemas/unix_ms"}}}},
+         "debits":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["seq","kind","segments","time_ms","tx"],
+         "properties":{"seq":{"$ref":"#/components/schemas/count"},
+         "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code"]},
+         "segments":{"$ref":"#/components/schemas/count"},"time_ms":{"$ref":"#/components/schemas/unix_ms"},
+         "tx":{"oneOf":[{"$ref":"#/components/schemas/hash"},{"type":"null"}]}}}},
+         "channel":{"enum":["file","http","smsru","twilio"]},"metered":{"type":"boolean"}}})~",
+         {not_found}},
+        {"sms.preview",
+         "What a text costs as an SMS: its encoding (gsm7 when every character is in the GSM 03.38 alphabet, else "
+         "ucs2), characters, units (septets, where { } [ ] ~ \\ | ^ and the euro sign take two; or UTF-16 units), "
+         "segments (one part up to 160 septets or 70 units, else parts of 153 or 67, none splitting a character) and "
+         "cost in credits on this node's channel.",
+         {{"text", "string", true, "the message's text, at most 2000 bytes of UTF-8"}},
+         "object: encoding, characters, units, segments, cost",
+         false, false, R"({"text":"Кофейня: вам начислено 150 бонусов"})",
+         R"({"encoding":"ucs2","characters":34,"units":34,"segments":1,"cost":1})",
+         R"~({"type":"object","additionalProperties":false,"required":["encoding","characters","units","segments","cost"],
+         "properties":{"encoding":{"enum":["gsm7","ucs2"]},"characters":{"$ref":"#/components/schemas/count"},
+         "units":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
+         "cost":{"$ref":"#/components/schemas/count"}}})~",
+         {}},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},

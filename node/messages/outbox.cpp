@@ -1,6 +1,7 @@
 #include "node/messages/outbox.h"
 
 #include "crypto/bytes.h"
+#include "node/messages/sms_text.h"
 
 #include <boost/json.hpp>
 
@@ -15,6 +16,10 @@ using ledger::Column;
 namespace {
 
 constexpr std::uint8_t message_key_tag = 'm';
+// Each venue's credits' totals ('c' + ticker; 'c' alone the node's own)
+// and each pack the operator added ('g' + seq).
+constexpr std::uint8_t credits_key_tag = 'c';
+constexpr std::uint8_t grant_key_tag = 'g';
 constexpr std::uint64_t record_version = 1;
 constexpr std::string_view key_tag_tx = "kopilka/message/tx/v1";
 constexpr std::string_view key_tag_claim = "kopilka/message/claim/v1";
@@ -24,7 +29,7 @@ constexpr std::uint64_t idle_wait_ms_max = 1'000;
 
 constexpr std::array<std::string_view, 5> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
                                                         "rebind_completed", "claim_code"};
-constexpr std::array<std::string_view, 4> state_names = {"pending", "sent", "dead", "expired"};
+constexpr std::array<std::string_view, 5> state_names = {"pending", "sent", "dead", "expired", "held"};
 
 template <std::size_t N>
 std::optional<std::size_t> index_of(const std::array<std::string_view, N>& names, std::string_view s) {
@@ -43,6 +48,52 @@ Bytes be64(std::uint64_t v) {
     return b;
 }
 
+Bytes tagged_key(std::uint8_t tag, std::uint64_t seq) {
+    Bytes k{tag};
+    const Bytes n = be64(seq);
+    k.insert(k.end(), n.begin(), n.end());
+    return k;
+}
+
+Bytes json_bytes(const json::object& o) {
+    const std::string s = json::serialize(o);
+    return Bytes(s.begin(), s.end());
+}
+
+std::optional<json::object> json_record(ByteView bytes) {
+    boost::system::error_code ec;
+    json::value v = json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const json::value* version = v.as_object().if_contains("v");
+    if (!version || !version->is_int64() || version->as_int64() != static_cast<std::int64_t>(record_version))
+        return std::nullopt;
+    return std::move(v.as_object());
+}
+
+std::optional<std::uint64_t> u64_of(const json::object& o, std::string_view k) {
+    const json::value* x = o.if_contains(k);
+    if (!x) return std::nullopt;
+    if (x->is_uint64()) return x->as_uint64();
+    if (x->is_int64() && x->as_int64() >= 0) return static_cast<std::uint64_t>(x->as_int64());
+    return std::nullopt;
+}
+
+Bytes credits_key(const std::string& venue) {
+    Bytes k{credits_key_tag};
+    k.insert(k.end(), venue.begin(), venue.end());
+    return k;
+}
+
+Bytes credits_record(const std::string& venue, std::uint64_t granted, std::uint64_t spent) {
+    return json_bytes({{"v", record_version}, {"venue", venue}, {"granted", granted}, {"spent", spent}});
+}
+
+std::optional<std::string> str_of(const json::object& o, std::string_view k) {
+    const json::value* x = o.if_contains(k);
+    if (!x || !x->is_string()) return std::nullopt;
+    return std::string(x->as_string());
+}
+
 }  // namespace
 
 std::string_view message_kind_name(MessageKind k) { return kind_names.at(static_cast<std::size_t>(k)); }
@@ -55,12 +106,7 @@ std::string with_claim_code(std::string text, std::string_view code) {
     return text;
 }
 
-Bytes message_key(std::uint64_t seq) {
-    Bytes k{message_key_tag};
-    const Bytes n = be64(seq);
-    k.insert(k.end(), n.begin(), n.end());
-    return k;
-}
+Bytes message_key(std::uint64_t seq) { return tagged_key(message_key_tag, seq); }
 
 Bytes encode_message(const OutboxMessage& m) {
     json::object o{{"v", record_version},
@@ -78,7 +124,9 @@ Bytes encode_message(const OutboxMessage& m) {
                    {"done_ms", m.done_ms},
                    {"channel", m.channel},
                    {"provider_id", m.provider_id},
-                   {"error", m.error}};
+                   {"error", m.error},
+                   {"segments", m.segments},
+                   {"venue", m.venue}};
     if (m.tx) o["tx"] = to_hex(*m.tx);
     const std::string s = json::serialize(o);
     return Bytes(s.begin(), s.end());
@@ -129,6 +177,15 @@ std::optional<OutboxMessage> decode_message(ByteView bytes) {
     m.channel = std::move(*channel);
     m.provider_id = std::move(*provider);
     m.error = std::move(*error);
+    // Absent from records written before credits (read as a free message).
+    if (const json::value* seg = o.if_contains("segments")) {
+        if (!seg->is_int64() || seg->as_int64() < 0 || seg->as_int64() > UINT32_MAX) return std::nullopt;
+        m.segments = static_cast<std::uint32_t>(seg->as_int64());
+    }
+    if (const json::value* venue = o.if_contains("venue")) {
+        if (!venue->is_string()) return std::nullopt;
+        m.venue = std::string(venue->as_string());
+    }
     if (auto tx = str("tx")) {
         auto id = from_hex(*tx);
         if (!id || id->size() != Hash256{}.size()) return std::nullopt;
@@ -159,6 +216,32 @@ void Outbox::load() {
     finished_.clear();
     counts_ = {};
     std::uint64_t undecodable = 0;
+    held_.clear();
+    {
+        // The credits' totals; none on a new node (only the free ones). What
+        // is set aside for attempts in flight stays set aside.
+        std::lock_guard credits(credits_mutex_);
+        for (auto& [venue, a] : accounts_) a.granted = a.spent = 0;
+        next_grant_seq_ = 1;
+        store_.scan(Column::outbox, Bytes{credits_key_tag}, {}, [&](ByteView key, ByteView value) {
+            auto o = json_record(value);
+            auto venue = o ? str_of(*o, "venue") : std::nullopt;
+            auto g = o ? u64_of(*o, "granted") : std::nullopt, sp = o ? u64_of(*o, "spent") : std::nullopt;
+            if (!venue || !g || !sp || credits_key(*venue) != Bytes(key.begin(), key.end())) {
+                ++undecodable;
+                return true;
+            }
+            Account& a = accounts_[*venue];
+            a.granted = *g;
+            a.spent = *sp;
+            return true;
+        });
+        store_.scan(Column::outbox, Bytes{grant_key_tag}, {}, [&](ByteView, ByteView value) {
+            auto o = json_record(value);
+            if (auto seq = o ? u64_of(*o, "seq") : std::nullopt) next_grant_seq_ = std::max(next_grant_seq_, *seq + 1);
+            return true;
+        });
+    }
     const Bytes prefix{message_key_tag};
     store_.scan(Column::outbox, prefix, {}, [&](ByteView key, ByteView value) {
         auto m = decode_message(value);
@@ -168,6 +251,12 @@ void Outbox::load() {
         }
         next_seq_ = std::max(next_seq_, m->seq + 1);
         switch (m->state) {
+            case MessageState::held:
+                // Tried again: a pack may have come since (or the reason was
+                // a debit that did not survive); the attempt holds it again
+                // if the credits are still short.
+                m->state = MessageState::pending;
+                [[fallthrough]];
             case MessageState::pending:
                 ++counts_.pending;
                 // One being sent now is left to its attempt, which records it.
@@ -296,17 +385,29 @@ void Outbox::attempt(OutboxMessage m) {
     const std::uint64_t now = clock_.now_ms();
     m.channel = std::string(channel_->name());
     auto rendered = render_(m);
+    // What it costs: its segments on an SMS channel, set aside before it
+    // leaves so that concurrent sends cannot overdraw the credits.
+    const std::uint32_t cost = rendered && channel_->metered() ? sms_size(rendered->text).segments : 0;
+    bool accepted = false;
     if (!rendered) {
         m.state = rendered.error().state;
         m.error = rendered.error().why;
+    } else if (!reserve(m.venue, cost, rendered->urgent)) {
+        m.state = MessageState::held;
+        const Credits c = credits(m.venue);
+        m.error = "no SMS credits: this message needs " + std::to_string(cost) + " segment(s), " + m.venue + " has " +
+                  std::to_string(std::max<std::int64_t>(0, c.balance)) + " (admin.credits.add)";
     } else {
         ++m.attempts;
         Attempt a = channel_->send(*rendered, m.key);
+        accepted = a.result == Attempt::Result::accepted;
+        if (!accepted) release(m.venue, cost);
         switch (a.result) {
             case Attempt::Result::accepted:
                 m.state = MessageState::sent;
                 m.provider_id = std::move(a.provider_id);
                 m.error.clear();
+                m.segments = cost;
                 break;
             case Attempt::Result::rejected:
                 m.state = MessageState::dead;
@@ -322,7 +423,7 @@ void Outbox::attempt(OutboxMessage m) {
                 break;
         }
     }
-    if (m.state != MessageState::pending) m.done_ms = now;
+    if (m.state != MessageState::pending && m.state != MessageState::held) m.done_ms = now;
     // The log names the message, never its number or text.
     boost::json::object fields{{"seq", m.seq},         {"kind", message_kind_name(m.kind)},
                                {"state", message_state_name(m.state)}, {"attempts", m.attempts},
@@ -332,14 +433,20 @@ void Outbox::attempt(OutboxMessage m) {
         log_.info("message.retry", std::move(fields));
     else if (m.state == MessageState::sent)
         log_.info("message.sent", std::move(fields));
+    else if (m.state == MessageState::held)
+        log_.info("message.held", std::move(fields));
     else
         log_.warn(m.state == MessageState::dead ? "message.dead" : "message.expired", std::move(fields));
     // Written before it counts as done: a record that could not be written
-    // stays pending and is tried again (at least once, never lost).
-    if (!persist(m) && m.state != MessageState::pending) {
+    // stays pending and is tried again (at least once, never lost). A sent
+    // one carries its debit in the same batch, so a segment is paid once
+    // per sent record, however many times a crash makes it go out.
+    const bool written = accepted ? persist_sent(m) : persist(m);
+    if (!written && m.state != MessageState::pending) {
         m.state = MessageState::pending;
         m.next_ms = now + backoff_ms(1);
         m.done_ms = 0;
+        m.segments = 0;
     }
     std::lock_guard lock(mutex_);
     finish(m);
@@ -353,6 +460,11 @@ void Outbox::finish(OutboxMessage& m) {
         return;
     }
     --counts_.pending;
+    if (m.state == MessageState::held) {
+        ++counts_.held;
+        held_.insert_or_assign(m.seq, std::move(m));
+        return;
+    }
     ++count_of(m.state);
     finished_.emplace_back(m.seq, m.state);
     if (finished_.size() <= limits_.finished_kept_max) return;
@@ -376,9 +488,144 @@ std::uint64_t& Outbox::count_of(MessageState s) {
         case MessageState::pending: return counts_.pending;
         case MessageState::sent: return counts_.sent;
         case MessageState::dead: return counts_.dead;
+        case MessageState::held: return counts_.held;
         case MessageState::expired: break;
     }
     return counts_.expired;
+}
+
+std::int64_t Outbox::balance_of(const std::string& venue, const Account& a) const {
+    const std::uint64_t free = venue.empty() ? 0 : limits_.credits_free;
+    return static_cast<std::int64_t>(free + a.granted) - static_cast<std::int64_t>(a.spent) -
+           static_cast<std::int64_t>(a.reserved);
+}
+
+bool Outbox::reserve(const std::string& venue, std::uint32_t segments, bool urgent) {
+    std::lock_guard lock(credits_mutex_);
+    Account& a = accounts_[venue];
+    // The node's own messages are never held: a claim code or a re-bind
+    // notice is urgent, and the node's account only counts what they cost.
+    if (!urgent && !venue.empty() && balance_of(venue, a) < static_cast<std::int64_t>(segments)) {
+        if (!a.exhausted_said) {
+            a.exhausted_said = true;
+            log_.warn("sms.credits_exhausted", {{"venue", venue}, {"balance", balance_of(venue, a)}, {"needed", segments}});
+        }
+        return false;
+    }
+    a.reserved += segments;
+    return true;
+}
+
+void Outbox::release(const std::string& venue, std::uint32_t segments) {
+    std::lock_guard lock(credits_mutex_);
+    accounts_[venue].reserved -= segments;
+}
+
+bool Outbox::persist_sent(const OutboxMessage& m) {
+    std::lock_guard lock(credits_mutex_);
+    Account& a = accounts_[m.venue];
+    a.reserved -= m.segments;
+    Batch b;
+    b.put(Column::outbox, message_key(m.seq), encode_message(m));
+    if (m.segments > 0)
+        b.put(Column::outbox, credits_key(m.venue), credits_record(m.venue, a.granted, a.spent + m.segments));
+    auto ok = store_.write(b, /*sync=*/false);
+    if (!ok) {
+        log_.error("outbox.write_failed", {{"seq", m.seq}, {"error", ok.error()}});
+        return false;  // tried again, set aside again then
+    }
+    a.spent += m.segments;
+    return true;
+}
+
+Outbox::Credits Outbox::credits(const std::string& venue) const {
+    Credits c;
+    {
+        std::lock_guard lock(credits_mutex_);
+        if (auto it = accounts_.find(venue); it != accounts_.end()) {
+            c.granted = it->second.granted;
+            c.spent = it->second.spent;
+        }
+    }
+    c.free = venue.empty() ? 0 : limits_.credits_free;
+    c.balance = static_cast<std::int64_t>(c.free + c.granted) - static_cast<std::int64_t>(c.spent);
+    std::lock_guard lock(mutex_);
+    for (const auto& [seq, m] : held_) c.held += m.venue == venue ? 1 : 0;
+    return c;
+}
+
+std::map<std::string, Outbox::Credits> Outbox::all_credits() const {
+    std::vector<std::string> venues;
+    {
+        std::lock_guard lock(credits_mutex_);
+        for (const auto& [venue, a] : accounts_) venues.push_back(venue);
+    }
+    std::map<std::string, Credits> out;
+    for (const auto& v : venues) out.emplace(v, credits(v));
+    return out;
+}
+
+std::expected<Outbox::Credits, std::string> Outbox::grant(const std::string& venue, std::uint64_t segments,
+                                                          std::string note) {
+    if (venue.empty()) return std::unexpected(std::string("a pack is for a venue (its ticker)"));
+    if (segments == 0 || segments > sms_credits_grant_max)
+        return std::unexpected("a pack is 1 to " + std::to_string(sms_credits_grant_max) + " segments, not " +
+                               std::to_string(segments));
+    if (note.size() > sms_credits_note_chars_max)
+        return std::unexpected("the note is " + std::to_string(note.size()) + " bytes; at most " +
+                               std::to_string(sms_credits_note_chars_max));
+    {
+        std::lock_guard lock(credits_mutex_);
+        Account& a = accounts_[venue];
+        const std::uint64_t seq = next_grant_seq_;
+        Batch b;
+        b.put(Column::outbox, tagged_key(grant_key_tag, seq),
+              json_bytes({{"v", record_version}, {"seq", seq}, {"venue", venue}, {"segments", segments},
+                          {"note", note}, {"time_ms", clock_.now_ms()}}));
+        b.put(Column::outbox, credits_key(venue), credits_record(venue, a.granted + segments, a.spent));
+        // Synced: the operator was paid for it.
+        if (auto ok = store_.write(b, /*sync=*/true); !ok) return std::unexpected(ok.error());
+        a.granted += segments;
+        a.exhausted_said = false;
+        next_grant_seq_ = seq + 1;
+    }
+    log_.info("sms.credits_added", {{"venue", venue}, {"segments", segments}});
+    {
+        // What this venue held for want of credits is owed again, oldest
+        // first (each attempt holds it again if the pack did not cover it).
+        std::lock_guard lock(mutex_);
+        for (auto it = held_.begin(); it != held_.end();) {
+            if (it->second.venue != venue) {
+                ++it;
+                continue;
+            }
+            OutboxMessage m = std::move(it->second);
+            it = held_.erase(it);
+            m.state = MessageState::pending;
+            m.next_ms = clock_.now_ms();
+            --counts_.held;
+            ++counts_.pending;
+            owe(std::move(m));
+        }
+    }
+    wake_.notify_all();
+    return credits(venue);
+}
+
+std::vector<Outbox::Grant> Outbox::grants(const std::string& venue, std::size_t limit) const {
+    std::vector<Grant> all;
+    store_.scan(Column::outbox, Bytes{grant_key_tag}, {}, [&](ByteView, ByteView value) {
+        auto o = json_record(value);
+        if (!o) return true;
+        auto seq = u64_of(*o, "seq"), segments = u64_of(*o, "segments"), time = u64_of(*o, "time_ms");
+        auto v = str_of(*o, "venue"), note = str_of(*o, "note");
+        if (seq && segments && time && v && note && *v == venue)
+            all.push_back(Grant{*seq, *v, *segments, std::move(*note), *time});
+        return true;
+    });
+    std::reverse(all.begin(), all.end());
+    if (all.size() > limit) all.resize(limit);
+    return all;
 }
 
 bool Outbox::persist(const OutboxMessage& m) {
@@ -392,14 +639,15 @@ bool Outbox::persist(const OutboxMessage& m) {
     return ok.has_value();
 }
 
-std::vector<OutboxMessage> Outbox::recent(std::size_t limit, std::optional<MessageState> state) const {
+std::vector<OutboxMessage> Outbox::recent(std::size_t limit, std::optional<MessageState> state,
+                                          std::optional<std::string> venue) const {
     // Newest first: the records are in seq order, so the scan keeps the last
     // `limit` it sees.
     std::vector<OutboxMessage> all;
     const Bytes prefix{message_key_tag};
     store_.scan(Column::outbox, prefix, {}, [&](ByteView, ByteView value) {
         auto m = decode_message(value);
-        if (m && (!state || m->state == *state)) {
+        if (m && (!state || m->state == *state) && (!venue || m->venue == *venue)) {
             all.push_back(std::move(*m));
             if (all.size() > 2 * limit + 1) all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(limit));
         }

@@ -55,8 +55,10 @@ std::string with_claim_code(std::string text, std::string_view code);
 // dead: given up, for the operator to see (the channel refused it for good,
 // or attempts_max attempts failed, or its number is no longer known);
 // expired: a claim code that was no longer live when its turn came (used,
-// or past its life): sending it would only confuse.
-enum class MessageState : std::uint8_t { pending, sent, dead, expired };
+// or past its life): sending it would only confuse; held: an SMS the venue
+// has no credits for, kept until the operator adds some (then pending again).
+// (Appended last: a record names its state, and older records stay readable.)
+enum class MessageState : std::uint8_t { pending, sent, dead, expired, held };
 std::string_view message_state_name(MessageState s);
 
 struct OutboxMessage {
@@ -78,6 +80,11 @@ struct OutboxMessage {
     std::string channel;        // the channel that sent it, or tried last
     std::string provider_id;    // the provider's id for it, when it gave one
     std::string error;          // the last failure, in the provider's words
+    std::uint32_t segments = 0; // sent: the SMS parts the venue's credits paid (0: a free channel)
+    // Whose credits pay for it: the venue (ticker) whose coins it is about;
+    // empty for the node's own messages (claim codes, re-bind notices),
+    // which are never held and counted on the node's account.
+    std::string venue;
 };
 
 // The record's bytes: a JSON object, versioned ("v": 1), so an operator can
@@ -91,6 +98,10 @@ struct Rendered {
     std::string phone;  // E.164
     std::string text;
     std::string link;
+    // Sent even when its venue has no SMS credits left: a claim code (a
+    // person is waiting for it) or a re-bind notice (a person's coins are
+    // about to move to another key).
+    bool urgent = false;
 };
 
 // What one attempt to hand a message to a channel came to.
@@ -112,15 +123,25 @@ public:
     // A channel that is local and quick (the outbox file) is handed a
     // message at once, before the call that caused it is answered.
     virtual bool immediate() const { return false; }
+    // An SMS channel: every message it takes costs the venue credits, one
+    // per segment (sms_text.h). A free channel (web push, e-mail) is not.
+    virtual bool metered() const { return true; }
     // `idempotency_key` is the same on every attempt of one message.
     virtual Attempt send(const Rendered& m, std::string_view idempotency_key) = 0;
 };
+
+// A venue's SMS credits (docs/messages.md "Credits"): the first
+// OutboxLimits::credits_free segments are free (kopilkad --sms-credits-free,
+// 100), then packs the operator adds (admin.credits.add).
+inline constexpr std::uint64_t sms_credits_grant_max = 1'000'000;  // segments in one pack
+inline constexpr std::size_t sms_credits_note_chars_max = 200;
 
 struct OutboxLimits {
     std::uint32_t attempts_max = 8;             // then the message is dead
     std::uint64_t retry_first_ms = 2'000;       // the pause after the first failure; doubles after each
     std::uint64_t retry_max_ms = 10 * 60'000;   // the longest pause between attempts
     std::size_t finished_kept_max = 100'000;    // sent, dead and expired records kept; the oldest go first
+    std::uint64_t credits_free = 100;           // SMS segments each venue gets before it needs a pack
 };
 
 class Outbox {
@@ -159,12 +180,40 @@ public:
     void reload();
 
     // Newest first; `state` filters when set.
-    std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {}) const;
+    std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {},
+                                      std::optional<std::string> venue = {}) const;
     // The records kept, by state (finished ones beyond finished_kept_max are pruned, oldest first).
     struct Counts {
-        std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0;
+        std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0, held = 0;
     };
     Counts counts() const;
+
+    // A venue's SMS credits, in segments (`venue` empty: the node's own
+    // account, which has no free ones and is never short). balance =
+    // free + granted - spent; below zero only by urgent
+    // messages, and a pack pays that first. A debit is written with the
+    // message's sent record.
+    struct Credits {
+        std::int64_t balance = 0;
+        std::uint64_t free = 0;     // limits.credits_free (0 for the node's own)
+        std::uint64_t granted = 0;  // every pack the operator added
+        std::uint64_t spent = 0;    // every segment a channel took
+        std::uint64_t held = 0;     // messages waiting for credits
+    };
+    Credits credits(const std::string& venue) const;
+    // Every account with a grant or a debit, by venue ("" the node's).
+    std::map<std::string, Credits> all_credits() const;
+    struct Grant {
+        std::uint64_t seq = 0;
+        std::string venue;
+        std::uint64_t segments = 0;
+        std::string note;
+        std::uint64_t time_ms = 0;
+    };
+    // Adds a pack to `venue` (written, synced, before this returns) and
+    // sends what it held for want of credits. `segments` 1..sms_credits_grant_max.
+    std::expected<Credits, std::string> grant(const std::string& venue, std::uint64_t segments, std::string note);
+    std::vector<Grant> grants(const std::string& venue, std::size_t limit) const;  // newest first
     const Channel& channel() const { return *channel_; }
 
 private:
@@ -177,6 +226,11 @@ private:
     std::uint64_t backoff_ms(std::uint32_t attempts) const;
     std::uint64_t& count_of(MessageState s);  // mutex_ held
     void owe(OutboxMessage m);                 // into owed_; mutex_ held
+    // Credits: set aside `segments` of `venue`'s for an attempt (false: not
+    // enough, and not urgent); then spent with the sent record, or given back.
+    bool reserve(const std::string& venue, std::uint32_t segments, bool urgent);
+    void release(const std::string& venue, std::uint32_t segments);
+    bool persist_sent(const OutboxMessage& m);  // the record and the debit in one batch
 
     ledger::Store& store_;
     Hash256 chain_id_;
@@ -195,7 +249,19 @@ private:
     std::set<std::uint64_t> in_flight_;             // being attempted now (without mutex_)
     std::vector<std::pair<std::uint64_t, MessageState>> finished_;  // sent/dead/expired records kept (pruning)
     Counts counts_;
+    std::map<std::uint64_t, OutboxMessage> held_;  // waiting for credits, by seq
     std::thread thread_;
+
+    // Guards the credits and orders their writes (the last total written is
+    // the newest). load() takes it under mutex_; nothing takes mutex_ under it.
+    mutable std::mutex credits_mutex_;
+    struct Account {
+        std::uint64_t granted = 0, spent = 0, reserved = 0;
+        bool exhausted_said = false;  // the log said so once since the last pack
+    };
+    std::map<std::string, Account> accounts_;  // by venue
+    std::uint64_t next_grant_seq_ = 1;
+    std::int64_t balance_of(const std::string& venue, const Account& a) const;
 };
 
 }  // namespace kopilka::node

@@ -84,6 +84,22 @@ json::array outbox(rpc::Client& admin, std::optional<std::string> state = std::n
     return admin.call("admin.outbox", params).at("messages").as_array();
 }
 
+// The outbox's message caused by transaction `tx`, once it left pending.
+std::optional<json::object> wait_settled(rpc::Client& admin, const std::string& tx) {
+    std::optional<json::object> found;
+    wait_until(
+        [&] {
+            for (const auto& m : outbox(admin))
+                if (m.at("tx") == json::value(tx) && str(m, "state") != "pending") {
+                    found = m.as_object();
+                    return true;
+                }
+            return false;
+        },
+        generous);
+    return found;
+}
+
 // The outbox's message caused by transaction `tx`, once it is in `state`.
 std::optional<json::object> wait_message(rpc::Client& admin, const std::string& tx, const std::string& state) {
     std::optional<json::object> found;
@@ -215,7 +231,9 @@ TEST_CASE("http gateway: a failing gateway is retried under one key until it tak
     CHECK(log.find("79000000051") == std::string::npos);
     REQUIRE(node.stop() == 0);
     const auto records = outbox_records(node.data_dir());
-    CHECK(records.size() == 3);
+    // Three messages and the credits' totals: the venue's, the node's own.
+    CHECK(std::count_if(records.begin(), records.end(), [](const std::string& r) { return r.find("\"kind\"") != std::string::npos; }) == 3);
+    CHECK(records.size() == 5);
     for (const auto& r : records) {
         INFO(r);
         CHECK(r.find("7900000005") == std::string::npos);
@@ -310,6 +328,8 @@ TEST_CASE("SIGKILLs while messages flow: each committed transfer to a phone has 
     FakeProvider fake("generic", token, {"--lose-every", "7"});
     SmsNode s({"--sms-provider", "http", "--sms-url", fake.url("/send")}, token);
     auto& [secrets, node, c, setup_admin, cafe] = s;
+    // Credits for every message of the run (the free 100 would hold most).
+    setup_admin.call("admin.credits.add", json::object{{"ticker", cafe.coin}, {"segments", 100'000}, {"note", "the kill test"}});
     // Five phones, each credited once so its number is in the book.
     std::vector<Account> phones;
     for (int i = 0; i < 5; ++i) {
@@ -394,4 +414,119 @@ TEST_CASE("SIGKILLs while messages flow: each committed transfer to a phone has 
     for (const auto& [tx, key] : key_of) known_keys.insert(key);
     for (const auto& m : outbox(admin)) known_keys.insert(str(m, "key"));
     for (const auto& [key, copies] : received) CHECK(known_keys.contains(key));
+    // Each sent message was paid once, however often a kill or a lost
+    // answer made it go out: the debit is written with its sent record.
+    std::uint64_t paid = 0;
+    for (const auto& m : outbox(admin))
+        paid += str(m, "state") == "sent" && str(m, "venue") == cafe.coin ? m.at("segments").to_number<std::uint64_t>() : 0;
+    const auto credits = fresh.call("sms.credits", json::object{{"ticker", cafe.coin}, {"limit", 1}});
+    CHECK(credits.at("spent") == paid);
+    CHECK(credits.at("balance").to_number<std::int64_t>() == static_cast<std::int64_t>(100 + 100'000 - paid));
+}
+
+TEST_CASE("SMS credits: a venue's free 100 segments pay for its SMS, then they are held but claim codes go, a pack sends what was held") {
+    const std::string token = "credits-token";
+    FakeProvider fake("generic", token);
+    SmsNode s({"--sms-provider", "http", "--sms-url", fake.url("/send")}, token);
+    auto& [secrets, node, c, admin, cafe] = s;
+    auto credits = [&] { return c.call("sms.credits", json::object{{"ticker", cafe.coin}, {"limit", 1'000}}).as_object(); };
+    auto i64 = [](const json::value& v) { return v.to_number<std::int64_t>(); };
+    {
+        const auto fresh = credits();
+        CHECK(fresh.at("balance") == 100);
+        CHECK(fresh.at("free") == 100);
+        CHECK(fresh.at("granted") == 0);
+        CHECK(fresh.at("spent") == 0);
+        CHECK(fresh.at("metered") == true);
+        CHECK(fresh.at("grants").as_array().empty());
+    }
+
+    // Transfers to one phone until a message is held: the free segments run out.
+    const Account phone = cafe.phone("+7 900 000-00-71");
+    std::vector<std::string> txs;
+    std::optional<json::object> held;
+    for (int i = 0; i < 101 && !held; ++i) {
+        txs.push_back(str(cafe.give(cafe.masha, phone, 1), "id"));
+        auto m = wait_settled(admin, txs.back());
+        REQUIRE(m);
+        if (str(*m, "state") == "held") held = m;
+        else CHECK(m->at("segments").to_number<std::uint32_t>() >= 1);
+    }
+    REQUIRE(held);
+    CHECK(held->at("attempts") == 0);  // never offered to the provider
+    CHECK(str(*held, "error").find("no SMS credits") != std::string::npos);
+    const std::size_t sent_before = fake.requests().size();
+    CHECK(sent_before == txs.size() - 1);
+    auto after_free = credits();
+    CHECK(after_free.at("held") == 1);
+    CHECK(i64(after_free.at("balance")) >= 0);
+    CHECK(i64(after_free.at("balance")) < held->at("segments").to_number<std::int64_t>() + 3);  // too few for the next one
+    std::int64_t debited = 0;
+    for (const auto& d : after_free.at("debits").as_array()) debited += i64(d.at("segments"));
+    CHECK(debited == i64(after_free.at("spent")));
+    CHECK(i64(after_free.at("spent")) + i64(after_free.at("balance")) == 100);
+    const std::string metrics = c.get("/metrics").body;
+    CHECK(metric(metrics, "kopilka_outbox_messages", R"(state="held")") == 1);
+    CHECK(metric(metrics, "kopilka_sms_credits", "venue=\"" + cafe.coin + "\"") == i64(after_free.at("balance")));
+
+    // A claim code is sent without the venue's credits: a person is waiting
+    // for it. It is the node's own message, counted on the node's account.
+    REQUIRE(c.call("phone.claim.request", json::object{{"phone", "+7 900 000-00-72"}}).at("sent") == true);
+    REQUIRE(wait_until([&] { return fake.requests().size() == sent_before + 1; }, generous));
+    CHECK(str(fake.requests().back().at("json"), "to") == "+79000000072");
+    CHECK(wait_until([&] { return metric(c.get("/metrics").body, "kopilka_sms_node_segments_total", "") >= 1; }, generous));
+    const auto after_code = credits();
+    CHECK(after_code.at("spent") == after_free.at("spent"));
+    CHECK(after_code.at("held") == 1);
+
+    // Only the operator adds credits, and only a sane pack.
+    const json::string coin(cafe.coin);
+    CHECK(error_of(c, "admin.credits.add", json::object{{"ticker", coin}, {"segments", 10}}).code == rpc::unauthorized);
+    CHECK(error_of(admin, "admin.credits.add", json::object{{"ticker", coin}, {"segments", 0}}).code == rpc::invalid_params);
+    CHECK(error_of(admin, "admin.credits.add", json::object{{"ticker", coin}, {"segments", 1'000'001}}).code ==
+          rpc::invalid_params);
+    CHECK(error_of(admin, "admin.credits.add", json::object{{"ticker", coin}, {"segments", 5}, {"note", std::string(201, 'x')}})
+              .code == rpc::invalid_params);
+    CHECK(error_of(admin, "admin.credits.add", json::object{{"ticker", "NOSUCH"}, {"segments", 5}}).code == rpc::not_found);
+    CHECK(error_of(c, "sms.credits", json::object{{"ticker", "NOSUCH"}}).code == rpc::not_found);
+    CHECK(credits().at("granted") == 0);
+
+    // A pack: the debt first, then the held message goes, under its own key.
+    const auto added =
+        admin.call("admin.credits.add", json::object{{"ticker", coin}, {"segments", 50}, {"note", "invoice 7"}}).as_object();
+    CHECK(added.at("granted") == 50);
+    CHECK(i64(added.at("balance")) == 150 - i64(after_code.at("spent")));
+    auto released = wait_message(admin, str(*held, "tx"), "sent");
+    REQUIRE(released);
+    CHECK(str(*released, "key") == str(*held, "key"));
+    CHECK(released->at("attempts") == 1);
+    const auto paid = credits();
+    CHECK(paid.at("held") == 0);
+    CHECK(i64(paid.at("spent")) + i64(paid.at("balance")) == 150);
+    REQUIRE(paid.at("grants").as_array().size() == 1);
+    CHECK(paid.at("grants").as_array()[0].at("note") == "invoice 7");
+    CHECK(paid.at("grants").as_array()[0].at("segments") == 50);
+    debited = 0;
+    for (const auto& d : paid.at("debits").as_array()) debited += i64(d.at("segments"));
+    CHECK(debited == i64(paid.at("spent")));
+
+    // The totals and the packs survive a restart.
+    REQUIRE(node.stop() == 0);
+    node.start();
+    rpc::Client after = node.client();
+    const auto again = after.call("sms.credits", json::object{{"ticker", coin}, {"limit", 1'000}}).as_object();
+    CHECK(again.at("spent") == paid.at("spent"));
+    CHECK(again.at("granted") == 50);
+    CHECK(again.at("grants") == paid.at("grants"));
+
+    // The preview prices a text as the provider will.
+    const auto ru = after.call("sms.preview", json::object{{"text", std::string(71, 'a') + "б"}});
+    CHECK(ru.at("encoding") == "ucs2");
+    CHECK(ru.at("characters") == 72);
+    CHECK(ru.at("segments") == 2);
+    CHECK(ru.at("cost") == 2);
+    const auto en = after.call("sms.preview", json::object{{"text", std::string(160, 'a')}});
+    CHECK(en.at("encoding") == "gsm7");
+    CHECK(en.at("segments") == 1);
+    CHECK(error_of(after, "sms.preview", json::object{{"text", std::string(2'001, 'a')}}).code == rpc::invalid_params);
 }

@@ -10,6 +10,7 @@ import { Alert, Notice, html, useI18n } from '../ui.js';
 import { Chart } from './chart.js';
 import { day_ms, loadFigures, range_choices, range_default, rangeParams, redemptionRate } from './figures.js';
 import { shortAccount, utcDay } from './labels.js';
+import { SmsCredits } from './sms.js';
 
 /** A figure: its label, and the value as the person reads it (the exact one in data-value). */
 function Figure({ testid, label, value, shown }) {
@@ -217,6 +218,7 @@ export function Dashboard({ node, ticker }) {
           <${Weeks} series=${f.weeks} />
           <${Products} products=${f.products} />
           <${Staff} staff=${f.stats.staff} />
+          <${SmsCredits} client=${node.client} ticker=${ticker} />
         </div>
       `}
     </div>
