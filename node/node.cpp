@@ -250,6 +250,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         auto channel = make_channel(cc);
         if (!channel) return std::unexpected(channel.error());
         OutboxLimits ol;
+        ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
         ol.retry_first_ms = config_.outbox_retry_first_ms;
         ol.retry_max_ms = std::max(config_.outbox_retry_first_ms, config_.outbox_retry_max_ms);
