@@ -89,6 +89,8 @@ void add_options(CLI::App& app, Config& c) {
         "a file whose first line is the provider's secret (http: bearer token; smsru: api_id; twilio: auth token)");
     opt(app, "sms-account", c.sms_account, "twilio: the account SID");
     opt(app, "sms-from", c.sms_from, "twilio: the From number or Messaging Service SID; smsru: an approved sender name");
+    opt(app, "outbox-senders", c.outbox_senders,
+        "messages attempted at once, each on its own thread and provider connection (1 to 256)");
     opt(app, "outbox-attempts-max", c.outbox_attempts_max, "attempts to send a message before it is dead");
     opt(app, "sms-credits-free", c.sms_credits_free, "SMS segments each venue gets free before it needs a pack (docs/messages.md)");
     opt(app, "outbox-retry-first-ms", c.outbox_retry_first_ms, "the pause after a message's first failed attempt (doubles)");

@@ -64,6 +64,7 @@ struct Config {
     std::filesystem::path sms_secret_file;    // the provider's token, api_id or auth token, on its first line
     std::string sms_account;                  // twilio: the account SID
     std::string sms_from;                     // twilio: the From number or MG… service SID; smsru: a sender name
+    std::uint32_t outbox_senders = 16;        // messages attempted at once (1 to outbox_senders_max, 256)
     std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
     std::uint64_t sms_credits_free = 100;     // segments each venue's SMS get before it buys a pack
     std::uint64_t outbox_retry_first_ms = 2'000;    // the pause after a first failure; doubles after each

@@ -262,6 +262,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         auto channel = make_channel(cc);
         if (!channel) return std::unexpected(channel.error());
         OutboxLimits ol;
+        ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
         ol.credits_free = config_.sms_credits_free;
         ol.retry_first_ms = config_.outbox_retry_first_ms;
@@ -408,9 +409,9 @@ std::string Node::metrics() {
         // messages means the venue's SMS have stopped.
         text += "# HELP kopilka_sms_credits Segments a venue's SMS credits still pay for (sms.credits), for each venue that sent or was granted any.\n"
                 "# TYPE kopilka_sms_credits gauge\n";
-        for (const auto& [venue, c] : outbox_->all_credits())
+        for (const auto& [venue, account] : outbox_->all_credits())
             if (!venue.empty())
-                text += "kopilka_sms_credits{venue=\"" + venue + "\"} " + std::to_string(c.balance) + "\n";
+                text += "kopilka_sms_credits{venue=\"" + venue + "\"} " + std::to_string(account.balance) + "\n";
         text += "# HELP kopilka_sms_node_segments_total Segments the node's own messages (claim codes, re-bind notices) cost.\n"
                 "# TYPE kopilka_sms_node_segments_total counter\n";
         text += "kopilka_sms_node_segments_total " + std::to_string(outbox_->credits("").spent) + "\n";

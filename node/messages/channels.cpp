@@ -96,52 +96,55 @@ void curl_global() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// One handle a channel, reused (keep-alive to the provider); the dispatcher
-// is its only user, the mutex says so.
+// A channel's libcurl handles, one for each request in flight, kept for the
+// next: a handle keeps its connection to the provider open (keep-alive), so
+// after the first few requests each message costs one round trip, not a TCP
+// (and TLS) handshake. A handle is used by one thread at a time, as libcurl
+// requires; the pool grows to the most requests ever in flight at once (the
+// outbox's senders), and keeps at most http_handles_idle_max.
 class Http {
 public:
-    Http() {
-        curl_global();
-        handle_ = curl_easy_init();
-    }
+    Http() { curl_global(); }
     ~Http() {
-        if (handle_) curl_easy_cleanup(handle_);
+        for (CURL* h : idle_) curl_easy_cleanup(h);
     }
     Http(const Http&) = delete;
     Http& operator=(const Http&) = delete;
 
     HttpAnswer post(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
                     const std::string& user_password = {}) {
-        std::lock_guard lock(mutex_);
         HttpAnswer a;
-        if (!handle_) {
+        Lease lease(*this);
+        CURL* handle = lease.handle;
+        if (!handle) {
             a.network_error = "libcurl could not start";
             return a;
         }
-        curl_easy_reset(handle_);
+        // Forgets the last request's options, keeps its open connection.
+        curl_easy_reset(handle);
         curl_slist* list = nullptr;
         for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-        curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, list);
-        curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.c_str());
-        curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-        curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, provider_timeout_ms);
-        curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(handle, CURLOPT_HTTPHEADER, list);
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+        curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, provider_timeout_ms);
+        curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
         // Only the provider's own scheme: no redirect may send a message,
         // or its credentials, anywhere else.
-        curl_easy_setopt(handle_, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(handle_, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &a.body);
-        curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(handle_, CURLOPT_HEADERDATA, &a.retry_after_ms);
+        curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(handle, CURLOPT_WRITEDATA, &a.body);
+        curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(handle, CURLOPT_HEADERDATA, &a.retry_after_ms);
         if (!user_password.empty()) {
-            curl_easy_setopt(handle_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-            curl_easy_setopt(handle_, CURLOPT_USERPWD, user_password.c_str());
+            curl_easy_setopt(handle, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+            curl_easy_setopt(handle, CURLOPT_USERPWD, user_password.c_str());
         }
-        const CURLcode rc = curl_easy_perform(handle_);
+        const CURLcode rc = curl_easy_perform(handle);
         if (rc == CURLE_OK)
-            curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &a.status);
+            curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &a.status);
         else
             a.network_error = curl_easy_strerror(rc);
         curl_slist_free_all(list);
@@ -149,16 +152,47 @@ public:
     }
 
     std::string escape(std::string_view s) {
-        std::lock_guard lock(mutex_);
-        char* e = curl_easy_escape(handle_, s.data(), static_cast<int>(s.size()));
+        // libcurl ignores the handle here (7.82 on); none is taken from the pool.
+        char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
         std::string out = e ? e : "";
         curl_free(e);
         return out;
     }
 
 private:
-    CURL* handle_ = nullptr;
+    // A handle for one request: an idle one (with its connection) or a new
+    // one, given back when the request is over.
+    struct Lease {
+        explicit Lease(Http& h) : http(h) {
+            {
+                std::lock_guard lock(http.mutex_);
+                if (!http.idle_.empty()) {
+                    handle = http.idle_.back();
+                    http.idle_.pop_back();
+                    return;
+                }
+            }
+            handle = curl_easy_init();
+        }
+        ~Lease() {
+            if (!handle) return;
+            {
+                std::lock_guard lock(http.mutex_);
+                if (http.idle_.size() < http_handles_idle_max) {
+                    http.idle_.push_back(handle);
+                    return;
+                }
+            }
+            curl_easy_cleanup(handle);
+        }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Http& http;
+        CURL* handle = nullptr;
+    };
+
     std::mutex mutex_;
+    std::vector<CURL*> idle_;  // the most recently used last: its connection is the likeliest still open
 };
 
 // The answers every HTTP provider shares: no answer, 408/425/429 and 5xx are

@@ -5,9 +5,10 @@
 //  - smsru: SMS.ru's documented HTTP API (POST /sms/send, json=1);
 //  - twilio: Twilio's Programmable Messaging API (POST
 //    /2010-04-01/Accounts/{sid}/Messages.json).
-// HTTP goes through libcurl, one request at a time from the dispatcher
-// thread, with a bounded timeout; a provider's secret is read from a file so
-// it reaches neither the process list nor a log.
+// HTTP goes through libcurl, one request from each of the outbox's sender
+// threads at once, each on a connection kept open for the next (keep-alive),
+// with a bounded timeout; a provider's secret is read from a file so it
+// reaches neither the process list nor a log.
 #pragma once
 
 #include "node/messages/outbox.h"
@@ -44,6 +45,9 @@ std::expected<std::unique_ptr<Channel>, std::string> make_channel(const ChannelC
 inline constexpr long provider_timeout_ms = 10'000;
 // The most of a provider's answer kept as a message's error.
 inline constexpr std::size_t provider_error_chars_max = 300;
+// libcurl handles (each with its open connection) a channel keeps between
+// requests: one for each sender at most, so every sender keeps its connection.
+inline constexpr std::size_t http_handles_idle_max = outbox_senders_max;
 // A provider's Retry-After is honoured up to this.
 inline constexpr std::uint64_t provider_retry_after_ms_max = 60 * 60'000;
 

@@ -79,8 +79,9 @@ std::optional<std::uint64_t> u64_of(const json::object& o, std::string_view k) {
 }
 
 Bytes credits_key(const std::string& venue) {
-    Bytes k{credits_key_tag};
-    k.insert(k.end(), venue.begin(), venue.end());
+    Bytes k(1 + venue.size());
+    k[0] = credits_key_tag;
+    std::copy(venue.begin(), venue.end(), k.begin() + 1);
     return k;
 }
 
@@ -250,6 +251,9 @@ void Outbox::load() {
             return true;
         }
         next_seq_ = std::max(next_seq_, m->seq + 1);
+        // One being attempted now is left to its attempt, which records it
+        // (its record may already say how it ended): counted below.
+        if (in_flight_.contains(m->seq)) return true;
         switch (m->state) {
             case MessageState::held:
                 // Tried again: a pack may have come since (or the reason was
@@ -257,17 +261,18 @@ void Outbox::load() {
                 // if the credits are still short.
                 m->state = MessageState::pending;
                 [[fallthrough]];
-            case MessageState::pending:
-                ++counts_.pending;
-                // One being sent now is left to its attempt, which records it.
-                if (!in_flight_.contains(m->seq)) owe(std::move(*m));
+            case MessageState::pending: ++counts_.pending; owe(std::move(*m)); break;
+            case MessageState::sent:
+            case MessageState::dead:
+            case MessageState::expired:
+                ++count_of(m->state);
+                finished_.emplace(m->seq, m->state);
                 break;
-            case MessageState::sent: ++counts_.sent; finished_.emplace_back(m->seq, m->state); break;
-            case MessageState::dead: ++counts_.dead; finished_.emplace_back(m->seq, m->state); break;
-            case MessageState::expired: ++counts_.expired; finished_.emplace_back(m->seq, m->state); break;
         }
         return true;
     });
+    // Each attempt in flight still counts as pending until finish().
+    counts_.pending += in_flight_.size();
     // A record this version cannot read is left alone (a later version's),
     // and said once: it is not sent, and nothing else is lost.
     if (undecodable > 0) log_.warn("outbox.unreadable_records", {{"records", undecodable}});
@@ -275,18 +280,22 @@ void Outbox::load() {
 
 void Outbox::start() {
     std::lock_guard lock(mutex_);
-    if (thread_.joinable()) return;
+    if (!senders_.empty()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    const std::uint32_t n = std::clamp<std::uint32_t>(limits_.senders, 1, outbox_senders_max);
+    for (std::uint32_t i = 0; i < n; ++i) senders_.emplace_back([this] { run(); });
 }
 
 void Outbox::stop() {
+    std::vector<std::thread> senders;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
+        senders.swap(senders_);
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    // Each finishes the attempt it is in (its state written), then returns.
+    for (auto& t : senders) t.join();
 }
 
 OutboxMessage Outbox::add(OutboxMessage m, const Hash256& tx, std::uint64_t height, Batch& batch) {
@@ -361,6 +370,14 @@ std::uint64_t Outbox::backoff_ms(std::uint32_t attempts) const {
     return std::min(pause, limits_.retry_max_ms);
 }
 
+// Several threads, each taking the first due message and attempting it
+// with the channel's blocking send(), rather than one thread driving many
+// transfers (curl multi): a channel stays a plain function from a message to
+// an Attempt (the file, each provider's reading of its answers, and a
+// channel to come need know nothing of an event loop), and a sender's wait
+// for a provider's answer costs a sleeping thread, not a core. Sixteen of
+// them keep sixteen requests in flight; the rest of the work (render,
+// persist, the log) is microseconds.
 void Outbox::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
@@ -375,6 +392,10 @@ void Outbox::run() {
         OutboxMessage m = std::move(owed_.begin()->second);
         owed_.erase(owed_.begin());
         in_flight_.insert(m.seq);
+        // More are due: one more sender wakes for them (it wakes the next in
+        // turn), so a backlog has every sender busy without each addition
+        // waking them all.
+        if (!owed_.empty() && owed_.begin()->first.first <= now) wake_.notify_one();
         lock.unlock();
         attempt(std::move(m));
         lock.lock();
@@ -456,7 +477,7 @@ void Outbox::finish(OutboxMessage& m) {
     in_flight_.erase(m.seq);
     if (m.state == MessageState::pending) {
         owe(std::move(m));
-        wake_.notify_all();
+        wake_.notify_one();
         return;
     }
     --counts_.pending;
@@ -466,16 +487,16 @@ void Outbox::finish(OutboxMessage& m) {
         return;
     }
     ++count_of(m.state);
-    finished_.emplace_back(m.seq, m.state);
+    finished_.emplace(m.seq, m.state);
     if (finished_.size() <= limits_.finished_kept_max) return;
     // The oldest finished records go; pending ones are never pruned.
-    std::sort(finished_.begin(), finished_.end());
     const std::size_t drop = finished_.size() - limits_.finished_kept_max;
     Batch b;
-    for (std::size_t i = 0; i < drop; ++i) b.erase(Column::outbox, message_key(finished_[i].first));
+    auto end = finished_.begin();
+    for (std::size_t i = 0; i < drop; ++i, ++end) b.erase(Column::outbox, message_key(end->first));
     if (!store_.write(b, /*sync=*/false)) return;
-    for (std::size_t i = 0; i < drop; ++i) --count_of(finished_[i].second);
-    finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(drop));
+    for (auto it = finished_.begin(); it != end; ++it) --count_of(it->second);
+    finished_.erase(finished_.begin(), end);
 }
 
 void Outbox::owe(OutboxMessage m) {

@@ -10,6 +10,10 @@
 // with the same idempotency key, which the providers that honour one use to
 // drop the second copy (docs/messages.md).
 //
+// Up to OutboxLimits::senders messages are attempted at once, each on its own
+// sender thread, oldest due first; one message is never in two attempts, and
+// each one's new state is written before it counts as done.
+//
 // A record never holds a phone number or a claim code: the ledger's dir is
 // not private (it is what an auditor copies). The number is looked up in the
 // private phone book, and a claim code in the private code file, when the
@@ -126,7 +130,9 @@ public:
     // An SMS channel: every message it takes costs the venue credits, one
     // per segment (sms_text.h). A free channel (web push, e-mail) is not.
     virtual bool metered() const { return true; }
-    // `idempotency_key` is the same on every attempt of one message.
+    // `idempotency_key` is the same on every attempt of one message. Called
+    // from several sender threads at once (never twice at once for one
+    // message): an implementation is thread-safe.
     virtual Attempt send(const Rendered& m, std::string_view idempotency_key) = 0;
 };
 
@@ -136,7 +142,17 @@ public:
 inline constexpr std::uint64_t sms_credits_grant_max = 1'000'000;  // segments in one pack
 inline constexpr std::size_t sms_credits_note_chars_max = 200;
 
+// The most attempts an outbox may have in flight at once (--outbox-senders):
+// each is a thread and, for an HTTP channel, a connection kept open to the
+// provider, so a typo cannot start thousands.
+inline constexpr std::uint32_t outbox_senders_max = 256;
+
 struct OutboxLimits {
+    // Attempts in flight at once, each on its own sender thread: a provider
+    // answers one request in a round trip (milliseconds over the internet),
+    // so one at a time bounds delivery at a few hundred a second however
+    // fast the node is. 1 to outbox_senders_max.
+    std::uint32_t senders = 16;
     std::uint32_t attempts_max = 8;             // then the message is dead
     std::uint64_t retry_first_ms = 2'000;       // the pause after the first failure; doubles after each
     std::uint64_t retry_max_ms = 10 * 60'000;   // the longest pause between attempts
@@ -152,6 +168,8 @@ public:
         MessageState state;
         std::string why;
     };
+    // Called from the sender threads at once, and from committed()'s caller:
+    // thread-safe.
     using Render = std::function<std::expected<Rendered, Unsendable>(const OutboxMessage& m)>;
 
     // Reads the records (counts, the pending ones, the next sequence number).
@@ -161,8 +179,8 @@ public:
     Outbox(const Outbox&) = delete;
     Outbox& operator=(const Outbox&) = delete;
 
-    void start();  // the dispatcher thread
-    void stop();   // waits for the attempt in flight
+    void start();  // the sender threads (limits.senders of them)
+    void stop();   // waits for every attempt in flight
 
     // Adds `m`'s record to `batch` (a block's), caused by transaction `tx`
     // in block `height`; returns it with its sequence number and key. Once
@@ -218,7 +236,7 @@ public:
 
 private:
     void load();                                  // mutex_ held
-    void run();                                   // the dispatcher
+    void run();                                   // one sender thread
     void attempt(OutboxMessage m);                // without mutex_
     void finish(OutboxMessage& m);                // records m's new state; mutex_ held
     bool persist(const OutboxMessage& m);         // without mutex_
@@ -246,11 +264,15 @@ private:
     std::uint64_t next_seq_ = 1;
     // Pending and not in flight, by (next_ms, seq): the first is due first.
     std::map<std::pair<std::uint64_t, std::uint64_t>, OutboxMessage> owed_;
-    std::set<std::uint64_t> in_flight_;             // being attempted now (without mutex_)
-    std::vector<std::pair<std::uint64_t, MessageState>> finished_;  // sent/dead/expired records kept (pruning)
-    Counts counts_;
+    // Being attempted now (without mutex_), by a sender or by the caller of
+    // committed() for an immediate channel; never in owed_ at the same time.
+    std::set<std::uint64_t> in_flight_;
+    // Sent/dead/expired records kept, by seq (pruning takes the oldest
+    // first; senders finish out of order).
+    std::map<std::uint64_t, MessageState> finished_;
+    Counts counts_;  // in_flight_ counts as pending until finish()
     std::map<std::uint64_t, OutboxMessage> held_;  // waiting for credits, by seq
-    std::thread thread_;
+    std::vector<std::thread> senders_;
 
     // Guards the credits and orders their writes (the last total written is
     // the newest). load() takes it under mutex_; nothing takes mutex_ under it.

@@ -13,7 +13,8 @@ It speaks one provider's documented HTTP API on 127.0.0.1, with its errors:
            form To, From, Body; 201 {"sid":"SM...","status":"queued"}; 400
            {"code":21211,...} for a bad number; 429 {"code":20429} for "later".
 Every request is appended to --log as one JSON line (path, headers, body
-fields, and what was answered). Credentials that do not match --secret are
+fields, what was answered, and how many requests were being handled at once
+when it came: "concurrent", counting itself). Credentials that do not match --secret are
 refused as the provider would (401 / SMS.ru 200), and logged.
 """
 import argparse
@@ -21,12 +22,14 @@ import base64
 import json
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = None
 lock = threading.Lock()
 seen = 0          # requests so far
+busy = 0          # requests being handled now
 ids = {}          # generic: idempotency key -> id
 
 
@@ -53,19 +56,32 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self):
+        global busy
+        with lock:
+            busy += 1
+            concurrent = busy
+        try:
+            self.handle_post(concurrent)
+        finally:
+            with lock:
+                busy -= 1
+
+    def handle_post(self, concurrent):
         global seen
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length).decode("utf-8")
         with lock:
             seen += 1
             n = seen
-        entry = {"n": n, "path": self.path,
+        if args.delay_ms > 0:
+            time.sleep(args.delay_ms / 1000)  # a provider's round trip
+        entry = {"n": n, "path": self.path, "concurrent": concurrent,
                  "headers": {k.lower(): v for k, v in self.headers.items()}}
         if args.mode == "generic":
             entry["json"] = json.loads(raw)
         else:
             entry["form"] = {k: v[0] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
-        failing = n <= args.fail_first
+        failing = n <= args.fail_first or (args.fail_every > 0 and n % args.fail_every == 0)
         lose = args.lose_every > 0 and n % args.lose_every == 0
         status, body, headers = getattr(self, "answer_" + args.mode)(entry, failing)
         entry["answered"] = {"status": status, "body": body, "lost": lose}
@@ -136,6 +152,8 @@ def main():
     p.add_argument("--account", default="")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--lose-every", type=int, default=0)
+    p.add_argument("--fail-every", type=int, default=0)   # every n-th request: "later" (503, 220, 429)
+    p.add_argument("--delay-ms", type=int, default=0)     # each answer this late
     p.add_argument("--reject", default="")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

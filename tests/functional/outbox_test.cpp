@@ -530,3 +530,82 @@ TEST_CASE("SMS credits: a venue's free 100 segments pay for its SMS, then they a
     CHECK(en.at("segments") == 1);
     CHECK(error_of(after, "sms.preview", json::object{{"text", std::string(2'001, 'a')}}).code == rpc::invalid_params);
 }
+
+TEST_CASE("eight senders at once: each committed transfer to a phone has exactly one message, sent, and no more than eight attempts are ever in flight") {
+    // Every 4th answer is "later" (503) and every 9th is lost on the way
+    // back, each 20 ms late, so eight senders overlap, retry and resend
+    // under one key at once.
+    const std::string token = "senders-token";
+    constexpr int senders = 8;
+    const int messages = sanitized ? 120 : 300;
+    FakeProvider fake("generic", token, {"--fail-every", "4", "--lose-every", "9", "--delay-ms", "20"});
+    // Attempts enough that no message dies of bad luck in a row of failures.
+    SmsNode s({"--sms-provider", "http", "--sms-url", fake.url("/send"), "--outbox-senders", std::to_string(senders),
+               "--outbox-attempts-max", "100", "--sms-credits-free", "100000"},
+              token);
+    auto& [secrets, node, c, admin, cafe] = s;
+    std::vector<Account> phones;
+    for (int i = 0; i < 5; ++i) phones.push_back(cafe.phone("+7 900 000-02-0" + std::to_string(i)));
+
+    // One batch of tx.submit calls (no wait), then each is committed.
+    json::array batch;
+    std::set<std::string> txs;
+    for (int k = 0; k < messages; ++k) {
+        const SignedTx stx = cafe.wallet.sign(
+            cafe.masha, Transfer{cafe.coin, Volodi::of(cafe.masha), phones[static_cast<std::size_t>(k) % phones.size()], 1,
+                                 "s" + std::to_string(k)});
+        txs.insert(to_hex(tx_id(stx.tx)));
+        batch.push_back(json::object{{"jsonrpc", "2.0"}, {"id", k}, {"method", "tx.submit"},
+                                     {"params", json::object{{"blob", TestWallet::blob(stx)}}}});
+    }
+    const RawReply submitted = post_rpc(c, json::serialize(batch));
+    REQUIRE(submitted.json.is_array());
+    for (const auto& r : submitted.json.as_array()) REQUIRE(r.as_object().contains("result"));
+    REQUIRE(wait_until(
+        [&] {
+            const json::value counts = admin.call("admin.outbox", json::object{{"limit", 1}}).at("counts");
+            return counts.at("pending") == 0 && counts.at("sent").to_number<int>() >= messages;
+        },
+        generous));
+    for (const auto& id : txs) CHECK(str(c.call("tx.get", json::object{{"id", id}}), "status") == "committed");
+
+    std::map<std::string, std::string> key_of;  // tx -> its message's key
+    for (const auto& m : outbox(admin)) {
+        if (!m.as_object().contains("tx") || !txs.contains(str(m, "tx"))) continue;
+        INFO("tx " << str(m, "tx"));
+        CHECK(str(m, "state") == "sent");
+        CHECK(key_of.emplace(str(m, "tx"), str(m, "key")).second);  // one message a cause
+    }
+    CHECK(key_of.size() == txs.size());
+
+    std::map<std::string, std::vector<json::object>> received;  // key -> the provider's copies
+    std::int64_t concurrent_max = 0;
+    std::size_t lost = 0;
+    for (const auto& r : fake.requests()) {
+        received[str(r.at("headers"), "idempotency-key")].push_back(r);
+        concurrent_max = std::max(concurrent_max, r.at("concurrent").to_number<std::int64_t>());
+        lost += r.at("answered").at("lost").as_bool() ? 1 : 0;
+    }
+    std::size_t duplicates = 0;
+    for (const auto& [tx, key] : key_of) {
+        INFO("tx " << tx);
+        REQUIRE(received.contains(key));
+        std::size_t taken = 0;  // copies answered 200
+        for (const auto& copy : received.at(key)) {
+            CHECK(copy.at("json") == received.at(key).front().at("json"));  // the same message each time
+            taken += copy.at("answered").at("status") == 200 ? 1 : 0;
+        }
+        CHECK(taken >= 1);
+        duplicates += taken - 1;
+    }
+    std::set<std::string> known_keys;
+    for (const auto& m : outbox(admin)) known_keys.insert(str(m, "key"));
+    for (const auto& [key, copies] : received) CHECK(known_keys.contains(key));  // nothing sent that is not owed
+    std::cout << "outbox senders test: " << messages << " messages, " << fake.requests().size() << " requests, "
+              << lost << " answers lost, " << duplicates << " taken twice or more, at most " << concurrent_max
+              << " at once" << std::endl;
+    // Only an answer the provider lost makes it take a message twice.
+    CHECK(duplicates <= lost);
+    CHECK(concurrent_max <= senders);
+    CHECK(concurrent_max >= 2);  // the senders did overlap
+}
