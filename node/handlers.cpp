@@ -471,7 +471,7 @@ std::optional<json::value> Node::phone_claim_request(Call& call) {
     OutboxMessage m;
     m.kind = MessageKind::claim_code;
     m.phone = r->ref;
-    m.link = phone_link(listen_url_, r->ref);
+    m.link = phone_link(listen_url(), r->ref);
     m.created_ms = clock_.now_ms();
     m.text = "Kopilka claim code: " + std::string(claim_code_marker) + ". It works once, for " +
              std::to_string(phones_->code_ttl_s() / 60) + " minutes. Type it on " + m.link +

@@ -288,7 +288,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     for (const auto& [name, _] : handlers())
         if (!rpc::find_method(name)) return std::unexpected("internal: handler " + std::string(name) + " is undocumented");
     metrics_.height = chain_->height();
-    listen_url_ = config_.effective_public_url();
+    set_listen_url(config_.effective_public_url());
     log_.info("node.open", {{"data_dir", dir_.root.string()},
                             {"chain", chain_->genesis().chain_name},
                             {"chain_id", to_hex(chain_->id())},
@@ -1038,7 +1038,7 @@ OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
     m.kind = MessageKind::coins_received;
     m.venue = t.ticker;  // the venue pays for its own news
     m.phone = ref;
-    m.link = phone_link(listen_url_, ref);
+    m.link = phone_link(listen_url(), ref);
     m.created_ms = clock_.now_ms();
     m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
              format_amount(balance) + " " + t.ticker + ". Open " + m.link + (claimed ? "" : " to claim them");
@@ -1050,7 +1050,7 @@ std::optional<OutboxMessage> Node::rebind_message(const PhoneRef& ref, TxKind ki
     if (kind == TxKind::phone_bind && !pending) return std::nullopt;
     OutboxMessage m;
     m.phone = ref;
-    m.link = phone_link(listen_url_, ref);
+    m.link = phone_link(listen_url(), ref);
     m.created_ms = clock_.now_ms();
     if (kind == TxKind::phone_bind) {
         const std::time_t t = static_cast<std::time_t>(pending->effective_s);

@@ -102,7 +102,16 @@ public:
     MediaReply media_get(std::string_view path, bool head, std::string_view if_none_match) override;
 
     const std::string& admin_token() const { return admin_token_; }
-    void set_listen_url(std::string url) { listen_url_ = std::move(url); }
+    // Set by main once the server listens, which is after start(): the
+    // producer and the handlers read it meanwhile, so it is guarded.
+    void set_listen_url(std::string url) {
+        std::lock_guard lock(listen_url_mutex_);
+        listen_url_ = std::move(url);
+    }
+    std::string listen_url() const {
+        std::lock_guard lock(listen_url_mutex_);
+        return listen_url_;
+    }
 
     // One method call; `reply` gets the full JSON-RPC response object.
     using Reply = std::function<void(boost::json::value response)>;
@@ -239,7 +248,8 @@ private:
     // The media names the current state's venue logos and product images point at.
     std::unordered_set<std::string> referenced_media() const;
     std::string admin_token_;
-    std::string listen_url_;
+    mutable std::mutex listen_url_mutex_;
+    std::string listen_url_;  // the cabinet links' base; listen_url_mutex_
     std::unique_ptr<boost::asio::thread_pool> verify_pool_;
     // Builds the answers (inclusion proofs, JSON) of a committed block while
     // the producer goes on to the next one; one thread keeps blocks in order.
