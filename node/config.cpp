@@ -93,6 +93,12 @@ void add_options(CLI::App& app, Config& c) {
         "messages attempted at once, each on its own thread and provider connection (1 to 256)");
     opt(app, "outbox-attempts-max", c.outbox_attempts_max, "attempts to send a message before it is dead");
     opt(app, "sms-credits-free", c.sms_credits_free, "SMS segments each venue gets free before it needs a pack (docs/messages.md)");
+    opt(app, "quiet-hours", c.quiet_hours,
+        "local hours when messages about coins wait for morning, e.g. 22-9 (empty: none; claim codes never wait)");
+    opt(app, "quiet-hours-zone", c.quiet_hours_zone,
+        "IANA zone of the quiet hours for a venue without a programme (a programme's own zone wins)");
+    opt(app, "messages-per-phone-per-hour-max", c.messages_per_phone_per_hour_max,
+        "messages about coins one phone gets in any hour; more wait (0: no limit; claim codes never wait)");
     opt(app, "outbox-retry-first-ms", c.outbox_retry_first_ms, "the pause after a message's first failed attempt (doubles)");
     opt(app, "outbox-retry-max-ms", c.outbox_retry_max_ms, "the longest pause between a message's attempts");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");

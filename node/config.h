@@ -67,6 +67,11 @@ struct Config {
     std::uint32_t outbox_senders = 16;        // messages attempted at once (1 to outbox_senders_max, 256)
     std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
     std::uint64_t sms_credits_free = 100;     // segments each venue's SMS get before it buys a pack
+    // "22-9" or "22:00-09:00": local hours when news of coins waits for
+    // morning (empty: none); in the venue's programme zone, else quiet_hours_zone.
+    std::string quiet_hours;
+    std::string quiet_hours_zone = "UTC";     // an IANA zone of this machine's tz database
+    std::uint32_t messages_per_phone_per_hour_max = 0;  // not urgent ones; 0: no limit (the default)
     std::uint64_t outbox_retry_first_ms = 2'000;    // the pause after a first failure; doubles after each
     std::uint64_t outbox_retry_max_ms = 600'000;    // the longest pause
     std::string log_level = "info";

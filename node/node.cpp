@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include "node/messages/channels.h"
+#include "node/messages/quiet_hours.h"
 
 #include "node/call.h"
 
@@ -265,6 +266,13 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
         ol.credits_free = config_.sms_credits_free;
+        ol.per_phone_per_hour_max = config_.messages_per_phone_per_hour_max;
+        auto quiet = parse_quiet_hours(config_.quiet_hours);
+        if (!quiet) return std::unexpected(quiet.error());
+        quiet_hours_ = *quiet;
+        auto zone = system_zone_rule(config_.quiet_hours_zone);
+        if (!zone) return std::unexpected(zone.error());
+        quiet_zone_ = *zone;
         ol.retry_first_ms = config_.outbox_retry_first_ms;
         ol.retry_max_ms = std::max(config_.outbox_retry_first_ms, config_.outbox_retry_max_ms);
         outbox_ = std::make_unique<Outbox>(chain_->store(), chain_->id(), std::move(*channel), ol, clock_, log_,
@@ -1093,6 +1101,16 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
     // A re-bind notice is sent without credits: the person's coins are about
     // to move to another key, and this may be their only warning.
     r.urgent = m.kind != MessageKind::coins_received;
+    if (!r.urgent && quiet_hours_ && sending) {
+        // The venue's night: its programme's zone, else the node's.
+        ledger::tz::Rule zone = quiet_zone_;
+        {
+            std::shared_lock lock(chain_mutex_);
+            if (const auto* p = chain_->state().programme_latest(m.venue))
+                if (auto rule = ledger::tz::parse(p->zone_rule)) zone = *rule;
+        }
+        r.not_before_ms = quiet_hours_end(*quiet_hours_, zone, clock_.now_ms());
+    }
     return r;
 }
 

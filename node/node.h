@@ -12,6 +12,7 @@
 #include "node/metrics.h"
 #include "node/notifier.h"
 #include "node/messages/outbox.h"
+#include "node/messages/quiet_hours.h"
 #include "node/phones.h"
 #include "node/server.h"
 #include "rpc/protocol.h"
@@ -248,6 +249,8 @@ private:
     // The media names the current state's venue logos and product images point at.
     std::unordered_set<std::string> referenced_media() const;
     std::string admin_token_;
+    std::optional<QuietHours> quiet_hours_;  // --quiet-hours; none: messages go at any hour
+    ledger::tz::Rule quiet_zone_;            // --quiet-hours-zone, for a venue without a programme
     mutable std::mutex listen_url_mutex_;
     std::string listen_url_;  // the cabinet links' base; listen_url_mutex_
     std::unique_ptr<boost::asio::thread_pool> verify_pool_;

@@ -26,6 +26,8 @@ constexpr std::string_view key_tag_claim = "kopilka/message/claim/v1";
 // The dispatcher looks again at least this often when nothing wakes it (the
 // node clock may be moved by a test; a wake-up is cheap).
 constexpr std::uint64_t idle_wait_ms_max = 1'000;
+constexpr std::uint64_t hour_ms = 60 * 60'000;
+constexpr std::size_t phone_sends_kept_max = 100'000;
 
 constexpr std::array<std::string_view, 5> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
                                                         "rebind_completed", "claim_code"};
@@ -410,10 +412,28 @@ void Outbox::attempt(OutboxMessage m) {
     // leaves so that concurrent sends cannot overdraw the credits.
     const std::uint32_t cost = rendered && channel_->metered() ? sms_size(rendered->text).segments : 0;
     bool accepted = false;
+    // Not now, and no attempt: the venue's quiet hours, or this phone had
+    // its hour's worth of messages.
+    std::optional<std::uint64_t> wait_until;
+    std::string wait_why;
+    const bool limited = rendered && !rendered->urgent && limits_.per_phone_per_hour_max > 0;
+    if (rendered && !rendered->urgent && rendered->not_before_ms > now) {
+        wait_until = rendered->not_before_ms;
+        wait_why = "quiet hours";
+    } else if (limited) {
+        if (auto free_at = take_phone_slot(m.phone, now)) {
+            wait_until = *free_at;
+            wait_why = "this phone had " + std::to_string(limits_.per_phone_per_hour_max) + " messages in the last hour";
+        }
+    }
     if (!rendered) {
         m.state = rendered.error().state;
         m.error = rendered.error().why;
+    } else if (wait_until) {
+        m.next_ms = *wait_until;
+        m.error = "waits until " + std::to_string(*wait_until) + ": " + wait_why;
     } else if (!reserve(m.venue, cost, rendered->urgent)) {
+        if (limited) return_phone_slot(m.phone, now);
         m.state = MessageState::held;
         const Credits c = credits(m.venue);
         m.error = "no SMS credits: this message needs " + std::to_string(cost) + " segment(s), " + m.venue + " has " +
@@ -423,6 +443,7 @@ void Outbox::attempt(OutboxMessage m) {
         Attempt a = channel_->send(*rendered, m.key);
         accepted = a.result == Attempt::Result::accepted;
         if (!accepted) release(m.venue, cost);
+        if (!accepted && limited) return_phone_slot(m.phone, now);
         switch (a.result) {
             case Attempt::Result::accepted:
                 m.state = MessageState::sent;
@@ -450,7 +471,9 @@ void Outbox::attempt(OutboxMessage m) {
                                {"state", message_state_name(m.state)}, {"attempts", m.attempts},
                                {"channel", m.channel}, {"key", m.key}};
     if (!m.error.empty()) fields["error"] = m.error;
-    if (m.state == MessageState::pending)
+    if (wait_until)
+        log_.info("message.waits", std::move(fields));
+    else if (m.state == MessageState::pending)
         log_.info("message.retry", std::move(fields));
     else if (m.state == MessageState::sent)
         log_.info("message.sent", std::move(fields));
@@ -519,6 +542,27 @@ std::int64_t Outbox::balance_of(const std::string& venue, const Account& a) cons
     const std::uint64_t free = venue.empty() ? 0 : limits_.credits_free;
     return static_cast<std::int64_t>(free + a.granted) - static_cast<std::int64_t>(a.spent) -
            static_cast<std::int64_t>(a.reserved);
+}
+
+std::optional<std::uint64_t> Outbox::take_phone_slot(const ledger::PhoneRef& phone, std::uint64_t now) {
+    std::lock_guard lock(mutex_);
+    // Phones whose hour has passed are forgotten now and then, so the map
+    // holds about the phones of the last hour.
+    if (phone_sends_.size() > phone_sends_kept_max)
+        std::erase_if(phone_sends_, [&](const auto& kv) { return kv.second.empty() || kv.second.back() + hour_ms <= now; });
+    auto& sends = phone_sends_[phone];
+    while (!sends.empty() && sends.front() + hour_ms <= now) sends.pop_front();
+    if (sends.size() >= limits_.per_phone_per_hour_max) return sends.front() + hour_ms;
+    sends.push_back(now);
+    return std::nullopt;
+}
+
+void Outbox::return_phone_slot(const ledger::PhoneRef& phone, std::uint64_t at) {
+    std::lock_guard lock(mutex_);
+    auto it = phone_sends_.find(phone);
+    if (it == phone_sends_.end()) return;
+    if (auto pos = std::find(it->second.begin(), it->second.end(), at); pos != it->second.end()) it->second.erase(pos);
+    if (it->second.empty()) phone_sends_.erase(it);
 }
 
 bool Outbox::reserve(const std::string& venue, std::uint32_t segments, bool urgent) {

@@ -27,6 +27,7 @@
 #include "node/log.h"
 
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -104,8 +105,12 @@ struct Rendered {
     std::string link;
     // Sent even when its venue has no SMS credits left: a claim code (a
     // person is waiting for it) or a re-bind notice (a person's coins are
-    // about to move to another key).
+    // about to move to another key). Urgent messages ignore quiet hours and
+    // the per-phone rate too.
     bool urgent = false;
+    // Quiet hours (the venue's night): not before this (node clock ms; 0:
+    // now). The message waits, unattempted, until then.
+    std::uint64_t not_before_ms = 0;
 };
 
 // What one attempt to hand a message to a channel came to.
@@ -158,6 +163,9 @@ struct OutboxLimits {
     std::uint64_t retry_max_ms = 10 * 60'000;   // the longest pause between attempts
     std::size_t finished_kept_max = 100'000;    // sent, dead and expired records kept; the oldest go first
     std::uint64_t credits_free = 100;           // SMS segments each venue gets before it needs a pack
+    // At most this many messages that are not urgent go to one phone in any
+    // hour (0: no limit); more wait for the hour to move on.
+    std::uint32_t per_phone_per_hour_max = 0;
 };
 
 class Outbox {
@@ -249,6 +257,10 @@ private:
     bool reserve(const std::string& venue, std::uint32_t segments, bool urgent);
     void release(const std::string& venue, std::uint32_t segments);
     bool persist_sent(const OutboxMessage& m);  // the record and the debit in one batch
+    // The per-phone rate: takes a slot for `phone` at `now`, or says when
+    // the next one frees (the oldest of the hour's sends plus an hour).
+    std::optional<std::uint64_t> take_phone_slot(const ledger::PhoneRef& phone, std::uint64_t now);
+    void return_phone_slot(const ledger::PhoneRef& phone, std::uint64_t at);
 
     ledger::Store& store_;
     Hash256 chain_id_;
@@ -272,6 +284,9 @@ private:
     std::map<std::uint64_t, MessageState> finished_;
     Counts counts_;  // in_flight_ counts as pending until finish()
     std::map<std::uint64_t, OutboxMessage> held_;  // waiting for credits, by seq
+    // Each phone's sends of the last hour (not urgent ones), oldest first;
+    // in memory only, so a restart forgets them (docs/messages.md).
+    std::map<ledger::PhoneRef, std::deque<std::uint64_t>> phone_sends_;
     std::vector<std::thread> senders_;
 
     // Guards the credits and orders their writes (the last total written is
