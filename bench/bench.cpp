@@ -86,13 +86,6 @@ std::uint64_t now_s() {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string temp_dir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/kopilka-bench-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory under " + tmpl);
-    return tmpl;
-}
-
 std::filesystem::path default_kopilkad() {
     // Next to this program when installed together; else the one built with it.
     std::error_code ec;
@@ -297,7 +290,7 @@ int run(Options& o, const std::string& command_line) {
         o.workload.ticker_prefix = "B";
         for (int i = 0; i < 2; ++i) o.workload.ticker_prefix += static_cast<char>('A' + rng() % 26);
     } else {
-        work_dir = o.datadir.empty() ? std::filesystem::path(temp_dir()) : std::filesystem::path(o.datadir);
+        work_dir = o.datadir.empty() ? make_temp_dir("bench") : std::filesystem::path(o.datadir);
         std::filesystem::create_directories(work_dir);
         data_dir = work_dir / "data";
         node = std::make_unique<NodeProcess>(o.kopilkad.empty() ? default_kopilkad() : std::filesystem::path(o.kopilkad),

@@ -50,13 +50,6 @@ struct Options {
     bool keep_datadir = false;
 };
 
-std::string temp_dir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/kopilka-dashboard-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory under " + tmpl);
-    return tmpl;
-}
-
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 json::object request(std::string_view method, json::object params, int id) {
@@ -108,7 +101,7 @@ std::string check_sums(const json::value& series, const json::value& stats) {
 }
 
 int run(const Options& o) {
-    const std::filesystem::path dir = temp_dir();
+    const std::filesystem::path dir = make_temp_dir("dashboard");
     const std::filesystem::path data = dir / "data";
     NodeProcess node(o.kopilkad, data, dir / "node.log", {"--requests-per-second-max", "0"});
     node.init();

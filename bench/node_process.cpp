@@ -202,4 +202,11 @@ int NodeProcess::stop() {
 
 std::string NodeProcess::log_text() const { return read_file(log_file_); }
 
+std::filesystem::path make_temp_dir(std::string_view tag) {
+    const char* base = std::getenv("TMPDIR");
+    std::string path = std::string(base && *base ? base : "/tmp") + "/kopilka-" + std::string(tag) + "-XXXXXX";
+    if (!::mkdtemp(path.data())) throw std::runtime_error("cannot create a temporary directory " + path + ": " + std::strerror(errno));
+    return path;
+}
+
 }  // namespace kopilka::bench

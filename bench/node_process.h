@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kopilka::bench {
@@ -37,6 +38,10 @@ std::uint16_t start_listening(const std::vector<std::string>& args, const std::f
                               std::chrono::milliseconds timeout, pid_t& pid);
 // The whole content of a file ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& p);
+
+// A new directory $TMPDIR/kopilka-<tag>-XXXXXX (under /tmp without
+// TMPDIR), for a benchmark's data dir; the caller removes it.
+std::filesystem::path make_temp_dir(std::string_view tag);
 
 // CPU and memory of a process, from /proc/<pid>/stat and /proc/<pid>/status.
 struct ProcSample {

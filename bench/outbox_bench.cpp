@@ -254,13 +254,6 @@ struct Options {
     bool json_out = false;
 };
 
-std::string temp_dir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/kopilka-outbox-bench-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory under " + tmpl);
-    return tmpl;
-}
-
 // Signs transfers from the venue's treasury, one to each phone in turn.
 class Sender {
 public:
@@ -313,7 +306,7 @@ int run(const Options& o) {
     if (o.phones == 0 || o.phones > phones_max) throw std::invalid_argument("--phones must be 1 to 1000");
     Gateway gateway{std::chrono::milliseconds(o.latency_ms)};
     const double load_before = load_average_1m();
-    const std::filesystem::path dir = temp_dir();
+    const std::filesystem::path dir = make_temp_dir("outbox-bench");
     std::vector<std::string> args{"--requests-per-second-max", "0",
                                   "--sms-provider", "http",
                                   "--sms-url", "http://127.0.0.1:" + std::to_string(gateway.port()) + "/send",

@@ -671,16 +671,10 @@ std::string Node::credits_venue(Call& call) {
 std::optional<json::value> Node::admin_credits_add(Call& call) {
     call.params.only({"ticker", "segments", "note"});
     const std::string ticker = credits_venue(call);
-    const std::uint64_t segments = call.params.u64("segments");
-    std::string note = call.params.opt_str("note").value_or("");
-    if (segments == 0 || segments > sms_credits_grant_max)
-        throw Error(rpc::invalid_params, "param 'segments' must be 1 to " + std::to_string(sms_credits_grant_max));
-    if (note.size() > sms_credits_note_chars_max)
-        throw Error(rpc::invalid_params,
-                    "param 'note' is at most " + std::to_string(sms_credits_note_chars_max) + " bytes");
-    auto c = outbox_->grant(ticker, segments, std::move(note));
+    auto c = outbox_->grant(ticker, call.params.u64("segments"), call.params.opt_str("note").value_or(""));
+    if (!c && c.error().invalid) throw Error(rpc::invalid_params, c.error().why);
     if (!c) {
-        log_.error("sms.credits_write_failed", {{"error", c.error()}});
+        log_.error("sms.credits_write_failed", {{"error", c.error().why}});
         throw Error(rpc::internal_error, "the pack could not be written; nothing was added, try again later");
     }
     return credits_json(*c);
@@ -697,14 +691,12 @@ std::optional<json::value> Node::sms_credits(Call& call) {
         grants.push_back(json::object{{"seq", g.seq}, {"segments", g.segments}, {"note", g.note}, {"time_ms", g.time_ms}});
     // Every debit is a sent message's record: what it was, never to whom.
     json::array debits;
-    for (const auto& m : outbox_->recent(limit, MessageState::sent, ticker)) {
-        if (m.segments == 0) continue;
-        debits.push_back(json::object{{"seq", m.seq},
-                                      {"kind", message_kind_name(m.kind)},
-                                      {"segments", m.segments},
-                                      {"time_ms", m.done_ms},
-                                      {"tx", m.tx ? json::value(to_hex(*m.tx)) : json::value(nullptr)}});
-    }
+    for (const auto& d : outbox_->debits(ticker, limit))
+        debits.push_back(json::object{{"seq", d.seq},
+                                      {"kind", message_kind_name(d.kind)},
+                                      {"segments", d.segments},
+                                      {"time_ms", d.time_ms},
+                                      {"tx", d.tx ? json::value(to_hex(*d.tx)) : json::value(nullptr)}});
     o["grants"] = std::move(grants);
     o["debits"] = std::move(debits);
     o["channel"] = outbox_->channel().name();

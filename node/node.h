@@ -331,7 +331,7 @@ inline constexpr std::size_t outbox_page_default = 100;
 inline constexpr std::size_t outbox_page_max = 10'000;
 // sms.credits: the packs and the debits it lists.
 inline constexpr std::size_t credits_page_default = 20;
-inline constexpr std::size_t credits_page_max = 1'000;
+inline constexpr std::size_t credits_page_max = sms_debits_kept_max;
 // sms.preview: a template's text, at most this long (bytes of UTF-8).
 inline constexpr std::size_t sms_preview_bytes_max = 2'000;
 // Rows a heavy read may read for the cost of one request: a call costs one

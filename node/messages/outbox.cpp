@@ -224,7 +224,10 @@ void Outbox::load() {
         // The credits' totals; none on a new node (only the free ones). What
         // is set aside for attempts in flight stays set aside.
         std::lock_guard credits(credits_mutex_);
-        for (auto& [venue, a] : accounts_) a.granted = a.spent = 0;
+        for (auto& [venue, a] : accounts_) {
+            a.granted = a.spent = 0;
+            a.debits.clear();
+        }
         next_grant_seq_ = 1;
         store_.scan(Column::outbox, Bytes{credits_key_tag}, {}, [&](ByteView key, ByteView value) {
             auto o = json_record(value);
@@ -265,6 +268,11 @@ void Outbox::load() {
                 [[fallthrough]];
             case MessageState::pending: ++counts_.pending; owe(std::move(*m)); break;
             case MessageState::sent:
+                if (m->segments > 0) {
+                    std::lock_guard credits(credits_mutex_);
+                    note_debit(accounts_[m->venue], *m);
+                }
+                [[fallthrough]];
             case MessageState::dead:
             case MessageState::expired:
                 ++count_of(m->state);
@@ -600,7 +608,22 @@ bool Outbox::persist_sent(const OutboxMessage& m) {
         return false;  // tried again, set aside again then
     }
     a.spent += m.segments;
+    if (m.segments > 0) note_debit(a, m);
     return true;
+}
+
+void Outbox::note_debit(Account& a, const OutboxMessage& m) {
+    a.debits.push_back(Debit{m.seq, m.kind, m.segments, m.done_ms, m.tx});
+    if (a.debits.size() > sms_debits_kept_max) a.debits.pop_front();
+}
+
+std::vector<Outbox::Debit> Outbox::debits(const std::string& venue, std::size_t limit) const {
+    std::lock_guard lock(credits_mutex_);
+    std::vector<Debit> out;
+    auto it = accounts_.find(venue);
+    if (it == accounts_.end()) return out;
+    for (auto d = it->second.debits.rbegin(); d != it->second.debits.rend() && out.size() < limit; ++d) out.push_back(*d);
+    return out;
 }
 
 Outbox::Credits Outbox::credits(const std::string& venue) const {
@@ -630,15 +653,16 @@ std::map<std::string, Outbox::Credits> Outbox::all_credits() const {
     return out;
 }
 
-std::expected<Outbox::Credits, std::string> Outbox::grant(const std::string& venue, std::uint64_t segments,
-                                                          std::string note) {
-    if (venue.empty()) return std::unexpected(std::string("a pack is for a venue (its ticker)"));
+std::expected<Outbox::Credits, Outbox::GrantRefused> Outbox::grant(const std::string& venue, std::uint64_t segments,
+                                                                   std::string note) {
+    auto invalid = [](std::string why) { return std::unexpected(GrantRefused{true, std::move(why)}); };
+    if (venue.empty()) return invalid("a pack is for a venue (its ticker)");
     if (segments == 0 || segments > sms_credits_grant_max)
-        return std::unexpected("a pack is 1 to " + std::to_string(sms_credits_grant_max) + " segments, not " +
-                               std::to_string(segments));
+        return invalid("param 'segments' must be 1 to " + std::to_string(sms_credits_grant_max) + ", not " +
+                       std::to_string(segments));
     if (note.size() > sms_credits_note_chars_max)
-        return std::unexpected("the note is " + std::to_string(note.size()) + " bytes; at most " +
-                               std::to_string(sms_credits_note_chars_max));
+        return invalid("param 'note' is " + std::to_string(note.size()) + " bytes; at most " +
+                       std::to_string(sms_credits_note_chars_max));
     {
         std::lock_guard lock(credits_mutex_);
         Account& a = accounts_[venue];
@@ -649,7 +673,7 @@ std::expected<Outbox::Credits, std::string> Outbox::grant(const std::string& ven
                           {"note", note}, {"time_ms", clock_.now_ms()}}));
         b.put(Column::outbox, credits_key(venue), credits_record(venue, a.granted + segments, a.spent));
         // Synced: the operator was paid for it.
-        if (auto ok = store_.write(b, /*sync=*/true); !ok) return std::unexpected(ok.error());
+        if (auto ok = store_.write(b, /*sync=*/true); !ok) return std::unexpected(GrantRefused{false, ok.error()});
         a.granted += segments;
         a.exhausted_said = false;
         next_grant_seq_ = seq + 1;
@@ -704,15 +728,14 @@ bool Outbox::persist(const OutboxMessage& m) {
     return ok.has_value();
 }
 
-std::vector<OutboxMessage> Outbox::recent(std::size_t limit, std::optional<MessageState> state,
-                                          std::optional<std::string> venue) const {
+std::vector<OutboxMessage> Outbox::recent(std::size_t limit, std::optional<MessageState> state) const {
     // Newest first: the records are in seq order, so the scan keeps the last
     // `limit` it sees.
     std::vector<OutboxMessage> all;
     const Bytes prefix{message_key_tag};
     store_.scan(Column::outbox, prefix, {}, [&](ByteView, ByteView value) {
         auto m = decode_message(value);
-        if (m && (!state || m->state == *state) && (!venue || m->venue == *venue)) {
+        if (m && (!state || m->state == *state)) {
             all.push_back(std::move(*m));
             if (all.size() > 2 * limit + 1) all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(limit));
         }

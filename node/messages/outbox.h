@@ -146,6 +146,9 @@ public:
 // 100), then packs the operator adds (admin.credits.add).
 inline constexpr std::uint64_t sms_credits_grant_max = 1'000'000;  // segments in one pack
 inline constexpr std::size_t sms_credits_note_chars_max = 200;
+// The newest debits kept in memory for each venue (sms.credits lists them
+// without reading the outbox's records).
+inline constexpr std::size_t sms_debits_kept_max = 1'000;
 
 // The most attempts an outbox may have in flight at once (--outbox-senders):
 // each is a thread and, for an HTTP channel, a connection kept open to the
@@ -206,8 +209,7 @@ public:
     void reload();
 
     // Newest first; `state` filters when set.
-    std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {},
-                                      std::optional<std::string> venue = {}) const;
+    std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {}) const;
     // The records kept, by state (finished ones beyond finished_kept_max are pruned, oldest first).
     struct Counts {
         std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0, held = 0;
@@ -238,8 +240,21 @@ public:
     };
     // Adds a pack to `venue` (written, synced, before this returns) and
     // sends what it held for want of credits. `segments` 1..sms_credits_grant_max.
-    std::expected<Credits, std::string> grant(const std::string& venue, std::uint64_t segments, std::string note);
+    struct GrantRefused {
+        bool invalid = false;  // the pack itself (else the write failed: try again)
+        std::string why;
+    };
+    std::expected<Credits, GrantRefused> grant(const std::string& venue, std::uint64_t segments, std::string note);
     std::vector<Grant> grants(const std::string& venue, std::size_t limit) const;  // newest first
+    // A sent message that spent a venue's segments.
+    struct Debit {
+        std::uint64_t seq = 0;
+        MessageKind kind = MessageKind::coins_received;
+        std::uint32_t segments = 0;
+        std::uint64_t time_ms = 0;
+        std::optional<Hash256> tx;
+    };
+    std::vector<Debit> debits(const std::string& venue, std::size_t limit) const;  // newest first
     const Channel& channel() const { return *channel_; }
 
 private:
@@ -295,7 +310,9 @@ private:
     struct Account {
         std::uint64_t granted = 0, spent = 0, reserved = 0;
         bool exhausted_said = false;  // the log said so once since the last pack
+        std::deque<Debit> debits;     // the newest sms_debits_kept_max, oldest first
     };
+    void note_debit(Account& a, const OutboxMessage& m);  // credits_mutex_ held
     std::map<std::string, Account> accounts_;  // by venue
     std::uint64_t next_grant_seq_ = 1;
     std::int64_t balance_of(const std::string& venue, const Account& a) const;

@@ -518,6 +518,7 @@ TEST_CASE("SMS credits: a venue's free 100 segments pay for its SMS, then they a
     CHECK(again.at("spent") == paid.at("spent"));
     CHECK(again.at("granted") == 50);
     CHECK(again.at("grants") == paid.at("grants"));
+    CHECK(again.at("debits") == paid.at("debits"));  // read back from the sent records
 
     // The preview prices a text as the provider will.
     const auto ru = after.call("sms.preview", json::object{{"text", std::string(71, 'a') + "б"}});
