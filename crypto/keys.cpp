@@ -20,6 +20,7 @@ std::string_view domain_tag(Domain d) {
         case Domain::staff_accept: return "kopilka/staff-accept/v1";
         case Domain::invite_open: return "kopilka/invite-open/v1";
         case Domain::pay_consent: return "kopilka/pay/v1";
+        case Domain::messages: return "kopilka/messages/v1";
     }
     throw std::logic_error("domain_tag: unknown domain");
 }

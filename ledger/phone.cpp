@@ -190,4 +190,18 @@ std::optional<Bytes> lookup_request_bytes(std::string_view phone, std::uint64_t 
     return out;
 }
 
+std::optional<Bytes> consent_request_bytes(const PhoneRef& phone, std::string_view ticker, bool receive,
+                                           std::uint64_t time_ms) {
+    if (ticker.size() > ticker_chars_max) return std::nullopt;
+    static_assert(ticker_chars_max <= 0xff, "the length is one byte");
+    Bytes out;
+    out.reserve(8 + phone.size() + 1 + ticker.size() + 1);
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(time_ms >> shift));
+    out.insert(out.end(), phone.begin(), phone.end());
+    out.push_back(static_cast<std::uint8_t>(ticker.size()));
+    out.insert(out.end(), ticker.begin(), ticker.end());
+    out.push_back(receive ? 1 : 0);
+    return out;
+}
+
 }  // namespace kopilka::ledger

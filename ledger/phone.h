@@ -7,6 +7,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
+#include "ledger/types.h"
 
 #include <cstdint>
 #include <expected>
@@ -46,5 +47,13 @@ Hash256 phone_reference(std::string_view e164, const Hash256& operator_secret);
 // its E.164 form, so a client signs what it sends without knowing the node's
 // default country.
 std::optional<Bytes> lookup_request_bytes(std::string_view phone, std::uint64_t time_ms);
+
+// The message a client's messages.consent request signs under
+// Domain::messages (docs/formats.md, "Signed message consent"): u64
+// big-endian time_ms, the phone's 32-byte reference, u8 length and the
+// venue's ticker (empty: every venue), u8 receive (1: send me its messages,
+// 0: stop them). nullopt for a ticker over ticker_chars_max.
+std::optional<Bytes> consent_request_bytes(const PhoneRef& phone, std::string_view ticker, bool receive,
+                                           std::uint64_t time_ms);
 
 }  // namespace kopilka::ledger

@@ -87,6 +87,9 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "sms-url", c.sms_url, "http: the gateway's endpoint; smsru, twilio: the API's base URL (default: the provider's)");
     opt(app, "sms-secret-file", c.sms_secret_file,
         "a file whose first line is the provider's secret (http: bearer token; smsru: api_id; twilio: auth token)");
+    opt(app, "sms-inbound-secret-file", c.sms_inbound_secret_file,
+        "http, twilio: a file whose first line is the secret the provider's delivery reports and replies to "
+        "POST /hooks/sms prove (docs/messages.md)");
     opt(app, "sms-account", c.sms_account, "twilio: the account SID");
     opt(app, "sms-from", c.sms_from, "twilio: the From number or Messaging Service SID; smsru: an approved sender name");
     opt(app, "outbox-senders", c.outbox_senders,

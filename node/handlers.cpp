@@ -55,6 +55,8 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"admin.credits.add", &Node::admin_credits_add},
         {"sms.credits", &Node::sms_credits},
         {"sms.preview", &Node::sms_preview},
+        {"messages.consent.set", &Node::messages_consent_set},
+        {"messages.consent.get", &Node::messages_consent_get},
         {"admin.stop", &Node::admin_stop},
     };
     return table;
@@ -610,9 +612,10 @@ std::optional<json::value> Node::admin_outbox(Call& call) {
     std::optional<MessageState> state;
     if (auto s = call.params.opt_str("state")) {
         for (auto st : {MessageState::pending, MessageState::sent, MessageState::dead, MessageState::expired,
-                        MessageState::held})
+                        MessageState::held, MessageState::stopped})
             if (message_state_name(st) == *s) state = st;
-        if (!state) throw Error(rpc::invalid_params, "param 'state' must be pending, sent, dead, expired or held");
+        if (!state)
+            throw Error(rpc::invalid_params, "param 'state' must be pending, sent, dead, expired, held or stopped");
     }
     json::array list;
     for (const auto& m : outbox_->recent(limit, state)) {
@@ -641,14 +644,16 @@ std::optional<json::value> Node::admin_outbox(Call& call) {
                        {"provider_id", m.provider_id},
                        {"error", m.error},
                        {"segments", m.segments},
-                       {"venue", m.venue}};
+                       {"venue", m.venue},
+                       {"delivery", m.delivery.empty() ? json::value(nullptr) : json::value(m.delivery)},
+                       {"delivery_ms", m.delivery.empty() ? json::value(nullptr) : json::value(m.delivery_ms)}};
         list.push_back(std::move(o));
     }
     const Outbox::Counts c = outbox_->counts();
     return json::object{{"messages", std::move(list)},
                         {"channel", outbox_->channel().name()},
                         {"counts", json::object{{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
-                                                {"held", c.held}}}};
+                                                {"held", c.held}, {"stopped", c.stopped}}}};
 }
 
 namespace {

@@ -44,6 +44,10 @@ std::string Metrics::prometheus() const {
             "ws-send-queue-max).",
             send_queue_closed);
     counter("kopilka_reads_busy_total", "Heavy reads refused with 2003 because the read queue was full.", reads_busy);
+    counter("kopilka_sms_hooks_unauthorized_total",
+            "Provider callbacks (POST /hooks/sms) refused: no or a wrong signature or password.", hooks_unauthorized);
+    counter("kopilka_sms_hooks_invalid_total", "Provider callbacks (POST /hooks/sms) refused: not in the provider's form.",
+            hooks_invalid);
     gauge("kopilka_read_queue_length", "Requests with heavy reads waiting for a read thread.", reads_queued.load());
     gauge("kopilka_block_height", "Height of the tip block.", static_cast<std::int64_t>(height.load()));
     gauge("kopilka_mempool_length", "Transactions waiting for a block.", static_cast<std::int64_t>(mempool.load()));

@@ -30,6 +30,8 @@ public:
     std::atomic<std::uint64_t> send_queue_closed{0};
     std::atomic<std::uint64_t> reads_busy{0};   // heavy reads refused: the read queue was full
     std::atomic<std::int64_t> reads_queued{0};  // requests waiting for a read thread
+    std::atomic<std::uint64_t> hooks_unauthorized{0};  // POST /hooks/sms without the provider's proof
+    std::atomic<std::uint64_t> hooks_invalid{0};       // POST /hooks/sms not in the provider's form
 
     void refused(std::string_view reason);
     void commit_latency(double ms);

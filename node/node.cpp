@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include "node/messages/channels.h"
+#include "node/messages/inbound.h"
 #include "node/messages/quiet_hours.h"
 
 #include "node/call.h"
@@ -262,6 +263,20 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         }
         auto channel = make_channel(cc);
         if (!channel) return std::unexpected(channel.error());
+        sms_provider_ = cc.provider;
+        if (!config_.sms_inbound_secret_file.empty()) {
+            if (cc.provider != SmsProvider::http && cc.provider != SmsProvider::twilio)
+                return std::unexpected("--sms-inbound-secret-file is for --sms-provider http or twilio, whose "
+                                       "delivery reports and replies the node reads (docs/messages.md, Inbound)");
+            auto inbound = read_secret_file(config_.sms_inbound_secret_file);
+            if (!inbound) return std::unexpected(inbound.error());
+            if (inbound->size() < inbound_secret_bytes_min)
+                return std::unexpected("the inbound secret in " + config_.sms_inbound_secret_file.string() +
+                                       " is shorter than " + std::to_string(inbound_secret_bytes_min) +
+                                       " bytes; put a long random one there (openssl rand -hex 32)");
+            inbound_secret_ = std::move(*inbound);
+        }
+        consent_ = std::make_unique<Consent>(chain_->store(), log_);
         OutboxLimits ol;
         ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
@@ -408,10 +423,10 @@ std::string Node::metrics() {
         // Dead messages are the operator's to look at (admin.outbox with
         // state "dead"); pending ones that grow say the channel is failing.
         const Outbox::Counts c = outbox_->counts();
-        text += "# HELP kopilka_outbox_messages Messages in the outbox, by state (dead: given up; held: no SMS credits; see admin.outbox).\n"
+        text += "# HELP kopilka_outbox_messages Messages in the outbox, by state (dead: given up; held: no SMS credits; stopped: the client opted out; see admin.outbox).\n"
                 "# TYPE kopilka_outbox_messages gauge\n";
         for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
-                                {"held", c.held}})
+                                {"held", c.held}, {"stopped", c.stopped}})
             text += "kopilka_outbox_messages{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
         // Below zero only by claim codes sent without credits; 0 with held
         // messages means the venue's SMS have stopped.
@@ -1098,6 +1113,16 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
             MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
                                     " (it was never looked up here, or the book dropped it)"});
     r.phone = *number;
+    // A venue's own news respects the client's choice (docs/messages.md,
+    // "Opting out"); what the person asked for or must know does not.
+    if (m.kind == MessageKind::coins_received) {
+        if (auto stop = consent_->stopping(m.phone, m.venue))
+            return std::unexpected(Outbox::Unsendable{
+                MessageState::stopped,
+                std::string(stop->source == Consent::Source::reply ? "the client replied STOP"
+                                                                   : "the client turned these off in the cabinet") +
+                    (stop->venue.empty() ? " for every venue" : " for " + stop->venue)});
+    }
     // A re-bind notice is sent without credits: the person's coins are about
     // to move to another key, and this may be their only warning.
     r.urgent = m.kind != MessageKind::coins_received;

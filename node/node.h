@@ -11,6 +11,8 @@
 #include "node/log.h"
 #include "node/metrics.h"
 #include "node/notifier.h"
+#include "node/messages/channels.h"
+#include "node/messages/consent.h"
 #include "node/messages/outbox.h"
 #include "node/messages/quiet_hours.h"
 #include "node/phones.h"
@@ -101,6 +103,9 @@ public:
     void media_put(std::string body, std::string content_type, CallContext ctx,
                    std::function<void(MediaReply)> done) override;
     MediaReply media_get(std::string_view path, bool head, std::string_view if_none_match) override;
+    // POST /hooks/sms on the read pool (a choice is synced; node_messages.cpp).
+    void sms_hook(std::string body, std::vector<std::pair<std::string, std::string>> headers, CallContext ctx,
+                  std::function<void(MediaReply)> done) override;
 
     const std::string& admin_token() const { return admin_token_; }
     // Set by main once the server listens, which is after start(): the
@@ -168,6 +173,14 @@ private:
     std::optional<boost::json::value> admin_credits_add(Call&);
     std::optional<boost::json::value> sms_credits(Call&);
     std::optional<boost::json::value> sms_preview(Call&);
+    std::optional<boost::json::value> messages_consent_set(Call&);  // node_messages.cpp
+    std::optional<boost::json::value> messages_consent_get(Call&);
+    // Runs `work` on the read pool (it writes and syncs), under its gate and
+    // queue bound; answers 503 when the node is stopping or busy.
+    void offload(std::function<MediaReply()> work, std::function<void(MediaReply)> done);
+    // What one provider's callback does: reports to the outbox, STOP and
+    // START to the client's choices.
+    MediaReply read_sms_hook(const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers);
     std::string credits_venue(Call& call);  // its "ticker": a venue of this chain
     std::optional<boost::json::value> admin_stop(Call&);
 
@@ -244,6 +257,9 @@ private:
     std::unique_ptr<KeyPair> attestor_;
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<Outbox> outbox_;
+    std::unique_ptr<Consent> consent_;  // clients' choices of messages; thread-safe on its own
+    SmsProvider sms_provider_ = SmsProvider::file;
+    std::string inbound_secret_;  // --sms-inbound-secret-file; empty: /hooks/sms reads nothing
     std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock
     std::unique_ptr<MediaStore> media_;
     // The media names the current state's venue logos and product images point at.

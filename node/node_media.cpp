@@ -2,9 +2,6 @@
 // POST /media run off the I/O threads.
 #include "node/node.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace kopilka::node {
 
@@ -26,44 +23,17 @@ void Node::media_put(std::string body, std::string content_type, CallContext ctx
                      std::function<void(MediaReply)> done) {
     // An upload writes and fsyncs: on the read pool, under its gate and its
     // queue bound like a heavy read, never on an I/O thread.
-    std::unique_lock gate(read_gate_);
-    if (!read_pool_) {  // not started (a test driving the node alone): run here
-        gate.unlock();
-        return done(media_->put(body, content_type, ctx.client_ip));
-    }
-    auto refuse = [&](int status, std::string_view code, std::string message) {
-        MediaReply r;
-        r.status = status;
-        r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}, {"Retry-After", "1"}};
-        r.body = boost::json::serialize(
-            boost::json::object{{"error", boost::json::object{{"code", code}, {"message", std::move(message)}}}});
-        done(std::move(r));
-    };
-    if (!reads_open_) {
-        gate.unlock();
-        return refuse(503, "unavailable", "the node is stopping; retry in a moment");
-    }
-    if (reads_queued_ >= config_.read_queue_max) {
-        gate.unlock();
-        ++metrics_.reads_busy;
-        return refuse(503, "busy", "the node is busy with other work; retry in a moment");
-    }
-    metrics_.reads_queued = static_cast<std::int64_t>(++reads_queued_);
-    boost::asio::post(*read_pool_, [this, body = std::move(body), content_type = std::move(content_type),
-                                    ip = std::move(ctx.client_ip), done = std::move(done)] {
-        {
-            std::lock_guard lock(read_gate_);
-            metrics_.reads_queued = static_cast<std::int64_t>(--reads_queued_);
-        }
-        MediaReply r;
-        try {
-            r = media_->put(body, content_type, ip);
-        } catch (const std::exception& e) {
-            log_.error("media.put_failed", {{"error", e.what()}});
-            r = MediaReply{500, {{"Content-Type", "application/json"}}, R"({"error":{"code":"store_failed","message":"internal error"}})"};
-        }
-        done(std::move(r));
-    });
+    offload(
+        [this, body = std::move(body), content_type = std::move(content_type), ip = std::move(ctx.client_ip)] {
+            try {
+                return media_->put(body, content_type, ip);
+            } catch (const std::exception& e) {
+                log_.error("media.put_failed", {{"error", e.what()}});
+                return MediaReply{500, {{"Content-Type", "application/json"}},
+                                  R"({"error":{"code":"store_failed","message":"internal error"}})"};
+            }
+        },
+        std::move(done));
 }
 
 MediaReply Node::media_get(std::string_view path, bool head, std::string_view if_none_match) {

@@ -781,6 +781,10 @@ private:
             if (method != http::verb::post) return reply_media(media_not_allowed("POST"));
             return call_media_put();
         }
+        if (path == sms_hook_path) {
+            if (method != http::verb::post) return reply_media(media_not_allowed("POST"));
+            return call_sms_hook();
+        }
         if (path.starts_with(media_path_prefix)) {
             if (method != http::verb::get && method != http::verb::head)
                 return reply_media(media_not_allowed("GET, HEAD"));
@@ -801,7 +805,7 @@ private:
         reply(http::status::not_found, "application/json",
               plain_error_body("not found: open the link from your message whole, or the start page /. "
                                "Не найдено: откройте ссылку из сообщения целиком или начальную страницу /. "
-                               "API: POST /rpc, GET /ws, GET /health, GET /metrics, POST /media"));
+                               "API: POST /rpc, GET /ws, GET /health, GET /metrics, POST /media, POST /hooks/sms"));
     }
 
     // Only a trusted proxy's X-Forwarded-For is read; every line of it, in order.
@@ -877,6 +881,26 @@ private:
         } catch (const std::exception&) {
             if (!answered->exchange(true))
                 reply(http::status::internal_server_error, "application/json", plain_error_body("media failed"));
+        }
+    }
+
+    void call_sms_hook() {
+        Request& req = parser_->get();
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        auto done = [self = shared_from_this(), answered](MediaReply answer) {
+            if (answered->exchange(true)) return;
+            self->core_->post_from_outside(self->ex_, [self, a = std::move(answer)]() mutable {
+                if (!self->closed_) self->reply_media(std::move(a));
+            });
+        };
+        std::vector<std::pair<std::string, std::string>> headers;
+        for (std::string_view name : {"content-type", "authorization", "x-kopilka-timestamp", "x-kopilka-signature"})
+            headers.emplace_back(std::string(name), std::string(req[name]));
+        try {
+            core_->handler.sms_hook(std::move(req.body()), std::move(headers), context(req), done);
+        } catch (const std::exception&) {
+            if (!answered->exchange(true))
+                reply(http::status::internal_server_error, "application/json", plain_error_body("hook failed"));
         }
     }
 

@@ -65,6 +65,16 @@ public:
         (void)path, (void)head, (void)if_none_match;
         return media_not_found();
     }
+    // POST /hooks/sms: a provider's callback (delivery reports, clients'
+    // replies; node/messages/inbound.h). `headers` holds the request's
+    // Content-Type, Authorization, X-Kopilka-Timestamp and
+    // X-Kopilka-Signature, by those lowercase names. `done` must be called
+    // exactly once, from any thread. The default reads none.
+    virtual void sms_hook(std::string body, std::vector<std::pair<std::string, std::string>> headers, CallContext ctx,
+                          std::function<void(MediaReply)> done) {
+        (void)body, (void)headers, (void)ctx;
+        done(media_not_found());
+    }
     virtual bool admin_token_ok(std::string_view token) = 0;  // constant-time compare
     virtual std::string health() = 0;   // JSON body of GET /health
     // False when the node cannot be trusted to serve (its ledger is
@@ -83,6 +93,9 @@ public:
     // send_queue_bytes_max (a client that does not read).
     virtual void connection_dropped_send_queue() noexcept {}
 };
+
+// Where SMS providers post delivery reports and clients' replies.
+inline constexpr std::string_view sms_hook_path = "/hooks/sms";
 
 // The default share of connections_max that one client address may hold.
 inline constexpr std::size_t connections_per_address_divisor = 8;

@@ -495,24 +495,27 @@ std::vector<MethodInfo> build_table() {
          "written with the block that causes it, or before phone.claim.request answers; state pending (waiting for its "
          "next attempt), sent (the channel accepted it), dead (given up: shown here and counted in /metrics) or expired "
          "(a claim code used or past its life before its turn) or held (an SMS the venue has no credits for, sent once "
-         "admin.credits.add adds some). phone is the number it goes to, null when the node no "
+         "admin.credits.add adds some) or stopped (the client opted out of it: messages.consent or a STOP reply; never "
+         "offered to a channel). delivery is what the provider's delivery report said of a sent message (delivered or "
+         "failed, its words then in error; null before any came), delivery_ms when. phone is the number it goes to, null when the node no "
          "longer knows it; a claim code shows in text while it is live, else as [code]. key is the idempotency key, "
          "the same on every attempt; segments is what a sent SMS cost the credits of venue (the coin it is about; empty for the node's own "
          "messages, claim codes and re-bind notices; sms.credits).",
          {{"limit", "integer", false, "at most this many (default 100, at most 10000)"},
-          {"state", "string", false, "only messages in this state: pending, sent, dead, expired or held"}},
+          {"state", "string", false, "only messages in this state: pending, sent, dead, expired, held or stopped"}},
          "object: messages (array of {seq, kind, state, phone, account, text, link, time_ms, key, tx, height, "
-         "attempts, next_attempt_ms, done_ms, channel, provider_id, error, segments, venue}), channel, counts {pending, sent, "
-         "dead, expired, held}",
+         "attempts, next_attempt_ms, done_ms, channel, provider_id, error, segments, venue, delivery, delivery_ms}), channel, counts {pending, "
+         "sent, dead, expired, held, stopped}",
          true, false, R"({"limit":5})",
-         R"({"messages":[{"seq":3,"kind":"claim_code","state":"sent","phone":"+79000000002","account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","text":"Kopilka claim code: 076597. It works once, for 10 minutes. Type it on http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d ; never tell it to anyone.","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","time_ms":1796162157574,"key":"0b6b2c1f5e8d4a3b9c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291","tx":null,"height":0,"attempts":1,"next_attempt_ms":null,"done_ms":1796162157575,"channel":"file","provider_id":"","error":"","segments":2,"venue":""}],"channel":"file","counts":{"pending":0,"sent":3,"dead":0,"expired":0,"held":0}})",
+         R"({"messages":[{"seq":3,"kind":"claim_code","state":"sent","phone":"+79000000002","account":"phone:a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","text":"Kopilka claim code: 076597. It works once, for 10 minutes. Type it on http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d ; never tell it to anyone.","link":"http://127.0.0.1:37307/c/a55bfbe43be55368cb184c50bbb1af2be7beb3ce36ac58011839387bcd6f1b2d","time_ms":1796162157574,"key":"0b6b2c1f5e8d4a3b9c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291","tx":null,"height":0,"attempts":1,"next_attempt_ms":null,"done_ms":1796162157575,"channel":"file","provider_id":"","error":"","segments":2,"venue":"","delivery":null,"delivery_ms":null}],"channel":"file","counts":{"pending":0,"sent":3,"dead":0,"expired":0,"held":0,"stopped":0}})",
          R"~({"type":"object","additionalProperties":false,"required":["messages","channel","counts"],
          "properties":{"messages":{"type":"array","items":{"type":"object","additionalProperties":false,
          "required":["seq","kind","state","phone","account","text","link","time_ms","key","tx","height","attempts",
-                     "next_attempt_ms","done_ms","channel","provider_id","error","segments","venue"],
+                     "next_attempt_ms","done_ms","channel","provider_id","error","segments","venue","delivery",
+                     "delivery_ms"],
          "properties":{"seq":{"$ref":"#/components/schemas/count"},
          "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code"]},
-         "state":{"enum":["pending","sent","dead","expired","held"]},
+         "state":{"enum":["pending","sent","dead","expired","held","stopped"]},
          "phone":{"oneOf":[{"type":"string"},{"type":"null"}]},"account":{"$ref":"#/components/schemas/account"},
          "text":{"type":"string"},"link":{"type":"string"},
          "time_ms":{"$ref":"#/components/schemas/unix_ms"},"key":{"$ref":"#/components/schemas/hash"},
@@ -522,12 +525,14 @@ std::vector<MethodInfo> build_table() {
          "done_ms":{"oneOf":[{"$ref":"#/components/schemas/unix_ms"},{"type":"null"}]},
          "channel":{"enum":["file","http","smsru","twilio"]},"provider_id":{"type":"string"},"error":{"type":"string"},
          "segments":{"$ref":"#/components/schemas/count"},
-         "venue":{"oneOf":[{"$ref":"#/components/schemas/ticker"},{"const":""}]}}}},
+         "venue":{"oneOf":[{"$ref":"#/components/schemas/ticker"},{"const":""}]},
+         "delivery":{"enum":["delivered","failed",null]},
+         "delivery_ms":{"oneOf":[{"$ref":"#/components/schemas/unix_ms"},{"type":"null"}]}}}},
          "channel":{"enum":["file","http","smsru","twilio"]},
-         "counts":{"type":"object","additionalProperties":false,"required":["pending","sent","dead","expired","held"],
+         "counts":{"type":"object","additionalProperties":false,"required":["pending","sent","dead","expired","held","stopped"],
          "properties":{"pending":{"$ref":"#/components/schemas/count"},"sent":{"$ref":"#/components/schemas/count"},
          "dead":{"$ref":"#/components/schemas/count"},"expired":{"$ref":"#/components/schemas/count"},
-         "held":{"$ref":"#/components/schemas/count"}}}}})~",
+         "held":{"$ref":"#/components/schemas/count"},"stopped":{"$ref":"#/components/schemas/count"}}}}})~",
          {unauthorized}},
         {"admin.credits.add",
          "Admin. Add a pack of SMS credits to a venue (docs/messages.md \"Credits\"): segments, written and synced "
@@ -586,6 +591,36 @@ std::vector<MethodInfo> build_table() {
          "units":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
          "cost":{"$ref":"#/components/schemas/count"}}})~",
          {}},
+        {"messages.consent.set",
+         "A client chooses whether a venue's automatic messages (coins received; campaigns) reach their phone: "
+         "receive false stops them, true lets them go again; ticker \"\" is every venue at once (as a STOP reply "
+         "to an SMS is). Signed by the key the phone is bound to (docs/formats.md, \"Signed message consent\"), "
+         "at most 300 s from the node's clock and after the phone's last choice for that ticker, so a request is "
+         "taken once. Written and synced before it answers. A message it stops shows in admin.outbox as stopped; "
+         "claim codes and re-bind notices always go.",
+         {{"holder", "string", true, "the phone's account, phone:<hex>"},
+          {"ticker", "string", true, "the venue's coin, or \"\" for every venue"},
+          {"receive", "boolean", true, "true: send me its messages; false: stop them"},
+          {"key", "string", true, "the address the phone is bound to (kop1…)"},
+          {"time_ms", "integer", true, "when the request was signed, unix ms"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, over the consent bytes"}},
+         "object: ticker, receive, source (cabinet), time_ms (when the node took it)",
+         false, false,
+         R"({"holder":"${client}","ticker":"${ticker}","receive":false,"key":"${bound_key}","time_ms":"${now_ms}","signature":"${consent_signature}"})",
+         R"({"ticker":"VOLODYA","receive":false,"source":"cabinet","time_ms":1796162157580})",
+         R"~({"$ref":"#/components/schemas/consent_choice"})~",
+         {not_found, unauthorized, unavailable}},
+        {"messages.consent.get",
+         "A phone's choices of messages: receive_all is false after a STOP reply (or a choice for every venue), "
+         "choices lists each one, the one for every venue (ticker \"\") first; a venue not listed sends.",
+         {{"holder", "string", true, "the phone's account, phone:<hex>"}},
+         "object: receive_all, choices (array of {ticker, receive, source (cabinet or reply), time_ms})",
+         false, false, R"({"holder":"${client}"})",
+         R"({"receive_all":true,"choices":[{"ticker":"VOLODYA","receive":false,"source":"cabinet","time_ms":1796162157580}]})",
+         R"~({"type":"object","additionalProperties":false,"required":["receive_all","choices"],
+         "properties":{"receive_all":{"type":"boolean"},
+         "choices":{"type":"array","items":{"$ref":"#/components/schemas/consent_choice"}}}})~",
+         {}},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},
@@ -613,6 +648,7 @@ json::object param_schema(const MethodInfo& m, const ParamInfo& p, const json::o
     for (auto [name, type] : shared) {
         if (p.name != name) continue;
         if (name == "id" && m.name.starts_with("invite.")) type = "invite_id";  // an invite's id is 16 bytes
+        if (name == "ticker" && m.name == "messages.consent.set") break;  // "" too: every venue
         const auto& c = components.at(type).as_object();
         if (!c.contains("type") || c.at("type") != schema.at("type")) break;  // only where the types agree
         for (const char* k : {"pattern", "minimum"})
@@ -695,6 +731,10 @@ const std::vector<Component>& component_texts() {
         {"amount_or_null", R"~({"oneOf":[{"$ref":"#/components/schemas/amount"},{"type":"null"}]})~"},
         {"count", R"~({"type":"integer","minimum":0})~"},
         {"unix_ms", R"~({"type":"integer","minimum":0,"description":"unix time in milliseconds"})~"},
+        {"consent_choice", R"~({"type":"object","additionalProperties":false,"required":["ticker","receive","source","time_ms"],
+            "properties":{"ticker":{"oneOf":[{"$ref":"#/components/schemas/ticker"},{"const":""}]},
+            "receive":{"type":"boolean"},"source":{"enum":["cabinet","reply"]},
+            "time_ms":{"$ref":"#/components/schemas/unix_ms"}}})~"},
         {"unix_s", R"~({"type":"integer","minimum":0,"description":"unix time in seconds"})~"},
         {"hash", R"~({"type":"string","pattern":"^[0-9a-f]{64}$","description":"32 bytes, lowercase hex"})~"},
         {"invite_id", R"~({"type":"string","pattern":"^[0-9a-f]{32}$",

@@ -31,7 +31,7 @@ constexpr std::size_t phone_sends_kept_max = 100'000;
 
 constexpr std::array<std::string_view, 5> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
                                                         "rebind_completed", "claim_code"};
-constexpr std::array<std::string_view, 5> state_names = {"pending", "sent", "dead", "expired", "held"};
+constexpr std::array<std::string_view, 6> state_names = {"pending", "sent", "dead", "expired", "held", "stopped"};
 
 template <std::size_t N>
 std::optional<std::size_t> index_of(const std::array<std::string_view, N>& names, std::string_view s) {
@@ -131,6 +131,10 @@ Bytes encode_message(const OutboxMessage& m) {
                    {"segments", m.segments},
                    {"venue", m.venue}};
     if (m.tx) o["tx"] = to_hex(*m.tx);
+    if (!m.delivery.empty()) {
+        o["delivery"] = m.delivery;
+        o["delivery_ms"] = m.delivery_ms;
+    }
     const std::string s = json::serialize(o);
     return Bytes(s.begin(), s.end());
 }
@@ -189,6 +193,13 @@ std::optional<OutboxMessage> decode_message(ByteView bytes) {
         if (!venue->is_string()) return std::nullopt;
         m.venue = std::string(venue->as_string());
     }
+    // Absent until a delivery report came.
+    if (auto delivery = str("delivery")) {
+        auto at = u64("delivery_ms");
+        if ((*delivery != "delivered" && *delivery != "failed") || !at) return std::nullopt;
+        m.delivery = std::move(*delivery);
+        m.delivery_ms = *at;
+    }
     if (auto tx = str("tx")) {
         auto id = from_hex(*tx);
         if (!id || id->size() != Hash256{}.size()) return std::nullopt;
@@ -217,6 +228,7 @@ Outbox::~Outbox() { stop(); }
 void Outbox::load() {
     owed_.clear();
     finished_.clear();
+    by_provider_id_.clear();
     counts_ = {};
     std::uint64_t undecodable = 0;
     held_.clear();
@@ -272,9 +284,11 @@ void Outbox::load() {
                     std::lock_guard credits(credits_mutex_);
                     note_debit(accounts_[m->venue], *m);
                 }
+                if (!m->provider_id.empty()) by_provider_id_.insert_or_assign(m->provider_id, m->seq);
                 [[fallthrough]];
             case MessageState::dead:
             case MessageState::expired:
+            case MessageState::stopped:
                 ++count_of(m->state);
                 finished_.emplace(m->seq, m->state);
                 break;
@@ -487,6 +501,8 @@ void Outbox::attempt(OutboxMessage m) {
         log_.info("message.sent", std::move(fields));
     else if (m.state == MessageState::held)
         log_.info("message.held", std::move(fields));
+    else if (m.state == MessageState::stopped)
+        log_.info("message.stopped", std::move(fields));
     else
         log_.warn(m.state == MessageState::dead ? "message.dead" : "message.expired", std::move(fields));
     // Written before it counts as done: a record that could not be written
@@ -519,6 +535,13 @@ void Outbox::finish(OutboxMessage& m) {
     }
     ++count_of(m.state);
     finished_.emplace(m.seq, m.state);
+    if (m.state == MessageState::sent && !m.provider_id.empty()) {
+        // Ids of pruned records go now and then, so the map stays about
+        // the size of the records kept.
+        if (by_provider_id_.size() >= 2 * limits_.finished_kept_max)
+            std::erase_if(by_provider_id_, [&](const auto& kv) { return !finished_.contains(kv.second); });
+        by_provider_id_.insert_or_assign(m.provider_id, m.seq);
+    }
     if (finished_.size() <= limits_.finished_kept_max) return;
     // The oldest finished records go; pending ones are never pruned.
     const std::size_t drop = finished_.size() - limits_.finished_kept_max;
@@ -541,6 +564,7 @@ std::uint64_t& Outbox::count_of(MessageState s) {
         case MessageState::sent: return counts_.sent;
         case MessageState::dead: return counts_.dead;
         case MessageState::held: return counts_.held;
+        case MessageState::stopped: return counts_.stopped;
         case MessageState::expired: break;
     }
     return counts_.expired;
@@ -749,6 +773,32 @@ std::vector<OutboxMessage> Outbox::recent(std::size_t limit, std::optional<Messa
 Outbox::Counts Outbox::counts() const {
     std::lock_guard lock(mutex_);
     return counts_;
+}
+
+std::expected<std::uint64_t, Outbox::ReportRefused> Outbox::report(const DeliveryReport& r) {
+    // Under mutex_ throughout: a report for a message is rare next to its
+    // sends, and this orders two reports of one message (the last one read
+    // is the last one written).
+    std::lock_guard lock(mutex_);
+    auto it = by_provider_id_.find(r.provider_id);
+    if (r.provider_id.empty() || it == by_provider_id_.end()) return std::unexpected(ReportRefused::unknown);
+    auto bytes = store_.get(Column::outbox, message_key(it->second));
+    std::optional<OutboxMessage> m = bytes ? decode_message(*bytes) : std::nullopt;
+    if (!m || m->state != MessageState::sent || m->provider_id != r.provider_id) {
+        by_provider_id_.erase(it);  // pruned since
+        return std::unexpected(ReportRefused::unknown);
+    }
+    m->delivery = r.delivered ? "delivered" : "failed";
+    m->delivery_ms = clock_.now_ms();
+    if (!r.delivered) m->error = r.error.substr(0, std::min(r.error.size(), delivery_error_chars_max));
+    Batch b;
+    b.put(Column::outbox, message_key(m->seq), encode_message(*m));
+    if (auto ok = store_.write(b, /*sync=*/false); !ok) {
+        log_.error("outbox.write_failed", {{"seq", m->seq}, {"error", ok.error()}});
+        return std::unexpected(ReportRefused::not_written);
+    }
+    log_.info("message.delivery", {{"seq", m->seq}, {"delivery", m->delivery}, {"key", m->key}});
+    return m->seq;
 }
 
 }  // namespace kopilka::node

@@ -38,6 +38,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace kopilka::node {
@@ -61,9 +62,11 @@ std::string with_claim_code(std::string text, std::string_view code);
 // or attempts_max attempts failed, or its number is no longer known);
 // expired: a claim code that was no longer live when its turn came (used,
 // or past its life): sending it would only confuse; held: an SMS the venue
-// has no credits for, kept until the operator adds some (then pending again).
+// has no credits for, kept until the operator adds some (then pending again);
+// stopped: a message the client asked not to get (messages.consent, or a
+// STOP reply), never offered to a channel.
 // (Appended last: a record names its state, and older records stay readable.)
-enum class MessageState : std::uint8_t { pending, sent, dead, expired, held };
+enum class MessageState : std::uint8_t { pending, sent, dead, expired, held, stopped };
 std::string_view message_state_name(MessageState s);
 
 struct OutboxMessage {
@@ -90,6 +93,21 @@ struct OutboxMessage {
     // empty for the node's own messages (claim codes, re-bind notices),
     // which are never held and counted on the node's account.
     std::string venue;
+    // sent: what the provider's delivery report said last ("" none yet;
+    // "delivered"; "failed", with its words in `error`), and when it came.
+    std::string delivery;
+    std::uint64_t delivery_ms = 0;
+};
+
+// The most of a failed delivery report's words kept as the message's error.
+inline constexpr std::size_t delivery_error_chars_max = 300;
+
+// A provider's delivery report of a message it accepted (docs/messages.md,
+// "Inbound"): the id it answered with, and what became of it.
+struct DeliveryReport {
+    std::string provider_id;
+    bool delivered = false;  // false: the phone never got it
+    std::string error;       // the provider's words, when it failed
 };
 
 // The record's bytes: a JSON object, versioned ("v": 1), so an operator can
@@ -212,9 +230,16 @@ public:
     std::vector<OutboxMessage> recent(std::size_t limit, std::optional<MessageState> state = {}) const;
     // The records kept, by state (finished ones beyond finished_kept_max are pruned, oldest first).
     struct Counts {
-        std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0, held = 0;
+        std::uint64_t pending = 0, sent = 0, dead = 0, expired = 0, held = 0, stopped = 0;
     };
     Counts counts() const;
+
+    // A delivery report for a message this node's channel sent: the record
+    // says delivered or failed from now on (written before this returns).
+    // nullopt error: applied; else why not (no sent message has that id, or
+    // the write failed), for the caller's log.
+    enum class ReportRefused { unknown, not_written };
+    std::expected<std::uint64_t, ReportRefused> report(const DeliveryReport& r);
 
     // A venue's SMS credits, in segments (`venue` empty: the node's own
     // account, which has no free ones and is never short). balance =
@@ -303,6 +328,9 @@ private:
     // in memory only, so a restart forgets them (docs/messages.md).
     std::map<ledger::PhoneRef, std::deque<std::uint64_t>> phone_sends_;
     std::vector<std::thread> senders_;
+    // Sent records by the id their provider gave (its delivery reports name
+    // it); an id whose record was pruned is forgotten when one comes.
+    std::unordered_map<std::string, std::uint64_t> by_provider_id_;
 
     // Guards the credits and orders their writes (the last total written is
     // the newest). load() takes it under mutex_; nothing takes mutex_ under it.

@@ -324,6 +324,13 @@ TEST_CASE("every method's documented example runs against a node that played the
                                     .at("signature")
                                     .as_string());
          }},
+        {"bound_key", [&] { return address_from_key(client.public_key()); }},
+        {"consent_signature",
+         [&] {
+             return std::string(consent_params(cafe.wallet.chain(), client, phone, cafe.coin, false, lookup_time())
+                                    .at("signature")
+                                    .as_string());
+         }},
         {"code",
          [&] {
              auto code = claim_code_from_outbox(admin, "+79000000002");

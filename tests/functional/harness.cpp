@@ -356,6 +356,18 @@ json::object lookup_params(const ChainId& chain, const KeyPair& signer, const st
     return o;
 }
 
+json::object consent_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
+                            const std::string& ticker, bool receive, std::uint64_t time_ms) {
+    auto message = ledger::consent_request_bytes(phone.phone(), ticker, receive, time_ms);
+    if (!message) throw std::runtime_error("ticker too long to sign");
+    return json::object{{"holder", ledger::account_text(phone)},
+                        {"ticker", ticker},
+                        {"receive", receive},
+                        {"key", address_from_key(signer.public_key())},
+                        {"time_ms", time_ms},
+                        {"signature", to_hex(signer.sign(Domain::messages, chain, *message).view())}};
+}
+
 json::object invite_open_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
                                 ByteView secret, std::uint64_t expiry_s) {
     const ledger::InviteId id = ledger::invite_id(secret);

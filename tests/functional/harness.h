@@ -184,6 +184,11 @@ boost::json::object lookup_params(const ChainId& chain, const KeyPair& signer, c
 // `signer` (docs/formats.md "Invite open").
 boost::json::object invite_open_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
                                        ByteView secret, std::uint64_t expiry_s);
+// messages.consent.set's params: `signer` (the phone's bound key) chooses
+// whether `ticker`'s messages ("" every venue's) reach `phone` (docs/formats.md
+// "Signed message consent").
+boost::json::object consent_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
+                                   const std::string& ticker, bool receive, std::uint64_t time_ms);
 // phone.lookup signed by `signer` at the node's time (node.info time_ms).
 boost::json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,
                                  const std::optional<ledger::Account>& holder = std::nullopt);

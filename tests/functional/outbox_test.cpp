@@ -7,6 +7,7 @@
 // duplicates the provider sees are answers it lost, under the same key.
 // Neither a number nor a code is ever in the ledger's files or in the log.
 #include "bench/node_process.h"
+#include "fake_provider.h"
 #include "harness.h"
 #include "ledger/store.h"
 
@@ -33,55 +34,11 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto generous = std::chrono::seconds(30);
-// Pauses short enough that a test sees several attempts in a second.
-const std::vector<std::string> quick_retries = {"--outbox-retry-first-ms", "50", "--outbox-retry-max-ms", "200"};
-
-class FakeProvider {
-public:
-    FakeProvider(const std::string& mode, const std::string& secret, std::vector<std::string> extra = {}) {
-        const fs::path script = fs::path(KOPILKA_SOURCE_DIR) / "tests" / "functional" / "fake_sms.py";
-        std::vector<std::string> args{KOPILKA_PYTHON3,   script.string(), "--mode", mode, "--port-file",
-                                      port_file().string(), "--log",      log_file().string(), "--secret", secret};
-        args.insert(args.end(), extra.begin(), extra.end());
-        pid_ = bench::spawn_process(args, dir_.path() / "stderr");
-        REQUIRE(wait_until([&] { return fs::exists(port_file()); }, generous));
-        port_ = static_cast<std::uint16_t>(std::stoi(read_text(port_file())));
-    }
-    ~FakeProvider() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-    std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-    std::vector<json::object> requests() const {
-        std::vector<json::object> out;
-        std::ifstream in(log_file());
-        for (std::string line; std::getline(in, line);)
-            if (!line.empty()) out.push_back(json::parse(line).as_object());
-        return out;
-    }
-
-private:
-    fs::path port_file() const { return dir_.path() / "port"; }
-    fs::path log_file() const { return dir_.path() / "requests.jsonl"; }
-    TempDir dir_{"kopilka-fake-sms"};
-    pid_t pid_ = -1;
-    std::uint16_t port_ = 0;
-};
-
 // KOPILKA_SEED replays a run; else a fresh seed, printed.
 std::uint64_t pick_seed() {
     if (const char* s = std::getenv("KOPILKA_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
     std::random_device rd;
     return (std::uint64_t{rd()} << 32) ^ rd();
-}
-
-std::string str(const json::value& v, std::string_view k) { return std::string(v.at(k).as_string()); }
-
-json::array outbox(rpc::Client& admin, std::optional<std::string> state = std::nullopt) {
-    json::object params{{"limit", 10'000}};
-    if (state) params["state"] = *state;
-    return admin.call("admin.outbox", params).at("messages").as_array();
 }
 
 // The outbox's message caused by transaction `tx`, once it left pending.
@@ -100,28 +57,6 @@ std::optional<json::object> wait_settled(rpc::Client& admin, const std::string& 
     return found;
 }
 
-// The outbox's message caused by transaction `tx`, once it is in `state`.
-std::optional<json::object> wait_message(rpc::Client& admin, const std::string& tx, const std::string& state) {
-    std::optional<json::object> found;
-    wait_until(
-        [&] {
-            for (const auto& m : outbox(admin))
-                if (m.at("tx") == json::value(tx) && str(m, "state") == state) {
-                    found = m.as_object();
-                    return true;
-                }
-            return false;
-        },
-        generous);
-    return found;
-}
-
-fs::path write_secret(const TempDir& dir, const std::string& secret) {
-    const fs::path p = dir.path() / "sms.secret";
-    std::ofstream(p) << secret << "\n";
-    return p;
-}
-
 // Every record in the ledger's outbox family, read from a stopped node's files.
 std::vector<std::string> outbox_records(const fs::path& data_dir) {
     auto store = Store::open(data_dir / "ledger", Store::Mode::read_only);
@@ -133,29 +68,6 @@ std::vector<std::string> outbox_records(const fs::path& data_dir) {
     });
     return out;
 }
-
-// A node whose SMS go out as `sms_args` say, with quick retries and, when
-// `secret` is given, --sms-secret-file naming a file that holds it; U Volodi open.
-struct SmsNode {
-    static std::vector<std::string> args_of(const TempDir& dir, std::vector<std::string> sms_args,
-                                            const std::string& secret) {
-        if (!secret.empty()) {
-            sms_args.push_back("--sms-secret-file");
-            sms_args.push_back(write_secret(dir, secret).string());
-        }
-        sms_args.insert(sms_args.end(), quick_retries.begin(), quick_retries.end());
-        return sms_args;
-    }
-    SmsNode(std::vector<std::string> sms_args, const std::string& secret)
-        : node(args_of(secrets, std::move(sms_args), secret)) {
-        cafe.open();
-    }
-    TempDir secrets{"kopilka-sms-secret"};
-    NodeProcess node;
-    rpc::Client c = node.client();
-    rpc::Client admin = node.client(true);
-    Volodi cafe{c};
-};
 
 }  // namespace
 

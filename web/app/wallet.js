@@ -10,6 +10,7 @@ import { decodeAttestation } from '../lib/encoding.js';
 import { voucherId } from '../lib/hash.js';
 import { generateSeed, publicKeyOf, randomNonce } from '../lib/keys.js';
 import { signLookup } from '../lib/lookup.js';
+import { signConsent } from '../lib/consent.js';
 import { signTx } from '../lib/transaction.js';
 import { encodeVoucherQr, signVoucher } from '../lib/voucher.js';
 
@@ -66,6 +67,15 @@ export function completeRebind(node, seed, account) {
 export async function lookupPhone(node, seed, holder, phone) {
   const { time_ms } = await node.client.nodeInfo();
   return node.client.phoneLookup(signLookup({ phone, time_ms, holder: accountFromText(holder) }, seed, node.chainId));
+}
+
+/**
+ * This phone's key chooses whether `ticker`'s automatic messages ("" every
+ * venue's) reach the phone, signed at the node's time.
+ */
+export async function chooseMessages(node, seed, account, ticker, receive) {
+  const { time_ms } = await node.client.nodeInfo();
+  return node.client.messagesConsentSet(signConsent({ holder: accountFromText(account), ticker, receive, time_ms }, seed, node.chainId));
 }
 
 /** A gift from the phone account `from` to the account `to` (texts), `amount` in minor units. */

@@ -12,6 +12,7 @@ export * from './chain.js';
 export * from './transaction.js';
 export * from './voucher.js';
 export * from './lookup.js';
+export * from './consent.js';
 export * from './invite.js';
 export * from './rpc.js';
 export * from './tips.js';

@@ -27,6 +27,7 @@ export const domains = Object.freeze({
   lookup: 'kopilka/lookup/v1',
   staff_accept: 'kopilka/staff-accept/v1',
   invite_open: 'kopilka/invite-open/v1',
+  messages: 'kopilka/messages/v1',
 });
 
 function tagOf(domain) {

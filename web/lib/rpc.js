@@ -106,5 +106,9 @@ export function rpcClient(baseUrl = '', options = {}) {
     inviteAccept: (secret, acceptance) => call('invite.accept', { secret: toBase64url(secret), acceptance }),
     /** invite.get by id (32 hex): `{ id, ticker, expiry_s, state, acceptance?, staff? }`. */
     inviteGet: (id) => call('invite.get', { id }),
+    /** messages.consent.set with signConsent's params: `{ ticker, receive, source, time_ms }`. */
+    messagesConsentSet: (params) => call('messages.consent.set', params),
+    /** messages.consent.get of a phone account (text): `{ receive_all, choices }`. */
+    messagesConsentGet: (holder) => call('messages.consent.get', { holder }),
   };
 }

@@ -36,6 +36,8 @@ import {
   inviteOpenBytes,
   keyFromAddress,
   lookupRequestBytes,
+  consentRequestBytes,
+  signConsent,
   merkleRoot,
   phoneReference,
   publicKeyOf,
@@ -383,6 +385,34 @@ test('signed phone lookup: the docs/formats.md example bytes, and params as the 
   assert.throws(() => lookupRequestBytes('\ud800', 0n), RangeError);
   assert.throws(() => signLookup({ phone: typed, time_ms: -1 }, seed, chainId), RangeError);
   assert.throws(() => signLookup({ phone: typed, time_ms: 1n << 60n }, seed, chainId), RangeError);
+});
+
+test('signed message consent: the docs/formats.md example bytes, and params the node checks', () => {
+  const holder = accountFromText('phone:00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d');
+  const bytes = consentRequestBytes(holder, 'VOLODYA', false, 1790000000000n);
+  assert.equal(bytes.length, 49);
+  hexEq(bytes, '000001a0c4506c00' + '00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d' + '07' +
+    '564f4c4f445941' + '00');
+  const message = signingMessage('messages', chainId, bytes);
+  assert.equal(toHex(message).slice(0, 40), '13' + '6b6f70696c6b612f6d657373616765732f7631');
+  hexEq(message.subarray(20, 52), genesisEntry.chain_id_hex, 'then the chain id');
+  // Every venue: an empty ticker, receive 1.
+  hexEq(consentRequestBytes(holder, '', true, 0), '0000000000000000' + toHex(holder.bytes) + '00' + '01');
+
+  const seed = fromHex(byType('address')[0].seed_hex, 32);
+  const params = signConsent({ holder, ticker: 'VOLODYA', receive: false, time_ms: 1790000000000n }, seed, chainId);
+  assert.deepEqual(Object.keys(params), ['holder', 'ticker', 'receive', 'key', 'time_ms', 'signature']);
+  assert.equal(params.holder, accountText(holder));
+  assert.equal(params.receive, false);
+  assert.equal(params.time_ms, 1790000000000);
+  const sig = fromHex(params.signature, 64);
+  assert.equal(verify('messages', chainId, bytes, sig, publicKeyOf(seed)), true);
+  assert.equal(verify('messages', otherChain, bytes, sig, publicKeyOf(seed)), false);
+  assert.equal(verify('lookup', chainId, bytes, sig, publicKeyOf(seed)), false, 'domains are separate');
+  assert.throws(() => consentRequestBytes(holder, 'volodya', false, 0), RangeError);
+  assert.throws(() => consentRequestBytes(holder, 'ABCDEFGHIJK', false, 0), RangeError);
+  assert.throws(() => consentRequestBytes(holder, 'VOLODYA', 0, 0), TypeError);
+  assert.throws(() => consentRequestBytes({ kind: 'key', bytes: new Uint8Array(32) }, 'VOLODYA', true, 0), TypeError);
 });
 
 test('transfer_to_phone: the phone reference from the operator secret and E.164', () => {

@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import { watchAccount } from '../live.js';
 import { Alert, Button, Notice, html, lazy, useI18n } from '../ui.js';
 import { History } from './history.js';
+import { MessagesChoice } from './messages-choice.js';
 import { RebindWarning } from './rebind.js';
 import { Rewards } from './rewards.js';
 import { SendScreen } from './send.js';
@@ -202,6 +203,7 @@ export function Cabinet({ node, account, seed, balances, reload, recheck }) {
           </section>
           ${venue && html`<${Rewards} products=${venue.products} balance=${balance} onPick=${(product) => setOverlay({ kind: 'voucher', product })} />`}
           ${venue && html`<${VenueCard} venue=${venue} />`}
+          ${ticker && html`<${MessagesChoice} node=${node} seed=${seed} account=${account} ticker=${ticker} venueName=${names[ticker]} />`}
         `}
     <${History}
       entries=${history.entries}

@@ -1,0 +1,220 @@
+// The node's side of the messages a client chooses to get (docs/messages.md,
+// "Opting out", "Inbound"): messages.consent.set/get, and POST /hooks/sms,
+// where a provider reports deliveries and forwards clients' STOP and START.
+#include "node/call.h"
+#include "node/messages/inbound.h"
+#include "node/node.h"
+#include "rpc/convert.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+namespace kopilka::node {
+
+namespace json = boost::json;
+using namespace kopilka::ledger;
+using rpc::Error;
+
+namespace {
+
+MediaReply json_reply(int status, json::object body) {
+    return MediaReply{status, {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}},
+                      json::serialize(body)};
+}
+
+MediaReply hook_error(int status, std::string_view code, std::string message) {
+    return json_reply(status, json::object{{"error", json::object{{"code", code}, {"message", std::move(message)}}}});
+}
+
+json::object choice_json(const Consent::Choice& c) {
+    return json::object{{"ticker", c.venue},
+                        {"receive", c.receive},
+                        {"source", consent_source_name(c.source)},
+                        {"time_ms", c.time_ms}};
+}
+
+}  // namespace
+
+void Node::offload(std::function<MediaReply()> work, std::function<void(MediaReply)> done) {
+    std::unique_lock gate(read_gate_);
+    if (!read_pool_) {  // not started (a test driving the node alone): run here
+        gate.unlock();
+        return done(work());
+    }
+    auto refuse = [&](std::string_view code, std::string message) {
+        MediaReply r = hook_error(503, code, std::move(message));
+        r.headers.emplace_back("Retry-After", "1");
+        done(std::move(r));
+    };
+    if (!reads_open_) {
+        gate.unlock();
+        return refuse("unavailable", "the node is stopping; retry in a moment");
+    }
+    if (reads_queued_ >= config_.read_queue_max) {
+        gate.unlock();
+        ++metrics_.reads_busy;
+        return refuse("busy", "the node is busy with other work; retry in a moment");
+    }
+    metrics_.reads_queued = static_cast<std::int64_t>(++reads_queued_);
+    boost::asio::post(*read_pool_, [this, work = std::move(work), done = std::move(done)] {
+        {
+            std::lock_guard lock(read_gate_);
+            metrics_.reads_queued = static_cast<std::int64_t>(--reads_queued_);
+        }
+        MediaReply r;
+        try {
+            r = work();
+        } catch (const std::exception& e) {
+            log_.error("offload.failed", {{"error", e.what()}});
+            r = hook_error(500, "internal", "internal error");
+        }
+        done(std::move(r));
+    });
+}
+
+void Node::sms_hook(std::string body, std::vector<std::pair<std::string, std::string>> headers, CallContext ctx,
+                    std::function<void(MediaReply)> done) {
+    (void)ctx;
+    if (inbound_secret_.empty())
+        return done(hook_error(404, "off",
+                               "this node reads no SMS callbacks: start it with --sms-inbound-secret-file "
+                               "(docs/messages.md, Inbound)"));
+    offload([this, body = std::move(body), headers = std::move(headers)] { return read_sms_hook(body, headers); },
+            std::move(done));
+}
+
+MediaReply Node::read_sms_hook(const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
+    InboundRequest req;
+    req.body = body;
+    for (const auto& [name, value] : headers) {
+        if (name == "content-type") req.content_type = value;
+        if (name == "authorization") req.authorization = value;
+        if (name == "x-kopilka-timestamp") req.timestamp = value;
+        if (name == "x-kopilka-signature") req.signature = value;
+    }
+    auto in = read_inbound(sms_provider_, inbound_secret_, req, clock_.now_ms());
+    if (!in) {
+        // Said in the log without the request: it may hold numbers.
+        log_.warn("hook.refused", {{"status", in.error().status}, {"error", in.error().why}});
+        ++(in.error().status == 401 ? metrics_.hooks_unauthorized : metrics_.hooks_invalid);
+        return hook_error(in.error().status, in.error().status == 401 ? "unauthorized" : "invalid", in.error().why);
+    }
+    std::uint64_t applied = 0, unknown = 0, stops = 0, starts = 0, other = 0;
+    for (const auto& r : in->reports) {
+        auto done = outbox_->report(r);
+        if (done) {
+            ++applied;
+        } else if (done.error() == Outbox::ReportRefused::unknown) {
+            ++unknown;  // a message this node no longer keeps, or never sent
+        } else {
+            // Not written: the provider is told to try again (it retries a 5xx).
+            return hook_error(503, "unavailable", "a delivery report could not be written; retry");
+        }
+    }
+    for (const auto& reply : in->replies) {
+        const ReplyWord word = reply_word(reply.text);
+        if (word == ReplyWord::other) {
+            ++other;  // a person wrote to the node's number: nothing here reads it
+            continue;
+        }
+        auto resolved = phones_->resolve(reply.from);
+        if (!resolved) {
+            ++other;
+            continue;
+        }
+        Consent::Choice c;
+        c.receive = word == ReplyWord::start;
+        c.source = Consent::Source::reply;
+        c.time_ms = c.signed_ms = clock_.now_ms();
+        auto set = consent_->set(resolved->ref, std::move(c));
+        if (!set) {
+            if (set.error().why == Consent::Refusal::not_written)
+                return hook_error(503, "unavailable", "a STOP or START could not be written; retry");
+            log_.warn("consent.refused", {{"error", set.error().message}});
+            ++other;
+            continue;
+        }
+        ++(word == ReplyWord::stop ? stops : starts);
+        log_.info(word == ReplyWord::stop ? "consent.stop" : "consent.start",
+                  {{"account", account_text(Account::of_phone(resolved->ref))}});
+    }
+    // Twilio reads TwiML from an incoming message's answer: an empty one
+    // sends nothing back (the node's STOP needs no confirmation of its own;
+    // a carrier's opt-out service sends one).
+    if (sms_provider_ == SmsProvider::twilio)
+        return MediaReply{200, {{"Content-Type", "text/xml"}, {"Cache-Control", "no-store"}},
+                          R"(<?xml version="1.0" encoding="UTF-8"?><Response></Response>)"};
+    return json_reply(200, json::object{{"reports", applied},
+                                        {"unknown", unknown},
+                                        {"stops", stops},
+                                        {"starts", starts},
+                                        {"ignored", other + in->ignored}});
+}
+
+std::optional<json::value> Node::messages_consent_set(Call& call) {
+    call.params.only({"holder", "ticker", "receive", "key", "time_ms", "signature"});
+    auto holder = account_from_text(call.params.str("holder"));
+    if (!holder || holder->is_key()) throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+    const PhoneRef ref = holder->phone();
+    const std::string ticker = call.params.str("ticker");
+    const json::value* receive = call.params.find("receive");
+    if (!receive || !receive->is_bool()) throw Error(rpc::invalid_params, "param 'receive' must be true or false");
+    const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
+    const std::uint64_t time_ms = call.params.u64("time_ms");
+    const auto sig_raw = from_hex(call.params.str("signature"));
+    if (!sig_raw || sig_raw->size() != signature_bytes)
+        throw Error(rpc::invalid_params, "param 'signature' must be " + std::to_string(2 * signature_bytes) +
+                                             " hex characters (an Ed25519 signature)");
+    Signature sig;
+    std::copy(sig_raw->begin(), sig_raw->end(), sig.bytes.begin());
+    const auto message = consent_request_bytes(ref, ticker, receive->as_bool(), time_ms);
+    if (!message) throw Error(rpc::invalid_params, "param 'ticker' is longer than a ticker");
+    {
+        std::shared_lock lock(chain_mutex_);
+        const State& s = chain_->state();
+        if (!ticker.empty() && !s.venue(ticker)) throw Error(rpc::not_found, "no venue has the coin " + ticker);
+        const Binding* b = s.binding(ref);
+        if (!b || b->key != key)
+            throw Error(rpc::unauthorized,
+                        "only the key the phone is bound to chooses its messages: claim the phone in the cabinet first");
+    }
+    if (!verify(key, Domain::messages, chain_->id(), *message, sig))
+        throw Error(rpc::unauthorized, "the signature does not verify for this key, phone, ticker, choice, time_ms and chain");
+    const std::uint64_t now = clock_.now_ms();
+    if ((time_ms > now ? time_ms - now : now - time_ms) > consent_request_window_ms)
+        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(consent_request_window_ms / 1000) +
+                                           " s from the node's clock; sign it again with the current time");
+    Consent::Choice c;
+    c.venue = ticker;
+    c.receive = receive->as_bool();
+    c.source = Consent::Source::cabinet;
+    c.time_ms = now;
+    c.signed_ms = time_ms;
+    auto set = consent_->set(ref, std::move(c));
+    if (!set) {
+        switch (set.error().why) {
+            case Consent::Refusal::stale: throw Error(rpc::unauthorized, set.error().message);
+            case Consent::Refusal::full:
+            case Consent::Refusal::not_written: throw Error(rpc::unavailable, set.error().message);
+        }
+    }
+    log_.info(set->receive ? "consent.start" : "consent.stop",
+              {{"account", account_text(*holder)}, {"venue", set->venue}, {"source", "cabinet"}});
+    return choice_json(*set);
+}
+
+std::optional<json::value> Node::messages_consent_get(Call& call) {
+    call.params.only({"holder"});
+    auto holder = account_from_text(call.params.str("holder"));
+    if (!holder || holder->is_key()) throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+    json::array choices;
+    bool all = true;
+    for (const auto& c : consent_->of(holder->phone())) {
+        if (c.venue.empty()) all = c.receive;
+        choices.push_back(choice_json(c));
+    }
+    return json::object{{"receive_all", all}, {"choices", std::move(choices)}};
+}
+
+}  // namespace kopilka::node

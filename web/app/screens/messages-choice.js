@@ -1,0 +1,69 @@
+// Whether the chosen venue's SMS (news of coins; campaigns) reach this phone:
+// a switch the phone's key signs (messages.consent.set). After a STOP reply
+// to an SMS, every venue's are off: that is said first, with a way back.
+// Claim codes and warnings of a move of the phone always come.
+import { useEffect, useState } from 'preact/hooks';
+import { describeError } from '../errors.js';
+import { Alert, Button, html, useI18n } from '../ui.js';
+import { chooseMessages } from '../wallet.js';
+
+export function MessagesChoice({ node, seed, account, ticker, venueName }) {
+  const { t } = useI18n();
+  const [choices, setChoices] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+
+  async function read() {
+    try {
+      setChoices(await node.client.messagesConsentGet(account));
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+  useEffect(() => {
+    read();
+  }, [account]);
+
+  async function choose(tk, receive) {
+    setBusy(true);
+    setError(null);
+    try {
+      await chooseMessages(node, seed, account, tk, receive);
+      await read();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!choices) return html`<${Alert} error=${error} />`;
+  const venueOn = choices.choices.find((c) => c.ticker === ticker)?.receive ?? true;
+  return html`
+    <section class="card messages" aria-labelledby="messages-title" data-testid="messages-choice">
+      <h2 id="messages-title">${t('messages.title')}</h2>
+      ${!choices.receive_all
+        ? html`
+            <p data-testid="messages-state">${t('messages.all_off')}</p>
+            <${Button} type="button" kind="secondary" busy=${busy} data-testid="messages-all-on" onClick=${() => choose('', true)}>
+              ${t('messages.all_on')}
+            <//>
+          `
+        : html`
+            <p data-testid="messages-state">${t(venueOn ? 'messages.venue_on' : 'messages.venue_off', { venue: venueName ?? ticker })}</p>
+            <${Button}
+              type="button"
+              kind="secondary"
+              busy=${busy}
+              aria-pressed=${venueOn ? 'false' : 'true'}
+              data-testid="messages-toggle"
+              onClick=${() => choose(ticker, !venueOn)}
+            >
+              ${t(venueOn ? 'messages.turn_off' : 'messages.turn_on')}
+            <//>
+          `}
+      <p class="hint">${t('messages.always')}</p>
+      <${Alert} error=${error} testid="messages-error" />
+    </section>
+  `;
+}
