@@ -23,6 +23,9 @@ std::string_view push_error_name(PushError e) {
         case PushError::multiple_records: return "multiple_records";
         case PushError::authentication_failed: return "authentication_failed";
         case PushError::padding_invalid: return "padding_invalid";
+        case PushError::endpoint_invalid: return "endpoint_invalid";
+        case PushError::subject_invalid: return "subject_invalid";
+        case PushError::key_file: return "key_file";
         case PushError::openssl: return "openssl";
     }
     return "unknown";
@@ -234,6 +237,13 @@ std::expected<Bytes, PushFailure> push_decrypt(ByteView body, ByteView receiver_
         return fail(PushError::padding_invalid, "the record does not end in a delimiter (0x02) and zeros");
     plaintext->resize(end - 1);
     return std::move(*plaintext);
+}
+
+std::expected<void, PushFailure> check_push_subscription(const PushSubscription& s) {
+    if (auto origin = push_origin(s.endpoint); !origin) return std::unexpected(origin.error());
+    if (auto key = receiver_of(s.p256dh); !key) return std::unexpected(key.error());
+    if (auto secret = auth_of(s.auth); !secret) return std::unexpected(secret.error());
+    return {};
 }
 
 }  // namespace kopilka::node

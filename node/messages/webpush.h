@@ -1,9 +1,12 @@
-// Web push, the sending half (docs/formats.md "Web push encryption"): a
-// message for a browser's push subscription is encrypted to the browser's
-// key (RFC 8291: ECDH on P-256, HKDF-SHA-256, one record of RFC 8188's
-// aes128gcm content coding), so the push service that carries it reads
-// nothing. push_decrypt is the browser's side, for the tests and a fuzz
-// target.
+// Web push, the sending half (the bytes in docs/formats.md "Web push
+// encryption"). A message for a browser's push subscription is
+//  - encrypted to the browser's key (RFC 8291: ECDH on P-256, HKDF-SHA-256,
+//    one record of RFC 8188's aes128gcm content coding), so the push service
+//    that carries it reads nothing;
+//  - vouched for by the node's VAPID key (RFC 8292: an ES256 JWT naming the
+//    push service's origin and the operator's contact), so the push service
+//    knows which server sends and the browser takes only the server it
+//    subscribed to.
 //
 // P-256 and AES-128-GCM come from Debian's OpenSSL 3 (libsodium has no
 // P-256, and its AES-GCM is AES-256 on CPUs with AES instructions only);
@@ -15,10 +18,16 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace kopilka::node {
+
+namespace p256 {
+class Key;
+}
 
 // --- sizes (RFC 8291, RFC 8188) ----------------------------------------------
 
@@ -44,6 +53,9 @@ inline constexpr std::uint32_t push_record_bytes = 4096;
 inline constexpr std::uint32_t push_record_bytes_min = 18;
 static_assert(push_payload_bytes_max + 1 + push_tag_bytes <= push_record_bytes);
 
+// The longest endpoint URL taken: the push services' own run to a few
+// hundred characters; a longer one is no subscription a browser made.
+inline constexpr std::size_t push_endpoint_chars_max = 2048;
 // --- errors ------------------------------------------------------------------
 
 enum class PushError {
@@ -59,6 +71,9 @@ enum class PushError {
     multiple_records,       // decrypt: more than rs bytes after the header; web push sends one record
     authentication_failed,  // decrypt: the tag does not verify (another key or auth secret, or altered bytes)
     padding_invalid,        // decrypt: the plaintext does not end in 0x02 and zeros
+    endpoint_invalid,       // not an https URL (http only to 127.0.0.1, [::1] or localhost), or too long
+    subject_invalid,        // the VAPID contact is not a mailto: or https: URL
+    key_file,               // the VAPID key file: unreadable, unwritable, no P-256 private key, or open to others
     openssl,                // an OpenSSL call failed that fails only without memory
 };
 std::string_view push_error_name(PushError e);
@@ -68,7 +83,19 @@ struct PushFailure {
     std::string message;  // for a person; never holds key material
 };
 
-// --- message encryption --------------------------------------------------
+// --- subscriptions and message encryption ------------------------------------
+
+// What the browser's PushSubscription.toJSON() hands the page.
+struct PushSubscription {
+    std::string endpoint;  // the push service's URL for this browser
+    std::string p256dh;    // keys.p256dh: the browser's P-256 public key, base64url
+    std::string auth;      // keys.auth: its authentication secret, base64url
+};
+
+// A subscription the node could send to: the endpoint (as push_origin
+// takes it) and both keys. For the integrator to call when a page hands
+// one in, so a bad one is refused then, not at each message.
+std::expected<void, PushFailure> check_push_subscription(const PushSubscription& s);
 
 // The body of a push message (RFC 8291 section 4): salt | rs | idlen |
 // keyid | one aes128gcm record, under a fresh ephemeral P-256 key and salt.
@@ -84,5 +111,68 @@ std::expected<Bytes, PushFailure> push_encrypt(std::string_view p256dh, std::str
 // key (32 bytes) and auth secret (16). Every malformed input is a typed
 // error, never a crash (tests/fuzz/fuzz_webpush_decrypt.cpp).
 std::expected<Bytes, PushFailure> push_decrypt(ByteView body, ByteView receiver_private, ByteView auth_secret);
+
+// The origin of a push endpoint (RFC 6454: scheme://host[:port], the
+// scheme and host lowercased, a default port dropped): a VAPID token's
+// `aud`. Endpoints must be https; plain http is taken only to 127.0.0.1,
+// [::1] and localhost, for tests with a push service on this machine. No
+// user info, no fragment, no spaces or control characters.
+std::expected<std::string, PushFailure> push_origin(std::string_view endpoint);
+
+// --- VAPID (RFC 8292) ----------------------------------------------------------
+
+// RFC 8292 section 2: a token's exp is at most 24 hours ahead.
+inline constexpr std::uint64_t vapid_token_life_s_max = 24 * 3600;
+// What we ask: half of it, so a push service whose clock is up to 12 hours
+// off ours still takes the token (tokens are signed for each message, so a
+// long life costs nothing).
+inline constexpr std::uint64_t vapid_token_life_s = 12 * 3600;
+static_assert(vapid_token_life_s <= vapid_token_life_s_max);
+// The operator's contact (mailto:ops@example.com or an https: page).
+inline constexpr std::size_t vapid_subject_chars_max = 256;
+
+// The node's VAPID key pair (P-256). Copies share one key; signing is
+// thread-safe.
+class VapidKey {
+public:
+    ~VapidKey();
+    VapidKey(const VapidKey&);
+    VapidKey& operator=(const VapidKey&);
+    VapidKey(VapidKey&&) noexcept;
+    VapidKey& operator=(VapidKey&&) noexcept;
+
+    // Uncompressed (65 bytes). In base64url it is the page's
+    // applicationServerKey for pushManager.subscribe() and the header's k=.
+    const std::array<std::uint8_t, push_public_key_bytes>& public_key() const { return public_; }
+    std::string public_key_base64url() const;
+    // ES256 over `message` as JWS wants it: r | s, 32 bytes each.
+    std::expected<std::array<std::uint8_t, 64>, PushFailure> sign(ByteView message) const;
+
+private:
+    friend std::expected<VapidKey, PushFailure> load_or_create_vapid_key(const std::filesystem::path& path);
+    explicit VapidKey(std::shared_ptr<const p256::Key> key);
+    std::shared_ptr<const p256::Key> key_;
+    std::array<std::uint8_t, push_public_key_bytes> public_{};
+};
+
+// Reads the key pair from `path` (PEM, PKCS#8 or SEC1, unencrypted, P-256),
+// or, when no file is there, makes one and writes it (mode 0600, written
+// whole then renamed, fsynced). Refuses a file that others may read: the
+// key lets anyone send as this node, and a browser can only be rid of it by
+// unsubscribing. Changing the key orphans every subscription made with it.
+std::expected<VapidKey, PushFailure> load_or_create_vapid_key(const std::filesystem::path& path);
+
+// `subject` is a VAPID contact: "mailto:" or "https:" and more, printable
+// ASCII without '"' or '\\', at most vapid_subject_chars_max.
+std::expected<void, PushFailure> check_vapid_subject(std::string_view subject);
+// The signed token: base64url(header) "." base64url(claims) "." base64url(r|s),
+// header {"typ":"JWT","alg":"ES256"}, claims {"aud","exp","sub"}.
+std::expected<std::string, PushFailure> vapid_jwt(const VapidKey& key, std::string_view audience,
+                                                  std::string_view subject, std::uint64_t exp_s);
+// The Authorization header's value for a request to `endpoint` at `now_s`
+// (Unix seconds): "vapid t=<jwt>, k=<public key>", aud the endpoint's
+// origin, exp now_s + vapid_token_life_s.
+std::expected<std::string, PushFailure> vapid_authorization(const VapidKey& key, std::string_view endpoint,
+                                                            std::string_view subject, std::uint64_t now_s);
 
 }  // namespace kopilka::node
