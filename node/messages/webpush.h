@@ -1,12 +1,18 @@
-// Web push, the sending half (the bytes in docs/formats.md "Web push
-// encryption"). A message for a browser's push subscription is
+// Web push, the sending half (docs/messages.md "Web push"; the bytes in
+// docs/formats.md "Web push encryption"). A message for a browser's push
+// subscription is
 //  - encrypted to the browser's key (RFC 8291: ECDH on P-256, HKDF-SHA-256,
 //    one record of RFC 8188's aes128gcm content coding), so the push service
 //    that carries it reads nothing;
 //  - vouched for by the node's VAPID key (RFC 8292: an ES256 JWT naming the
 //    push service's origin and the operator's contact), so the push service
 //    knows which server sends and the browser takes only the server it
-//    subscribed to.
+//    subscribed to;
+//  - POSTed to the subscription's endpoint (RFC 8030) over libcurl.
+//
+// Not wired yet: nothing stores subscriptions, the cabinet does not offer
+// one, and the outbox has no push channel (it would map PushOutcome to an
+// Attempt, and forget a subscription on `gone`).
 //
 // P-256 and AES-128-GCM come from Debian's OpenSSL 3 (libsodium has no
 // P-256, and its AES-GCM is AES-256 on CPUs with AES instructions only);
@@ -14,6 +20,7 @@
 #pragma once
 
 #include "crypto/bytes.h"
+#include "node/clock.h"
 
 #include <array>
 #include <cstdint>
@@ -56,6 +63,11 @@ static_assert(push_payload_bytes_max + 1 + push_tag_bytes <= push_record_bytes);
 // The longest endpoint URL taken: the push services' own run to a few
 // hundred characters; a longer one is no subscription a browser made.
 inline constexpr std::size_t push_endpoint_chars_max = 2048;
+// RFC 8030 section 5.2: how long the push service may keep a message it
+// cannot deliver yet. FCM, behind Chrome's subscriptions, keeps none longer
+// than 4 weeks; a longer TTL is sent as this.
+inline constexpr std::uint32_t push_ttl_s_max = 28 * 24 * 3600;
+
 // --- errors ------------------------------------------------------------------
 
 enum class PushError {
@@ -174,5 +186,59 @@ std::expected<std::string, PushFailure> vapid_jwt(const VapidKey& key, std::stri
 // origin, exp now_s + vapid_token_life_s.
 std::expected<std::string, PushFailure> vapid_authorization(const VapidKey& key, std::string_view endpoint,
                                                             std::string_view subject, std::uint64_t now_s);
+
+// --- sending (RFC 8030) --------------------------------------------------------
+
+// RFC 8030 section 5.3: how soon the browser should be woken for it.
+enum class PushUrgency { very_low, low, normal, high };
+std::string_view push_urgency_name(PushUrgency u);  // the header's value: "very-low", ...
+
+// What one POST to a push service came to, shaped like the SMS channels'
+// Attempt (outbox.h), with `gone` besides.
+struct PushOutcome {
+    enum class Result {
+        accepted,  // 2xx (201 Created): the push service holds it for the browser
+        retry,     // no answer, a timeout, 408, 425, 429 or 5xx: later, after retry_after_ms if given
+        refused,   // never: any other answer (a 3xx is not followed; 400, 403 a bad token, 413 too large),
+                   // or a subscription or payload that could never be sent (no request made)
+        gone,      // 404 or 410: the subscription is no more; forget it, send it nothing again
+    } result = Result::retry;
+    std::string message_url;           // accepted: the push service's Location for the message
+    std::string error;                 // otherwise: the push service's words, or what went wrong here
+    std::uint64_t retry_after_ms = 0;  // retry: its Retry-After (seconds), up to provider_retry_after_ms_max
+};
+
+// Sends push messages as one VAPID identity; send_push is called from
+// several threads at once, each request on a kept-alive libcurl handle
+// (like the SMS channels), with channels.h's provider_timeout_ms.
+class PushSender {
+public:
+    // `clock` gives each token's exp: push services check it against real
+    // time, so this wants the wall clock, not a test network's offset one
+    // (kopilkad --clock-offset-s).
+    static std::expected<std::unique_ptr<PushSender>, PushFailure> create(VapidKey key, std::string subject,
+                                                                          const Clock& clock);
+    ~PushSender();
+    PushSender(const PushSender&) = delete;
+    PushSender& operator=(const PushSender&) = delete;
+
+    const VapidKey& key() const { return key_; }
+
+    // Encrypts `payload` to the subscription and POSTs it with
+    // Content-Encoding: aes128gcm, TTL (at most push_ttl_s_max), Urgency and
+    // Authorization: vapid. A subscription that fails
+    // check_push_subscription, or a payload over push_payload_bytes_max,
+    // is `refused` without a request.
+    PushOutcome send_push(const PushSubscription& subscription, ByteView payload, std::uint32_t ttl_s,
+                          PushUrgency urgency);
+
+private:
+    struct Handles;
+    PushSender(VapidKey key, std::string subject, const Clock& clock);
+    VapidKey key_;
+    std::string subject_;
+    const Clock& clock_;
+    std::unique_ptr<Handles> handles_;
+};
 
 }  // namespace kopilka::node
