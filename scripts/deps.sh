@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsodium-dev libqrencode-dev
   libzbar-dev zbar-tools libpng-dev libjpeg-dev libwebp-dev
-  catch2 libcli11-dev libtomlplusplus-dev tzdata curl libcurl4-openssl-dev python3-jsonschema
+  catch2 libcli11-dev libtomlplusplus-dev tzdata curl libcurl4-openssl-dev libssl-dev python3-jsonschema
   clang-19 libclang-rt-19-dev
   chromium caddy fonts-dejavu-core ffmpeg
 )
