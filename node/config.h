@@ -67,6 +67,7 @@ struct Config {
     std::string sms_from;                     // twilio: the From number or MG… service SID; smsru: a sender name
     std::uint32_t outbox_senders = 16;        // messages attempted at once (1 to outbox_senders_max, 256)
     std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
+    std::uint32_t webhook_attempts_max = 12;  // attempts before a POS webhook event is dead (~2 h at the default pauses)
     std::uint64_t sms_credits_free = 100;     // segments each venue's SMS get before it buys a pack
     // "22-9" or "22:00-09:00": local hours when news of coins waits for
     // morning (empty: none); in the venue's programme zone, else quiet_hours_zone.

@@ -57,6 +57,8 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"sms.preview", &Node::sms_preview},
         {"messages.consent.set", &Node::messages_consent_set},
         {"messages.consent.get", &Node::messages_consent_get},
+        {"webhook.set", &Node::webhook_set},
+        {"admin.webhooks", &Node::admin_webhooks},
         {"admin.stop", &Node::admin_stop},
     };
     return table;

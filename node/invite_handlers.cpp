@@ -31,16 +31,6 @@ InviteId parse_invite_id(const std::string& text) {
     return id;
 }
 
-Signature parse_signature(const std::string& text) {
-    auto raw = from_hex(text);
-    if (!raw || raw->size() != signature_bytes || to_hex(*raw) != text)
-        throw Error(rpc::invalid_params, "param 'signature' must be " + std::to_string(2 * signature_bytes) +
-                                             " lowercase hex characters (an Ed25519 signature)");
-    Signature sig;
-    std::copy(raw->begin(), raw->end(), sig.bytes.begin());
-    return sig;
-}
-
 Error invite_error(const InviteFailure& f) {
     switch (f.code) {
         case InviteError::unknown: return Error(rpc::invite_unknown, f.message);
@@ -71,7 +61,7 @@ std::optional<json::value> Node::invite_open(Call& call) {
     const InviteId id = parse_invite_id(call.params.str("id"));
     const std::uint64_t expiry_s = call.params.u64("expiry_s");
     const PublicKey signer = rpc::parse_address(call.params.str("signer"), "signer");
-    const Signature sig = parse_signature(call.params.str("signature"));
+    const Signature sig = rpc::parse_signature(call.params.str("signature"), "signature");
     const std::uint64_t now_s = clock_.now_ms() / 1000;
     if (expiry_s <= now_s || expiry_s > now_s + invite_expiry_ahead_s_max)
         throw Error(rpc::invalid_params, "param 'expiry_s' must be in the future and at most " +

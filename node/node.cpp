@@ -3,6 +3,7 @@
 #include "node/messages/channels.h"
 #include "node/messages/inbound.h"
 #include "node/messages/quiet_hours.h"
+#include "node/messages/webhooks.h"
 
 #include "node/call.h"
 
@@ -277,6 +278,15 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
             inbound_secret_ = std::move(*inbound);
         }
         consent_ = std::make_unique<Consent>(chain_->store(), log_);
+        WebhookLimits wl;
+        wl.attempts_max = std::max<std::uint32_t>(1, config_.webhook_attempts_max);
+        wl.retry_first_ms = config_.outbox_retry_first_ms;
+        wl.retry_max_ms = std::max(config_.outbox_retry_first_ms, config_.outbox_retry_max_ms);
+        try {
+            webhooks_ = std::make_unique<Webhooks>(chain_->store(), dir_.webhooks(), chain_->id(), clock_, log_, wl);
+        } catch (const std::runtime_error& e) {
+            return std::unexpected(e.what());
+        }
         OutboxLimits ol;
         ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
@@ -331,6 +341,7 @@ void Node::start() {
     }
     producer_thread_ = std::thread([this] { producer_loop(); });
     outbox_->start();
+    webhooks_->start();
 }
 
 void Node::stop() {
@@ -356,6 +367,7 @@ void Node::stop() {
     if (producer_thread_.joinable()) producer_thread_.join();
     if (answer_pool_) answer_pool_->join();  // every committed block's waiters are answered
     if (outbox_) outbox_->stop();  // what is still owed stays pending, for the next start
+    if (webhooks_) webhooks_->stop();
     if (chain_) log_.info("node.stopped", {{"height", chain_->height()}});
 }
 
@@ -428,6 +440,11 @@ std::string Node::metrics() {
         for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
                                 {"held", c.held}, {"stopped", c.stopped}})
             text += "kopilka_outbox_messages{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
+        const Webhooks::Counts w = webhooks_->counts();
+        text += "# HELP kopilka_webhook_events The venues' POS webhook events kept, by state (dead: given up; see admin.webhooks).\n"
+                "# TYPE kopilka_webhook_events gauge\n";
+        for (auto [state, n] : {std::pair{"pending", w.pending}, {"sent", w.sent}, {"dead", w.dead}})
+            text += "kopilka_webhook_events{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
         // Below zero only by claim codes sent without credits; 0 with held
         // messages means the venue's SMS have stopped.
         text += "# HELP kopilka_sms_credits Segments a venue's SMS credits still pay for (sms.credits), for each venue that sent or was granted any.\n"
@@ -819,6 +836,7 @@ void Node::produce(std::vector<Pending> batch) {
     for (auto& p : batch) txs.push_back(p.stx);
     std::expected<Produced, std::string> produced;
     std::vector<OutboxMessage> messages;  // the block's, written in its batch
+    std::vector<WebhookEvent> events;     // the same, for the venues' POS webhooks
     {
         std::unique_lock lock(chain_mutex_);
         produced = chain_->produce_block(
@@ -826,7 +844,9 @@ void Node::produce(std::vector<Pending> batch) {
             [&](const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
                 const State& state, Batch& b) {
                 messages.clear();  // a block retried after a failed write starts afresh
+                events.clear();
                 block_messages(block, candidates, outcomes, state, b, messages);
+                block_events(block, candidates, outcomes, b, events);
             });
         if (!produced && !chain_->store().damage())
             set_write_error("the node cannot write to its data dir: " + produced.error());
@@ -855,6 +875,7 @@ void Node::produce(std::vector<Pending> batch) {
     // channel it is in the file too.
     if (produced->block) {
         outbox_->committed(std::move(messages));
+        webhooks_->committed(std::move(events));
         after_commit(*produced->block, produced->outcomes, batch);
     }
     bool waiting = false;
@@ -1002,6 +1023,7 @@ std::expected<void, std::string> Node::recover_disk() {
     set_write_error(std::nullopt);
     // A block whose write was reported failed may be back with its messages.
     outbox_->reload();
+    webhooks_->reload();
     return {};
 }
 

@@ -14,6 +14,7 @@
 #include "node/messages/channels.h"
 #include "node/messages/consent.h"
 #include "node/messages/outbox.h"
+#include "node/messages/webhooks.h"
 #include "node/messages/quiet_hours.h"
 #include "node/phones.h"
 #include "node/server.h"
@@ -54,6 +55,7 @@ struct DataDir {
     std::filesystem::path config() const { return root / "kopilkad.conf"; }
     std::filesystem::path phone_book() const { return root / "private" / "phones"; }
     std::filesystem::path outbox() const { return root / "private" / "outbox.jsonl"; }
+    std::filesystem::path webhooks() const { return root / "private" / "webhooks.json"; }
     std::filesystem::path media() const { return root / "media"; }
 };
 
@@ -175,6 +177,8 @@ private:
     std::optional<boost::json::value> sms_preview(Call&);
     std::optional<boost::json::value> messages_consent_set(Call&);  // node_messages.cpp
     std::optional<boost::json::value> messages_consent_get(Call&);
+    std::optional<boost::json::value> webhook_set(Call&);  // node_webhooks.cpp
+    std::optional<boost::json::value> admin_webhooks(Call&);
     // Runs `work` on the read pool (it writes and syncs), under its gate and
     // queue bound; answers 503 when the node is stopping or busy.
     void offload(std::function<MediaReply()> work, std::function<void(MediaReply)> done);
@@ -232,6 +236,10 @@ private:
     void block_messages(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
                         std::span<const ledger::TxOutcome> outcomes, const ledger::State& state,
                         ledger::Batch& batch, std::vector<OutboxMessage>& out);
+    // The venues' POS webhook events a block causes (node_webhooks.cpp), added
+    // to its batch like its messages; `out` gets them once it is written.
+    void block_events(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
+                      std::span<const ledger::TxOutcome> outcomes, ledger::Batch& batch, std::vector<WebhookEvent>& out);
     // Coins reached a phone: what it got and its balance after the block.
     OutboxMessage coins_message(const ledger::Transfer& t, const ledger::State& state) const;
     // A re-bind of the phone was announced, cancelled or completed; nullopt
@@ -258,6 +266,7 @@ private:
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<Outbox> outbox_;
     std::unique_ptr<Consent> consent_;  // clients' choices of messages; thread-safe on its own
+    std::unique_ptr<Webhooks> webhooks_;  // the venues' POS webhooks; thread-safe on its own
     SmsProvider sms_provider_ = SmsProvider::file;
     std::string inbound_secret_;  // --sms-inbound-secret-file; empty: /hooks/sms reads nothing
     std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock

@@ -162,12 +162,7 @@ std::optional<json::value> Node::messages_consent_set(Call& call) {
     if (!receive || !receive->is_bool()) throw Error(rpc::invalid_params, "param 'receive' must be true or false");
     const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
     const std::uint64_t time_ms = call.params.u64("time_ms");
-    const auto sig_raw = from_hex(call.params.str("signature"));
-    if (!sig_raw || sig_raw->size() != signature_bytes)
-        throw Error(rpc::invalid_params, "param 'signature' must be " + std::to_string(2 * signature_bytes) +
-                                             " hex characters (an Ed25519 signature)");
-    Signature sig;
-    std::copy(sig_raw->begin(), sig_raw->end(), sig.bytes.begin());
+    const Signature sig = rpc::parse_signature(call.params.str("signature"), "signature");
     const auto message = consent_request_bytes(ref, ticker, receive->as_bool(), time_ms);
     if (!message) throw Error(rpc::invalid_params, "param 'ticker' is longer than a ticker");
     {

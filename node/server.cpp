@@ -866,18 +866,23 @@ private:
         }
     }
 
-    void call_media_put() {
-        Request& req = parser_->get();
-        auto answered = std::make_shared<std::atomic<bool>>(false);
-        auto done = [self = shared_from_this(), answered](MediaReply answer) {
+    // A handler's answer, once, from any thread, back on this session's
+    // executor; `answered` tells the caller whether it already came.
+    std::function<void(MediaReply)> answer_once(const std::shared_ptr<std::atomic<bool>>& answered) {
+        return [self = shared_from_this(), answered](MediaReply answer) {
             if (answered->exchange(true)) return;
             self->core_->post_from_outside(self->ex_, [self, a = std::move(answer)]() mutable {
                 if (!self->closed_) self->reply_media(std::move(a));
             });
         };
+    }
+
+    void call_media_put() {
+        Request& req = parser_->get();
+        auto answered = std::make_shared<std::atomic<bool>>(false);
         try {
             core_->handler.media_put(std::move(req.body()), std::string(req[http::field::content_type]), context(req),
-                                     done);
+                                     answer_once(answered));
         } catch (const std::exception&) {
             if (!answered->exchange(true))
                 reply(http::status::internal_server_error, "application/json", plain_error_body("media failed"));
@@ -887,17 +892,11 @@ private:
     void call_sms_hook() {
         Request& req = parser_->get();
         auto answered = std::make_shared<std::atomic<bool>>(false);
-        auto done = [self = shared_from_this(), answered](MediaReply answer) {
-            if (answered->exchange(true)) return;
-            self->core_->post_from_outside(self->ex_, [self, a = std::move(answer)]() mutable {
-                if (!self->closed_) self->reply_media(std::move(a));
-            });
-        };
         std::vector<std::pair<std::string, std::string>> headers;
         for (std::string_view name : {"content-type", "authorization", "x-kopilka-timestamp", "x-kopilka-signature"})
             headers.emplace_back(std::string(name), std::string(req[name]));
         try {
-            core_->handler.sms_hook(std::move(req.body()), std::move(headers), context(req), done);
+            core_->handler.sms_hook(std::move(req.body()), std::move(headers), context(req), answer_once(answered));
         } catch (const std::exception&) {
             if (!answered->exchange(true))
                 reply(http::status::internal_server_error, "application/json", plain_error_body("hook failed"));

@@ -551,6 +551,16 @@ PublicKey parse_address(const std::string& text, std::string_view param) {
     throw Error(invalid_params, "param '" + std::string(param) + "' is not a valid address (kop1…)");
 }
 
+Signature parse_signature(const std::string& text, std::string_view param) {
+    auto raw = from_hex(text);
+    if (!raw || raw->size() != signature_bytes || to_hex(*raw) != text)
+        throw Error(invalid_params, "param '" + std::string(param) + "' must be " + std::to_string(2 * signature_bytes) +
+                                        " lowercase hex characters (an Ed25519 signature)");
+    Signature sig;
+    std::copy(raw->begin(), raw->end(), sig.bytes.begin());
+    return sig;
+}
+
 Hash256 parse_hash(const std::string& text, std::string_view param) {
     auto raw = from_hex(text);
     if (!raw || raw->size() != hash_bytes)

@@ -41,6 +41,8 @@ ledger::InclusionProof proof_from_json(const json::value& v);  // throws Error(i
 ledger::Account parse_account(const std::string& text, std::string_view param);
 PublicKey parse_address(const std::string& text, std::string_view param);
 Hash256 parse_hash(const std::string& text, std::string_view param);
+// An Ed25519 signature as 128 lowercase hex characters.
+Signature parse_signature(const std::string& text, std::string_view param);
 Bytes parse_base64url(const std::string& text, std::string_view param, std::size_t max_bytes);
 std::string parse_ticker(const std::string& text, std::string_view param);
 

@@ -1,5 +1,6 @@
 // Phone numbers: normalisation to E.164 and the keyed phone reference.
 #include "ledger/phone.h"
+#include "ledger/webhook.h"
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
@@ -187,4 +188,35 @@ TEST_CASE("the bytes a phone.lookup request signs (docs/formats.md, \"Signed pho
     const auto message = kopilka::signing_message(kopilka::Domain::lookup, chain, *b);
     CHECK(kopilka::to_hex(kopilka::ByteView(message).first(18)) == "116b6f70696c6b612f6c6f6f6b75702f7631");
     CHECK(message.size() == 18 + 32 + 25);
+}
+
+TEST_CASE("the bytes a messages.consent.set request signs (docs/formats.md, \"Signed message consent\")", "[phone][consent]") {
+    using kopilka::ledger::consent_request_bytes;
+    kopilka::ledger::PhoneRef ref{};
+    const auto hex = kopilka::from_hex("00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d");
+    REQUIRE(hex);
+    std::copy(hex->begin(), hex->end(), ref.begin());
+    // u64 time_ms || the reference || u8 length || ticker || u8 receive.
+    auto b = consent_request_bytes(ref, "VOLODYA", false, 1'790'000'000'000);
+    REQUIRE(b);
+    CHECK(b->size() == 49);
+    CHECK(kopilka::to_hex(*b) == "000001a0c4506c00" "00c56cef9351c1c9624f63b3fe6c6dc8a6846ce6b9e643ec50dd30c6b146498d"
+                                 "07" "564f4c4f445941" "00");
+    auto all = consent_request_bytes(ref, "", true, 0);
+    REQUIRE(all);
+    CHECK(kopilka::to_hex(*all) == "0000000000000000" + kopilka::to_hex(ref) + "00" "01");
+    CHECK_FALSE(consent_request_bytes(ref, std::string(kopilka::ledger::ticker_chars_max + 1, 'A'), true, 0));
+    CHECK(kopilka::domain_tag(kopilka::Domain::messages) == "kopilka/messages/v1");
+}
+
+TEST_CASE("the bytes a webhook.set request signs (docs/formats.md, \"Signed webhook set\")", "[webhook]") {
+    using kopilka::ledger::webhook_set_bytes;
+    auto b = webhook_set_bytes("VOLODYA", "https://pos.example/k", 1'790'000'000'000);
+    REQUIRE(b);
+    CHECK(b->size() == 39);
+    CHECK(kopilka::to_hex(*b) == "000001a0c4506c00" "07" "564f4c4f445941" "0015"
+                                 "68747470733a2f2f706f732e6578616d706c652f6b");
+    CHECK(webhook_set_bytes("VOLODYA", std::string(kopilka::ledger::webhook_url_bytes_max, 'a'), 0));
+    CHECK_FALSE(webhook_set_bytes("VOLODYA", std::string(kopilka::ledger::webhook_url_bytes_max + 1, 'a'), 0));
+    CHECK(kopilka::domain_tag(kopilka::Domain::webhook) == "kopilka/webhook/v1");
 }

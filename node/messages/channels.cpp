@@ -333,6 +333,18 @@ private:
 
 }  // namespace
 
+struct HttpPoster::Pool {
+    Http http;
+};
+
+HttpPoster::HttpPoster() : pool_(std::make_unique<Pool>()) {}
+HttpPoster::~HttpPoster() = default;
+
+HttpReply HttpPoster::post(const std::string& url, const std::vector<std::string>& headers, const std::string& body) {
+    HttpAnswer a = pool_->http.post(url, headers, body);
+    return HttpReply{a.status, clip(std::move(a.body)), std::move(a.network_error), a.retry_after_ms};
+}
+
 std::expected<std::unique_ptr<Channel>, std::string> make_channel(const ChannelConfig& c) {
     switch (c.provider) {
         case SmsProvider::file: return std::make_unique<FileChannel>(c.outbox_file);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kopilka::node {
 
@@ -39,6 +40,28 @@ inline constexpr std::string_view sms_provider_default_url_twilio = "https://api
 
 // The channel, or what is missing from its configuration, for a person.
 std::expected<std::unique_ptr<Channel>, std::string> make_channel(const ChannelConfig& config);
+
+// One HTTP POST to any URL through the channels' pool of kept-alive libcurl
+// handles (one a request in flight; no redirect followed; provider_timeout_ms),
+// for a sender that is not an SMS channel (POS webhooks). Thread-safe.
+struct HttpReply {
+    long status = 0;            // 0: no answer (the network)
+    std::string body;           // at most provider_error_chars_max of it
+    std::string network_error;  // when status is 0
+    std::uint64_t retry_after_ms = 0;
+};
+class HttpPoster {
+public:
+    HttpPoster();
+    ~HttpPoster();
+    HttpPoster(const HttpPoster&) = delete;
+    HttpPoster& operator=(const HttpPoster&) = delete;
+    HttpReply post(const std::string& url, const std::vector<std::string>& headers, const std::string& body);
+
+private:
+    struct Pool;
+    std::unique_ptr<Pool> pool_;
+};
 
 // One HTTP request's timeout, connection included: past it the attempt is
 // retried later (the provider may have taken it; the key says which).

@@ -1,6 +1,7 @@
 #include "node/messages/outbox.h"
 
 #include "crypto/bytes.h"
+#include "node/messages/json_record.h"
 #include "node/messages/sms_text.h"
 
 #include <boost/json.hpp>
@@ -72,14 +73,6 @@ std::optional<json::object> json_record(ByteView bytes) {
     return std::move(v.as_object());
 }
 
-std::optional<std::uint64_t> u64_of(const json::object& o, std::string_view k) {
-    const json::value* x = o.if_contains(k);
-    if (!x) return std::nullopt;
-    if (x->is_uint64()) return x->as_uint64();
-    if (x->is_int64() && x->as_int64() >= 0) return static_cast<std::uint64_t>(x->as_int64());
-    return std::nullopt;
-}
-
 Bytes credits_key(const std::string& venue) {
     Bytes k(1 + venue.size());
     k[0] = credits_key_tag;
@@ -89,12 +82,6 @@ Bytes credits_key(const std::string& venue) {
 
 Bytes credits_record(const std::string& venue, std::uint64_t granted, std::uint64_t spent) {
     return json_bytes({{"v", record_version}, {"venue", venue}, {"granted", granted}, {"spent", spent}});
-}
-
-std::optional<std::string> str_of(const json::object& o, std::string_view k) {
-    const json::value* x = o.if_contains(k);
-    if (!x || !x->is_string()) return std::nullopt;
-    return std::string(x->as_string());
 }
 
 }  // namespace
@@ -144,18 +131,8 @@ std::optional<OutboxMessage> decode_message(ByteView bytes) {
     const json::value v = json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), ec);
     if (ec || !v.is_object()) return std::nullopt;
     const json::object& o = v.as_object();
-    auto u64 = [&](std::string_view k) -> std::optional<std::uint64_t> {
-        const json::value* x = o.if_contains(k);
-        if (!x) return std::nullopt;
-        if (x->is_uint64()) return x->as_uint64();
-        if (x->is_int64() && x->as_int64() >= 0) return static_cast<std::uint64_t>(x->as_int64());
-        return std::nullopt;
-    };
-    auto str = [&](std::string_view k) -> std::optional<std::string> {
-        const json::value* x = o.if_contains(k);
-        if (!x || !x->is_string()) return std::nullopt;
-        return std::string(x->as_string());
-    };
+    auto u64 = [&](std::string_view k) { return u64_of(o, k); };
+    auto str = [&](std::string_view k) { return str_of(o, k); };
     if (u64("v") != record_version) return std::nullopt;
     OutboxMessage m;
     auto seq = u64("seq"), created = u64("created_ms"), height = u64("height"), attempts = u64("attempts"),

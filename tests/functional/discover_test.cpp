@@ -18,6 +18,7 @@
 //    answer of that story matches its method's result schema, which lists
 //    every field the node sends (so an undocumented field fails).
 #include "harness.h"
+#include "ledger/webhook.h"
 
 #include "crypto/address.h"
 #include "ledger/invite.h"
@@ -325,6 +326,11 @@ TEST_CASE("every method's documented example runs against a node that played the
                                     .as_string());
          }},
         {"bound_key", [&] { return address_from_key(client.public_key()); }},
+        {"webhook_signature",
+         [&] {
+             auto bytes = webhook_set_bytes(cafe.coin, "http://127.0.0.1:9/kopilka", lookup_time());
+             return to_hex(cafe.owner.sign(Domain::webhook, cafe.wallet.chain(), *bytes).view());
+         }},
         {"consent_signature",
          [&] {
              return std::string(consent_params(cafe.wallet.chain(), client, phone, cafe.coin, false, lookup_time())

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A local fake SMS provider for kopilkad's tests (tests/functional/outbox_test.cpp).
 
-It speaks one provider's documented HTTP API on 127.0.0.1, with its errors:
+It speaks one provider's documented HTTP API on 127.0.0.1, with its errors
+(or, as `webhook`, is a POS's webhook receiver: it logs each raw body and its
+headers for the test to check the signature and order, and answers 200, or
+500 for the first --fail-first):
   generic  POST <any path>, JSON {"to","text","link","idempotency_key"} and an
            Idempotency-Key header; 200 {"id"}; a key seen before gets the same
            id again (what a provider that honours the key does).
@@ -79,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
                  "headers": {k.lower(): v for k, v in self.headers.items()}}
         if args.mode == "generic":
             entry["json"] = json.loads(raw)
+        elif args.mode == "webhook":
+            entry["raw"] = raw  # the signature is over these bytes: the test checks it
         else:
             entry["form"] = {k: v[0] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
         failing = n <= args.fail_first or (args.fail_every > 0 and n % args.fail_every == 0)
@@ -141,11 +146,17 @@ class Handler(BaseHTTPRequestHandler):
         return 201, {"sid": "SM%032d" % entry["n"], "status": "queued", "to": form.get("To"),
                      "from": form.get("From"), "body": form.get("Body")}, ()
 
+    def answer_webhook(self, entry, failing):
+        # A POS's receiver: takes any event; "later" while failing.
+        if failing:
+            return 500, {"error": "the till is restarting"}, ()
+        return 200, {"ok": True}, ()
+
 
 def main():
     global args
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", choices=["generic", "smsru", "twilio"], required=True)
+    p.add_argument("--mode", choices=["generic", "smsru", "twilio", "webhook"], required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--secret", required=True)

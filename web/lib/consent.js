@@ -6,18 +6,10 @@
 import { accountText, addressFromKey } from './address.js';
 import { concatBytes, toHex } from './bytes.js';
 import { publicKeyOf, sign } from './keys.js';
+import { timeMs } from './lookup.js';
 
 /** The longest ticker, in bytes (ledger/types.h ticker_chars_max); "" is every venue. */
 export const consent_ticker_bytes_max = 10;
-
-function timeMs(value) {
-  if (typeof value === 'bigint') {
-    if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('time_ms is outside 0..2^53-1');
-    return Number(value);
-  }
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError('time_ms must be a non-negative safe integer or a BigInt');
-  return value;
-}
 
 function phoneBytes(holder) {
   if (!holder || holder.kind !== 'phone' || !(holder.bytes instanceof Uint8Array) || holder.bytes.length !== 32)

@@ -9,7 +9,8 @@ import { publicKeyOf, sign } from './keys.js';
 /** The longest phone text a lookup may sign, in UTF-8 bytes (ledger/phone.h phone_input_chars_max). */
 export const phone_input_bytes_max = 64;
 
-function timeMs(value) {
+/** A request's time_ms as a Number: a non-negative safe integer, or a BigInt in that range. */
+export function timeMs(value) {
   if (typeof value === 'bigint') {
     if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('time_ms is outside 0..2^53-1');
     return Number(value);

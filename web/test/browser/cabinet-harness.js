@@ -67,6 +67,18 @@ export async function openVolodya(world) {
   await world.cli('--as', 'owner', 'fund', 'VOLODYA', await world.address('masha'), '500');
 }
 
+/** One JSON-RPC call to the world's node, as any client makes it; resolves to its result. */
+export async function rpcCall(world, method, params = {}) {
+  const response = await fetch(`${world.url}/rpc`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const reply = await response.json();
+  if (reply.error) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+  return reply.result;
+}
+
 /** The messages the node would have sent (its outbox), oldest first. */
 export function outbox(world) {
   return readFileSync(join(world.datadir, 'private', 'outbox.jsonl'), 'utf8')

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, phoneContext } from './chromium.js';
-import { checkScreen, claimInPage, linkPath, openPage, openVolodya, outbox, skip, startWorld } from './cabinet-harness.js';
+import { checkScreen, claimInPage, linkPath, openPage, openVolodya, outbox, rpcCall, skip, startWorld } from './cabinet-harness.js';
 
 const phone = '+79000000008';
 let world;
@@ -24,15 +24,6 @@ after(async () => {
   await world?.stop();
 });
 
-async function rpc(method, params) {
-  const response = await fetch(`${world.url}/rpc`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  return (await response.json()).result;
-}
-
 /** Messages about coins the node handed to its channel for `e164`. */
 const coinsMessages = () => outbox(world).filter((m) => m.phone === phone && /you received/.test(m.text)).length;
 
@@ -49,7 +40,7 @@ test('a client turns a venue\'s SMS off in the cabinet and on again, and the nod
 
   await card.getByRole('button', { name: 'Отключить SMS' }).click();
   await card.getByText('Вы отключили SMS от «U Volodi».').waitFor();
-  const choices = await rpc('messages.consent.get', { holder: account });
+  const choices = await rpcCall(world, 'messages.consent.get', { holder: account });
   assert.equal(choices.receive_all, true);
   assert.deepEqual(choices.choices.map((c) => [c.ticker, c.receive, c.source]), [['VOLODYA', false, 'cabinet']]);
   await checkScreen(page, 'messages-02-off');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, phoneContext } from './chromium.js';
-import { checkScreen, openPage, claimInPage, linkPath, openVolodya, skip, startWorld } from './cabinet-harness.js';
+import { checkScreen, openPage, claimInPage, linkPath, openVolodya, rpcCall, skip, startWorld } from './cabinet-harness.js';
 
 const phone = '+79000000003';
 let world;
@@ -25,14 +25,7 @@ after(async () => {
   await world?.stop();
 });
 
-async function accountBalances(account) {
-  const response = await fetch(`${world.url}/rpc`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'account.balances', params: { account } }),
-  });
-  return (await response.json()).result;
-}
+const accountBalances = (account) => rpcCall(world, 'account.balances', { account });
 
 test('a second phone claiming a claimed number waits; the first is warned at once and cancels the move', { skip }, async () => {
   const path = linkPath(world, phone);

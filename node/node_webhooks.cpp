@@ -1,0 +1,126 @@
+// The node's side of the venues' POS webhooks (node/messages/webhooks.h,
+// docs/messages.md "POS webhooks"): the events a block causes, webhook.set
+// (the owner's signed request) and admin.webhooks.
+#include "crypto/bytes.h"
+#include "ledger/webhook.h"
+#include "node/call.h"
+#include "node/node.h"
+#include "rpc/convert.h"
+
+#include <boost/json.hpp>
+
+namespace kopilka::node {
+
+namespace json = boost::json;
+using namespace kopilka::ledger;
+using rpc::Error;
+
+namespace {
+
+// What a committed transaction is to a venue's POS; nullopt: nothing it is told.
+std::optional<std::string_view> event_type(const TxBody& body) {
+    if (std::holds_alternative<Purchase>(body)) return "purchase";
+    if (std::holds_alternative<PurchaseReturn>(body)) return "return";
+    if (std::holds_alternative<Redeem>(body)) return "redemption";
+    if (std::holds_alternative<Transfer>(body)) return "transfer";
+    if (std::holds_alternative<CardBind>(body)) return "registration";
+    return std::nullopt;
+}
+
+// The most events admin.webhooks lists at once.
+constexpr std::size_t webhooks_page_default = 100;
+constexpr std::size_t webhooks_page_max = 10'000;
+
+}  // namespace
+
+void Node::block_events(const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
+                        Batch& batch, std::vector<WebhookEvent>& out) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (outcomes[i].status != TxOutcome::Status::committed) continue;
+        const auto type = event_type(candidates[i].tx.body);
+        if (!type) continue;
+        const std::string& venue = tx_ticker(candidates[i].tx);
+        if (venue.empty()) continue;
+        if (auto t = webhooks_->target(venue); !t || t->url.empty()) continue;
+        out.push_back(webhooks_->add(venue, std::string(*type), rpc::tx_json(candidates[i]), outcomes[i].id,
+                                     block.header.height, block.header.time_ms, batch));
+    }
+}
+
+std::optional<json::value> Node::webhook_set(Call& call) {
+    call.params.only({"ticker", "url", "key", "time_ms", "signature"});
+    const std::string ticker = rpc::parse_ticker(call.params.str("ticker"), "ticker");
+    const std::string url = call.params.str("url");
+    const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
+    const std::uint64_t time_ms = call.params.u64("time_ms");
+    const Signature sig = rpc::parse_signature(call.params.str("signature"), "signature");
+    const auto message = webhook_set_bytes(ticker, url, time_ms);
+    if (!message)
+        throw Error(rpc::invalid_params,
+                    "param 'url' is longer than " + std::to_string(webhook_url_bytes_max) + " bytes");
+    if (!verify(key, Domain::webhook, chain_->id(), *message, sig))
+        throw Error(rpc::unauthorized, "the signature does not verify for this key, ticker, url, time_ms and chain");
+    {
+        std::shared_lock lock(chain_mutex_);
+        const VenueRecord* v = chain_->state().venue(ticker);
+        if (!v) throw Error(rpc::not_found, "no venue has the coin " + ticker);
+        if (v->owner != key) throw Error(rpc::unauthorized, "only the owner of " + ticker + " sets its webhook");
+    }
+    const std::uint64_t now = clock_.now_ms();
+    if ((time_ms > now ? time_ms - now : now - time_ms) > webhook_request_window_ms)
+        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(webhook_request_window_ms / 1000) +
+                                           " s from the node's clock; sign it again with the current time");
+    auto set = webhooks_->set(ticker, url, time_ms);
+    if (!set) {
+        switch (set.error().why) {
+            case Webhooks::Refusal::invalid: throw Error(rpc::invalid_params, "param 'url': " + set.error().message);
+            case Webhooks::Refusal::stale: throw Error(rpc::unauthorized, set.error().message);
+            case Webhooks::Refusal::not_written: throw Error(rpc::unavailable, set.error().message);
+        }
+    }
+    // The secret is answered here, to the owner who signed, and nowhere else:
+    // the owner gives it to the POS, which checks every event's signature with it.
+    return json::object{{"ticker", ticker},
+                        {"url", set->url},
+                        {"secret", set->url.empty() ? json::value(nullptr) : json::value(set->secret)}};
+}
+
+std::optional<json::value> Node::admin_webhooks(Call& call) {
+    call.params.only({"ticker", "limit"});
+    std::string ticker;
+    if (auto t = call.params.opt_str("ticker")) ticker = rpc::parse_ticker(*t, "ticker");
+    const std::size_t limit = static_cast<std::size_t>(
+        std::min<std::uint64_t>(call.params.opt_u64("limit").value_or(webhooks_page_default), webhooks_page_max));
+    json::array events;
+    for (const auto& e : webhooks_->recent(limit, ticker))
+        events.push_back(json::object{{"seq", e.seq},
+                                      {"venue", e.venue},
+                                      {"venue_seq", e.venue_seq},
+                                      {"type", e.type},
+                                      {"state", event_state_name(e.state)},
+                                      {"key", e.key},
+                                      {"tx", e.tx ? json::value(to_hex(*e.tx)) : json::value(nullptr)},
+                                      {"height", e.height},
+                                      {"time_ms", e.created_ms},
+                                      {"attempts", e.attempts},
+                                      {"next_attempt_ms", e.state == EventState::pending ? json::value(e.next_ms) : json::value(nullptr)},
+                                      {"done_ms", e.state == EventState::pending ? json::value(nullptr) : json::value(e.done_ms)},
+                                      {"status", e.status},
+                                      {"error", e.error}});
+    // Where each venue's events go, never its secret.
+    json::array targets;
+    {
+        std::shared_lock lock(chain_mutex_);
+        for (const auto& tk : chain_->state().tickers()) {
+            if (!ticker.empty() && tk != ticker) continue;
+            if (auto t = webhooks_->target(tk); t && !t->url.empty())
+                targets.push_back(json::object{{"ticker", tk}, {"url", t->url}, {"time_ms", t->time_ms}});
+        }
+    }
+    const Webhooks::Counts c = webhooks_->counts();
+    return json::object{{"events", std::move(events)},
+                        {"targets", std::move(targets)},
+                        {"counts", json::object{{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}}}};
+}
+
+}  // namespace kopilka::node
