@@ -7,6 +7,9 @@
 //    writing method answers 2010 `follower` and POST /media 403, the data dir
 //    holds no key, and a restarted follower resumes from its own ledger,
 //    which `kopilkad verify` passes.
+//  - A source (a lying proxy in front of the producer) serving a block whose
+//    transaction signature was bent: exit 5, nothing of the block kept; the
+//    honest producer then brings it up to date.
 //  - Pointed at another chain's node after it synced: exit 6.
 //  - Its source put back to an older copy of its data dir: exit 7 with the
 //    rollback's proof; grown again with other blocks at the same heights:
@@ -14,6 +17,7 @@
 //    at one height. A follower holding a proof does not start over it.
 #include "harness.h"
 
+#include "../cli/lying_node.h"
 #include "bench/node_process.h"
 #include "crypto/address.h"
 #include "ledger/block.h"
@@ -273,6 +277,46 @@ TEST_CASE("kopilkad follow copies a producer's chain over its public RPC, serves
     CHECK(rc == 0);
     CHECK(has(out, "OK: every link, signature, rule, root and state digest verified"));
     CHECK(has(out, "venue aggregates:"));
+}
+
+TEST_CASE("kopilkad follow exits 5 when its source serves a block that fails verification, keeping none of it",
+          "[follow]") {
+    Producer p("kopilka-functional");
+    auto pc = p.client();
+    Volodi(pc).open();
+    const std::uint64_t bad = 5;
+    // The first record of block 5 with a byte of its signature (the blob's
+    // last 64 bytes, the record's last) flipped.
+    LyingNode liar(p.port, [&](const std::string& method, const json::value& params, json::value& result) {
+        if (method != "block.raw" || params.at("height").to_number<std::uint64_t>() != bad) return;
+        json::value& rec = result.at("txs").as_array().at(0);
+        auto raw = from_base64url(rec.as_string());
+        raw->back() ^= 0x01;
+        rec = to_base64url(*raw);
+    });
+    Follower f;
+    f.spawn("http://127.0.0.1:" + std::to_string(liar.port()));
+    const int rc = f.proc.exited_within(generous);
+    const std::string out = f.proc.output();
+    INFO(out);
+    CHECK(rc == 5);
+    CHECK(has(out, "following stopped (block_refused)"));
+    CHECK(has(out, "block " + std::to_string(bad) + ": transaction 0 ("));
+    CHECK(has(out, "a signature does not verify"));
+    CHECK(has(out, "\"event\":\"follow.block_refused\""));
+    CHECK(has(out, "\"fault\":\"tx_signature\""));
+    CHECK_FALSE(fs::exists(f.data / "follow" / "proof"));
+    {
+        auto [vrc, vout] = run_kopilkad({"verify", "--datadir", f.data.string()});
+        INFO(vout);
+        CHECK(vrc == 0);
+        CHECK(has(vout, "blocks verified: " + std::to_string(bad - 1) + " of " + std::to_string(bad - 1)));
+    }
+    // Nothing was kept that would stand in the way of the true block.
+    f.start(p.url());
+    auto fc = f.client();
+    wait_synced(pc, fc);
+    CHECK(fc.call("node.info").at("state_digest") == pc.call("node.info").at("state_digest"));
 }
 
 TEST_CASE("kopilkad follow exits 6 when its source serves another chain", "[follow]") {
