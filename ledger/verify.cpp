@@ -130,7 +130,8 @@ std::expected<VerifiedBlock, BlockRefusal> verify_and_apply_block(State& state, 
     if (!prepared.block) return refuse(BlockFault::undecodable, at + prepared.block_fault);
     const Block& block = *prepared.block;
     const BlockHeader& h = block.header;
-    if (h.height != height) return refuse(BlockFault::height, at + "the header says height " + std::to_string(h.height));
+    if (h.height != height)
+        return refuse(BlockFault::height, at + "the header says height " + std::to_string(h.height));
     if (h.prev != link.hash) return refuse(BlockFault::prev_hash, at + "does not link to the previous block's hash");
     if (h.producer != genesis.producer)
         return refuse(BlockFault::producer, at + "was produced by a key that is not the chain's producer");
@@ -159,7 +160,8 @@ std::expected<VerifiedBlock, BlockRefusal> verify_and_apply_block(State& state, 
         const Hash256& id = block.tx_ids[i];
         if (i == prepared.txs.size()) return refuse(BlockFault::tx_record, at + prepared.tx_fault);
         const SignedTx& stx = prepared.txs[i];
-        if (!prepared.tx_signatures_ok[i]) return refuse(BlockFault::tx_signature, tx_at(i) + "a signature does not verify");
+        if (!prepared.tx_signatures_ok[i])
+            return refuse(BlockFault::tx_signature, tx_at(i) + "a signature does not verify");
         std::optional<stats::Event> event = stats::classify(state, stx.tx, day);
         auto fx = apply_tx(state, ctx, stx, id);
         if (!fx)

@@ -161,11 +161,13 @@ TEST_CASE("append_block refuses a block that fails a check, with its fault and t
     {
         Block b = good;
         b.signature.bytes[5] ^= 0x01;
-        cases.push_back({"a producer signature that does not verify", encode_block(b), BlockFault::producer_signature, stored});
+        cases.push_back({"a producer signature that does not verify",
+                         encode_block(b), BlockFault::producer_signature, stored});
     }
     {
         Block b = good;
-        cases.push_back({"a block signed by another key", resigned(b, test_key(99), chain), BlockFault::producer, stored});
+        cases.push_back({"a block signed by another key",
+                         resigned(b, test_key(99), chain), BlockFault::producer, stored});
     }
     {
         Block b = good;
@@ -175,7 +177,8 @@ TEST_CASE("append_block refuses a block that fails a check, with its fault and t
     {
         Block b = good;
         b.header.state_digest[31] ^= 0x01;
-        cases.push_back({"a wrong state digest", resigned(b, src.tc.producer, chain), BlockFault::state_digest, stored});
+        cases.push_back({"a wrong state digest",
+                         resigned(b, src.tc.producer, chain), BlockFault::state_digest, stored});
     }
     {
         Block b = good;
@@ -196,7 +199,8 @@ TEST_CASE("append_block refuses a block that fails a check, with its fault and t
             recs[1] = encode_tx_record(rec);
             return recs;
         };
-        cases.push_back({"a transaction whose signature does not verify", encode_block(good), BlockFault::tx_signature, bent});
+        cases.push_back({"a transaction whose signature does not verify",
+                         encode_block(good), BlockFault::tx_signature, bent});
     }
     {
         const FetchTx missing = [&](std::span<const Hash256> ids) {
@@ -204,7 +208,8 @@ TEST_CASE("append_block refuses a block that fails a check, with its fault and t
             recs[0].reset();
             return recs;
         };
-        cases.push_back({"a transaction record the source does not serve", encode_block(good), BlockFault::tx_record, missing});
+        cases.push_back({"a transaction record the source does not serve",
+                         encode_block(good), BlockFault::tx_record, missing});
     }
     {
         // The block after the next: a follower appends only the next height.

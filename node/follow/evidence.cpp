@@ -119,7 +119,8 @@ std::expected<std::optional<ledger::Block>, std::string> read_known_tip(const Fo
     if (*c != chain) return damaged("it is for chain " + chain_hex + ", not this ledger's " + to_hex(chain));
     std::uint64_t height = 0;
     auto [end, err] = std::from_chars(height_text.data(), height_text.data() + height_text.size(), height);
-    if (err != std::errc{} || end != height_text.data() + height_text.size()) return damaged("the height is not a number");
+    if (err != std::errc{} || end != height_text.data() + height_text.size())
+        return damaged("the height is not a number");
     auto hash = hex_array<hash_bytes>(hash_hex);
     auto raw = from_base64url(header_b64);
     auto head = raw ? decode_signed_header(*raw) : std::nullopt;
@@ -133,8 +134,8 @@ std::expected<std::optional<ledger::Block>, std::string> read_known_tip(const Fo
 std::expected<void, std::string> write_known_tip(const FollowDir& dir, const ChainId& chain,
                                                  const ledger::Block& head) {
     if (auto ok = make_dir(dir.root); !ok) return ok;
-    const std::string line = to_hex(chain) + " " + height_str(head) + " " + to_hex(ledger::block_hash(head.header)) + " " +
-                             to_base64url(signed_header(head)) + "\n";
+    const std::string line = to_hex(chain) + " " + height_str(head) + " " +
+                             to_hex(ledger::block_hash(head.header)) + " " + to_base64url(signed_header(head)) + "\n";
     const fs::path tmp = dir.known_tip().string() + ".tmp";
     if (auto ok = write_synced(tmp, line, O_TRUNC); !ok) return ok;
     std::error_code ec;

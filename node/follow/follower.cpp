@@ -49,11 +49,12 @@ std::string_view fault_name(Fault f) {
     return "unknown";
 }
 
-std::expected<ledger::Genesis, std::string> fetch_genesis(Source& source) {
-    auto g = source.call("chain.genesis");
-    if (!g) return std::unexpected("cannot read the source's genesis: " + g.error().message);
-    const auto b64 = text_field(*g, "genesis");
-    const auto id = text_field(*g, "chain_id");
+namespace {
+// The genesis in a chain.genesis answer: its bytes decode canonically and
+// hash to the chain id the answer names.
+std::expected<ledger::Genesis, std::string> genesis_from(const json::value& g) {
+    const auto b64 = text_field(g, "genesis");
+    const auto id = text_field(g, "chain_id");
     auto bytes = b64 ? from_base64url(*b64) : std::nullopt;
     if (!bytes || !id) return std::unexpected("the source's chain.genesis answer holds no genesis");
     ledger::Genesis genesis;
@@ -66,6 +67,13 @@ std::expected<ledger::Genesis, std::string> fetch_genesis(Source& source) {
     if (to_hex(blake2b256(*bytes)) != *id)
         return std::unexpected("the source's chain id " + *id + " is not the hash of the genesis it serves");
     return genesis;
+}
+}  // namespace
+
+std::expected<ledger::Genesis, std::string> fetch_genesis(Source& source) {
+    auto g = source.call("chain.genesis");
+    if (!g) return std::unexpected("cannot read the source's genesis: " + g.error().message);
+    return genesis_from(*g);
 }
 
 Follower::Follower(std::unique_ptr<Source> source, FollowDir dir, std::optional<Block> known, ledger::Chain& chain,
@@ -207,25 +215,31 @@ bool Follower::poll() {
         return true;
     }
     const auto chain_hex = text_field(*info, "chain_id");
-    if (!chain_hex || *chain_hex != to_hex(chain))
-        return refuse(Fault::other_chain, "the source " + source_->url() + " serves chain " +
-                                              chain_hex.value_or("(none named)") + " (" +
+    const auto height = count_field(*info, "height");
+    const auto tip_hash = text_field(*info, "tip_hash");
+    if (!chain_hex || !height || !tip_hash) {
+        // Not a node's answer (a proxy's page, a half-started node): ask again.
+        source_failed(
+            SourceError{SourceError::Kind::answer, 0, "node.info at " + source_->url() + " names no chain and tip"});
+        return true;
+    }
+    if (*chain_hex != to_hex(chain))
+        return refuse(Fault::other_chain, "the source " + source_->url() + " serves chain " + *chain_hex + " (" +
                                               text_field(*info, "chain_name").value_or("?") + "), not chain " +
                                               to_hex(chain) + " (" + chain_.genesis().chain_name +
                                               ") that this follower holds");
     if (!genesis_checked_) {
         // Once a run: the genesis it serves is byte for byte this ledger's.
-        auto g = fetch_genesis(*source_);
+        auto answer = source_->call("chain.genesis");
+        if (!answer) {
+            source_failed(answer.error());
+            return true;
+        }
+        auto g = genesis_from(*answer);
         if (!g) return refuse(Fault::other_chain, g.error());
         if (ledger::encode_genesis(*g) != ledger::encode_genesis(chain_.genesis()))
             return refuse(Fault::other_chain, "the source " + source_->url() + " serves another genesis");
         genesis_checked_ = true;
-    }
-    const auto height = count_field(*info, "height");
-    const auto tip_hash = text_field(*info, "tip_hash");
-    if (!height || !tip_hash) {
-        source_failed(SourceError{SourceError::Kind::answer, 0, "node.info at " + source_->url() + " names no tip"});
-        return true;
     }
     if (failures_ != 0) log_.info("follow.source_back", {{"source", source_->url()}, {"failed", failures_}});
     failures_ = 0;
@@ -251,7 +265,10 @@ bool Follower::poll() {
     }
     if (tip) remember(*tip);
     source_height_ = *height;
+    return sync(*height);
+}
 
+bool Follower::sync(std::uint64_t height) {
     bool appended_any = false;
     for (;;) {
         std::uint64_t next = 0;
@@ -261,7 +278,7 @@ bool Follower::poll() {
             next = chain_.height() + 1;
             our_tip = chain_.tip_hash();
         }
-        if (next > *height) break;
+        if (next > height) break;
         if (stopping()) return true;
         auto raw = source_->call("block.raw", json::object{{"height", next}});
         if (!raw) {
@@ -291,30 +308,13 @@ bool Follower::poll() {
             }
             return found;
         };
-        if (block && producer_signed(*block, producer, chain)) {
-            // A signed block that does not extend this ledger: the source has
-            // another block at a height held here, or this one is invalid.
-            if (block->header.prev != our_tip && next > 1) {
-                Block theirs;
-                switch (fetch_head(next - 1, theirs)) {
-                    case Fetched::retry: return true;
-                    case Fetched::over: return false;
-                    case Fetched::ok: break;
-                }
-                if (ledger::block_hash(theirs.header) != our_tip) {
-                    std::optional<Block> ours;
-                    {
-                        std::shared_lock lock(chain_mutex_);
-                        ours = chain_.block_at(next - 1);
-                    }
-                    if (ours) return prove(Proof::Kind::equivocation, *ours, theirs);
-                }
+        // An unsigned or undecodable block is the verifier's to name.
+        if (block && producer_signed(*block, chain_.genesis().producer, chain_.id()))
+            switch (check_history(*block, our_tip)) {
+                case Fetched::ok: break;
+                case Fetched::retry: return true;
+                case Fetched::over: return false;
             }
-            // Another block at the height of the header remembered.
-            if (known_ && next == known_->header.height &&
-                ledger::block_hash(block->header) != ledger::block_hash(known_->header))
-                return prove(Proof::Kind::equivocation, *known_, *block);
-        }
         switch (append(next, *bytes, fetch)) {
             case Appended::ok: appended_any = true; continue;
             case Appended::retry: return true;
@@ -326,6 +326,35 @@ bool Follower::poll() {
         log_.info("follow.synced", {{"height", chain_.height()}, {"tip", short_hash(chain_.tip_hash())}});
     }
     return true;
+}
+
+Follower::Fetched Follower::check_history(const Block& block, const Hash256& our_tip) {
+    const std::uint64_t next = block.header.height;
+    // A signed block that does not extend this ledger: the source holds
+    // another block at a height held here (the proof), or this one is invalid
+    // (the verifier's refusal, after this).
+    if (block.header.prev != our_tip && next > 1) {
+        Block theirs;
+        if (const Fetched f = fetch_head(next - 1, theirs); f != Fetched::ok) return f;
+        if (ledger::block_hash(theirs.header) != our_tip) {
+            std::optional<Block> ours;
+            {
+                std::shared_lock lock(chain_mutex_);
+                ours = chain_.block_at(next - 1);
+            }
+            if (ours) {
+                prove(Proof::Kind::equivocation, *ours, theirs);
+                return Fetched::over;
+            }
+        }
+    }
+    // Another block at the height of the header remembered.
+    if (known_ && next == known_->header.height &&
+        ledger::block_hash(block.header) != ledger::block_hash(known_->header)) {
+        prove(Proof::Kind::equivocation, *known_, block);
+        return Fetched::over;
+    }
+    return Fetched::ok;
 }
 
 Follower::Appended Follower::append(std::uint64_t height, const Bytes& block_bytes, const ledger::FetchTx& fetch) {

@@ -80,14 +80,21 @@ private:
     // One poll: the source's chain and tip against what is known, then every
     // block it has that this ledger lacks. False once following is over.
     bool poll();
+    // Appends the source's blocks after the tip, up to `height`.
+    bool sync(std::uint64_t height);
     // Appends the block after the tip (fetched already). `retry`: the store
     // could not write it (a full disk); the next poll tries again.
     enum class Appended { ok, retry, over };
     Appended append(std::uint64_t height, const Bytes& block_bytes, const ledger::FetchTx& fetch);
-    // The source's signed header at `height` (block.raw), checked against the
-    // producer's signature; a transport error, or a Stop already reported.
+    // What a step that asks the source found: go on, try at the next poll
+    // (a call failed, logged), or following is over (a Stop reported).
     enum class Fetched { ok, retry, over };
+    // The source's signed header at `height` (block.raw), checked against the
+    // producer's signature.
     Fetched fetch_head(std::uint64_t height, ledger::Block& out);
+    // Whether `block` (signed by the producer, the next height) rewrites a
+    // height this follower holds or saw: then the proof, and over.
+    Fetched check_history(const ledger::Block& block, const Hash256& our_tip);
     // A call to the source failed: logged (the first, then now and then);
     // every such failure waits for the next poll, none ends following.
     void source_failed(const SourceError& e);

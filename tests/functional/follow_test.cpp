@@ -222,7 +222,8 @@ TEST_CASE("kopilkad follow copies a producer's chain over its public RPC, serves
     for (const auto& [method, params] : std::vector<std::pair<std::string, json::object>>{
              {"tx.submit", {{"blob", blob}, {"wait", true}}},
              {"phone.claim.request", {{"phone", "+79000000001"}}},
-             {"phone.claim.confirm", {{"phone", "+79000000001"}, {"code", "123456"}, {"key", address_from_key(story.client.public_key())}}},
+             {"phone.claim.confirm",
+              {{"phone", "+79000000001"}, {"code", "123456"}, {"key", address_from_key(story.client.public_key())}}},
              {"phone.lookup", {}},
              {"invite.get", {{"id", std::string(32, '0')}}},
              {"sms.credits", {{"ticker", story.v.coin}}},
