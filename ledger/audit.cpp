@@ -14,37 +14,6 @@
 
 namespace kopilka::ledger {
 
-namespace {
-// Below this many transactions a block's signatures are checked on the
-// calling thread: starting threads would cost more than it saves.
-constexpr std::size_t parallel_verify_txs_min = 64;
-
-// verify_tx_signatures of each transaction, on every core for a large block.
-// `blobs` are their stored signed bytes.
-std::vector<char> verify_all(const std::vector<SignedTx>& stxs, const std::vector<Bytes>& blobs, const ChainId& chain,
-                             Replayer::SignatureThreads threads_wanted) {
-    std::vector<char> ok(stxs.size(), 0);
-    auto run = [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i)
-            ok[i] = verify_tx_signatures(stxs[i], unsigned_tx_bytes(blobs[i]), chain) ? 1 : 0;
-    };
-    const std::size_t workers = threads_wanted == Replayer::SignatureThreads::this_thread
-                                    ? 1
-                                    : std::max(1u, std::thread::hardware_concurrency());
-    if (stxs.size() < parallel_verify_txs_min || workers == 1) {
-        run(0, stxs.size());
-        return ok;
-    }
-    const std::size_t chunk = (stxs.size() + workers - 1) / workers;
-    std::vector<std::jthread> threads;
-    for (std::size_t begin = chunk; begin < stxs.size(); begin += chunk)
-        threads.emplace_back(run, begin, std::min(begin + chunk, stxs.size()));
-    run(0, std::min(chunk, stxs.size()));
-    for (auto& t : threads) t.join();
-    return ok;
-}
-}  // namespace
-
 Replayer::Replayer(ByteView genesis_bytes) {
     try {
         genesis_ = decode_genesis(genesis_bytes);
@@ -72,173 +41,33 @@ FetchTx store_fetch_tx(const Store& store) {
     };
 }
 
-PreparedBlock Replayer::prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
-                                const FetchTx& fetch_tx, SignatureThreads threads) {
-    PreparedBlock p;
-    p.height = height;
-    auto block = decode_block(block_bytes);
-    if (!block) {
-        p.block_fault = block.error();
-        return p;
-    }
-    p.block = std::move(*block);
-    const Block& b = *p.block;
-    p.producer_signature_ok = verify_block_signature(b, chain);
-    p.merkle_root_ok = merkle_root(b.tx_ids) == b.header.tx_root;
-
-    // Built only for a fault: most blocks need none.
-    auto tx_at = [&](std::uint32_t i) {
-        return "transaction " + std::to_string(i) + " (" + to_hex(b.tx_ids[i]) + "): ";
-    };
-    const std::size_t n = b.tx_ids.size();
-    p.txs.reserve(n);
-    std::vector<Bytes> blobs;  // each transaction's stored bytes, which its id and signature are over
-    blobs.reserve(n);
-    const std::vector<std::optional<Bytes>> records = fetch_tx(b.tx_ids);
-    if (records.size() != n) throw std::logic_error("fetch_tx returned a record list of the wrong length");
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const Hash256& id = b.tx_ids[i];
-        const std::optional<Bytes>& raw = records[i];
-        if (!raw) {
-            p.tx_fault = tx_at(i) + "its record is missing";
-            break;
-        }
-        auto rec = decode_tx_record(*raw);
-        if (!rec) {
-            p.tx_fault = tx_at(i) + rec.error();
-            break;
-        }
-        if (rec->height != height || rec->index != i) {
-            p.tx_fault = tx_at(i) + "its record says it is at block " + std::to_string(rec->height) + " position " +
-                         std::to_string(rec->index);
-            break;
-        }
-        auto stx = decode_signed_tx(rec->blob);
-        if (!stx) {
-            p.tx_fault = tx_at(i) + stx.error();
-            break;
-        }
-        // The decoder accepts only canonical bytes: these are encode_tx's.
-        if (tx_id_of_encoded(unsigned_tx_bytes(rec->blob)) != id) {
-            p.tx_fault = tx_at(i) + "its bytes do not hash to its id";
-            break;
-        }
-        p.txs.push_back(std::move(*stx));
-        blobs.push_back(std::move(rec->blob));
-    }
-    p.tx_signatures_ok = verify_all(p.txs, blobs, chain, threads);
-    return p;
-}
-
 bool Replayer::apply(PreparedBlock&& prepared) {
     if (failed()) return false;
     const std::uint64_t height = prepared.height;
-    const std::string at = "block " + std::to_string(height) + ": ";
-    if (height != next_height_) {
-        fail(height, at + "expected block " + std::to_string(next_height_) + " next");
+    // The one verifier (verify.h), the same a follower runs on each block it appends.
+    auto verified = verify_and_apply_block(state_, genesis_, report_.chain_id,
+                                           BlockLink{next_height_ - 1, prev_hash_, prev_time_ms_}, prepared);
+    if (!verified) {
+        fail(height, std::move(verified.error().reason));
         return false;
     }
-    if (!prepared.block) {
-        fail(height, at + prepared.block_fault);
-        return false;
-    }
-    const Block* block = &*prepared.block;
-    const BlockHeader& h = block->header;
-    if (h.height != height) {
-        fail(height, at + "the header says height " + std::to_string(h.height));
-        return false;
-    }
-    if (h.prev != prev_hash_) {
-        fail(height, at + "does not link to the previous block's hash");
-        return false;
-    }
-    if (h.producer != genesis_.producer) {
-        fail(height, at + "was produced by a key that is not the chain's producer");
-        return false;
-    }
-    if (!prepared.producer_signature_ok) {
-        fail(height, at + "the producer's signature does not verify");
-        return false;
-    }
-    if (h.time_ms < prev_time_ms_) {
-        fail(height, at + "its time is earlier than the previous block's");
-        return false;
-    }
-    if (!prepared.merkle_root_ok) {
-        fail(height, at + "the Merkle root does not match its transaction ids");
-        return false;
-    }
-
-    const std::size_t n = block->tx_ids.size();
-    auto tx_at = [&](std::uint32_t i) {
-        return at + "transaction " + std::to_string(i) + " (" + to_hex(block->tx_ids[i]) + "): ";
-    };
-    const std::vector<SignedTx>& stxs = prepared.txs;
-    const std::string& decode_fault = prepared.tx_fault;
-    const std::vector<char>& signed_ok = prepared.tx_signatures_ok;
-
-    BlockContext ctx{report_.chain_id, &genesis_, height, h.time_ms};
-    state_.prune_window(ctx.time_s());
-    // The programmes' time events due by this block run first, exactly as
-    // the producer ran them; one it skipped leaves a different digest.
-    const std::size_t events_ran = apply_due_events(state_, ctx);
-    if (h.tx_count == 0 && events_ran == 0) {
-        fail(height, at + "is empty and no programme event was due; the producer never commits such a block");
-        return false;
-    }
-    last_txs_.clear();
-    last_events_.clear();
-    const stats::Day day = stats::day_of_ms(h.time_ms);
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const Hash256& id = block->tx_ids[i];
-        if (i == stxs.size()) {
-            fail(height, at + decode_fault);
-            return false;
-        }
-        const SignedTx* stx = &stxs[i];
-        if (!signed_ok[i]) {
-            fail(height, tx_at(i) + "a signature does not verify");
-            return false;
-        }
-        std::optional<stats::Event> event = stats::classify(state_, stx->tx, day);
-        auto fx = apply_tx(state_, ctx, *stx, id);
-        if (!fx) {
-            fail(height, tx_at(i) + "the rules refuse it (" + std::string(refusal_name(fx.error().code)) + "): " +
-                             fx.error().message);
-            return false;
-        }
-        for (const Movement& m : fx->movements)
-            report_.moved_units = m.amount > std::numeric_limits<Amount>::max() - report_.moved_units
-                                      ? std::numeric_limits<Amount>::max()
-                                      : report_.moved_units + m.amount;
-        const std::string_view kind = kind_name(stx->tx.kind());
+    state_.clear_journal();
+    for (const SignedTx& stx : prepared.txs) {
+        const std::string_view kind = kind_name(stx.tx.kind());
         auto counted = report_.tx_kinds.find(kind);
         if (counted == report_.tx_kinds.end()) counted = report_.tx_kinds.emplace(std::string(kind), 0).first;
         ++counted->second;
-        ++report_.txs_checked;
-        last_txs_.push_back({id, i, std::move(fx->touched), tx_ticker(stx->tx)});
-        if (event) last_events_.push_back(std::move(*event));
     }
-    state_.clear_journal();
-    if (state_.digest() != h.state_digest) {
-        fail(height, at + "the state after it does not match its state digest");
-        return false;
-    }
-    auto totals = state_.coin_totals();
-    if (!totals) {
-        fail(height, at + "a coin's balances overflow");
-        return false;
-    }
-    for (const auto& [ticker, sum] : *totals)
-        if (sum != coin_supply_units) {
-            fail(height, at + "the balances of " + ticker + " sum to " + format_amount(sum) + ", not the supply " +
-                             format_amount(coin_supply_units));
-            return false;
-        }
-    report_.supplies = std::move(*totals);
-    report_.state_digest = h.state_digest;
-    prev_hash_ = block_hash(h);
-    prev_time_ms_ = h.time_ms;
+    report_.txs_checked += verified->txs.size();
+    report_.moved_units = verified->moved_units > std::numeric_limits<Amount>::max() - report_.moved_units
+                              ? std::numeric_limits<Amount>::max()
+                              : report_.moved_units + verified->moved_units;
+    last_txs_ = std::move(verified->txs);
+    last_events_ = std::move(verified->events);
+    report_.supplies = std::move(verified->supplies);
+    report_.state_digest = prepared.block->header.state_digest;
+    prev_hash_ = verified->hash;
+    prev_time_ms_ = prepared.block->header.time_ms;
     ++next_height_;
     ++report_.blocks_checked;
     return true;

@@ -13,6 +13,7 @@
 #include "ledger/block.h"
 #include "ledger/store.h"
 #include "ledger/stats/count.h"
+#include "ledger/verify.h"
 
 #include <filesystem>
 #include <functional>
@@ -48,28 +49,9 @@ struct AuditReport {
     std::uint64_t stats_records = 0;  // aggregate records compared
 };
 
-// The stored transaction record bytes for each id, in the ids' order
-// (nullopt: not stored); one call per block, so a store can batch its reads.
-using FetchTx = std::function<std::vector<std::optional<Bytes>>(std::span<const Hash256> ids)>;
 // A FetchTx over a local store, which must outlive it: one batched read
 // (Store::multi_get) a block.
 FetchTx store_fetch_tx(const Store& store);
-
-// The part of replaying a block that needs no state: the block and its
-// transaction records read and decoded, the producer's and every
-// transaction's signatures checked, the Merkle root recomputed. It can run
-// ahead of the replay on another thread. Faults are recorded, not judged:
-// Replayer::apply reports them in the order a sequential replay meets them.
-struct PreparedBlock {
-    std::uint64_t height = 0;
-    std::optional<Block> block;         // nullopt: block_fault says why
-    std::string block_fault;
-    bool producer_signature_ok = false;
-    bool merkle_root_ok = false;
-    std::vector<SignedTx> txs;          // in block order, up to the first record fault
-    std::string tx_fault;               // "transaction i (id): why", when txs is shorter than the block's ids
-    std::vector<char> tx_signatures_ok;  // one per entry of txs
-};
 
 // Replays blocks one at a time; usable with any source of blocks (a local
 // store here; a remote node for the wallet's auditor).
@@ -84,21 +66,17 @@ public:
         return apply(prepare(report_.chain_id, height, block_bytes, fetch_tx));
     }
     // replay_block in two steps: prepare (any thread, any time before) and
-    // apply (in height order). `fetch_tx` must be safe to call from the
-    // preparing thread. A caller that prepares several blocks at once on its
-    // own threads checks each block's signatures on the preparing thread.
-    enum class SignatureThreads { all_cores, this_thread };
+    // apply (in height order). Both are the shared verifier's (verify.h):
+    // prepare_block, then verify_and_apply_block on the replayed state.
+    using SignatureThreads = ledger::SignatureThreads;
     static PreparedBlock prepare(const ChainId& chain, std::uint64_t height, ByteView block_bytes,
                                  const FetchTx& fetch_tx,
-                                 SignatureThreads threads = SignatureThreads::all_cores);
+                                 SignatureThreads threads = SignatureThreads::all_cores) {
+        return prepare_block(chain, height, block_bytes, fetch_tx, threads);
+    }
     bool apply(PreparedBlock&& prepared);
     // Effects of the last replayed block, for index checks.
-    struct TxIndexEntry {
-        Hash256 id;
-        std::uint32_t index;
-        std::vector<Account> touched;
-        std::string ticker;
-    };
+    using TxIndexEntry = AppliedTx;
     const std::vector<TxIndexEntry>& last_block_txs() const { return last_txs_; }
     // What the last replayed block adds to the venue aggregates, each
     // transaction judged on the state before it (stats::classify).

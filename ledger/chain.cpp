@@ -446,8 +446,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     Produced out;
     Block block;
     std::vector<Bytes> blobs;
-    std::vector<Effects> effects;
-    std::vector<std::string> tickers;
+    std::vector<AppliedTx> applied;
     std::vector<stats::Event> counted;  // what the block adds to the aggregates
     const stats::Day day = stats::day_of_ms(time_ms);
     // Ids committed earlier in this block: a second copy gets the first result.
@@ -485,10 +484,9 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
                     o.location = {ctx.height, static_cast<std::uint32_t>(block.tx_ids.size())};
                     in_block.emplace(o.id, o.location);
                     o.touched = fx->touched;
+                    applied.push_back({o.id, o.location.index, std::move(fx->touched), tx_ticker(stx.tx)});
                     block.tx_ids.push_back(o.id);
                     blobs.push_back(encode_signed_tx(stx));
-                    effects.push_back(std::move(*fx));
-                    tickers.push_back(tx_ticker(stx.tx));
                     if (ev) counted.push_back(std::move(*ev));
                 }
             }
@@ -528,25 +526,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     const Hash256 hash = block_hash(block.header);
 
     Batch batch;
-    batch.put(Column::blocks, keys::block(ctx.height), encode_block(block));
-    batch.put(Column::index, keys::block_hash_index(hash), keys::block(ctx.height));
-    for (std::uint32_t i = 0; i < block.tx_ids.size(); ++i) {
-        const TxLocation at{ctx.height, i};
-        const Bytes id(block.tx_ids[i].begin(), block.tx_ids[i].end());
-        for (const Account& a : effects[i].touched)
-            batch.put(Column::index, keys::history_entry(keys::account_history_prefix(a), at), id);
-        if (!tickers[i].empty())
-            batch.put(Column::index, keys::history_entry(keys::venue_history_prefix(tickers[i]), at), id);
-        batch.put(Column::txs, id, encode_tx_record(TxRecord{ctx.height, i, std::move(blobs[i])}));
-    }
-    for (auto& [key, value] : state_.changes()) {
-        if (value)
-            batch.put(Column::state, key, *value);
-        else
-            batch.erase(Column::state, key);
-    }
-    for (auto& [key, value] : aggregates) batch.put(Column::stats, key, std::move(value));
-    batch.put(Column::meta, keys::meta_tip(), keys::tip_value(ctx.height, hash));
+    stage_block(batch, block, hash, applied, std::move(blobs), std::move(aggregates));
     if (extras) {
         const std::size_t own = batch.ops.size();
         extras(block, candidates, out.outcomes, state_, batch);
@@ -558,19 +538,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
             }
     }
 
-    if (auto ok = store_->write(batch); !ok) {
-        state_.rollback_to(start);
-        return std::unexpected(ok.error());
-    }
-    state_.clear_journal();
-    tip_ = block.header;
-    tip_signature_ = block.signature;
-    tip_hash_ = hash;
-    // Synced in RocksDB; anchored before anyone is told. A failure leaves the
-    // block standing, unacknowledged: the next open anchors it (one block
-    // above the anchor is the block in flight).
-    if (auto ok = anchor_->advance(TipMark{ctx.height, hash}); !ok)
-        return std::unexpected("block " + std::to_string(ctx.height) + " was written, but " + ok.error());
+    if (auto ok = commit_block(block, hash, batch, start); !ok) return std::unexpected(ok.error());
     out.block = std::move(block);
     return out;
 }

@@ -10,6 +10,7 @@
 #include "ledger/block.h"
 #include "ledger/store.h"
 #include "ledger/stats/rebuild.h"
+#include "ledger/verify.h"
 
 #include <expected>
 #include <functional>
@@ -40,6 +41,22 @@ struct TxOutcome {
 struct Produced {
     std::vector<TxOutcome> outcomes;   // one per candidate, in order
     std::optional<Block> block;        // nullopt when nothing applied
+};
+
+// A block another node made, appended after the shared verifier passed it.
+struct Appended {
+    Block block;
+    Hash256 hash{};
+    std::vector<SignedTx> txs;        // its transactions, in block order
+    std::vector<TxOutcome> outcomes;  // one per transaction: committed, with its place and the accounts it touched
+};
+// Why append_block wrote nothing.
+struct AppendFailure {
+    // The block failed a check (BlockFault says which): nothing was written
+    // and the chain is as before. nullopt: the block passed, but the store
+    // could not write it, or a read met damage (store().damage() then says so).
+    std::optional<BlockRefusal> refusal;
+    std::string message;  // for a person
 };
 
 // Writes a caller adds to a block's batch, so they commit with the block or
@@ -147,6 +164,17 @@ public:
                                                        const KeyPair& producer, bool signatures_verified = false,
                                                        const BlockExtras& extras = {});
 
+    // Appends a block another node made (a follower's: `kopilkad follow`):
+    // `block_bytes` as stored, `fetch_tx` its transaction records as stored.
+    // The block must pass the audit's own checks (verify_and_apply_block) on
+    // top of the tip; then it is written exactly as produce_block writes a
+    // block made here, in one synced batch with the same records beside it
+    // (index entries, transaction records, state, aggregates, tip), and the
+    // anchor is advanced. Nothing else is written: no BlockExtras (a
+    // follower owes no messages). A refused block leaves the chain as it
+    // was, in memory and on disk.
+    std::expected<Appended, AppendFailure> append_block(ByteView block_bytes, const FetchTx& fetch_tx);
+
     std::optional<TxLocation> find_tx(const Hash256& id) const;
     // False only when `id` cannot have been committed: the replay window holds
     // every committed id whose expiry is not before the tip's time, so an id
@@ -179,6 +207,17 @@ private:
     // Checks the tip against the tip anchor and opens the anchor for writing.
     std::expected<void, std::string> check_anchor(ChainDamage* damage);
     std::expected<void, ChainDamage> check_block_records(std::uint64_t full_blocks) const;
+    // What every block's batch holds besides any extras, the same for a block
+    // made here and one appended (chain_append.cpp): the block, its
+    // block-hash and history index entries, its transaction records (`blobs`,
+    // the signed bytes of each of `txs`), the state's journalled changes, the
+    // aggregates' changed records and the tip record.
+    void stage_block(Batch& batch, const Block& block, const Hash256& hash, std::span<const AppliedTx> txs,
+                     std::vector<Bytes>&& blobs, std::map<Bytes, Bytes, BytesLess>&& aggregates) const;
+    // Writes a staged block's batch (rolling the state back to `start` when
+    // the store refuses it), then moves the tip and advances the anchor.
+    std::expected<void, std::string> commit_block(const Block& block, const Hash256& hash, const Batch& batch,
+                                                  State::Mark start);
     std::expected<HistoryPage, std::string> history(const Bytes& prefix, std::string_view cursor, std::size_t limit,
                                                     const HistoryFilter* keep = nullptr,
                                                     std::size_t scan_max = 0) const;

@@ -106,6 +106,8 @@ void add_options(CLI::App& app, Config& c) {
         "messages about coins one phone gets in any hour; more wait (0: no limit; claim codes never wait)");
     opt(app, "outbox-retry-first-ms", c.outbox_retry_first_ms, "the pause after a message's first failed attempt (doubles)");
     opt(app, "outbox-retry-max-ms", c.outbox_retry_max_ms, "the longest pause between a message's attempts");
+    opt(app, "follow-poll-ms", c.follow_poll_ms,
+        "kopilkad follow: milliseconds between polls of the source for new blocks (50 to 600000)");
     opt(app, "log-level", c.log_level, "debug, info, warn or error");
     opt(app, "clock-offset-s", c.clock_offset_s,
         "test networks only: run the node's clock this many seconds from the wall clock (negative: in the past)");

@@ -16,6 +16,14 @@ class App;
 
 namespace kopilka::node {
 
+// A follower asks its source for new blocks this often: often enough to
+// trail it by about a second, seldom enough to cost it nothing (one
+// node.info a poll). The bounds keep a typo from hammering the source or
+// leaving the copy hours behind.
+inline constexpr std::uint32_t follow_poll_ms_default = 1'000;
+inline constexpr std::uint32_t follow_poll_ms_min = 50;
+inline constexpr std::uint32_t follow_poll_ms_max = 600'000;
+
 struct Config {
     std::filesystem::path data_dir;
     std::string listen_address = "127.0.0.1";
@@ -76,6 +84,11 @@ struct Config {
     std::uint32_t messages_per_phone_per_hour_max = 0;  // not urgent ones; 0: no limit (the default)
     std::uint64_t outbox_retry_first_ms = 2'000;    // the pause after a first failure; doubles after each
     std::uint64_t outbox_retry_max_ms = 600'000;    // the longest pause
+    // `kopilkad follow <url>` (node/follow/): replicate the chain the node at
+    // follow_url serves, through its public JSON-RPC, and serve a read-only
+    // copy. Empty: this node is the chain's own (the producer).
+    std::string follow_url;
+    std::uint32_t follow_poll_ms = follow_poll_ms_default;  // follow_poll_ms_min to follow_poll_ms_max
     std::string log_level = "info";
     // Test networks only: the node's clock runs this many seconds from the
     // wall clock (negative: in the past), at most clock_offset_s_max either

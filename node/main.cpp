@@ -3,8 +3,10 @@
 //   kopilkad init   --datadir DIR [--chain-name NAME]   make a data dir
 //   kopilkad [run]  --datadir DIR [options]             serve it
 //   kopilkad verify --datadir DIR                       audit it offline
+//   kopilkad follow URL --datadir DIR [options]         replicate URL's chain, verified; serve it read-only
 //   kopilkad rpc-doc                                    print docs/rpc.md
 #include "ledger/audit.h"
+#include "node/follow/source.h"
 #include "node/node.h"
 #include "rpc/methods.h"
 
@@ -24,6 +26,20 @@ namespace {
 // can keep from restarting a node on a damaged ledger (RestartPreventExitStatus=3).
 constexpr int exit_damaged = 3;     // the startup check found a damaged block
 constexpr int exit_unwritable = 4;  // the data dir cannot be written (read-only, full)
+// A follower (kopilkad follow) stopped for good by what its source served:
+constexpr int exit_follow_refused = 5;       // a block that fails verification
+constexpr int exit_follow_other_chain = 6;   // another chain (another genesis)
+constexpr int exit_follow_rewritten = 7;     // a rollback or equivocation: the proof is in DIR/follow/proof
+
+int follow_exit_code(node::follow::Fault f) {
+    switch (f) {
+        case node::follow::Fault::block_refused: return exit_follow_refused;
+        case node::follow::Fault::other_chain: return exit_follow_other_chain;
+        case node::follow::Fault::rollback:
+        case node::follow::Fault::equivocation: return exit_follow_rewritten;
+    }
+    return 1;
+}
 
 volatile std::sig_atomic_t g_signal = 0;  // the one global: a signal handler has nowhere else to write
 extern "C" void on_signal(int sig) { g_signal = sig; }
@@ -59,6 +75,7 @@ int run(node::Config& config) {
         std::cerr << "kopilkad: " << opened.error() << "\n";
         if (why == node::Node::OpenFailure::damaged) return exit_damaged;
         if (why == node::Node::OpenFailure::unwritable) return exit_unwritable;
+        if (why == node::Node::OpenFailure::proof_kept) return exit_follow_rewritten;
         return 1;
     }
     node::Node& n = **opened;
@@ -85,7 +102,10 @@ int run(node::Config& config) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
     n.wait_for_stop_request([] { return g_signal != 0; });
-    log.info("node.stopping", {{"signal", static_cast<int>(g_signal)}});
+    if (const auto stopped = n.follow_stop())
+        log.info("node.stopping", {{"follow_fault", node::follow::fault_name(stopped->fault)}});
+    else
+        log.info("node.stopping", {{"signal", static_cast<int>(g_signal)}});
     // Commit what is pending and sync first, while the server can still
     // deliver the answers: callers waiting for their block are told, and
     // admin.stop's own answer goes out. New submissions are refused with
@@ -96,6 +116,12 @@ int run(node::Config& config) {
     constexpr auto shutdown_drain = std::chrono::milliseconds(300);
     std::this_thread::sleep_for(shutdown_drain);
     server.stop();
+    if (auto stopped = n.follow_stop()) {
+        // Loudly: the log has it too, and for a proof DIR/follow/proof.
+        std::cerr << "kopilkad: following stopped (" << node::follow::fault_name(stopped->fault)
+                  << "): " << stopped->message << "\n";
+        return follow_exit_code(stopped->fault);
+    }
     return 0;
 }
 
@@ -147,6 +173,8 @@ int main(int argc, char** argv) {
         "Exit codes: 0 ok; 1 the node failed (message on stderr); 2 bad usage;\n"
         "3 the ledger is damaged (the startup check names the block, or the file, family and key; run verify);\n"
         "4 the data dir cannot be written (read-only or full) at start.\n"
+        "kopilkad follow only: 5 the source served a block that fails verification; 6 the source serves\n"
+        "another chain; 7 the source rolled back or equivocated (proof in <datadir>/follow/proof).\n"
         "Every run option may also come from the environment (KOPILKAD_<NAME>) or from\n"
         "<datadir>/kopilkad.conf; a flag beats the environment, which beats the file.");
 
@@ -169,6 +197,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     app.add_subcommand("verify", "audit the data dir's ledger offline: replay every block from genesis")->fallthrough();
+    auto* follow_cmd = app.add_subcommand("follow",
+                                          "replicate the chain the node at URL serves (its public JSON-RPC only), "
+                                          "verifying every block, and serve a read-only copy from the data dir")
+                           ->fallthrough();
+    follow_cmd->add_option("url", config.follow_url, "the source node: http://host:port or https://host/...")
+        ->required();
     app.add_subcommand("rpc-doc", "print the JSON-RPC reference (docs/rpc.md)");
 
     // The config file lives in the data dir, so find the data dir first.
@@ -235,5 +269,16 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (app.got_subcommand("verify")) return verify(data_dir);
+    if (app.got_subcommand("follow")) {
+        if (auto source = node::follow::Source::open(config.follow_url); !source) {
+            std::cerr << "kopilkad: " << source.error() << "\n";
+            return 2;
+        }
+        if (config.follow_poll_ms < node::follow_poll_ms_min || config.follow_poll_ms > node::follow_poll_ms_max) {
+            std::cerr << "kopilkad: --follow-poll-ms must be " << node::follow_poll_ms_min << " to "
+                      << node::follow_poll_ms_max << "\n";
+            return 2;
+        }
+    }
     return run(config);
 }

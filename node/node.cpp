@@ -155,7 +155,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const Config& confi
     return node;
 }
 
-std::expected<void, std::string> Node::load(OpenFailure* why) {
+std::expected<void, std::string> Node::open_chain(OpenFailure* why) {
     auto refuse_damaged = [&](const ChainDamage& d) {
         *why = OpenFailure::damaged;
         const std::string where = d.in_block ? " at block " + std::to_string(d.height) : "";
@@ -204,7 +204,12 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
                                     .count();
         log_.info("stats.rebuilt", {{"height", chain_->height()}, {"ms", rebuild_ms}});
     }
+    return {};
+}
 
+std::expected<void, std::string> Node::load(OpenFailure* why) {
+    if (following()) return load_follower(why);
+    if (auto ok = open_chain(why); !ok) return ok;
     auto passphrase = keystore_passphrase(dir_);
     if (!passphrase) return std::unexpected(passphrase.error());
     auto producer = keystore_read_file(dir_.producer_key(), *passphrase);
@@ -314,6 +319,10 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     // A fresh admin token each start, as bitcoind's cookie.
     admin_token_ = random_token(cookie_bytes);
     if (auto ok = write_private_file(dir_.cookie(), admin_token_ + "\n"); !ok) return ok;
+    return finish_load();
+}
+
+std::expected<void, std::string> Node::finish_load() {
     // The dispatcher and the documented table must name the same methods.
     for (const auto& m : rpc::method_table())
         if (!handlers().contains(m.name))
@@ -339,12 +348,19 @@ void Node::start() {
         read_pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1u, config_.read_threads));
         reads_open_ = true;
     }
+    if (following()) {
+        // A follower makes no blocks and owes no messages: its one writer
+        // appends what the source serves.
+        follower_->start();
+        return;
+    }
     producer_thread_ = std::thread([this] { producer_loop(); });
     outbox_->start();
     webhooks_->start();
 }
 
 void Node::stop() {
+    if (follower_) follower_->stop();  // the block being appended is finished first
     {
         // Reads in flight finish and answer; later ones are told "stopping".
         std::lock_guard gate(read_gate_);
@@ -395,6 +411,12 @@ std::string Node::health() {
     o["status"] = damage ? "damaged" : write_error_ ? "degraded" : "ok";
     o["height"] = chain_->height();
     o["chain_id"] = to_hex(chain_->id());
+    if (follower_) {
+        // A follower's lag is what its operator watches: the source's height
+        // at the last poll against its own.
+        o["source"] = follower_->source_url();
+        o["source_height"] = follower_->source_height();
+    }
     if (damage)
         o["error"] = *damage;
     else if (write_error_)
@@ -695,6 +717,14 @@ void Node::dispatch_one(const json::value& request, const CallContext& ctx, Repl
         respond(rpc::make_error(id, rpc::method_not_found, "no method '" + shown + "'; rpc.discover lists them"));
         return;
     }
+    if (info->follower_refuses && following()) {
+        respond(rpc::make_error(id, rpc::follower,
+                                "this node is a read-only follower of " + config_.follow_url +
+                                    " (kopilkad follow): it takes no writes; send " + std::string(name) +
+                                    " to the node it follows",
+                                json::object{{"reason", "follower"}, {"source", config_.follow_url}}));
+        return;
+    }
     if (info->admin && !ctx.admin) {
         respond(rpc::make_error(id, rpc::unauthorized,
                                 "admin method: send Authorization: Bearer <the .cookie file's token>"));
@@ -876,7 +906,7 @@ void Node::produce(std::vector<Pending> batch) {
     if (produced->block) {
         outbox_->committed(std::move(messages));
         webhooks_->committed(std::move(events));
-        after_commit(*produced->block, produced->outcomes, batch);
+        after_commit(*produced->block, produced->outcomes, batch, txs);
     }
     bool waiting = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -1040,13 +1070,13 @@ void Node::answer_queued_waiters(const std::string& message) {
 }
 
 void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcomes,
-                        const std::vector<Pending>& batch) {
+                        const std::vector<Pending>& batch, std::span<const SignedTx> txs) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (outcomes[i].status != TxOutcome::Status::committed) continue;
         const TxBody& body = batch[i].stx.tx.body;
         if (const auto* a = std::get_if<StaffAdd>(&body)) invites_->added(staff_acceptance_id(a->acceptance));
     }
-    publish(block, outcomes, batch);
+    publish(block, outcomes, txs);
 }
 
 void Node::block_messages(const Block& block, std::span<const SignedTx> candidates,
@@ -1161,7 +1191,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
     return r;
 }
 
-void Node::publish(const Block& block, const std::vector<TxOutcome>& outcomes, const std::vector<Pending>& batch) {
+void Node::publish(const Block& block, std::span<const TxOutcome> outcomes, std::span<const SignedTx> txs) {
     std::lock_guard lock(subs_mutex_);
     if (sessions_.empty()) return;
     auto note = [](std::uint64_t sub, json::value result) {
@@ -1175,18 +1205,18 @@ void Node::publish(const Block& block, const std::vector<TxOutcome>& outcomes, c
                 s.push(note(sub.id, header));
                 continue;
             }
-            for (std::size_t i = 0; i < batch.size(); ++i) {
+            for (std::size_t i = 0; i < txs.size(); ++i) {
                 const TxOutcome& o = outcomes[i];
                 if (o.status != TxOutcome::Status::committed) continue;
                 const bool match =
                     sub.topic == Subscription::Topic::account
                         ? std::find(o.touched.begin(), o.touched.end(), sub.account) != o.touched.end()
-                        : tx_ticker(batch[i].stx.tx) == sub.ticker;
+                        : tx_ticker(txs[i].tx) == sub.ticker;
                 if (!match) continue;
                 json::object r{{"id", to_hex(o.id)},
                                {"height", o.location.height},
                                {"index", o.location.index},
-                               {"tx", rpc::tx_json(batch[i].stx)}};
+                               {"tx", rpc::tx_json(txs[i])}};
                 s.push(note(sub.id, std::move(r)));
             }
         }

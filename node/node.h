@@ -7,6 +7,7 @@
 #include "ledger/chain.h"
 #include "node/clock.h"
 #include "node/config.h"
+#include "node/follow/follower.h"
 #include "node/invites.h"
 #include "node/log.h"
 #include "node/metrics.h"
@@ -57,6 +58,8 @@ struct DataDir {
     std::filesystem::path outbox() const { return root / "private" / "outbox.jsonl"; }
     std::filesystem::path webhooks() const { return root / "private" / "webhooks.json"; }
     std::filesystem::path media() const { return root / "media"; }
+    // A follower's known tip and proof (node/follow/evidence.h).
+    std::filesystem::path follow() const { return root / "follow"; }
 };
 
 struct InitOptions {
@@ -73,8 +76,10 @@ std::expected<void, std::string> init_data_dir(const std::filesystem::path& dir,
 
 class Node final : public RpcHandler {
 public:
-    // Why open failed, for main's exit code.
-    enum class OpenFailure { other, damaged, unwritable };
+    // Why open failed, for main's exit code. proof_kept: a follower whose
+    // data dir holds the proof of an earlier finding (it does not go on
+    // following over evidence).
+    enum class OpenFailure { other, damaged, unwritable, proof_kept };
     static std::expected<std::unique_ptr<Node>, std::string> open(const Config& config, Clock& clock, Log& log,
                                                                   OpenFailure* why = nullptr);
     ~Node() override;
@@ -110,6 +115,12 @@ public:
                   std::function<void(MediaReply)> done) override;
 
     const std::string& admin_token() const { return admin_token_; }
+    // A read-only follower of config.follow_url (`kopilkad follow`,
+    // node_follow.cpp): no keys, no producer, no outbox; it refuses every
+    // method the table marks follower_refuses.
+    bool following() const { return !config_.follow_url.empty(); }
+    // Why following stopped for good (main's exit code), once it has.
+    std::optional<follow::Stop> follow_stop();
     // Set by main once the server listens, which is after start(): the
     // producer and the handlers read it meanwhile, so it is guarded.
     void set_listen_url(std::string url) {
@@ -128,6 +139,15 @@ public:
 private:
     Node(const Config& config, Clock& clock, Log& log);
     std::expected<void, std::string> load(OpenFailure* why);
+    // Opens the ledger and runs the startup check (both modes).
+    std::expected<void, std::string> open_chain(OpenFailure* why);
+    // A follower's load (node_follow.cpp): the ledger made from the source's
+    // genesis at the first start, no keys or secrets, the Follower.
+    std::expected<void, std::string> load_follower(OpenFailure* why);
+    // The served-state checks both modes end load with.
+    std::expected<void, std::string> finish_load();
+    // A block the follower appended: metrics, subscriptions.
+    void followed(const ledger::Appended& a);
 
     void dispatch_one(const boost::json::value& request, const CallContext& ctx, Reply reply);
     struct Answers;
@@ -228,7 +248,7 @@ private:
     static void answer(const std::vector<Pending>& batch, const std::vector<ledger::TxOutcome>& outcomes,
                        const ledger::Block* block);
     void after_commit(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
-                      const std::vector<Pending>& batch);
+                      const std::vector<Pending>& batch, std::span<const ledger::SignedTx> txs);
     // The messages a block causes, added to its batch (ledger::BlockExtras)
     // so they exist if and only if the block does; `out` gets them for the
     // outbox once the block is written. Runs under the chain lock: it reads
@@ -251,8 +271,11 @@ private:
     // Only `sending` moves a looked-up number into the book (admin.outbox
     // reads without changing anything).
     std::expected<Rendered, Outbox::Unsendable> render_message(const OutboxMessage& m, bool sending);
-    void publish(const ledger::Block& block, const std::vector<ledger::TxOutcome>& outcomes,
-                 const std::vector<Pending>& batch);
+    // Tells the WebSocket subscribers about a committed block: `txs` are the
+    // candidates `outcomes` answer (a produced block's batch, or every
+    // transaction of a followed one).
+    void publish(const ledger::Block& block, std::span<const ledger::TxOutcome> outcomes,
+                 std::span<const ledger::SignedTx> txs);
 
     Config config_;
     Clock& clock_;
@@ -321,6 +344,9 @@ private:
     void set_damaged(const ledger::StoreDamage& d);
     std::optional<std::string> damage_message();
     std::thread producer_thread_;
+    std::unique_ptr<follow::Follower> follower_;  // a follower's, instead of the producer
+    std::mutex follow_mutex_;
+    std::optional<follow::Stop> follow_stop_;  // under follow_mutex_
 
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;

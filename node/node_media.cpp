@@ -21,6 +21,19 @@ std::unordered_set<std::string> Node::referenced_media() const {
 
 void Node::media_put(std::string body, std::string content_type, CallContext ctx,
                      std::function<void(MediaReply)> done) {
+    if (following()) {
+        // A follower holds no one's uploads: a logo belongs with the venue's
+        // own node, where the transaction naming it is submitted too.
+        MediaReply r;
+        r.status = 403;
+        r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
+        r.body = boost::json::serialize(boost::json::object{
+            {"error", boost::json::object{{"code", "follower"},
+                                          {"message", "this node is a read-only follower of " + config_.follow_url +
+                                                          " (kopilkad follow): upload images to the node it follows"},
+                                          {"source", config_.follow_url}}}});
+        return done(std::move(r));
+    }
     // An upload writes and fsyncs: on the read pool, under its gate and its
     // queue bound like a heavy read, never on an I/O thread.
     offload(

@@ -76,6 +76,9 @@ void Node::offload(std::function<MediaReply()> work, std::function<void(MediaRep
 void Node::sms_hook(std::string body, std::vector<std::pair<std::string, std::string>> headers, CallContext ctx,
                     std::function<void(MediaReply)> done) {
     (void)ctx;
+    if (following())
+        return done(hook_error(403, "follower",
+                               "this node is a read-only copy (kopilkad follow): providers post to the node it follows"));
     if (inbound_secret_.empty())
         return done(hook_error(404, "off",
                                "this node reads no SMS callbacks: start it with --sms-inbound-secret-file "

@@ -61,7 +61,7 @@ std::vector<MethodInfo> build_table() {
          "height":{"$ref":"#/components/schemas/count"},"index":{"$ref":"#/components/schemas/count"},
          "block_hash":{"$ref":"#/components/schemas/hash"},"block_time_ms":{"$ref":"#/components/schemas/unix_ms"},
          "proof":{"$ref":"#/components/schemas/proof"}}})~",
-         submit_errors()},
+         submit_errors(), /*follower_refuses=*/true},
         {"tx.get",
          "A transaction by id and its status: \"committed\" (with its place, block_hash, block_time_ms, inclusion "
          "proof and decoded tx), \"pending\" (queued for the next block), \"refused\" (the block's rules refused it: "
@@ -289,7 +289,7 @@ std::vector<MethodInfo> build_table() {
          "properties":{"e164":{"type":"string","pattern":"^\\+[1-9][0-9]{6,14}$"},"account":{"$ref":"#/components/schemas/account"},
          "claimed":{"type":"boolean"},"key":{"oneOf":[{"$ref":"#/components/schemas/address"},{"type":"null"}]},
          "rebind":{"$ref":"#/components/schemas/rebind"}}})~",
-         {unauthorized, rate_limited}},
+         {unauthorized, rate_limited}, /*follower_refuses=*/true},
         {"phone.claim.request",
          "Send a one-time claim code to a phone (through the notifier; the code is in the message's text, never in "
          "its link). A phone has at most one live code: asking again sends the same code and restarts its life. "
@@ -299,7 +299,7 @@ std::vector<MethodInfo> build_table() {
          false, false, R"({"phone":"+7 900 000-00-02"})", R"({"sent":true,"expires_in_s":600})",
          R"~({"type":"object","additionalProperties":false,"required":["sent","expires_in_s"],
          "properties":{"sent":{"const":true},"expires_in_s":{"$ref":"#/components/schemas/count"}}})~",
-         {rate_limited}},
+         {rate_limited}, /*follower_refuses=*/true},
         {"phone.claim.confirm",
          "Confirm the code with a new public key; returns the node's attestation for the phone.bind transaction. "
          "A code works once. Wrong codes count against the address's budget at this phone, the address's, the "
@@ -318,7 +318,7 @@ std::vector<MethodInfo> build_table() {
          "account":{"$ref":"#/components/schemas/account"},"key":{"$ref":"#/components/schemas/address"},
          "sequence":{"$ref":"#/components/schemas/count"},"expiry_s":{"$ref":"#/components/schemas/unix_s"},
          "attestor":{"$ref":"#/components/schemas/address"},"signature":{"$ref":"#/components/schemas/signature"}}})~",
-         {rate_limited, code_invalid}},
+         {rate_limited, code_invalid}, /*follower_refuses=*/true},
         {"voucher.check",
          "Would this voucher redeem now, for this venue? If not, why (ok false, reason, message): the checks the "
          "block applies to a redeem, except who signs it, which any staff member or the venue's owner may. A "
@@ -362,7 +362,7 @@ std::vector<MethodInfo> build_table() {
          R"~({"type":"object","additionalProperties":false,"required":["id","ticker","expiry_s"],
          "properties":{"id":{"$ref":"#/components/schemas/invite_id"},"ticker":{"$ref":"#/components/schemas/ticker"},
          "expiry_s":{"$ref":"#/components/schemas/unix_s"}}})~",
-         {not_found, unauthorized, invites_full}},
+         {not_found, unauthorized, invites_full}, /*follower_refuses=*/true},
         {"invite.accept",
          "Leave a staff acceptance (as `kopilka staff accept` prints it) in the open invite whose id is the hash of "
          "secret. The node checks it as staff_add would now: its signature on this chain (1002), the invite's venue "
@@ -379,7 +379,7 @@ std::vector<MethodInfo> build_table() {
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"staff":{"$ref":"#/components/schemas/address"}}})~",
          {refusal_code_base + 1, refusal_code_base + 2, refusal_code_base + 4, refusal_code_base + 6,
           refusal_code_base + 30, refusal_code_base + 31, refusal_code_base + 33, refusal_code_base + 34,
-          refusal_code_base + 35, refusal_code_base + 39, invite_unknown, invite_accepted}},
+          refusal_code_base + 35, refusal_code_base + 39, invite_unknown, invite_accepted}, /*follower_refuses=*/true},
         {"invite.get",
          "An invite by id: its venue, expiry and state: \"open\" (no acceptance yet), \"accepted\" (with the "
          "acceptance, for the owner's staff_add, and the staff key) or \"added\" (a committed staff_add carries that "
@@ -395,7 +395,7 @@ std::vector<MethodInfo> build_table() {
          "expiry_s":{"$ref":"#/components/schemas/unix_s"},"state":{"enum":["open","accepted","added"]},
          "acceptance":{"$ref":"#/components/schemas/base64url","description":"the staff acceptance, for staff_add"},
          "staff":{"$ref":"#/components/schemas/address","description":"the accepting key"}}})~",
-         {not_found}},
+         {not_found}, /*follower_refuses=*/true},
         {"programme.get",
          "A venue's bonus programme: every published version (docs/programme.md, docs/design.md \"Bonus programmes: "
          "evaluation order\") and which one is in force now by the node's clock (null before the first takes effect).",
@@ -533,7 +533,7 @@ std::vector<MethodInfo> build_table() {
          "properties":{"pending":{"$ref":"#/components/schemas/count"},"sent":{"$ref":"#/components/schemas/count"},
          "dead":{"$ref":"#/components/schemas/count"},"expired":{"$ref":"#/components/schemas/count"},
          "held":{"$ref":"#/components/schemas/count"},"stopped":{"$ref":"#/components/schemas/count"}}}}})~",
-         {unauthorized}},
+         {unauthorized}, /*follower_refuses=*/true},
         {"admin.credits.add",
          "Admin. Add a pack of SMS credits to a venue (docs/messages.md \"Credits\"): segments, written and synced "
          "before the answer. A balance below zero is paid first; then every message of the venue held for want of "
@@ -548,7 +548,7 @@ std::vector<MethodInfo> build_table() {
          "properties":{"balance":{"type":"integer","description":"segments still paid for: free + granted - spent"},
          "free":{"$ref":"#/components/schemas/count"},"granted":{"$ref":"#/components/schemas/count"},
          "spent":{"$ref":"#/components/schemas/count"},"held":{"$ref":"#/components/schemas/count"}}})~",
-         {unauthorized, not_found}},
+         {unauthorized, not_found}, /*follower_refuses=*/true},
         {"sms.credits",
          "A venue's SMS credits, in segments (GSM-7: 160 characters, 153 per part; UCS-2, any Cyrillic: 70, 67 per "
          "part): the first 100 are free, then the packs the operator adds. A message about a venue's coins is paid by "
@@ -576,7 +576,7 @@ std::vector<MethodInfo> build_table() {
          "segments":{"$ref":"#/components/schemas/count"},"time_ms":{"$ref":"#/components/schemas/unix_ms"},
          "tx":{"oneOf":[{"$ref":"#/components/schemas/hash"},{"type":"null"}]}}}},
          "channel":{"enum":["file","http","smsru","twilio"]},"metered":{"type":"boolean"}}})~",
-         {not_found}},
+         {not_found}, /*follower_refuses=*/true},
         {"sms.preview",
          "What a text costs as an SMS: its encoding (gsm7 when every character is in the GSM 03.38 alphabet, else "
          "ucs2), characters, units (septets, where { } [ ] ~ \\ | ^ and the euro sign take two; or UTF-16 units), "
@@ -590,7 +590,7 @@ std::vector<MethodInfo> build_table() {
          "properties":{"encoding":{"enum":["gsm7","ucs2"]},"characters":{"$ref":"#/components/schemas/count"},
          "units":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
          "cost":{"$ref":"#/components/schemas/count"}}})~",
-         {}},
+         {}, /*follower_refuses=*/true},
         {"messages.consent.set",
          "A client chooses whether a venue's automatic messages (coins received; campaigns) reach their phone: "
          "receive false stops them, true lets them go again; ticker \"\" is every venue at once (as a STOP reply "
@@ -609,7 +609,7 @@ std::vector<MethodInfo> build_table() {
          R"({"holder":"${client}","ticker":"${ticker}","receive":false,"key":"${bound_key}","time_ms":"${now_ms}","signature":"${consent_signature}"})",
          R"({"ticker":"VOLODYA","receive":false,"source":"cabinet","time_ms":1796162157580})",
          R"~({"$ref":"#/components/schemas/consent_choice"})~",
-         {not_found, unauthorized, unavailable}},
+         {not_found, unauthorized, unavailable}, /*follower_refuses=*/true},
         {"messages.consent.get",
          "A phone's choices of messages: receive_all is false after a STOP reply (or a choice for every venue), "
          "choices lists each one, the one for every venue (ticker \"\") first; a venue not listed sends.",
@@ -620,7 +620,7 @@ std::vector<MethodInfo> build_table() {
          R"~({"type":"object","additionalProperties":false,"required":["receive_all","choices"],
          "properties":{"receive_all":{"type":"boolean"},
          "choices":{"type":"array","items":{"$ref":"#/components/schemas/consent_choice"}}}})~",
-         {}},
+         {}, /*follower_refuses=*/true},
         {"webhook.set",
          "A venue's owner points the venue's POS webhook at a URL (https, or http to 127.0.0.1/localhost), or stops "
          "it with url \"\". From the next block on, each committed transaction of the venue's coin (purchase, return, "
@@ -640,7 +640,7 @@ std::vector<MethodInfo> build_table() {
          R"~({"type":"object","additionalProperties":false,"required":["ticker","url","secret"],
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"url":{"type":"string"},
          "secret":{"oneOf":[{"$ref":"#/components/schemas/hash"},{"type":"null"}]}}})~",
-         {not_found, unauthorized, unavailable}},
+         {not_found, unauthorized, unavailable}, /*follower_refuses=*/true},
         {"admin.webhooks",
          "Admin. The venues' POS webhook events, newest first, with their state (pending: waiting for its attempt or "
          "for the venue's earlier events; sent: the POS answered 2xx; dead: given up after the attempts, or the venue "
@@ -671,7 +671,7 @@ std::vector<MethodInfo> build_table() {
          "counts":{"type":"object","additionalProperties":false,"required":["pending","sent","dead"],
          "properties":{"pending":{"$ref":"#/components/schemas/count"},"sent":{"$ref":"#/components/schemas/count"},
          "dead":{"$ref":"#/components/schemas/count"}}}}})~",
-         {unauthorized}},
+         {unauthorized}, /*follower_refuses=*/true},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},
@@ -679,7 +679,7 @@ std::vector<MethodInfo> build_table() {
          true, false, R"({})", R"({"stopping":true})",
          R"~({"type":"object","additionalProperties":false,"required":["stopping"],
          "properties":{"stopping":{"const":true}}})~",
-         {unauthorized}},
+         {unauthorized}, /*follower_refuses=*/true},
     };
 }
 
@@ -730,6 +730,7 @@ std::vector<ErrorInfo> build_errors() {
     e.push_back({invite_unknown, "no open invite has that secret: unknown, expired, or forgotten by a restart", ""});
     e.push_back({invite_accepted, "invite already accepted (by another acceptance)", ""});
     e.push_back({invites_full, "too many open invites (at the venue, or on the node)", ""});
+    e.push_back({follower, "a read-only follower (`kopilkad follow`) takes no writes; `data.reason` `follower`, `data.source` the node it follows, which does", ""});
     return e;
 }
 
@@ -914,7 +915,14 @@ json::object schema_components() {
 }
 
 const std::vector<MethodInfo>& method_table() {
-    static const std::vector<MethodInfo> table = build_table();
+    static const std::vector<MethodInfo> table = [] {
+        std::vector<MethodInfo> t = build_table();
+        // A method a follower refuses may answer `follower`: listed from the
+        // flag, so the two cannot drift apart.
+        for (MethodInfo& m : t)
+            if (m.follower_refuses) m.errors.push_back(follower);
+        return t;
+    }();
     return table;
 }
 
@@ -957,6 +965,7 @@ json::value openrpc_document(std::string_view version) {
         json::object ext;
         ext["admin"] = m.admin;
         ext["websocket_only"] = m.websocket_only;
+        ext["follower_refuses"] = m.follower_refuses;
         o["x-kopilka"] = std::move(ext);
         if (!m.example_params.empty()) {
             json::object ex;
@@ -1175,6 +1184,7 @@ std::string rpc_markdown() {
         md += "\n### `" + std::string(m.name) + "`\n\n" + std::string(m.summary) + "\n\n";
         if (m.admin) md += "Admin only.\n\n";
         if (m.websocket_only) md += "WebSocket only.\n\n";
+        if (m.follower_refuses) md += "A follower (`kopilkad follow`) refuses it: 2010 `follower`.\n\n";
         if (m.params.empty()) {
             md += "Params: none.\n\n";
         } else {

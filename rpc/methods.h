@@ -37,6 +37,12 @@ struct MethodInfo {
     // also answer the JSON-RPC codes -32700 to -32603 and 2003 (rate limited).
     std::string_view result_schema = "";
     std::vector<int> errors = {};
+    // A read-only follower (`kopilkad follow`) refuses it with `follower`
+    // (2010): it writes (a transaction, a claim code, an invite, the outbox's
+    // credits) or needs what only the source node holds (its phone secret
+    // and book, its outbox, its admin cookie). Every other method reads the
+    // chain and is served from the follower's own copy.
+    bool follower_refuses = false;
 };
 
 // One error code as rpc.discover and docs/rpc.md describe it.
@@ -46,7 +52,7 @@ struct ErrorInfo {
     std::string reason;   // a refusal's data.reason; empty for other errors
 };
 // Every code a method may answer: the JSON-RPC ones, the refusals 1001-1032
-// (1000 + ledger::Refusal), and 2001-2009.
+// (1000 + ledger::Refusal), and 2001-2010.
 const std::vector<ErrorInfo>& error_table();
 const ErrorInfo* find_error(int code);
 // Every refusal code, for the methods that submit to the ledger.

@@ -36,6 +36,7 @@ enum ErrorCode : int {
     invite_unknown = 2007,     // no open invite has that secret (or it expired)
     invite_accepted = 2008,    // the invite already holds another acceptance
     invites_full = 2009,       // too many open invites (at the venue, or on the node)
+    follower = 2010,           // a read-only follower (kopilkad follow) takes no writes; data: reason, source
 };
 
 // Thrown by handlers (and caught by the dispatcher), never past it.

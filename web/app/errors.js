@@ -55,6 +55,8 @@ export function retryAfter(message) {
 export function describeError(error) {
   if (error instanceof RpcUnavailable) return { key: 'error.offline' };
   if (error instanceof RpcError) {
+    // A read-only follower (kopilkad follow) names its reason "follower": no ledger refusal.
+    if (error.code === 2010) return { key: 'error.follower' };
     const reason = error.reason;
     if (reason) return refusal_keys[reason] ? { key: refusal_keys[reason] } : { key: 'error.refused', params: { reason } };
     if (error.code === 2003) return retryAfter(error.message);

@@ -69,6 +69,7 @@ export function refusalMessage(reason, action, facts = {}) {
 export function staffError(error, action, facts = {}, { sent = false } = {}) {
   if (error instanceof RpcUnavailable) return { key: sent ? 'staff.error.offline_sent' : 'staff.error.offline' };
   if (error instanceof RpcError) {
+    if (error.code === 2010) return describeError(error);  // a read-only follower: not a refusal of the ledger
     if (error.reason) {
       if (action === 'join') return joinRefusal(error.reason);
       return refusalMessage(error.reason, action === 'lookup' ? 'send' : action, facts);

@@ -17,6 +17,7 @@ test('node errors and ledger refusals map to their messages', () => {
     [new RpcError('tx.submit', 2004, 'tx.submit: the node cannot write', { reason: 'disk' }), 'error.node_cannot_write'],
     [new RpcError('tx.submit', 2005, 'tx.submit: mempool full'), 'error.node_busy'],
     [new RpcError('phone.lookup', 2002, 'phone.lookup: unauthorized'), 'error.unauthorized'],
+    [new RpcError('tx.submit', 2010, 'tx.submit: a read-only follower', { reason: 'follower', source: 'http://n' }), 'error.follower'],
     [refusal(10, 'insufficient_balance'), 'error.not_enough'],
     [refusal(19, 'voucher_expired'), 'error.voucher_expired'],
     [refusal(20, 'voucher_used'), 'error.voucher_used'],
