@@ -2,6 +2,7 @@
 // POST /media run off the I/O threads.
 #include "node/node.h"
 
+#include <boost/json/serialize.hpp>
 
 namespace kopilka::node {
 
