@@ -45,6 +45,7 @@ enum class Domain : std::uint8_t {
     invite_open,   // an owner opening a staff invite on a node (node-side only, never in a block)
     pay_consent,   // a client's consent to pay bonuses on one receipt (inside a purchase)
     messages,      // a client's choice to receive a venue's messages or not (node-side only, never in a block)
+    templates,     // an owner's wording of the venue's messages on a node (node-side only, never in a block)
 };
 std::string_view domain_tag(Domain d);
 
