@@ -28,6 +28,7 @@ export const domains = Object.freeze({
   staff_accept: 'kopilka/staff-accept/v1',
   invite_open: 'kopilka/invite-open/v1',
   messages: 'kopilka/messages/v1',
+  templates: 'kopilka/templates/v1',
 });
 
 function tagOf(domain) {
