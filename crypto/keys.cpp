@@ -22,6 +22,7 @@ std::string_view domain_tag(Domain d) {
         case Domain::pay_consent: return "kopilka/pay/v1";
         case Domain::messages: return "kopilka/messages/v1";
         case Domain::webhook: return "kopilka/webhook/v1";
+        case Domain::templates: return "kopilka/templates/v1";
     }
     throw std::logic_error("domain_tag: unknown domain");
 }

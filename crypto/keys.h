@@ -46,6 +46,7 @@ enum class Domain : std::uint8_t {
     pay_consent,   // a client's consent to pay bonuses on one receipt (inside a purchase)
     messages,      // a client's choice to receive a venue's messages or not (node-side only, never in a block)
     webhook,       // an owner pointing the venue's POS webhook at a URL (node-side only, never in a block)
+    templates,     // an owner's wording of the venue's messages on a node (node-side only, never in a block)
 };
 std::string_view domain_tag(Domain d);
 

@@ -59,6 +59,10 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"messages.consent.get", &Node::messages_consent_get},
         {"webhook.set", &Node::webhook_set},
         {"admin.webhooks", &Node::admin_webhooks},
+        {"messages.templates.get", &Node::messages_templates_get},
+        {"messages.templates.set", &Node::messages_templates_set},
+        {"messages.templates.language", &Node::messages_templates_language},
+        {"messages.templates.preview", &Node::messages_templates_preview},
         {"admin.stop", &Node::admin_stop},
     };
     return table;

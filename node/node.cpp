@@ -292,6 +292,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         } catch (const std::runtime_error& e) {
             return std::unexpected(e.what());
         }
+        templates_ = std::make_unique<Templates>(chain_->store(), log_);
         OutboxLimits ol;
         ol.senders = std::clamp<std::uint32_t>(config_.outbox_senders, 1, outbox_senders_max);
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
@@ -462,6 +463,11 @@ std::string Node::metrics() {
         for (auto [state, n] : {std::pair{"pending", c.pending}, {"sent", c.sent}, {"dead", c.dead}, {"expired", c.expired},
                                 {"held", c.held}, {"stopped", c.stopped}})
             text += "kopilka_outbox_messages{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
+        const Consent::Counts cc = consent_->counts();
+        text += "# HELP kopilka_consent_stopped Clients' choices that stop automatic messages: a STOP (or a cabinet choice) for every venue, or for one venue.\n"
+                "# TYPE kopilka_consent_stopped gauge\n"
+                "kopilka_consent_stopped{scope=\"all\"} " + std::to_string(cc.stopped_all) + "\n"
+                "kopilka_consent_stopped{scope=\"venue\"} " + std::to_string(cc.stopped_venue) + "\n";
         const Webhooks::Counts w = webhooks_->counts();
         text += "# HELP kopilka_webhook_events The venues' POS webhook events kept, by state (dead: given up; see admin.webhooks).\n"
                 "# TYPE kopilka_webhook_events gauge\n";
@@ -1105,7 +1111,6 @@ OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
     std::string venue_name = t.ticker;
     if (const VenueRecord* v = state.venue(t.ticker)) venue_name = v->profile.name;
     const Amount balance = state.balance(t.ticker, t.to);
-    const bool claimed = state.binding(ref) != nullptr;
     // The link carries no code: a message about coins issues none (anyone
     // can send a phone coins), and the page asks for a code only when the
     // person opens it and wants to claim (phone.claim.request).
@@ -1115,8 +1120,15 @@ OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
     m.phone = ref;
     m.link = phone_link(listen_url(), ref);
     m.created_ms = clock_.now_ms();
-    m.text = venue_name + ": you received " + format_amount(t.amount) + " " + t.ticker + ". Balance: " +
-             format_amount(balance) + " " + t.ticker + ". Open " + m.link + (claimed ? "" : " to claim them");
+    // In the venue's words and language (docs/messages.md, "Templates"),
+    // rendered now: the record keeps the text that goes, so a template
+    // changed later does not reword a message already owed.
+    const Templates::Choice words = templates_->for_message(t.ticker, m.kind);
+    m.text = render_template(words.text, {{template_variable_venue, venue_name},
+                                          {template_variable_amount, amount_in(words.language, t.amount)},
+                                          {template_variable_ticker, t.ticker},
+                                          {template_variable_balance, amount_in(words.language, balance)},
+                                          {template_variable_link, m.link}});
     return m;
 }
 

@@ -17,6 +17,7 @@
 #include "node/messages/outbox.h"
 #include "node/messages/webhooks.h"
 #include "node/messages/quiet_hours.h"
+#include "node/messages/templates.h"
 #include "node/phones.h"
 #include "node/server.h"
 #include "rpc/protocol.h"
@@ -199,6 +200,16 @@ private:
     std::optional<boost::json::value> messages_consent_get(Call&);
     std::optional<boost::json::value> webhook_set(Call&);  // node_webhooks.cpp
     std::optional<boost::json::value> admin_webhooks(Call&);
+    // messages.templates.get, .set, .language and .preview (node_templates.cpp).
+    std::optional<boost::json::value> messages_templates_get(Call&);
+    std::optional<boost::json::value> messages_templates_set(Call&);
+    std::optional<boost::json::value> messages_templates_language(Call&);
+    std::optional<boost::json::value> messages_templates_preview(Call&);
+    // Its "ticker": a venue of this chain (its name into `name` when given).
+    std::string templates_venue(Call& call, std::string* name = nullptr);
+    // Throws unless `message` is signed (kopilka/templates/v1) by the owner of
+    // `ticker` with the call's key and signature, at a time_ms near the clock.
+    void check_owner_signed(const std::string& ticker, Call& call, const Bytes& message, std::uint64_t time_ms);
     // Runs `work` on the read pool (it writes and syncs), under its gate and
     // queue bound; answers 503 when the node is stopping or busy.
     void offload(std::function<MediaReply()> work, std::function<void(MediaReply)> done);
@@ -290,6 +301,7 @@ private:
     std::unique_ptr<Outbox> outbox_;
     std::unique_ptr<Consent> consent_;  // clients' choices of messages; thread-safe on its own
     std::unique_ptr<Webhooks> webhooks_;  // the venues' POS webhooks; thread-safe on its own
+    std::unique_ptr<Templates> templates_;  // venues' wording of their messages; thread-safe on its own
     SmsProvider sms_provider_ = SmsProvider::file;
     std::string inbound_secret_;  // --sms-inbound-secret-file; empty: /hooks/sms reads nothing
     std::unique_ptr<InviteBox> invites_;  // thread-safe on its own; never under the chain lock

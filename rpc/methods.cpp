@@ -672,6 +672,75 @@ std::vector<MethodInfo> build_table() {
          "properties":{"pending":{"$ref":"#/components/schemas/count"},"sent":{"$ref":"#/components/schemas/count"},
          "dead":{"$ref":"#/components/schemas/count"}}}}})~",
          {unauthorized}, /*follower_refuses=*/true},
+        {"messages.templates.get",
+         "How a venue words its automatic messages (docs/messages.md \"Templates\"): the language its clients get "
+         "(ru unless the owner chose; language_signed_ms 0 then) and, for each kind of message and each language, the "
+         "venue's text (\"\" while it uses the node's default_text), the variables a template of that kind may use "
+         "and those it must, and when it was set (0: never). Public: a template is what the venue sends anyone.",
+         {{"ticker", "string", true, "the venue's coin"}},
+         "object: ticker, language (ru or en), language_time_ms, language_signed_ms, text_bytes_max (480), templates "
+         "(array of {kind, language, text, default_text, variables, required, time_ms, signed_ms})",
+         false, false, R"({"ticker":"${ticker}"})",
+         R"({"ticker":"VOLODYA","language":"ru","language_time_ms":0,"language_signed_ms":0,"text_bytes_max":480,"templates":[{"kind":"coins_received","language":"ru","text":"{venue}: +{amount} {ticker}, всего {balance}. Карта: {link}","default_text":"{venue}: вам начислено {amount} {ticker}. Баланс: {balance} {ticker}. Подробнее: {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":1796162157580,"signed_ms":1796162157577},{"kind":"coins_received","language":"en","text":"","default_text":"{venue}: you received {amount} {ticker}. Balance: {balance} {ticker}. Open {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":0,"signed_ms":0}]})",
+         R"~({"$ref":"#/components/schemas/templates"})~",
+         {not_found}, /*follower_refuses=*/true},
+        {"messages.templates.set",
+         "The venue's owner words one kind of automatic message in one language: text with {variables} (only those "
+         "the kind offers, a { or } only around one; coins_received: {venue}, {amount}, {ticker}, {balance}, "
+         "{link}, and {link} required), at most 480 bytes of UTF-8, no control or hidden characters; \"\" goes back "
+         "to the node's default. Signed by the owner's key (docs/formats.md, \"Message templates\"), at most 300 s "
+         "from the node's clock and after the last set of that venue, kind and language, so a request is taken "
+         "once. Written and synced before it answers; the next block's messages use it. A refused text is "
+         "invalid_params with data.reason too_long, characters, unknown_variable, missing_variable or brace (and "
+         "data.variable, the one it names).",
+         {{"ticker", "string", true, "the venue's coin"},
+          {"language", "string", true, "ru or en"},
+          {"kind", "string", true, "the kind of message: coins_received"},
+          {"text", "string", true, "the template, or \"\" for the node's default"},
+          {"key", "string", true, "the venue owner's address (kop1…)"},
+          {"time_ms", "integer", true, "when the request was signed, unix ms"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, over the template bytes"}},
+         "object: as messages.templates.get, after the change",
+         false, false,
+         R"({"ticker":"${ticker}","language":"ru","kind":"coins_received","text":"{venue}: +{amount} {ticker}, всего {balance}. Карта: {link}","key":"${owner}","time_ms":"${now_ms}","signature":"${templates_signature}"})",
+         R"({"ticker":"VOLODYA","language":"ru","language_time_ms":0,"language_signed_ms":0,"text_bytes_max":480,"templates":[{"kind":"coins_received","language":"ru","text":"{venue}: +{amount} {ticker}, всего {balance}. Карта: {link}","default_text":"{venue}: вам начислено {amount} {ticker}. Баланс: {balance} {ticker}. Подробнее: {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":1796162157580,"signed_ms":1796162157577},{"kind":"coins_received","language":"en","text":"","default_text":"{venue}: you received {amount} {ticker}. Balance: {balance} {ticker}. Open {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":0,"signed_ms":0}]})",
+         R"~({"$ref":"#/components/schemas/templates"})~",
+         {not_found, unauthorized, unavailable}, /*follower_refuses=*/true},
+        {"messages.templates.language",
+         "The venue's owner chooses the language its clients' messages are written in (ru or en; a venue that never "
+         "chose writes ru). Signed by the owner's key like messages.templates.set (docs/formats.md, \"Message "
+         "templates\"), after the venue's last choice; written and synced before it answers.",
+         {{"ticker", "string", true, "the venue's coin"},
+          {"language", "string", true, "ru or en"},
+          {"key", "string", true, "the venue owner's address (kop1…)"},
+          {"time_ms", "integer", true, "when the request was signed, unix ms"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, over the language bytes"}},
+         "object: as messages.templates.get, after the change",
+         false, false,
+         R"({"ticker":"${ticker}","language":"ru","key":"${owner}","time_ms":"${now_ms}","signature":"${templates_language_signature}"})",
+         R"({"ticker":"VOLODYA","language":"ru","language_time_ms":1796162157581,"language_signed_ms":1796162157577,"text_bytes_max":480,"templates":[{"kind":"coins_received","language":"ru","text":"","default_text":"{venue}: вам начислено {amount} {ticker}. Баланс: {balance} {ticker}. Подробнее: {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":0,"signed_ms":0},{"kind":"coins_received","language":"en","text":"","default_text":"{venue}: you received {amount} {ticker}. Balance: {balance} {ticker}. Open {link}","variables":["venue","amount","ticker","balance","link"],"required":["link"],"time_ms":0,"signed_ms":0}]})",
+         R"~({"$ref":"#/components/schemas/templates"})~",
+         {not_found, unauthorized, unavailable}, /*follower_refuses=*/true},
+        {"messages.templates.preview",
+         "What a template would send and cost, as the owner's editor shows it while they type: text rendered with "
+         "the venue's name and coin, amounts 150.00 and 1250.00 (\"150,00\" in ru) and a link of this node the "
+         "length of a real one; template is what was rendered (\"\" previews the node's default, default true); "
+         "then as sms.preview: encoding, characters, units, segments and the cost in credits on this node's "
+         "channel. A text messages.templates.set would refuse is refused the same way.",
+         {{"ticker", "string", true, "the venue's coin"},
+          {"language", "string", true, "ru or en"},
+          {"kind", "string", true, "the kind of message: coins_received"},
+          {"text", "string", false, "the template (default \"\": the node's own)"}},
+         "object: text, template, default, encoding, characters, units, segments, cost",
+         false, false, R"({"ticker":"${ticker}","language":"ru","kind":"coins_received","text":""})",
+         R"({"text":"U Volodi: вам начислено 150,00 VOLODYA. Баланс: 1250,00 VOLODYA. Подробнее: http://127.0.0.1:37307/c/19024556b04538386a6a5ad8574f0d7d9806d505a29a4e6da07fe04dc82b189f","template":"{venue}: вам начислено {amount} {ticker}. Баланс: {balance} {ticker}. Подробнее: {link}","default":true,"encoding":"ucs2","characters":165,"units":165,"segments":3,"cost":3})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["text","template","default","encoding","characters","units","segments","cost"],
+         "properties":{"text":{"type":"string"},"template":{"type":"string"},"default":{"type":"boolean"},
+         "encoding":{"enum":["gsm7","ucs2"]},"characters":{"$ref":"#/components/schemas/count"},
+         "units":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
+         "cost":{"$ref":"#/components/schemas/count"}}})~",
+         {not_found}, /*follower_refuses=*/true},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},
@@ -722,7 +791,7 @@ std::vector<ErrorInfo> build_errors() {
         e.push_back({code, name, name});
     }
     e.push_back({not_found, "not found", ""});
-    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; a phone.lookup not signed by a staff key or a key bound to the holder phone; an invite.open not signed by the venue's owner, or for an id another venue holds)", ""});
+    e.push_back({unauthorized, "unauthorized (admin token missing or wrong; a phone.lookup not signed by a staff key or a key bound to the holder phone; an invite.open or a messages.templates change not signed by the venue's owner, or an invite for an id another venue holds)", ""});
     e.push_back({rate_limited, "rate limited; retry later", ""});
     e.push_back({unavailable, "the node cannot do this now: it cannot write (disk full, read-only; `data.reason` `disk`), its ledger is damaged (`data.reason` `damaged`: a record that cannot be read, or no new transactions), or it is stopping", ""});
     e.push_back({mempool_full, "mempool full; retry shortly", ""});
@@ -787,6 +856,19 @@ const std::vector<Component>& component_texts() {
             "properties":{"ticker":{"oneOf":[{"$ref":"#/components/schemas/ticker"},{"const":""}]},
             "receive":{"type":"boolean"},"source":{"enum":["cabinet","reply"]},
             "time_ms":{"$ref":"#/components/schemas/unix_ms"}}})~"},
+        {"templates", R"~({"type":"object","additionalProperties":false,
+            "required":["ticker","language","language_time_ms","language_signed_ms","text_bytes_max","templates"],
+            "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},"language":{"enum":["ru","en"]},
+            "language_time_ms":{"$ref":"#/components/schemas/unix_ms"},"language_signed_ms":{"$ref":"#/components/schemas/unix_ms"},
+            "text_bytes_max":{"$ref":"#/components/schemas/count"},
+            "templates":{"type":"array","items":{"type":"object","additionalProperties":false,
+             "required":["kind","language","text","default_text","variables","required","time_ms","signed_ms"],
+             "properties":{"kind":{"enum":["coins_received"]},"language":{"enum":["ru","en"]},
+             "text":{"type":"string","description":"the venue's template; empty while it uses default_text"},
+             "default_text":{"type":"string"},
+             "variables":{"type":"array","items":{"type":"string"}},"required":{"type":"array","items":{"type":"string"}},
+             "time_ms":{"$ref":"#/components/schemas/unix_ms"},"signed_ms":{"$ref":"#/components/schemas/unix_ms"}}}}},
+            "description":"messages.templates.*: how a venue words its automatic messages"})~"},
         {"unix_s", R"~({"type":"integer","minimum":0,"description":"unix time in seconds"})~"},
         {"hash", R"~({"type":"string","pattern":"^[0-9a-f]{64}$","description":"32 bytes, lowercase hex"})~"},
         {"invite_id", R"~({"type":"string","pattern":"^[0-9a-f]{32}$",

@@ -337,6 +337,25 @@ TEST_CASE("every method's documented example runs against a node that played the
                                     .at("signature")
                                     .as_string());
          }},
+        // messages.templates.set and .language sign what their examples carry.
+        {"templates_signature",
+         [&] {
+             const json::value ex = json::parse(rpc::find_method("messages.templates.set")->example_params);
+             return std::string(template_text_params(cafe.wallet.chain(), cafe.owner, cafe.coin,
+                                                     std::string(ex.at("language").as_string()),
+                                                     std::string(ex.at("kind").as_string()),
+                                                     std::string(ex.at("text").as_string()), lookup_time())
+                                    .at("signature")
+                                    .as_string());
+         }},
+        {"templates_language_signature",
+         [&] {
+             const json::value ex = json::parse(rpc::find_method("messages.templates.language")->example_params);
+             return std::string(template_language_params(cafe.wallet.chain(), cafe.owner, cafe.coin,
+                                                         std::string(ex.at("language").as_string()), lookup_time())
+                                    .at("signature")
+                                    .as_string());
+         }},
         {"code",
          [&] {
              auto code = claim_code_from_outbox(admin, "+79000000002");

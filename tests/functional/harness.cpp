@@ -6,6 +6,7 @@
 #include "crypto/address.h"
 #include "ledger/invite.h"
 #include "ledger/phone.h"
+#include "ledger/templates.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -366,6 +367,31 @@ json::object consent_params(const ChainId& chain, const KeyPair& signer, const l
                         {"key", address_from_key(signer.public_key())},
                         {"time_ms", time_ms},
                         {"signature", to_hex(signer.sign(Domain::messages, chain, *message).view())}};
+}
+
+json::object template_text_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                  const std::string& language, const std::string& kind, const std::string& text,
+                                  std::uint64_t time_ms) {
+    auto message = ledger::templates_text_bytes(ticker, time_ms, language, kind, text);
+    if (!message) throw std::runtime_error("a template request this test cannot sign (language, kind or text)");
+    return json::object{{"ticker", ticker},
+                        {"language", language},
+                        {"kind", kind},
+                        {"text", text},
+                        {"key", address_from_key(signer.public_key())},
+                        {"time_ms", time_ms},
+                        {"signature", to_hex(signer.sign(Domain::templates, chain, *message).view())}};
+}
+
+json::object template_language_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                      const std::string& language, std::uint64_t time_ms) {
+    auto message = ledger::templates_language_bytes(ticker, time_ms, language);
+    if (!message) throw std::runtime_error("a language this test cannot sign");
+    return json::object{{"ticker", ticker},
+                        {"language", language},
+                        {"key", address_from_key(signer.public_key())},
+                        {"time_ms", time_ms},
+                        {"signature", to_hex(signer.sign(Domain::templates, chain, *message).view())}};
 }
 
 json::object invite_open_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,

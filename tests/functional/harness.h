@@ -189,6 +189,15 @@ boost::json::object invite_open_params(const ChainId& chain, const KeyPair& sign
 // "Signed message consent").
 boost::json::object consent_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
                                    const std::string& ticker, bool receive, std::uint64_t time_ms);
+// messages.templates.set's params: `signer` (the venue's owner, if the node
+// is to take it) words `kind` of `ticker`'s messages in `language`
+// (docs/formats.md "Message templates").
+boost::json::object template_text_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                         const std::string& language, const std::string& kind, const std::string& text,
+                                         std::uint64_t time_ms);
+// messages.templates.language's params: the language `ticker`'s clients get.
+boost::json::object template_language_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
+                                             const std::string& language, std::uint64_t time_ms);
 // phone.lookup signed by `signer` at the node's time (node.info time_ms).
 boost::json::value signed_lookup(rpc::Client& c, const ChainId& chain, const KeyPair& signer, const std::string& typed,
                                  const std::optional<ledger::Account>& holder = std::nullopt);

@@ -208,6 +208,7 @@ TEST_CASE("a STOP reply stops every venue's coins messages to that number, claim
     CHECK(admin.call("admin.outbox", json::object{{"state", "stopped"}}).at("counts").at("stopped") == 2);
     const std::string metrics = run_captured("curl -s http://127.0.0.1:" + std::to_string(node.port()) + "/metrics").out;
     CHECK(metric(metrics, "kopilka_outbox_messages", R"(state="stopped")") == 2);
+    CHECK(metric(metrics, "kopilka_consent_stopped", R"(scope="all")") == 1);
 
     // Kept across a restart.
     node.stop();

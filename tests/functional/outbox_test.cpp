@@ -99,7 +99,7 @@ TEST_CASE("http gateway: a failing gateway is retried under one key until it tak
         CHECK(str(r.at("headers"), "authorization") == "Bearer " + token);
         CHECK(str(r.at("json"), "idempotency_key") == key);
         CHECK(str(r.at("json"), "to") == "+79000000051");
-        CHECK(str(r.at("json"), "text").find("you received 3.00 VOLODYA") != std::string::npos);
+        CHECK(str(r.at("json"), "text").find("вам начислено 3,00 VOLODYA") != std::string::npos);
         CHECK(str(r.at("json"), "link") == str(*m, "link"));
     }
 
@@ -188,7 +188,7 @@ TEST_CASE("SMS.ru: its form and JSON answers, 'try later' (220) retried, a numbe
         CHECK(str(form, "to") == "79000000061");
         CHECK(str(form, "from") == "KOPILKA");
         CHECK(str(form, "json") == "1");
-        CHECK(str(form, "msg").find("you received 2.50 VOLODYA") != std::string::npos);
+        CHECK(str(form, "msg").find("вам начислено 2,50 VOLODYA") != std::string::npos);
     }
     const std::string bad_tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-99"), 1'00), "id");
     auto dead = wait_message(admin, bad_tx, "dead");
@@ -220,7 +220,7 @@ TEST_CASE("Twilio: Basic auth, its form and 201 answer, 429 retried, a number it
         const auto& form = r.at("form");
         CHECK(str(form, "To") == "+79000000071");
         CHECK(str(form, "From") == "+15005550006");
-        CHECK(str(form, "Body").find("you received 1.25 VOLODYA") != std::string::npos);
+        CHECK(str(form, "Body").find("вам начислено 1,25 VOLODYA") != std::string::npos);
     }
     const std::string bad_tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-00-99"), 1'00), "id");
     auto dead = wait_message(admin, bad_tx, "dead");

@@ -182,7 +182,7 @@ TEST_CASE("a claim code sent before a restart still works after it, and the phon
         [&] {
             auto m = admin.call("admin.outbox", json::object{{"limit", 1}}).at("messages").as_array();
             return !m.empty() && m.front().at("phone") == "+79000000005" &&
-                   std::string(m.front().at("text").as_string()).find("Balance: 6.00") != std::string::npos;
+                   std::string(m.front().at("text").as_string()).find("Баланс: 6,00") != std::string::npos;
         },
         std::chrono::seconds(10)));
     // ...and, well within its lifetime, it should still claim the phone.

@@ -29,6 +29,7 @@ export const domains = Object.freeze({
   invite_open: 'kopilka/invite-open/v1',
   messages: 'kopilka/messages/v1',
   webhook: 'kopilka/webhook/v1',
+  templates: 'kopilka/templates/v1',
 });
 
 function tagOf(domain) {

@@ -38,6 +38,10 @@ import {
   lookupRequestBytes,
   consentRequestBytes,
   signConsent,
+  signTemplateLanguage,
+  signTemplateText,
+  templatesLanguageBytes,
+  templatesTextBytes,
   merkleRoot,
   phoneReference,
   publicKeyOf,
@@ -413,6 +417,41 @@ test('signed message consent: the docs/formats.md example bytes, and params the 
   assert.throws(() => consentRequestBytes(holder, 'ABCDEFGHIJK', false, 0), RangeError);
   assert.throws(() => consentRequestBytes(holder, 'VOLODYA', 0, 0), TypeError);
   assert.throws(() => consentRequestBytes({ kind: 'key', bytes: new Uint8Array(32) }, 'VOLODYA', true, 0), TypeError);
+});
+
+test('signed message templates: the docs/formats.md example bytes, and params the node checks', () => {
+  const request = { ticker: 'VOLODYA', time_ms: 1790000000000n, language: 'ru', kind: 'coins_received', text: '{venue}: {link}' };
+  const bytes = templatesTextBytes(request);
+  assert.equal(bytes.length, 52);
+  hexEq(bytes, '01' + '07564f4c4f445941' + '000001a0c4506c00' + '01' + '7275' + '0e636f696e735f7265636569766564' +
+    '000f' + '7b76656e75657d3a207b6c696e6b7d');
+  const message = signingMessage('templates', chainId, bytes);
+  assert.equal(toHex(message).slice(0, 42), '14' + '6b6f70696c6b612f74656d706c617465732f7631');
+  hexEq(message.subarray(21, 53), genesisEntry.chain_id_hex, 'then the chain id');
+  const language = templatesLanguageBytes({ ticker: 'VOLODYA', time_ms: 1790000000000n, language: 'en' });
+  hexEq(language, '01' + '07564f4c4f445941' + '000001a0c4506c00' + '02' + '656e');
+  // Back to the default: an empty text, its length 0.
+  hexEq(templatesTextBytes({ ...request, text: '' }).subarray(-2), '0000');
+
+  const seed = fromHex(byType('address')[0].seed_hex, 32);
+  const params = signTemplateText(request, seed, chainId);
+  assert.deepEqual(Object.keys(params), ['ticker', 'language', 'kind', 'text', 'key', 'time_ms', 'signature']);
+  assert.equal(params.time_ms, 1790000000000);
+  assert.equal(params.key, addressFromKey(publicKeyOf(seed)));
+  const sig = fromHex(params.signature, 64);
+  assert.equal(verify('templates', chainId, bytes, sig, publicKeyOf(seed)), true);
+  assert.equal(verify('templates', otherChain, bytes, sig, publicKeyOf(seed)), false);
+  assert.equal(verify('messages', chainId, bytes, sig, publicKeyOf(seed)), false, 'domains are separate');
+  const lang = signTemplateLanguage({ ticker: 'VOLODYA', time_ms: 1790000000000, language: 'en' }, seed, chainId);
+  assert.deepEqual(Object.keys(lang), ['ticker', 'language', 'key', 'time_ms', 'signature']);
+  assert.equal(verify('templates', chainId, language, fromHex(lang.signature, 64), publicKeyOf(seed)), true);
+  assert.equal(verify('templates', chainId, bytes, fromHex(lang.signature, 64), publicKeyOf(seed)), false);
+
+  assert.throws(() => templatesTextBytes({ ...request, language: 'de' }), RangeError);
+  assert.throws(() => templatesTextBytes({ ...request, ticker: 'volodya' }), RangeError);
+  assert.throws(() => templatesTextBytes({ ...request, kind: 'Coins' }), RangeError);
+  assert.throws(() => templatesTextBytes({ ...request, text: 'ы'.repeat(241) }), RangeError, 'over 480 bytes');
+  assert.throws(() => templatesTextBytes({ ...request, text: 'a\nb' }), RangeError, 'a control character');
 });
 
 test('transfer_to_phone: the phone reference from the operator secret and E.164', () => {

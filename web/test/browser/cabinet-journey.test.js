@@ -167,7 +167,7 @@ test('a gift: the byte counter, the refusals, the confirmation, and the friend o
 
   // The friend's own phone, in English: the node's SMS carries their link.
   const friend = await phoneContext(browser, { locale: 'en-US' });
-  assert.match(lastMessage(world, friend_phone).text, /you received 1\.00 VOLODYA/);
+  assert.match(lastMessage(world, friend_phone).text, /вам начислено 1,00 VOLODYA/);
   const friendPage = await openPage(friend, world.url + linkPath(world, friend_phone));
   await friendPage.getByTestId('preview').getByText('U Volodi').waitFor();
   assert.equal(await friendPage.getByTestId('balance').textContent(), '1');

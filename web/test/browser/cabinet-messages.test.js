@@ -25,7 +25,7 @@ after(async () => {
 });
 
 /** Messages about coins the node handed to its channel for `e164`. */
-const coinsMessages = () => outbox(world).filter((m) => m.phone === phone && /you received/.test(m.text)).length;
+const coinsMessages = () => outbox(world).filter((m) => m.phone === phone && /вам начислено/.test(m.text)).length;
 
 test('a client turns a venue\'s SMS off in the cabinet and on again, and the node sends accordingly', { skip }, async () => {
   const path = linkPath(world, phone);

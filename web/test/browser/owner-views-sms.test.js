@@ -1,5 +1,5 @@
 // The dashboard's SMS card (/o#view=TICKER) in Chromium against a real
-// kopilkad whose venues get 2 free segments (kopilkad --sms-credits-free):
+// kopilkad whose venues get 4 free segments (kopilkad --sms-credits-free):
 // after a send to a phone it shows the balance, what was spent and each
 // debit exactly as sms.credits gives them; once the credits are short the
 // next message is held and the card says SMS have stopped and what to do;
@@ -15,8 +15,10 @@ import { horizontalOverflow, launch, phoneContext, screenshot } from './chromium
 
 const ticker = 'VOLODYA';
 const phone = '+79000000031';
-// Fewer than two messages' worth: the second send to the phone is held.
-const free_segments = 2;
+// Fewer than two messages' worth: the second send to the phone is held. The
+// venue's messages are in Russian (the default language), so each is UCS-2
+// and, with its link, three parts.
+const free_segments = 4;
 // Bounds on waiting for what a person would see, not measurements.
 const settle_wait_ms = 30_000;
 let world;

@@ -4,6 +4,8 @@
 // profile (venue_update), the rewards (product_upsert, catalogue.js) and
 // the staff (staff_update, transfer, staff_remove; staff.js). After every
 // change the page reads venue.get again, so what it shows is the chain's.
+// A fourth, the messages (templates.js), signs node-side requests instead:
+// how the venue words its SMS, kept by the node, not the chain.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError } from '../../errors.js';
 import { makeTranslator } from '../../i18n-core.js';
@@ -17,6 +19,7 @@ import { describeSettingsError, updateProfile } from './chain.js';
 import { profileForm, profileFromForm } from './forms.js';
 import { ImagePicker, Outcome, TextArea, focusFirstProblem, problemText, useAction } from './parts.js';
 import { Staff } from './staff.js';
+import { Templates } from './templates.js';
 
 /**
  * `node`: connect()'s result; `ticker`: the venue's coin (route.js checked
@@ -119,6 +122,7 @@ function Settings({ node, ticker }) {
         <${Profile} change=${change} />
         <${Catalogue} change=${change} />
         <${Staff} change=${change} />
+        <${Templates} change=${change} />
       </div>
     </section>
   `;
