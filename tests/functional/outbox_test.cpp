@@ -522,3 +522,43 @@ TEST_CASE("eight senders at once: each committed transfer to a phone has exactly
     CHECK(concurrent_max <= senders);
     CHECK(concurrent_max >= 2);  // the senders did overlap
 }
+
+TEST_CASE("quiet hours: a coins message that comes due in the venue's night waits, unattempted, until the night ends, while a claim code goes at once") {
+    // A night of two hours from the current UTC hour: whenever the test
+    // runs, now is inside it, at least an hour before it ends.
+    const auto now_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    constexpr std::uint64_t hour_ms = 3'600'000;
+    const std::uint64_t hour = now_ms / hour_ms % 24;
+    const std::string night = std::to_string(hour) + "-" + std::to_string((hour + 2) % 24);
+    NodeProcess node({"--quiet-hours", night, "--quiet-hours-zone", "UTC"});
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+
+    const std::string tx = str(cafe.give(cafe.masha, cafe.phone("+7 900 000-02-01"), 1'00), "id");
+    auto m = wait_message(admin, tx, "pending");
+    REQUIRE(m);
+    CHECK(m->at("attempts") == 0);
+    CHECK(str(*m, "error").find("quiet hours") != std::string::npos);
+    // The end of the night: the start of the UTC hour two hours on.
+    CHECK(m->at("next_attempt_ms").to_number<std::uint64_t>() == (now_ms / hour_ms + 2) * hour_ms);
+    const fs::path file = node.data_dir() / "private" / "outbox.jsonl";
+    auto lines_to = [&](const std::string& e164) {
+        std::size_t n = 0;
+        std::ifstream in(file);
+        for (std::string line; std::getline(in, line);)
+            if (line.find("\"" + e164 + "\"") != std::string::npos) ++n;
+        return n;
+    };
+    CHECK(lines_to("+79000000201") == 0);
+
+    // A claim code is urgent: it goes at once, night or not.
+    REQUIRE(request_claim_code(c, admin, "+79000000202"));
+    CHECK(lines_to("+79000000202") == 1);
+    // And the waiting message still waits.
+    auto still = wait_message(admin, tx, "pending");
+    REQUIRE(still);
+    CHECK(still->at("attempts") == 0);
+}
