@@ -41,7 +41,7 @@ void Node::block_events(const Block& block, std::span<const SignedTx> candidates
         if (!type) continue;
         const std::string& venue = tx_ticker(candidates[i].tx);
         if (venue.empty()) continue;
-        if (auto t = webhooks_->target(venue); !t || t->url.empty()) continue;
+        if (!webhooks_->wants(venue)) continue;
         out.push_back(webhooks_->add(venue, std::string(*type), rpc::tx_json(candidates[i]), outcomes[i].id,
                                      block.header.height, block.header.time_ms, batch));
     }

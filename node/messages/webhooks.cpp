@@ -162,16 +162,14 @@ Webhooks::Webhooks(ledger::Store& store, std::filesystem::path config_file, cons
             throw std::runtime_error(config_file_.string() + " is not the node's webhook file; move it away to start afresh");
         for (const auto& [venue, t] : venues->as_object()) {
             const json::object* o = t.if_object();
-            if (!o || !o->contains("url") || !o->at("url").is_string() || !o->contains("secret") ||
-                !o->at("secret").is_string())
+            auto url = o ? str_of(*o, "url") : std::nullopt, secret = o ? str_of(*o, "secret") : std::nullopt;
+            if (!url || !secret)
                 throw std::runtime_error(config_file_.string() + ": the entry of " + std::string(venue) + " is damaged");
             Target target;
-            target.url = std::string(o->at("url").as_string());
-            target.secret = std::string(o->at("secret").as_string());
-            if (o->contains("signed_ms") && o->at("signed_ms").is_int64())
-                target.signed_ms = static_cast<std::uint64_t>(o->at("signed_ms").as_int64());
-            if (o->contains("time_ms") && o->at("time_ms").is_int64())
-                target.time_ms = static_cast<std::uint64_t>(o->at("time_ms").as_int64());
+            target.url = std::move(*url);
+            target.secret = std::move(*secret);
+            target.signed_ms = u64_of(*o, "signed_ms").value_or(0);
+            target.time_ms = u64_of(*o, "time_ms").value_or(0);
             targets_.emplace(std::string(venue), std::move(target));
         }
     }
@@ -229,6 +227,12 @@ void Webhooks::stop() {
     }
     wake_.notify_all();
     for (auto& t : senders) t.join();
+}
+
+bool Webhooks::wants(const std::string& venue) const {
+    std::lock_guard lock(targets_mutex_);
+    auto it = targets_.find(venue);
+    return it != targets_.end() && !it->second.url.empty();
 }
 
 std::optional<Webhooks::Target> Webhooks::target(const std::string& venue) const {

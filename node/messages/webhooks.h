@@ -99,6 +99,9 @@ public:
 
     // Where `venue`'s events go, when anywhere.
     std::optional<Target> target(const std::string& venue) const;
+    // Whether `venue` has a URL: what the producer asks of every committed
+    // transaction, under the chain lock, without copying the target.
+    bool wants(const std::string& venue) const;
     // Points `venue`'s events at `url` ("" stops them) with a new secret,
     // written (synced) before this returns. Refused: a URL that is not
     // https (or http to this machine), or a request signed before the last.

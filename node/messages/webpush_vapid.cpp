@@ -171,6 +171,7 @@ std::expected<p256::Key, PushFailure> read_key_file(const std::filesystem::path&
 std::expected<void, PushFailure> write_new_key(const std::filesystem::path& path, const std::string& pem,
                                                bool& exists) {
     exists = false;
+    // mkstemp's template: it replaces the six X's with a unique name.
     std::string tmp = path.string() + ".tmp-XXXXXX";
     const int fd = ::mkstemp(tmp.data());
     if (fd < 0) return fail(PushError::key_file, "cannot create a file beside " + path.string() + ": " + errno_text());
