@@ -2,7 +2,7 @@
 // browser), and the node behind the page's origin, trusted only once its
 // signed tip passed the known-tip check (connection.js), with the screens for
 // a node that is unreachable, refused or failing.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { RpcUnavailable } from '../lib/rpc.js';
 import { HistoryRefused } from '../lib/tips.js';
 import { connect } from './connection.js';
@@ -45,7 +45,9 @@ export function useLanguage(makeI18n, titleKey = 'page.title') {
     }),
     [lang],
   );
-  useEffect(() => {
+  // Before the browser paints the new texts, so that a screen reader, the
+  // page's title and the words on it never disagree about the language.
+  useLayoutEffect(() => {
     document.documentElement.lang = lang;
     document.title = i18n.t(titleKey);
   }, [i18n]);
