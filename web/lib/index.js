@@ -13,6 +13,7 @@ export * from './transaction.js';
 export * from './voucher.js';
 export * from './lookup.js';
 export * from './consent.js';
+export * from './push.js';
 export * from './templates.js';
 export * from './invite.js';
 export * from './rpc.js';

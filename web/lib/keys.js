@@ -30,6 +30,7 @@ export const domains = Object.freeze({
   messages: 'kopilka/messages/v1',
   webhook: 'kopilka/webhook/v1',
   templates: 'kopilka/templates/v1',
+  push: 'kopilka/push/v1',
 });
 
 function tagOf(domain) {

@@ -110,5 +110,11 @@ export function rpcClient(baseUrl = '', options = {}) {
     messagesConsentSet: (params) => call('messages.consent.set', params),
     /** messages.consent.get of a phone account (text): `{ receive_all, choices }`. */
     messagesConsentGet: (holder) => call('messages.consent.get', { holder }),
+    /** messages.push.key: `{ enabled: true, public_key }` (the node's VAPID key, base64url) or `{ enabled: false }`. */
+    messagesPushKey: () => call('messages.push.key'),
+    /** messages.push.set with signPush's params: `{ subscribed, time_ms }`. */
+    messagesPushSet: (params) => call('messages.push.set', params),
+    /** messages.push.get of a phone account (text): `{ subscribed, since_ms? }`. */
+    messagesPushGet: (holder) => call('messages.push.get', { holder }),
   };
 }
