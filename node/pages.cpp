@@ -10,6 +10,9 @@ namespace kopilka::node {
 namespace {
 
 constexpr std::string_view assets_prefix = "/assets/";
+// A root script (pages.mjs `workers`: the service worker, /sw.js) keeps its
+// name across builds and is served from the root, so its scope is the origin.
+constexpr std::string_view root_script_suffix = ".js";
 // A route segment standing for a phone reference (pages.mjs).
 constexpr std::string_view hex64_placeholder = "<hex64>";
 constexpr std::size_t hex64_chars = 64;
@@ -129,6 +132,17 @@ const assets::File* find_page_file(std::string_view path) {
                                          [](const assets::File& f, std::string_view n) { return f.path < n; });
         // Only hashed files live under assets/; the shells are served at their routes.
         return it != files.end() && it->path == name && it->immutable ? &*it : nullptr;
+    }
+    // "/sw.js": a file of the build at the root, not hashed. The only other
+    // files outside assets/ are the pages' shells (.html), served at their
+    // routes alone; a name with a '/' in it is no root script.
+    if (path.size() > 1 + root_script_suffix.size() && path.ends_with(root_script_suffix) &&
+        path.find('/', 1) == std::string_view::npos) {
+        const auto files = assets::files();
+        const std::string_view name = path.substr(1);
+        const auto it = std::lower_bound(files.begin(), files.end(), name,
+                                         [](const assets::File& f, std::string_view n) { return f.path < n; });
+        return it != files.end() && it->path == name && !it->immutable ? &*it : nullptr;
     }
     for (const auto& page : assets::pages())
         for (const auto route : page.routes)

@@ -5,9 +5,11 @@
 //
 // Routes: each page's routes (pages.mjs: "/" and "/c/<64 lowercase hex>" for
 // the cabinet) answer with its HTML shell; "/assets/<name>" with that built
-// file. Nothing else is a page, so "/assets/../x", "/assets/%2e%2e/x" or
-// "/c/NOT-HEX" find nothing and keep the server's 404. No path is ever
-// mapped to a file system: only names in the built table match.
+// file; "/<name>.js" with a root script of the build (pages.mjs `workers`:
+// the service worker "/sw.js", revalidated each time). Nothing else is a
+// page, so "/assets/../x", "/assets/%2e%2e/x" or "/c/NOT-HEX" find nothing
+// and keep the server's 404. No path is ever mapped to a file system: only
+// names in the built table match.
 #pragma once
 
 #include "node/assets.h"

@@ -12,7 +12,9 @@
 // next to it (.gz) and OUTDIR/manifest.json: every file (path, content type, bytes, gzip bytes,
 // immutable or not, sha256) and, per page, its routes, its first-load files
 // (the HTML, the entry's JS and its static imports, its CSS) and their gzip
-// sum. embed.mjs turns that directory into the C++ source kopilkad embeds.
+// sum, and each root script (pages.mjs `workers`: the service worker) as
+// <name>.js, unhashed. embed.mjs turns that directory into the C++ source
+// kopilkad embeds.
 //
 // Both modes are deterministic (two builds give the same bytes, so sizes can
 // be budgeted in tests) and fetch nothing: esbuild reads web/node_modules,
@@ -25,7 +27,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
-import { pages as allPages } from './pages.mjs';
+import { pages as allPages, workers as allWorkers } from './pages.mjs';
 import { htmlShell } from './shell.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,11 +116,34 @@ function clearPreviousBuild(outdir) {
   rmSync(manifestPath);
 }
 
+// The root scripts (pages.mjs `workers`), each bundled alone: no chunk is
+// shared with the pages, since a worker cannot use a page's modules.
+// Returns [served path, bytes] pairs: `sw.js`.
+async function buildWorkers(workers) {
+  if (workers.length === 0) return [];
+  const result = await build({
+    absWorkingDir: here,
+    entryPoints: workers.map((w) => ({ in: w.entry, out: w.name })),
+    outdir: virtualOut,
+    entryNames: '[name]',
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    platform: 'browser',
+    target,
+    charset: 'utf8',
+    legalComments: 'eof',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles.map((f) => [relative(join(here, virtualOut), f.path), f.contents]);
+}
+
 /**
- * Builds `pages` (default: pages.mjs) into `outdir`; returns the manifest
- * (also written as OUTDIR/manifest.json).
+ * Builds `pages` and `workers` (default: pages.mjs's) into `outdir`;
+ * returns the manifest (also written as OUTDIR/manifest.json).
  */
-export async function buildPages(outdir, pages = allPages) {
+export async function buildPages(outdir, pages = allPages, workers = allWorkers) {
   const result = await build({
     absWorkingDir: here,
     entryPoints: pages.map((p) => ({ in: p.entry, out: p.name })),
@@ -158,6 +183,8 @@ export async function buildPages(outdir, pages = allPages) {
     visit(entryOut);
     return [...seen];
   };
+
+  for (const [path, bytes] of await buildWorkers(workers)) contents.set(path, bytes);
 
   const iconBytes = readFileSync(join(here, iconSource));
   const icon = hashedName(iconSource, iconBytes);
@@ -207,6 +234,8 @@ export async function buildPages(outdir, pages = allPages) {
       first_load: firstLoad,
       first_load_gzip_bytes: firstLoad.reduce((sum, p) => sum + gzipBytes.get(p), 0),
     })),
+    // Served at /<path>, revalidated on every fetch (not immutable).
+    workers: workers.map((w) => ({ name: w.name, path: `${w.name}.js` })),
   };
   writeFileSync(join(outdir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -225,6 +254,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const manifest = await buildPages(resolve(outdir));
     for (const p of manifest.pages)
       console.log(`page ${p.name}: first load ${p.first_load.length} files, ${p.first_load_gzip_bytes} bytes gzip (${kib(p.first_load_gzip_bytes)} KiB)`);
+    for (const w of manifest.workers) {
+      const f = manifest.files.find((x) => x.path === w.path);
+      console.log(`worker /${w.path}: ${f.bytes} bytes, ${f.gzip_bytes} bytes gzip`);
+    }
   } else {
     const r = await buildLibrary(resolve(outdir));
     console.log(`${r.js}: ${r.jsBytes} bytes (${kib(r.jsBytes)} KiB)`);

@@ -12,3 +12,13 @@ export const pages = [
   { name: 'owner', entry: 'app/owner.js', routes: ['/o'], wasm: true },
   { name: 'staff', entry: 'app/staff.js', routes: ['/s'] },
 ];
+
+// Scripts served at the origin's root under a name of their own, never
+// hashed: a service worker must keep its URL across builds (the browser
+// looks there for its updates) and controls only the pages at or below its
+// own folder, so /sw.js covers / and /c/<ref>. `name` is the served file
+// (`sw` is /sw.js, sent with Cache-Control: no-cache); `entry` its source,
+// bundled on its own as a classic script (a module worker needs a newer
+// browser than the cabinet does). node/pages.cpp serves a root .js file of
+// the build at /<name>.js, and no other.
+export const workers = [{ name: 'sw', entry: 'app/sw.js' }];

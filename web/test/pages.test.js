@@ -130,9 +130,27 @@ test('pages share chunks: a first load holds the entry, its static imports (prel
   assert.equal(shared.length, 1, 'one shared chunk in both first loads');
   assert.ok(one.first_load.some((f) => /^assets\/one-[A-Z0-9]{8}\.css$/.test(f)));
   assert.ok(!two.first_load.some((f) => f.endsWith('.css')));
-  const lazy = m.files.map((f) => f.path).filter((p) => p.endsWith('.js') && ![...js(one), ...js(two)].includes(p));
+  // The root scripts (sw.js) are no page's: only assets/ can be a page's lazy chunk.
+  const lazy = m.files.map((f) => f.path).filter((p) => p.startsWith('assets/') && p.endsWith('.js') && ![...js(one), ...js(two)].includes(p));
   assert.equal(lazy.length, 1, 'the dynamic import is a file of the build, outside every first load');
   const html = readFileSync(join(dir, 'one.html'), 'utf8');
   assert.ok(html.includes(`<link rel="modulepreload" href="/${shared[0]}">`));
   assert.ok(!html.includes(lazy[0]));
+});
+
+test('the service worker is a root script of its own: sw.js, not hashed, revalidated, in no first load', () => {
+  assert.deepEqual(manifest.workers, [{ name: 'sw', path: 'sw.js' }]);
+  const sw = manifest.files.find((f) => f.path === 'sw.js');
+  assert.ok(sw, 'sw.js is a file of the build');
+  assert.equal(sw.immutable, false);
+  assert.equal(sw.content_type, 'text/javascript; charset=utf-8');
+  for (const page of manifest.pages) assert.ok(!page.first_load.includes('sw.js'), `${page.name} does not load the worker`);
+  const source = readFileSync(join(first, 'sw.js'), 'utf8');
+  // A classic script, no module syntax, nothing imported: it runs wherever service workers do.
+  assert.doesNotMatch(source, /\bimport\s*[({'"]|\bimportScripts\b|^export\b/m);
+  for (const event of ['push', 'notificationclick']) assert.ok(source.includes(`"${event}"`), `it handles ${event}`);
+  assert.doesNotMatch(source, /"fetch"/, 'no fetch handler: pages never come from a cache');
+  // The only files outside assets/ are the shells (served at their routes) and the root scripts.
+  const roots = manifest.files.filter((f) => !f.path.startsWith('assets/')).map((f) => f.path);
+  assert.deepEqual(roots.sort(), [...manifest.pages.map((p) => p.html), ...manifest.workers.map((w) => w.path)].sort());
 });
