@@ -34,6 +34,16 @@ const code_keys = Object.freeze({
   2006: 'error.code_wrong',
 });
 
+// messages.push.set's refusals; push-messages.js holds these texts (the
+// push part's chunk lays them over the cabinet's). -32601 is a node from
+// before web push.
+const push_code_keys = Object.freeze({
+  '-32602': 'push.error.invalid',
+  '-32601': 'push.error.unavailable',
+  2002: 'push.error.unauthorized',
+  2004: 'push.error.unavailable',
+});
+
 /**
  * When a rate-limited call (2003) may be tried again, from the node's words
  * (node/phones.cpp, node/server.cpp): 'tomorrow', 'hour', 'minute', or
@@ -57,6 +67,7 @@ export function describeError(error) {
   if (error instanceof RpcError) {
     // A read-only follower (kopilkad follow) names its reason "follower": no ledger refusal.
     if (error.code === 2010) return { key: 'error.follower' };
+    if (/^messages\.push\./.test(error.method) && push_code_keys[error.code]) return { key: push_code_keys[error.code] };
     const reason = error.reason;
     if (reason) return refusal_keys[reason] ? { key: refusal_keys[reason] } : { key: 'error.refused', params: { reason } };
     if (error.code === 2003) return retryAfter(error.message);

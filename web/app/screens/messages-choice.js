@@ -1,11 +1,31 @@
 // Whether the chosen venue's SMS (news of coins; campaigns) reach this phone:
 // a switch the phone's key signs (messages.consent.set). After a STOP reply
 // to an SMS, every venue's are off: that is said first, with a way back.
-// Claim codes and warnings of a move of the phone always come.
+// Claim codes and warnings of a move of the phone always come. Under it, the
+// free channel: notifications in this browser (screens/push.js, a chunk
+// fetched only when the node offers web push and the browser can take it).
+import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { describeError } from '../errors.js';
 import { Alert, Button, html, useI18n } from '../ui.js';
 import { chooseMessages } from '../wallet.js';
+
+// Web push needs a service worker, the Push API and notifications; an
+// insecure page (plain http off localhost) has no service worker.
+const pushSupported = () => 'serviceWorker' in navigator && typeof PushManager === 'function' && typeof Notification === 'function';
+
+/** The push card once its chunk is here; nothing (no "loading") while it may never be. */
+function PushSlot({ node, ...props }) {
+  const [card, setCard] = useState(null);
+  useEffect(() => {
+    if (!pushSupported()) return;
+    Promise.all([node.client.messagesPushKey(), import('./push.js')])
+      .then(([key, m]) => key.enabled && setCard({ Choice: m.PushChoice, publicKey: key.public_key }))
+      // An older node (no such method), an unreachable one or a lost chunk: no push part, SMS as before.
+      .catch(() => {});
+  }, [node]);
+  return card && h(card.Choice, { node, publicKey: card.publicKey, ...props });
+}
 
 export function MessagesChoice({ node, seed, account, ticker, venueName }) {
   const { t } = useI18n();
@@ -65,5 +85,6 @@ export function MessagesChoice({ node, seed, account, ticker, venueName }) {
       <p class="hint">${t('messages.always')}</p>
       <${Alert} error=${error} testid="messages-error" />
     </section>
+    <${PushSlot} node=${node} seed=${seed} account=${account} />
   `;
 }
