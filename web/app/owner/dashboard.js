@@ -54,6 +54,8 @@ function Rate({ stats }) {
 
 function Holdings({ stats }) {
   const { t, amount } = useI18n();
+  // Clients whose news of coins goes by web push, free (a node before push does not say).
+  const push = typeof stats.clients_push === 'number';
   return html`
     <section class="card" aria-labelledby="views-now">
       <h3 id="views-now">${t('views.now')}</h3>
@@ -62,7 +64,15 @@ function Holdings({ stats }) {
         <${Figure} testid="fig-with_staff" label=${t('views.with_staff')} value=${stats.with_staff} shown=${amount(stats.with_staff)} />
         <${Figure} testid="fig-in_clients" label=${t('views.in_clients')} value=${stats.in_clients} shown=${amount(stats.in_clients)} />
         <${Figure} testid="fig-clients" label=${t('views.clients')} value=${stats.clients} shown=${amount(String(stats.clients))} />
+        ${push &&
+        html`<${Figure}
+          testid="fig-clients_push"
+          label=${t('views.clients_push')}
+          value=${stats.clients_push}
+          shown=${t('views.clients_push_of', { push: amount(String(stats.clients_push)), count: String(stats.clients) })}
+        />`}
       </dl>
+      ${push && html`<p class="hint">${t('views.clients_push_hint')}</p>`}
     </section>
   `;
 }

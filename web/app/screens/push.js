@@ -50,30 +50,31 @@ function PushCard({ node, seed, account, publicKey }) {
     read();
   }, [account]);
 
+  // `work` resolves to what to say after it (or null); what was said before stays while it runs.
   async function act(work) {
     setBusy(true);
     setError(null);
-    setOutcome(null);
+    let next = null;
+    let denied = false;
     try {
-      await work();
+      next = await work();
     } catch (e) {
       if (e instanceof PushNotOn) {
-        if (e.reason !== 'denied') setOutcome(e.reason);
+        // A prompt answered "block" may leave Notification.permission at 'default' until a reload.
+        if (e.reason === 'denied') denied = true;
+        else next = e.reason;
         // The reason is kept for whoever reads the console; the page says what to do.
         if (e.cause) console.warn('web push:', e.cause);
       } else setError(describeError(e));
     } finally {
-      setAllowed(permission());
+      setOutcome(next);
+      setAllowed(denied ? 'denied' : permission());
       await read();
       setBusy(false);
     }
   }
-  const on = () => act(() => turnOnPush(node, seed, account, publicKey));
-  const off = () =>
-    act(async () => {
-      await turnOffPush(node, seed, account);
-      setOutcome('turned_off');
-    });
+  const on = () => act(() => turnOnPush(node, seed, account, publicKey).then(() => null));
+  const off = () => act(() => turnOffPush(node, seed, account).then(() => 'turned_off'));
 
   if (!state) return html`<${Alert} error=${error} testid="push-error" />`;
   let body;
