@@ -17,7 +17,7 @@ export const push_p256dh_bytes = 65;
 export const push_auth_bytes = 16;
 
 // Plain http only where no push service lives: a test's own listener.
-const local_hosts = new Set(['127.0.0.1', 'localhost']);
+const local_hosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 function phoneBytes(holder) {
   if (!holder || holder.kind !== 'phone' || !(holder.bytes instanceof Uint8Array) || holder.bytes.length !== 32)
@@ -44,9 +44,9 @@ function keyBytes(text, length, field) {
  * `{ endpoint, expirationTime?, keys: { p256dh, auth } }`) the node signs
  * and keeps: `{ endpoint, p256dh, auth }`, the keys as bytes. Throws
  * TypeError for a wrong shape, RangeError for an endpoint that is not https
- * (or http to 127.0.0.1 / localhost), longer than 2048 characters or not
- * printable ASCII, a p256dh that is not an uncompressed P-256 point's 65
- * bytes, an auth that is not 16 bytes.
+ * (or http to 127.0.0.1, [::1] or localhost, as the node allows), longer
+ * than 2048 characters or not printable ASCII, a p256dh that is not an
+ * uncompressed P-256 point's 65 bytes, an auth that is not 16 bytes.
  */
 export function pushSubscriptionParts(subscription) {
   if (!subscription || typeof subscription !== 'object') throw new TypeError('subscription must be an object (PushSubscription.toJSON()) or null');
@@ -64,7 +64,7 @@ export function pushSubscriptionParts(subscription) {
     throw new RangeError('subscription.endpoint is not a URL');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local_hosts.has(url.hostname)))
-    throw new RangeError('subscription.endpoint must be https (or http to 127.0.0.1 or localhost)');
+    throw new RangeError('subscription.endpoint must be https (or http to 127.0.0.1, [::1] or localhost)');
   if (!keys || typeof keys !== 'object') throw new TypeError('subscription.keys must be { p256dh, auth }');
   const p256dh = keyBytes(keys.p256dh, push_p256dh_bytes, 'subscription.keys.p256dh');
   if (p256dh[0] !== 0x04) throw new RangeError('subscription.keys.p256dh must be an uncompressed P-256 point (first byte 0x04)');

@@ -83,7 +83,7 @@ test('the params carry the keys as canonical base64url, padding and expirationTi
 
 test('a subscription the node would refuse is never signed', () => {
   const ok = 'https://push.example/';
-  for (const endpoint of ['http://127.0.0.1:8080/push', 'http://localhost/p', `https://p.example/${'a'.repeat(push_endpoint_chars_max - 18)}`])
+  for (const endpoint of ['http://127.0.0.1:8080/push', 'http://localhost/p', 'http://[::1]:9/p', `https://p.example/${'a'.repeat(push_endpoint_chars_max - 18)}`])
     assert.doesNotThrow(() => pushSubscriptionParts(subscription(endpoint)), endpoint);
   const refused = [
     [subscription('http://push.example/'), RangeError, /https/],

@@ -21,16 +21,17 @@ const run = promisify(execFile);
 const axe_source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /**
- * A node for one test file: `{ dir, datadir, node, url, cli, address, stop }`.
+ * A node for one test file: `{ dir, datadir, node, url, cli, address, stop }`;
+ * `nodeArgs` adds flags to its run (`--push-contact mailto:…`).
  * `cli(...args)` runs kopilka against it in the file's own wallet dir and
  * resolves to its stdout; a failure rejects with the exit code and stderr.
  * `address(name)` is a wallet key's kop1… address.
  */
-export async function startWorld(name, { initArgs = [] } = {}) {
+export async function startWorld(name, { initArgs = [], nodeArgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `kopilka-${name}-`));
   const datadir = join(dir, 'data');
   initDataDir(datadir, `kopilka-${name}`, initArgs);
-  const world = { dir, datadir, node: await runNode(datadir) };
+  const world = { dir, datadir, node: await runNode(datadir, { args: nodeArgs }) };
   world.url = world.node.url;
   world.cli = async (...args) => {
     const env = { ...process.env, KOPILKA_NODE: new URL(world.url).host, KOPILKA_WALLET_DIR: join(dir, 'wallet'), KOPILKA_PASSPHRASE: 'cabinet test' };
@@ -148,7 +149,11 @@ export async function openPage(context, url) {
   page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
   page.on('console', (m) => {
     // The shell names no icon; the browser's own guess at one is not the page's error.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()}`);
+    if (m.type() !== 'error' || m.location().url.endsWith('/favicon.ico')) return;
+    // Chromium's own words when a page subscribes to push in an incognito
+    // profile (every Playwright context is one): the browser's, not the page's.
+    if (m.text().startsWith('Chrome currently does not support the Push API in incognito mode')) return;
+    problems.push(`console: ${m.text()}`);
   });
   console_problems.set(page, problems);
   if (url) await page.goto(url);
