@@ -23,6 +23,7 @@ std::string_view domain_tag(Domain d) {
         case Domain::messages: return "kopilka/messages/v1";
         case Domain::webhook: return "kopilka/webhook/v1";
         case Domain::templates: return "kopilka/templates/v1";
+        case Domain::push: return "kopilka/push/v1";
     }
     throw std::logic_error("domain_tag: unknown domain");
 }

@@ -47,6 +47,7 @@ enum class Domain : std::uint8_t {
     messages,      // a client's choice to receive a venue's messages or not (node-side only, never in a block)
     webhook,       // an owner pointing the venue's POS webhook at a URL (node-side only, never in a block)
     templates,     // an owner's wording of the venue's messages on a node (node-side only, never in a block)
+    push,          // a client's browser subscription for web push (node-side only, never in a block)
 };
 std::string_view domain_tag(Domain d);
 

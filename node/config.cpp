@@ -90,6 +90,9 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "sms-inbound-secret-file", c.sms_inbound_secret_file,
         "http, twilio: a file whose first line is the secret the provider's delivery reports and replies to "
         "POST /hooks/sms prove (docs/messages.md)");
+    opt(app, "push-contact", c.push_contact,
+        "web push: the operator's contact push services may write to, mailto:ops@example.com or an https: page "
+        "(empty: no push; docs/messages.md)");
     opt(app, "sms-account", c.sms_account, "twilio: the account SID");
     opt(app, "sms-from", c.sms_from, "twilio: the From number or Messaging Service SID; smsru: an approved sender name");
     opt(app, "outbox-senders", c.outbox_senders,

@@ -71,6 +71,9 @@ struct Config {
     std::string sms_url;                      // http: the endpoint; smsru/twilio: the API's base (default: theirs)
     std::filesystem::path sms_secret_file;    // the provider's token, api_id or auth token, on its first line
     std::filesystem::path sms_inbound_secret_file;  // http, twilio: the secret POST /hooks/sms must prove
+    // Web push (docs/messages.md): the operator's VAPID contact, mailto: or
+    // https:; empty: the node sends no push and the cabinet offers none.
+    std::string push_contact;
     std::string sms_account;                  // twilio: the account SID
     std::string sms_from;                     // twilio: the From number or MG… service SID; smsru: a sender name
     std::uint32_t outbox_senders = 16;        // messages attempted at once (1 to outbox_senders_max, 256)

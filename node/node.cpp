@@ -2,6 +2,7 @@
 
 #include "node/messages/channels.h"
 #include "node/messages/inbound.h"
+#include "node/messages/push_channel.h"
 #include "node/messages/quiet_hours.h"
 #include "node/messages/webhooks.h"
 
@@ -310,6 +311,7 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
                                            [this](const OutboxMessage& m) { return render_message(m, /*sending=*/true); });
         const Outbox::Counts c = outbox_->counts();
         log_.info("outbox.open", {{"channel", outbox_->channel().name()}, {"pending", c.pending}, {"dead", c.dead}});
+        if (auto ok = open_push(); !ok) return ok;
     }
     invites_ = std::make_unique<InviteBox>(clock_);
     // After the chain: collecting at open needs the names the state references.
@@ -321,6 +323,34 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
     admin_token_ = random_token(cookie_bytes);
     if (auto ok = write_private_file(dir_.cookie(), admin_token_ + "\n"); !ok) return ok;
     return finish_load();
+}
+
+std::expected<void, std::string> Node::open_push() {
+    // A follower sends nothing: its cabinet is told push is off.
+    if (config_.push_contact.empty() || !config_.follow_url.empty()) return {};
+    auto fail = [](const PushFailure& f) { return std::unexpected("web push: " + f.message); };
+    if (auto ok = check_vapid_subject(config_.push_contact); !ok)
+        return std::unexpected("--push-contact must be mailto:you@example.com or an https: page, not '" +
+                               config_.push_contact + "'");
+    auto key = load_or_create_vapid_key(dir_.vapid_key());
+    if (!key) return fail(key.error());
+    push_public_key_ = key->public_key_base64url();
+    // Push services check a token's expiry against real time, whatever a
+    // test network's clock says.
+    auto sender = PushSender::create(std::move(*key), config_.push_contact, wall_clock_);
+    if (!sender) return fail(sender.error());
+    try {
+        push_subs_ = std::make_unique<PushSubscriptions>(dir_.push_subscriptions());
+    } catch (const std::runtime_error& e) {
+        return std::unexpected(std::string("web push: ") + e.what());
+    }
+    outbox_->set_push_channel(std::make_unique<PushChannel>(
+        std::move(*sender), [this](const PhoneRef& phone, std::string_view endpoint) {
+            push_subs_->forget(phone, endpoint, clock_.now_ms());
+            log_.info("push.forgotten", {{"account", account_text(Account::of_phone(phone))}});
+        }));
+    log_.info("push.open", {{"subscriptions", push_subs_->size()}});
+    return {};
 }
 
 std::expected<void, std::string> Node::finish_load() {
@@ -1159,7 +1189,9 @@ std::optional<OutboxMessage> Node::rebind_message(const PhoneRef& ref, TxKind ki
 }
 
 std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMessage& m, bool sending) {
-    Rendered r{{}, m.text, m.link};
+    Rendered r;
+    r.text = m.text;
+    r.link = m.link;
     if (m.kind == MessageKind::claim_code) {
         auto live = phones_->live_code(m.phone);
         if (!live)
@@ -1169,14 +1201,6 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
         r.urgent = true;  // sent without credits too: the person is waiting for it
         return r;
     }
-    // Coins: the book, or a recent lookup, which then enters the book. A
-    // re-bind notice goes to a claimed phone, whose number the book keeps.
-    auto number = sending && m.kind == MessageKind::coins_received ? phones_->credited(m.phone) : phones_->number_of(m.phone);
-    if (!number)
-        return std::unexpected(Outbox::Unsendable{
-            MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
-                                    " (it was never looked up here, or the book dropped it)"});
-    r.phone = *number;
     // A venue's own news respects the client's choice (docs/messages.md,
     // "Opting out"); what the person asked for or must know does not.
     if (m.kind == MessageKind::coins_received) {
@@ -1186,7 +1210,25 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
                 std::string(stop->source == Consent::Source::reply ? "the client replied STOP"
                                                                    : "the client turned these off in the cabinet") +
                     (stop->venue.empty() ? " for every venue" : " for " + stop->venue)});
+        // The client's browser, when they turned push on: free, and no
+        // number needed. A re-bind notice always goes by SMS (whoever holds
+        // the phone must hear of it, not whoever holds the browser).
+        if (push_subs_)
+            if (auto sub = push_subs_->of(m.phone)) {
+                Rendered::Push p{m.phone, std::move(sub->endpoint), std::move(sub->p256dh), std::move(sub->auth), {}};
+                std::shared_lock lock(chain_mutex_);
+                if (const VenueRecord* v = chain_->state().venue(m.venue)) p.title = v->profile.name;
+                r.push = std::move(p);
+            }
     }
+    // Coins: the book, or a recent lookup, which then enters the book. A
+    // re-bind notice goes to a claimed phone, whose number the book keeps.
+    auto number = sending && m.kind == MessageKind::coins_received ? phones_->credited(m.phone) : phones_->number_of(m.phone);
+    if (!number && !r.push)
+        return std::unexpected(Outbox::Unsendable{
+            MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
+                                    " (it was never looked up here, or the book dropped it)"});
+    if (number) r.phone = *number;
     // A re-bind notice is sent without credits: the person's coins are about
     // to move to another key, and this may be their only warning.
     r.urgent = m.kind != MessageKind::coins_received;

@@ -15,6 +15,7 @@
 #include "node/messages/channels.h"
 #include "node/messages/consent.h"
 #include "node/messages/outbox.h"
+#include "node/messages/push_store.h"
 #include "node/messages/webhooks.h"
 #include "node/messages/quiet_hours.h"
 #include "node/messages/templates.h"
@@ -58,6 +59,8 @@ struct DataDir {
     std::filesystem::path phone_book() const { return root / "private" / "phones"; }
     std::filesystem::path outbox() const { return root / "private" / "outbox.jsonl"; }
     std::filesystem::path webhooks() const { return root / "private" / "webhooks.json"; }
+    std::filesystem::path push_subscriptions() const { return root / "private" / "push.jsonl"; }
+    std::filesystem::path vapid_key() const { return root / "private" / "vapid.pem"; }
     std::filesystem::path media() const { return root / "media"; }
     // A follower's known tip and proof (node/follow/evidence.h).
     std::filesystem::path follow() const { return root / "follow"; }
@@ -147,6 +150,7 @@ private:
     std::expected<void, std::string> load_follower(OpenFailure* why);
     // The served-state checks both modes end load with.
     std::expected<void, std::string> finish_load();
+    std::expected<void, std::string> open_push();  // --push-contact: the VAPID key, the subscriptions, the channel
     // A block the follower appended: metrics, subscriptions.
     void followed(const ledger::Appended& a);
 
@@ -198,6 +202,9 @@ private:
     std::optional<boost::json::value> sms_preview(Call&);
     std::optional<boost::json::value> messages_consent_set(Call&);  // node_messages.cpp
     std::optional<boost::json::value> messages_consent_get(Call&);
+    std::optional<boost::json::value> messages_push_key(Call&);
+    std::optional<boost::json::value> messages_push_set(Call&);
+    std::optional<boost::json::value> messages_push_get(Call&);
     std::optional<boost::json::value> webhook_set(Call&);  // node_webhooks.cpp
     std::optional<boost::json::value> admin_webhooks(Call&);
     // messages.templates.get, .set, .language and .preview (node_templates.cpp).
@@ -300,6 +307,9 @@ private:
     std::unique_ptr<PhoneService> phones_;
     std::unique_ptr<Outbox> outbox_;
     std::unique_ptr<Consent> consent_;  // clients' choices of messages; thread-safe on its own
+    SystemClock wall_clock_;  // VAPID tokens' expiry: push services check it against real time
+    std::unique_ptr<PushSubscriptions> push_subs_;  // clients' browsers for web push; thread-safe; null: push is off
+    std::string push_public_key_;  // the VAPID key, base64url (the cabinet's applicationServerKey)
     std::unique_ptr<Webhooks> webhooks_;  // the venues' POS webhooks; thread-safe on its own
     std::unique_ptr<Templates> templates_;  // venues' wording of their messages; thread-safe on its own
     SmsProvider sms_provider_ = SmsProvider::file;

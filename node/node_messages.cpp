@@ -3,6 +3,7 @@
 // where a provider reports deliveries and forwards clients' STOP and START.
 #include "node/call.h"
 #include "node/messages/inbound.h"
+#include "node/messages/webpush.h"
 #include "node/node.h"
 #include "rpc/convert.h"
 
@@ -213,6 +214,104 @@ std::optional<json::value> Node::messages_consent_get(Call& call) {
         choices.push_back(choice_json(c));
     }
     return json::object{{"receive_all", all}, {"choices", std::move(choices)}};
+}
+
+}  // namespace kopilka::node
+
+namespace kopilka::node {
+
+namespace {
+
+// base64url without the '=' some encoders add, decoded; nullopt when it is not.
+std::optional<std::pair<std::string, Bytes>> key_param(const json::object& keys, std::string_view name) {
+    const json::value* v = keys.if_contains(name);
+    if (!v || !v->is_string()) return std::nullopt;
+    std::string text(v->as_string());
+    while (!text.empty() && text.back() == '=') text.pop_back();
+    auto raw = from_base64url(text);
+    if (!raw) return std::nullopt;
+    return std::pair{std::move(text), std::move(*raw)};
+}
+
+}  // namespace
+
+std::optional<json::value> Node::messages_push_key(Call& call) {
+    call.params.only({});
+    if (!push_subs_) return json::object{{"enabled", false}};
+    return json::object{{"enabled", true}, {"public_key", push_public_key_}};
+}
+
+std::optional<json::value> Node::messages_push_set(Call& call) {
+    call.params.only({"holder", "key", "time_ms", "signature", "subscription"});
+    auto holder = account_from_text(call.params.str("holder"));
+    if (!holder || holder->is_key()) throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+    const PhoneRef ref = holder->phone();
+    const PublicKey key = rpc::parse_address(call.params.str("key"), "key");
+    const std::uint64_t time_ms = call.params.u64("time_ms");
+    const Signature sig = rpc::parse_signature(call.params.str("signature"), "signature");
+    const json::value* sub = call.params.find("subscription");  // nullptr for null: stop push
+    if (!call.params.present("subscription") || (sub && !sub->is_object()))
+        throw Error(rpc::invalid_params,
+                    "param 'subscription' must be the browser's PushSubscription.toJSON() "
+                    "({endpoint, keys: {p256dh, auth}}), or null to stop push");
+    std::optional<PushKeys> keys;
+    std::optional<PushSubscriptions::Entry> entry;
+    if (sub) {
+        const json::object& o = sub->as_object();
+        for (const auto& kv : o)
+            if (kv.key() != "endpoint" && kv.key() != "keys" && kv.key() != "expirationTime")
+                throw Error(rpc::invalid_params, "param 'subscription' has an unknown member '" + std::string(kv.key()) + "'");
+        const json::value* endpoint = o.if_contains("endpoint");
+        const json::value* k = o.if_contains("keys");
+        if (!endpoint || !endpoint->is_string() || !k || !k->is_object())
+            throw Error(rpc::invalid_params, "param 'subscription' must hold 'endpoint' (a string) and 'keys' (an object)");
+        auto p256dh = key_param(k->as_object(), "p256dh");
+        auto auth = key_param(k->as_object(), "auth");
+        if (!p256dh || !auth)
+            throw Error(rpc::invalid_params, "param 'subscription.keys' must hold 'p256dh' and 'auth' in base64url");
+        PushSubscription check{std::string(endpoint->as_string()), p256dh->first, auth->first};
+        if (auto ok = check_push_subscription(check); !ok)
+            throw Error(rpc::invalid_params, "param 'subscription': " + ok.error().message);
+        keys = PushKeys{check.endpoint, std::move(p256dh->second), std::move(auth->second)};
+        entry = PushSubscriptions::Entry{std::move(check.endpoint), std::move(check.p256dh), std::move(check.auth), 0, 0};
+    }
+    const auto message = push_request_bytes(ref, keys, time_ms);
+    if (!message) throw Error(rpc::invalid_params, "param 'subscription' is not one a browser makes");
+    if (!push_subs_)
+        throw Error(rpc::not_found, "this node sends no web push (it runs without --push-contact): messages come by SMS");
+    {
+        std::shared_lock lock(chain_mutex_);
+        const Binding* b = chain_->state().binding(ref);
+        if (!b || b->key != key)
+            throw Error(rpc::unauthorized,
+                        "only the key the phone is bound to chooses its push: claim the phone in the cabinet first");
+    }
+    if (!verify(key, Domain::push, chain_->id(), *message, sig))
+        throw Error(rpc::unauthorized, "the signature does not verify for this key, phone, subscription, time_ms and chain");
+    const std::uint64_t now = clock_.now_ms();
+    if ((time_ms > now ? time_ms - now : now - time_ms) > push_request_window_ms)
+        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(push_request_window_ms / 1000) +
+                                           " s from the node's clock; sign it again with the current time");
+    const bool subscribed = entry.has_value();
+    if (auto set = push_subs_->set(ref, std::move(entry), time_ms, now); !set) {
+        switch (set.error().why) {
+            case PushSubscriptions::Refusal::stale: throw Error(rpc::unauthorized, set.error().message);
+            case PushSubscriptions::Refusal::full:
+            case PushSubscriptions::Refusal::not_written: throw Error(rpc::unavailable, set.error().message);
+        }
+    }
+    // The log names the phone's reference, never the endpoint (it reaches the browser).
+    log_.info(subscribed ? "push.subscribed" : "push.unsubscribed", {{"account", account_text(*holder)}});
+    return json::object{{"subscribed", subscribed}, {"time_ms", now}};
+}
+
+std::optional<json::value> Node::messages_push_get(Call& call) {
+    call.params.only({"holder"});
+    auto holder = account_from_text(call.params.str("holder"));
+    if (!holder || holder->is_key()) throw Error(rpc::invalid_params, "param 'holder' must be phone:<64 lowercase hex>");
+    auto e = push_subs_ ? push_subs_->of(holder->phone()) : std::nullopt;
+    if (!e) return json::object{{"subscribed", false}};
+    return json::object{{"subscribed", true}, {"since_ms", e->time_ms}};
 }
 
 }  // namespace kopilka::node

@@ -103,7 +103,10 @@ std::optional<json::value> Node::venue_stats(Call& call) {
     // count that the state keeps.
     std::map<PublicKey, StaffRole> roles;
     Amount treasury = 0, with_staff = 0, in_clients = 0;
-    std::size_t clients = 0;
+    std::size_t clients = 0, clients_push = 0;
+    // Phones whose client turned web push on (the owner sees how many of
+    // the venue's clients get its news free): O(subscriptions).
+    const std::vector<PhoneRef> pushed = push_subs_ ? push_subs_->phones() : std::vector<PhoneRef>{};
     {
         std::shared_lock lock(chain_mutex_);
         const State& s = chain_->state();
@@ -123,14 +126,17 @@ std::optional<json::value> Node::venue_stats(Call& call) {
             throw Error(rpc::internal_error, "the state's sums of " + ticker + " disagree with its balances");
         in_clients = total - treasury - with_staff;
         clients = holders - holders_not_clients;
+        for (const PhoneRef& p : pushed)
+            if (s.balance(ticker, Account::of_phone(p)) > 0) ++clients_push;
     }
-    call.rows += 1 + roles.size();
+    call.rows += 1 + roles.size() + pushed.size();
 
     const stats::Summary sum = stats::summarize(chain_->store(), ticker, from, to, std::nullopt);
     call.rows += sum.records_read;
     json::object o{{"ticker", ticker},
                    {"in_clients", format_amount(in_clients)},
                    {"clients", clients},
+                   {"clients_push", clients_push},
                    {"treasury", format_amount(treasury)},
                    {"with_staff", format_amount(with_staff)},
                    {"issued", format_amount(sum.totals.issued)},

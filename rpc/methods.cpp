@@ -216,15 +216,16 @@ std::vector<MethodInfo> build_table() {
          {{"ticker", "string", true, "coin ticker"},
           {"from_ms", "integer", false, "start of the range, unix ms at 00:00 UTC (inclusive)"},
           {"to_ms", "integer", false, "end of the range, unix ms at 00:00 UTC (exclusive)"}},
-         "object: ticker, in_clients, clients, treasury, with_staff, issued, issues, redeemed, redemptions, "
+         "object: ticker, in_clients, clients, clients_push, treasury, with_staff, issued, issues, redeemed, redemptions, "
          "new_clients, staff; from_ms and to_ms when given",
          false, false, R"({"ticker":"${ticker}"})",
-         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","issues":1,"redeemed":"1.00","redemptions":1,"new_clients":1,"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"visits":1,"given":"3.00","redeemed":"0.00"},{"address":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","role":"barista","clients_served":1,"visits":1,"given":"0.00","redeemed":"1.00"}]})",
+         R"({"ticker":"VOLODYA","in_clients":"2.00","clients":1,"clients_push":0,"treasury":"999001.00","with_staff":"997.00","issued":"3.00","issues":1,"redeemed":"1.00","redemptions":1,"new_clients":1,"staff":[{"address":"kop17map86mjnrdcunn9vlnghwf3llka6yre56pwddw43k84c2q6lsjsznr5f9","role":"barista","clients_served":1,"visits":1,"given":"3.00","redeemed":"0.00"},{"address":"kop1edtjx8jmxfhzf86z0x79ghyuj6r3msr3nz47wpzm5pn5g03qmp3qm4vv4g","role":"barista","clients_served":1,"visits":1,"given":"0.00","redeemed":"1.00"}]})",
          R"~({"type":"object","additionalProperties":false,
-         "required":["ticker","in_clients","clients","treasury","with_staff","issued","issues","redeemed","redemptions","new_clients","staff"],
+         "required":["ticker","in_clients","clients","clients_push","treasury","with_staff","issued","issues","redeemed","redemptions","new_clients","staff"],
          "properties":{"ticker":{"$ref":"#/components/schemas/ticker"},
          "in_clients":{"$ref":"#/components/schemas/amount","description":"held now by accounts that are neither the treasury nor staff"},
          "clients":{"$ref":"#/components/schemas/count","description":"accounts holding the coin now, treasury and staff left out"},
+         "clients_push":{"$ref":"#/components/schemas/count","description":"of those, phones whose client gets the venue's news by web push (messages.push.set)"},
          "treasury":{"$ref":"#/components/schemas/amount"},"with_staff":{"$ref":"#/components/schemas/amount"},
          "issued":{"$ref":"#/components/schemas/amount","description":"in the range: transfers from the treasury or then-staff to clients"},
          "issues":{"$ref":"#/components/schemas/count","description":"their number"},
@@ -620,6 +621,48 @@ std::vector<MethodInfo> build_table() {
          R"~({"type":"object","additionalProperties":false,"required":["receive_all","choices"],
          "properties":{"receive_all":{"type":"boolean"},
          "choices":{"type":"array","items":{"$ref":"#/components/schemas/consent_choice"}}}})~",
+         {}, /*follower_refuses=*/true},
+        {"messages.push.key",
+         "Whether this node sends web push (docs/messages.md, \"Web push\"), and its VAPID public key: the "
+         "applicationServerKey a cabinet hands pushManager.subscribe(). enabled is false on a node started without "
+         "--push-contact, and on a read-only follower.",
+         {},
+         "object: enabled, public_key (base64url of the 65-byte P-256 key; only when enabled)",
+         false, false, R"({})",
+         R"({"enabled":true,"public_key":"BNlrPdtiY1iRuHqqUiKp5WM9iTnE2t8tKeWO3kVg0xR1vGpR5Hkn6cCdb-MmsGc6Zq95p2I2kVMqxsbXIjfNSW4"})",
+         R"~({"type":"object","additionalProperties":false,"required":["enabled"],
+         "properties":{"enabled":{"type":"boolean"},"public_key":{"type":"string","pattern":"^[A-Za-z0-9_-]{87}$"}}})~",
+         {}, /*follower_refuses=*/false},
+        {"messages.push.set",
+         "A client turns web push on for their phone with the browser's subscription (PushSubscription.toJSON(): "
+         "endpoint, keys.p256dh, keys.auth), or off with null. While it is on, news of coins to that phone (and "
+         "campaigns) goes to that browser instead of by SMS, free of the venue's credits; claim codes and re-bind "
+         "notices still go by SMS, and a subscription the push service says is gone is forgotten and the message "
+         "goes by SMS. One browser a phone: the newest wins. Signed by the key the phone is bound to "
+         "(docs/formats.md, \"Signed push subscription\"), at most 300 s from the node's clock and after the "
+         "phone's last push choice. Written and synced before it answers; the subscription stays on the node "
+         "(private/push.jsonl), never in a block or a log.",
+         {{"holder", "string", true, "the phone's account, phone:<hex>"},
+          {"key", "string", true, "the address the phone is bound to (kop1…)"},
+          {"time_ms", "integer", true, "when the request was signed, unix ms"},
+          {"signature", "string", true, "Ed25519 signature, 128 hex, over the push subscription bytes"},
+          {"subscription", "object", true,
+           "{endpoint (https, at most 2048 characters), keys: {p256dh, auth} (base64url)}; an expirationTime is "
+           "ignored; null: stop push"}},
+         "object: subscribed, time_ms (when the node took it)",
+         false, false,
+         R"({"holder":"${client}","key":"${bound_key}","time_ms":"${now_ms}","signature":"${push_signature}","subscription":{"endpoint":"http://127.0.0.1:9/wpush/example","keys":{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}})",
+         R"({"subscribed":true,"time_ms":1796162157580})",
+         R"~({"type":"object","additionalProperties":false,"required":["subscribed","time_ms"],
+         "properties":{"subscribed":{"type":"boolean"},"time_ms":{"$ref":"#/components/schemas/count"}}})~",
+         {not_found, unauthorized, unavailable}, /*follower_refuses=*/true},
+        {"messages.push.get",
+         "Whether a phone gets its messages by web push, and since when the node has its subscription.",
+         {{"holder", "string", true, "the phone's account, phone:<hex>"}},
+         "object: subscribed, since_ms (only when subscribed)",
+         false, false, R"({"holder":"${client}"})", R"({"subscribed":true,"since_ms":1796162157580})",
+         R"~({"type":"object","additionalProperties":false,"required":["subscribed"],
+         "properties":{"subscribed":{"type":"boolean"},"since_ms":{"$ref":"#/components/schemas/count"}}})~",
          {}, /*follower_refuses=*/true},
         {"webhook.set",
          "A venue's owner points the venue's POS webhook at a URL (https, or http to 127.0.0.1/localhost), or stops "

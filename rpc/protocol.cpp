@@ -57,6 +57,8 @@ const json::value* Params::find(std::string_view name) const {
     return it == obj_->end() || it->value().is_null() ? nullptr : &it->value();
 }
 
+bool Params::present(std::string_view name) const { return obj_ && obj_->contains(name); }
+
 std::string Params::str(std::string_view name) const {
     auto v = opt_str(name);
     if (!v) throw Error(invalid_params, "missing param '" + std::string(name) + "'");

@@ -71,7 +71,8 @@ json::value make_error(const json::value& id, int code, std::string_view message
 class Params {
 public:
     explicit Params(const json::value& params);  // object, or null for none
-    const json::value* find(std::string_view name) const;
+    const json::value* find(std::string_view name) const;  // null counts as absent
+    bool present(std::string_view name) const;             // given, null included
     std::string str(std::string_view name) const;
     std::optional<std::string> opt_str(std::string_view name) const;
     std::uint64_t u64(std::string_view name) const;

@@ -91,7 +91,7 @@ struct Fixture {
         limits.retry_max_ms = 5;
         return std::make_unique<Outbox>(*store, chain, std::move(channel), limits, clock, log,
                                         [](const OutboxMessage& m) -> std::expected<Rendered, Outbox::Unsendable> {
-                                            return Rendered{"+79000000001", m.text, m.link};
+                                            return Rendered{"+79000000001", m.text, m.link, false, 0, std::nullopt};
                                         });
     }
     // `n` messages, each caused by its own transaction, written and owed.

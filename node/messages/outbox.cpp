@@ -361,8 +361,25 @@ void Outbox::reload() {
     wake_.notify_all();
 }
 
+void Outbox::set_push_channel(std::unique_ptr<Channel> push) { push_channel_ = std::move(push); }
+
 void Outbox::deliver_now(std::vector<OutboxMessage> messages) {
-    for (auto& m : messages) attempt(std::move(m));
+    for (auto& m : messages) {
+        // A push is a request over the network: a sender makes it, not the
+        // caller (a block's commit, or a claim code's request).
+        if (push_channel_) {
+            if (auto r = render_(m); r && r->push) {
+                {
+                    std::lock_guard lock(mutex_);
+                    in_flight_.erase(m.seq);
+                    owe(std::move(m));
+                }
+                wake_.notify_one();
+                continue;
+            }
+        }
+        attempt(std::move(m));
+    }
 }
 
 std::uint64_t Outbox::backoff_ms(std::uint32_t attempts) const {
@@ -405,11 +422,12 @@ void Outbox::run() {
 
 void Outbox::attempt(OutboxMessage m) {
     const std::uint64_t now = clock_.now_ms();
-    m.channel = std::string(channel_->name());
     auto rendered = render_(m);
+    Channel& channel = rendered && rendered->push && push_channel_ ? *push_channel_ : *channel_;
+    m.channel = std::string(channel.name());
     // What it costs: its segments on an SMS channel, set aside before it
     // leaves so that concurrent sends cannot overdraw the credits.
-    const std::uint32_t cost = rendered && channel_->metered() ? sms_size(rendered->text).segments : 0;
+    const std::uint32_t cost = rendered && channel.metered() ? sms_size(rendered->text).segments : 0;
     bool accepted = false;
     // Not now, and no attempt: the venue's quiet hours, or this phone had
     // its hour's worth of messages.
@@ -439,7 +457,7 @@ void Outbox::attempt(OutboxMessage m) {
                   std::to_string(std::max<std::int64_t>(0, c.balance)) + " (admin.credits.add)";
     } else {
         ++m.attempts;
-        Attempt a = channel_->send(*rendered, m.key);
+        Attempt a = channel.send(*rendered, m.key);
         accepted = a.result == Attempt::Result::accepted;
         if (!accepted) release(m.venue, cost);
         if (!accepted && limited) return_phone_slot(m.phone, now);

@@ -129,6 +129,16 @@ struct Rendered {
     // Quiet hours (the venue's night): not before this (node clock ms; 0:
     // now). The message waits, unattempted, until then.
     std::uint64_t not_before_ms = 0;
+    // The phone's browser subscription (push_store.h), when this message
+    // goes by web push instead of SMS: news of coins to a phone whose
+    // client turned push on, on a node with a push channel. `phone` may
+    // then be empty (push needs no number).
+    struct Push {
+        ledger::PhoneRef ref{};
+        std::string endpoint, p256dh, auth;
+        std::string title;  // the venue's name
+    };
+    std::optional<Push> push;
 };
 
 // What one attempt to hand a message to a channel came to.
@@ -207,6 +217,12 @@ public:
     ~Outbox();
     Outbox(const Outbox&) = delete;
     Outbox& operator=(const Outbox&) = delete;
+
+    // A second, free channel (web push) for the messages whose Rendered
+    // names a push subscription; every other message keeps the first. Set
+    // before start(). A push attempt is never made in committed()'s caller,
+    // even when the first channel is immediate: it waits for a sender.
+    void set_push_channel(std::unique_ptr<Channel> push);
 
     void start();  // the sender threads (limits.senders of them)
     void stop();   // waits for every attempt in flight
@@ -305,6 +321,7 @@ private:
     ledger::Store& store_;
     Hash256 chain_id_;
     std::unique_ptr<Channel> channel_;
+    std::unique_ptr<Channel> push_channel_;  // may be null
     OutboxLimits limits_;
     const Clock& clock_;
     Log& log_;

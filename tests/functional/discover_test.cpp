@@ -256,7 +256,7 @@ TEST_CASE("docs/rpc.md is exactly what kopilkad rpc-doc prints") {
 }
 
 TEST_CASE("every method's documented example runs against a node that played the U Volodi story") {
-    NodeProcess node;
+    NodeProcess node({"--push-contact", "mailto:ops@example.com"});  // web push on (messages.push.*)
     rpc::Client c = node.client();
     rpc::Client admin = node.client(true);
     rpc::WsClient ws("127.0.0.1", node.port());
@@ -330,6 +330,16 @@ TEST_CASE("every method's documented example runs against a node that played the
          [&] {
              auto bytes = webhook_set_bytes(cafe.coin, "http://127.0.0.1:9/kopilka", lookup_time());
              return to_hex(cafe.owner.sign(Domain::webhook, cafe.wallet.chain(), *bytes).view());
+         }},
+        // messages.push.set signs the subscription its example carries
+        // (RFC 8291's receiver key and auth secret).
+        {"push_signature",
+         [&] {
+             const json::value ex = json::parse(rpc::find_method("messages.push.set")->example_params);
+             const json::value& s = ex.at("subscription");
+             const PushSub sub{std::string(s.at("endpoint").as_string()), std::string(s.at("keys").at("p256dh").as_string()),
+                               std::string(s.at("keys").at("auth").as_string())};
+             return std::string(push_params(cafe.wallet.chain(), client, phone, sub, lookup_time()).at("signature").as_string());
          }},
         {"consent_signature",
          [&] {

@@ -12,6 +12,9 @@ headers for the test to check the signature and order, and answers 200, or
            JSON answer: {"status":"OK","status_code":100,"sms":{"<to>":{...}}},
            per-number {"status":"ERROR","status_code":207,...}, and
            {"status":"ERROR","status_code":220} for "service unavailable, later".
+  push     a web push service (RFC 8030): POST <any path>, the encrypted body
+           logged in base64url for the test to decrypt; 201 with a Location;
+           410 Gone for a path under /gone/ (a subscription the browser dropped).
   twilio   POST /2010-04-01/Accounts/<sid>/Messages.json, HTTP Basic sid:token,
            form To, From, Body; 201 {"sid":"SM...","status":"queued"}; 400
            {"code":21211,...} for a bad number; 429 {"code":20429} for "later".
@@ -72,7 +75,8 @@ class Handler(BaseHTTPRequestHandler):
     def handle_post(self, concurrent):
         global seen
         length = int(self.headers.get("Content-Length", "0"))
-        raw = self.rfile.read(length).decode("utf-8")
+        data = self.rfile.read(length)
+        raw = "" if args.mode == "push" else data.decode("utf-8")
         with lock:
             seen += 1
             n = seen
@@ -82,6 +86,8 @@ class Handler(BaseHTTPRequestHandler):
                  "headers": {k.lower(): v for k, v in self.headers.items()}}
         if args.mode == "generic":
             entry["json"] = json.loads(raw)
+        elif args.mode == "push":
+            entry["body"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
         elif args.mode == "webhook":
             entry["raw"] = raw  # the signature is over these bytes: the test checks it
         else:
@@ -146,6 +152,13 @@ class Handler(BaseHTTPRequestHandler):
         return 201, {"sid": "SM%032d" % entry["n"], "status": "queued", "to": form.get("To"),
                      "from": form.get("From"), "body": form.get("Body")}, ()
 
+    def answer_push(self, entry, failing):
+        if failing:
+            return 503, {"error": "later"}, ()
+        if self.path.startswith("/gone/"):
+            return 410, {"error": "push subscription has unsubscribed or expired"}, ()
+        return 201, {}, (("Location", "http://127.0.0.1/m/%d" % entry["n"]),)
+
     def answer_webhook(self, entry, failing):
         # A POS's receiver: takes any event; "later" while failing.
         if failing:
@@ -156,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     global args
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", choices=["generic", "smsru", "twilio", "webhook"], required=True)
+    p.add_argument("--mode", choices=["generic", "smsru", "twilio", "webhook", "push"], required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--secret", required=True)

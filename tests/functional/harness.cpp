@@ -369,6 +369,36 @@ json::object consent_params(const ChainId& chain, const KeyPair& signer, const l
                         {"signature", to_hex(signer.sign(Domain::messages, chain, *message).view())}};
 }
 
+json::object push_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
+                         const std::optional<PushSub>& sub, std::uint64_t time_ms) {
+    Bytes message;
+    for (int shift = 56; shift >= 0; shift -= 8) message.push_back(static_cast<std::uint8_t>(time_ms >> shift));
+    const auto& ref = phone.phone();
+    message.insert(message.end(), ref.begin(), ref.end());
+    json::value subscription = nullptr;
+    if (!sub) {
+        message.push_back(0);
+        message.push_back(0);
+    } else {
+        message.push_back(static_cast<std::uint8_t>(sub->endpoint.size() >> 8));
+        message.push_back(static_cast<std::uint8_t>(sub->endpoint.size()));
+        message.insert(message.end(), sub->endpoint.begin(), sub->endpoint.end());
+        for (const std::string* k : {&sub->p256dh, &sub->auth}) {
+            auto raw = from_base64url(*k);
+            if (!raw) throw std::runtime_error("a push key that is not base64url");
+            message.insert(message.end(), raw->begin(), raw->end());
+        }
+        subscription = json::object{{"endpoint", sub->endpoint},
+                                    {"expirationTime", nullptr},
+                                    {"keys", json::object{{"p256dh", sub->p256dh}, {"auth", sub->auth}}}};
+    }
+    return json::object{{"holder", ledger::account_text(phone)},
+                        {"key", address_from_key(signer.public_key())},
+                        {"time_ms", time_ms},
+                        {"signature", to_hex(signer.sign(Domain::push, chain, message).view())},
+                        {"subscription", std::move(subscription)}};
+}
+
 json::object template_text_params(const ChainId& chain, const KeyPair& signer, const std::string& ticker,
                                   const std::string& language, const std::string& kind, const std::string& text,
                                   std::uint64_t time_ms) {

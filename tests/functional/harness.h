@@ -189,6 +189,15 @@ boost::json::object invite_open_params(const ChainId& chain, const KeyPair& sign
 // "Signed message consent").
 boost::json::object consent_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
                                    const std::string& ticker, bool receive, std::uint64_t time_ms);
+// A browser's push subscription as PushSubscription.toJSON() gives it.
+struct PushSub {
+    std::string endpoint, p256dh, auth;  // the keys in base64url
+};
+// messages.push.set's params: `signer` (the phone's bound key) turns web push
+// on for `phone` with `sub`, or off (nullopt). The signed bytes are built
+// here from docs/formats.md "Signed push subscription" alone.
+boost::json::object push_params(const ChainId& chain, const KeyPair& signer, const ledger::Account& phone,
+                                const std::optional<PushSub>& sub, std::uint64_t time_ms);
 // messages.templates.set's params: `signer` (the venue's owner, if the node
 // is to take it) words `kind` of `ticker`'s messages in `language`
 // (docs/formats.md "Message templates").
