@@ -35,9 +35,10 @@ const code_keys = Object.freeze({
 });
 
 // messages.push.set's refusals; push-messages.js holds these texts (the
-// push part's chunk lays them over the cabinet's). -32601 is a node from
-// before web push.
+// push part's chunk lays them over the cabinet's). 2001 is a node without
+// web push (no --push-contact), -32601 one from before it.
 const push_code_keys = Object.freeze({
+  2001: 'push.error.unavailable',
   '-32602': 'push.error.invalid',
   '-32601': 'push.error.unavailable',
   2002: 'push.error.unauthorized',

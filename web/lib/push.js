@@ -45,8 +45,9 @@ function keyBytes(text, length, field) {
  * and keeps: `{ endpoint, p256dh, auth }`, the keys as bytes. Throws
  * TypeError for a wrong shape, RangeError for an endpoint that is not https
  * (or http to 127.0.0.1, [::1] or localhost, as the node allows), longer
- * than 2048 characters or not printable ASCII, a p256dh that is not an
- * uncompressed P-256 point's 65 bytes, an auth that is not 16 bytes.
+ * than 2048 characters, not printable ASCII, with a fragment or user info,
+ * a p256dh that is not an uncompressed P-256 point's 65 bytes, an auth that
+ * is not 16 bytes.
  */
 export function pushSubscriptionParts(subscription) {
   if (!subscription || typeof subscription !== 'object') throw new TypeError('subscription must be an object (PushSubscription.toJSON()) or null');
@@ -56,7 +57,8 @@ export function pushSubscriptionParts(subscription) {
     throw new RangeError(`subscription.endpoint must be 1 to ${push_endpoint_chars_max} characters, not ${endpoint.length}`);
   // A push service's URL is ASCII (URL serialisation escapes the rest), so
   // its length in characters is its length in signed bytes.
-  if (!/^[\x21-\x7e]+$/.test(endpoint)) throw new RangeError('subscription.endpoint must be printable ASCII, as a serialised URL is');
+  if (!/^[\x21-\x7e]+$/.test(endpoint) || /["\\]/.test(endpoint))
+    throw new RangeError('subscription.endpoint must be printable ASCII without quotes or backslashes, as a serialised URL is');
   let url;
   try {
     url = new URL(endpoint);
@@ -65,6 +67,10 @@ export function pushSubscriptionParts(subscription) {
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local_hosts.has(url.hostname)))
     throw new RangeError('subscription.endpoint must be https (or http to 127.0.0.1, [::1] or localhost)');
+  // What the node refuses too (node/messages/webpush_vapid.cpp push_origin).
+  if (endpoint.includes('#')) throw new RangeError('subscription.endpoint must have no fragment (#)');
+  const authority = endpoint.slice(endpoint.indexOf('//') + 2).split(/[/?]/)[0];
+  if (authority.includes('@')) throw new RangeError('subscription.endpoint must carry no user info (@)');
   if (!keys || typeof keys !== 'object') throw new TypeError('subscription.keys must be { p256dh, auth }');
   const p256dh = keyBytes(keys.p256dh, push_p256dh_bytes, 'subscription.keys.p256dh');
   if (p256dh[0] !== 0x04) throw new RangeError('subscription.keys.p256dh must be an uncompressed P-256 point (first byte 0x04)');

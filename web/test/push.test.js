@@ -36,6 +36,7 @@ test('every vector: the same bytes and the same signature as the node', () => {
     const params = signPush({ holder, subscription: c.subscription, time_ms: c.time_ms }, seed, chainId);
     assert.equal(params.signature, c.signature, label);
     assert.equal(params.holder, c.holder);
+    if (c.key) assert.equal(toHex(publicKeyOf(seed)), c.key, 'the seed key');
     assert.equal(params.key, addressFromKey(publicKeyOf(seed)));
     assert.equal(params.time_ms, Number(c.time_ms));
     assert.ok(verify('push', chainId, fromHex(c.bytes), fromHex(c.signature, 64), publicKeyOf(seed)), label);
@@ -94,6 +95,9 @@ test('a subscription the node would refuse is never signed', () => {
     [subscription('https://push.example/ä'), RangeError, /ASCII/],
     [subscription('https://push.example/a b'), RangeError, /ASCII/],
     [subscription('not a url'), RangeError, /ASCII|URL/],
+    [subscription('https://push.example/"x"'), RangeError, /quotes/],
+    [subscription('https://push.example/a#b'), RangeError, /fragment/],
+    [subscription('https://user:pw@push.example/a'), RangeError, /user info/],
     [subscription('https:'), RangeError, /URL/],
     [subscription(ok, { p256dh: toBase64url(p256dh.subarray(0, 64)) }), RangeError, /65 bytes/],
     [subscription(ok, { p256dh: toBase64url(Uint8Array.of(2, ...p256dh.subarray(1))) }), RangeError, /0x04/],

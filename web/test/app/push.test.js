@@ -32,6 +32,7 @@ test('messages.push.set refusals say what to do, in both languages; other errors
     [set(2002, 'unauthorized'), 'push.error.unauthorized'],
     [set(2004, 'the node cannot do this now'), 'push.error.unavailable'],
     [set(-32601, 'no such method'), 'push.error.unavailable'],
+    [set(2001, 'this node sends no web push (it runs without --push-contact): messages come by SMS'), 'push.error.unavailable'],
     [new RpcError('messages.push.get', -32601, 'no such method'), 'push.error.unavailable'],
     [set(2010, 'a read-only follower'), 'error.follower'],
     [new RpcUnavailable('messages.push.set', 'cannot be reached'), 'error.offline'],
