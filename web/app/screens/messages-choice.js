@@ -19,8 +19,10 @@ function PushSlot({ node, ...props }) {
   const [card, setCard] = useState(null);
   useEffect(() => {
     if (!pushSupported()) return;
-    Promise.all([node.client.messagesPushKey(), import('./push.js')])
-      .then(([key, m]) => key.enabled && setCard({ Choice: m.PushChoice, publicKey: key.public_key }))
+    // The key first: a node without push costs one small call, never the chunk.
+    node.client
+      .messagesPushKey()
+      .then((key) => key.enabled && import('./push.js').then((m) => setCard({ Choice: m.PushChoice, publicKey: key.public_key })))
       // An older node (no such method), an unreachable one or a lost chunk: no push part, SMS as before.
       .catch(() => {});
   }, [node]);
