@@ -7,8 +7,11 @@
 // refused to incognito profiles), so turning on ends, honestly, in "this
 // browser could not subscribe; SMS go on", and a subscription for the "on"
 // state is one the test signs with the phone's own key, as another browser
-// of the person would. Then: the browser blocking notifications, the
-// owner's count of clients with push, and a node without push showing none.
+// of the person would. The worker's own work is real too: a message as the
+// node pushes it, handed to its push event through Chromium's DevTools
+// protocol, becomes the notification. Then: the browser blocking
+// notifications, the owner's count of clients with push, and a node
+// without push showing none.
 // At 360 px in Russian and English: screenshots, 48 px targets, axe-core
 // clean, a quiet console.
 import assert from 'node:assert/strict';
@@ -18,7 +21,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { accountFromText, fromHex, signPush, toBase64url } from '../../lib/index.js';
 import { runNode } from '../kopilkad.js';
 import { launch, phoneContext } from './chromium.js';
-import { checkScreen, claimInPage, linkPath, openPage, openVolodya, rpcCall, skip, startWorld } from './cabinet-harness.js';
+import { checkScreen, claimInPage, lastMessage, linkPath, openPage, openVolodya, rpcCall, skip, startWorld } from './cabinet-harness.js';
 
 const phone = '+79000000041';
 const other_phone = '+79000000042';
@@ -130,6 +133,49 @@ test('turning push on in a browser that cannot subscribe says so, in Russian and
   await card.getByText('This browser could not subscribe to notifications. Messages keep coming by SMS.').waitFor();
   assert.deepEqual(await pushGet(), { subscribed: false });
   await checkScreen(page, 'push-03-failed-en');
+});
+
+/** The notifications the page's service worker shows, newest first as the browser lists them. */
+const shown = () =>
+  page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })));
+
+test('the service worker shows a push message as the node sends it, and a plain one for anything else', { skip }, async () => {
+  // What the node would push for this phone's coins (node/messages/push_channel.cpp): the
+  // venue's name, the SMS's text, its link and idempotency key, here taken from its outbox.
+  const sms = lastMessage(world, phone, /вам начислено/);
+  const message = { v: 1, title: 'U Volodi', body: sms.text, url: sms.link, tag: sms.key };
+  // Delivered by Chromium's DevTools protocol to the registered worker's push event, as
+  // the push service would after decrypting it (no push service is reachable here).
+  const cdp = await context.newCDPSession(page);
+  // Enabling the domain reports the registrations there are: the page's, at the origin's root.
+  const registered = new Promise((resolve) =>
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+      const r = e.registrations.find((x) => x.scopeURL === `${world.url}/` && !x.isDeleted);
+      if (r) resolve(r);
+    }),
+  );
+  await cdp.send('ServiceWorker.enable');
+  const { registrationId } = await registered;
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: JSON.stringify(message) });
+  await page.waitForFunction(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length === 1);
+  assert.deepEqual(await shown(), [{ title: 'U Volodi', body: sms.text, tag: sms.key, data: { url: sms.link } }]);
+  // The same message again (delivery is at least once) replaces it: one tag, one notification.
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: JSON.stringify(message) });
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: 'not the node’s JSON' });
+  // The plain one shown beside the node's, which its repeat replaced (a replacement may
+  // list both for a moment, so wait for the plain one and for the count to settle).
+  await page.waitForFunction(async () => {
+    const all = await (await navigator.serviceWorker.ready).getNotifications();
+    return all.length === 2 && all.some((n) => n.tag === '');
+  });
+  assert.deepEqual(
+    (await shown()).sort((a, b) => a.tag.localeCompare(b.tag)),
+    [
+      { title: 'Kopilka', body: 'Копилка: новое сообщение. Kopilka: a new message.', tag: '', data: { url: '/' } },
+      { title: 'U Volodi', body: sms.text, tag: sms.key, data: { url: sms.link } },
+    ],
+  );
+  await cdp.detach();
 });
 
 test('a subscription the phone signed elsewhere shows as on, and turning it off here stops push on the node', { skip }, async () => {
