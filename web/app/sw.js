@@ -33,6 +33,7 @@ function readMessage(data) {
 // Only a page of this origin opens from a notification: a message naming
 // another site opens the start page instead.
 function ownUrl(url) {
+  if (typeof url !== 'string') url = '/';
   try {
     const u = new URL(url, self.location.origin);
     if (u.origin === self.location.origin) return u.href;
