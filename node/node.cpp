@@ -908,10 +908,10 @@ void Node::produce(std::vector<Pending> batch) {
         produced = chain_->produce_block(
             txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true,
             [&](const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
-                const State& state, Batch& b) {
+                std::span<const Movement> event_movements, const State& state, Batch& b) {
                 messages.clear();  // a block retried after a failed write starts afresh
                 events.clear();
-                block_messages(block, candidates, outcomes, state, b, messages);
+                block_messages(block, candidates, outcomes, event_movements, state, b, messages);
                 block_events(block, candidates, outcomes, b, events);
             });
         if (!produced && !chain_->store().damage())
@@ -1116,49 +1116,96 @@ void Node::after_commit(const Block& block, const std::vector<TxOutcome>& outcom
 }
 
 void Node::block_messages(const Block& block, std::span<const SignedTx> candidates,
-                          std::span<const TxOutcome> outcomes, const State& state, Batch& batch,
-                          std::vector<OutboxMessage>& out) {
+                          std::span<const TxOutcome> outcomes, std::span<const Movement> event_movements,
+                          const State& state, Batch& batch, std::vector<OutboxMessage>& out) {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         const TxOutcome& o = outcomes[i];
         if (o.status != TxOutcome::Status::committed) continue;
         const TxBody& body = candidates[i].tx.body;
         std::optional<OutboxMessage> m;
-        if (const auto* t = std::get_if<Transfer>(&body); t && !t->to.is_key()) m = coins_message(*t, state);
-        if (const auto* b = std::get_if<PhoneBind>(&body)) m = rebind_message(b->attestation.phone, TxKind::phone_bind, state);
-        if (const auto* c = std::get_if<PhoneRebindCancel>(&body))
+        if (const auto* t = std::get_if<Transfer>(&body)) {
+            if (!t->to.is_key()) m = coins_message(t->ticker, t->to.phone(), t->amount, state);
+        } else if (const auto* b = std::get_if<PhoneBind>(&body)) {
+            m = rebind_message(b->attestation.phone, TxKind::phone_bind, state);
+        } else if (const auto* c = std::get_if<PhoneRebindCancel>(&body)) {
             m = rebind_message(c->phone, TxKind::phone_rebind_cancel, state);
-        if (const auto* c = std::get_if<PhoneRebindComplete>(&body))
-            m = rebind_message(c->phone, TxKind::phone_rebind_complete, state);
+        } else if (const auto* done = std::get_if<PhoneRebindComplete>(&body)) {
+            m = rebind_message(done->phone, TxKind::phone_rebind_complete, state);
+        } else {
+            // Anything else that credits phones (a purchase: its accrual, a
+            // welcome gift, referrers' rewards; a return giving back the
+            // bonuses paid): one message to each phone, for what it got in all.
+            std::map<std::pair<std::string, PhoneRef>, Amount> credited;
+            for (const Movement& mv : o.movements)
+                if (!mv.to.is_key() && mv.from != mv.to && mv.amount > 0) credited[{mv.ticker, mv.to.phone()}] += mv.amount;
+            for (const auto& [to, amount] : credited)
+                out.push_back(outbox_->add(coins_message(to.first, to.second, amount, state), o.id, block.header.height,
+                                           batch, /*per_phone=*/true));
+        }
         if (m) out.push_back(outbox_->add(std::move(*m), o.id, block.header.height, batch));
+    }
+    // The programmes' gifts this block gave at their due times.
+    for (const Movement& mv : event_movements) {
+        if (!mv.event || mv.to.is_key() || mv.amount <= 0) continue;
+        const bool birthday = *mv.event == loyalty::EventKind::birthday_gift;
+        if (!birthday && *mv.event != loyalty::EventKind::winback_gift) continue;  // an expiry takes, never gives
+        std::uint64_t expires_s = 0;
+        if (const loyalty::Programme* p = state.programme_in_force(mv.ticker, mv.due_s))
+            for (const loyalty::Gift& g : p->gifts)
+                if (g.kind == (birthday ? loyalty::GiftKind::birthday : loyalty::GiftKind::winback) && g.lifetime_days > 0)
+                    expires_s = loyalty::lot_expiry(*p, mv.due_s, g.lifetime_days);
+        OutboxMessage m = coins_message(mv.ticker, mv.to.phone(), mv.amount, state,
+                                        birthday ? MessageKind::birthday_gift : MessageKind::winback_gift, expires_s);
+        // The event's own name: the venue, the phone, the kind and the due time.
+        Bytes cause(mv.ticker.begin(), mv.ticker.end());
+        cause.push_back(0);
+        const PhoneRef ref = mv.to.phone();
+        cause.insert(cause.end(), ref.begin(), ref.end());
+        cause.push_back(static_cast<std::uint8_t>(*mv.event));
+        for (int shift = 56; shift >= 0; shift -= 8) cause.push_back(static_cast<std::uint8_t>(mv.due_s >> shift));
+        out.push_back(outbox_->add_event(std::move(m), cause, block.header.height, batch));
     }
 }
 
-OutboxMessage Node::coins_message(const Transfer& t, const State& state) const {
-    const PhoneRef ref = t.to.phone();
+OutboxMessage Node::coins_message(const std::string& ticker, const PhoneRef& ref, Amount amount, const State& state,
+                                  MessageKind kind, std::uint64_t expires_s) const {
     // A number looked up for this transfer is only in memory: into the book
     // now, so a node killed before the message leaves still has it.
     phones_->keep_credited(ref);
-    std::string venue_name = t.ticker;
-    if (const VenueRecord* v = state.venue(t.ticker)) venue_name = v->profile.name;
-    const Amount balance = state.balance(t.ticker, t.to);
+    std::string venue_name = ticker;
+    if (const VenueRecord* v = state.venue(ticker)) venue_name = v->profile.name;
+    const Amount balance = state.balance(ticker, Account::of_phone(ref));
     // The link carries no code: a message about coins issues none (anyone
     // can send a phone coins), and the page asks for a code only when the
     // person opens it and wants to claim (phone.claim.request).
     OutboxMessage m;
-    m.kind = MessageKind::coins_received;
-    m.venue = t.ticker;  // the venue pays for its own news
+    m.kind = kind;
+    m.venue = ticker;  // the venue pays for its own news
     m.phone = ref;
     m.link = phone_link(listen_url(), ref);
     m.created_ms = clock_.now_ms();
     // In the venue's words and language (docs/messages.md, "Templates"),
     // rendered now: the record keeps the text that goes, so a template
     // changed later does not reword a message already owed.
-    const Templates::Choice words = templates_->for_message(t.ticker, m.kind);
-    m.text = render_template(words.text, {{template_variable_venue, venue_name},
-                                          {template_variable_amount, amount_in(words.language, t.amount)},
-                                          {template_variable_ticker, t.ticker},
-                                          {template_variable_balance, amount_in(words.language, balance)},
-                                          {template_variable_link, m.link}});
+    const Templates::Choice words = templates_->for_message(ticker, m.kind);
+    TemplateValues values{{template_variable_venue, venue_name},
+                          {template_variable_amount, amount_in(words.language, amount)},
+                          {template_variable_ticker, ticker},
+                          {template_variable_balance, amount_in(words.language, balance)},
+                          {template_variable_link, m.link}};
+    if (kind != MessageKind::coins_received) {
+        // The gift's last day in the venue's own zone: its lot expires at
+        // the start of the day after.
+        std::optional<std::array<std::int32_t, 3>> last_day;
+        if (expires_s > 0)
+            if (const loyalty::Programme* p = state.programme_latest(ticker))
+                if (auto zone = ledger::tz::parse(p->zone_rule)) {
+                    const ledger::tz::LocalTime t = ledger::tz::to_local(*zone, static_cast<std::int64_t>(expires_s) - 1);
+                    last_day = std::array<std::int32_t, 3>{t.year, t.month, t.day};
+                }
+        values.emplace_back(template_variable_expires, expiry_in(words.language, last_day));
+    }
+    m.text = render_template(words.text, values);
     return m;
 }
 
@@ -1203,7 +1250,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
     }
     // A venue's own news respects the client's choice (docs/messages.md,
     // "Opting out"); what the person asked for or must know does not.
-    if (m.kind == MessageKind::coins_received) {
+    if (venue_news(m.kind)) {
         if (auto stop = consent_->stopping(m.phone, m.venue))
             return std::unexpected(Outbox::Unsendable{
                 MessageState::stopped,
@@ -1223,7 +1270,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
     }
     // Coins: the book, or a recent lookup, which then enters the book. A
     // re-bind notice goes to a claimed phone, whose number the book keeps.
-    auto number = sending && m.kind == MessageKind::coins_received ? phones_->credited(m.phone) : phones_->number_of(m.phone);
+    auto number = sending && venue_news(m.kind) ? phones_->credited(m.phone) : phones_->number_of(m.phone);
     if (!number && !r.push)
         return std::unexpected(Outbox::Unsendable{
             MessageState::dead, "this node does not know the number of phone:" + to_hex(m.phone) +
@@ -1231,7 +1278,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
     if (number) r.phone = *number;
     // A re-bind notice is sent without credits: the person's coins are about
     // to move to another key, and this may be their only warning.
-    r.urgent = m.kind != MessageKind::coins_received;
+    r.urgent = !venue_news(m.kind);
     if (!r.urgent && quiet_hours_ && sending) {
         // The venue's night: its programme's zone, else the node's.
         ledger::tz::Rule zone = quiet_zone_;

@@ -272,14 +272,19 @@ private:
     // outbox once the block is written. Runs under the chain lock: it reads
     // `state`, never the phone book (numbers are looked up when sent).
     void block_messages(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
-                        std::span<const ledger::TxOutcome> outcomes, const ledger::State& state,
-                        ledger::Batch& batch, std::vector<OutboxMessage>& out);
+                        std::span<const ledger::TxOutcome> outcomes, std::span<const ledger::Movement> event_movements,
+                        const ledger::State& state, ledger::Batch& batch, std::vector<OutboxMessage>& out);
     // The venues' POS webhook events a block causes (node_webhooks.cpp), added
     // to its batch like its messages; `out` gets them once it is written.
     void block_events(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
                       std::span<const ledger::TxOutcome> outcomes, ledger::Batch& batch, std::vector<WebhookEvent>& out);
     // Coins reached a phone: what it got and its balance after the block.
-    OutboxMessage coins_message(const ledger::Transfer& t, const ledger::State& state) const;
+    // News of `amount` of `ticker` credited to phone `ref` (a transfer, a
+    // purchase's accrual, a gift): the venue's template of `kind`, rendered
+    // now; `expires` is a gift's lot expiry (unix s, 0: none).
+    OutboxMessage coins_message(const std::string& ticker, const ledger::PhoneRef& ref, ledger::Amount amount,
+                                const ledger::State& state, MessageKind kind = MessageKind::coins_received,
+                                std::uint64_t expires_s = 0) const;
     // A re-bind of the phone was announced, cancelled or completed; nullopt
     // for a phone_bind that took effect at once (an unclaimed phone: no news).
     std::optional<OutboxMessage> rebind_message(const ledger::PhoneRef& ref, ledger::TxKind kind,

@@ -27,6 +27,7 @@ namespace {
 // an SMS), and amounts long enough that a real message is rarely longer.
 constexpr Amount preview_amount = 150'00;
 constexpr Amount preview_balance = 1'250'00;
+constexpr std::int64_t preview_gift_days = 14;
 
 Error bad_param(std::string_view param, std::string message) {
     return Error(rpc::invalid_params, std::move(message), json::object{{"reason", param}});
@@ -188,11 +189,19 @@ std::optional<json::value> Node::messages_templates_preview(Call& call) {
     const std::string given = parse_text(call.params, kind);
     const std::string text = given.empty() ? std::string(kind.default_text(language)) : given;
     const Hash256 sample_phone = blake2b256(as_bytes("kopilka/templates/preview"));
-    const std::string rendered = render_template(text, {{template_variable_venue, name},
-                                                        {template_variable_amount, amount_in(language, preview_amount)},
-                                                        {template_variable_ticker, ticker},
-                                                        {template_variable_balance, amount_in(language, preview_balance)},
-                                                        {template_variable_link, phone_link(listen_url(), sample_phone)}});
+    // A gift's term: the programme's usual two weeks from today (UTC).
+    std::int32_t y = 0;
+    unsigned mo = 0, d = 0;
+    ledger::tz::civil_from_days(static_cast<std::int64_t>(clock_.now_ms() / 1000 / 86'400) + preview_gift_days, y, mo, d);
+    const std::string rendered =
+        render_template(text, {{template_variable_venue, name},
+                               {template_variable_amount, amount_in(language, preview_amount)},
+                               {template_variable_ticker, ticker},
+                               {template_variable_balance, amount_in(language, preview_balance)},
+                               {template_variable_expires, expiry_in(language, std::array<std::int32_t, 3>{
+                                                                                   y, static_cast<std::int32_t>(mo),
+                                                                                   static_cast<std::int32_t>(d)})},
+                               {template_variable_link, phone_link(listen_url(), sample_phone)}});
     const SmsSize size = sms_size(rendered);
     return json::object{{"text", rendered},
                         {"template", text},

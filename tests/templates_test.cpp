@@ -11,6 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+
 using namespace kopilka;
 using namespace kopilka::node;
 using kopilka::test::TempDir;
@@ -50,6 +53,36 @@ TEST_CASE("templates: the defaults are templates of their kind, in both language
     CHECK(language_of_code("en") == Language::en);
     CHECK_FALSE(language_of_code("de"));
     CHECK_FALSE(language_of_code("RU"));
+}
+
+TEST_CASE("templates: the programme's gifts say their term in each language, and offer {expires}") {
+    for (MessageKind k : {MessageKind::birthday_gift, MessageKind::winback_gift}) {
+        const TemplateKind* kind = template_kind(k);
+        REQUIRE(kind);
+        INFO(message_kind_name(k));
+        CHECK(template_kind_named(message_kind_name(k)) == kind);
+        CHECK(std::find(kind->variables.begin(), kind->variables.end(), template_variable_expires) != kind->variables.end());
+        CHECK(template_problem(*kind, "{venue}: {amount}, {expires}. {link}") == std::nullopt);
+        // The link stays required: a gift's only way to the cabinet.
+        REQUIRE(template_problem(*kind, "{venue}: {amount}, {expires}"));
+        CHECK(template_problem(*kind, "{venue}: {amount}, {expires}")->fault == TemplateFault::missing_variable);
+    }
+    // coins_received has no term to say.
+    CHECK(template_problem(coins(), "{expires} {link}")->fault == TemplateFault::unknown_variable);
+    CHECK(date_in(Language::ru, 2026, 12, 5) == "05.12.2026");
+    CHECK(date_in(Language::en, 2026, 12, 5) == "5 Dec 2026");
+    CHECK(expiry_in(Language::ru, std::array<std::int32_t, 3>{2027, 2, 28}) == "до 28.02.2027 включительно");
+    CHECK(expiry_in(Language::en, std::array<std::int32_t, 3>{2027, 2, 28}) == "through 28 Feb 2027");
+    CHECK(expiry_in(Language::ru, std::nullopt) == "бессрочно");
+    CHECK(expiry_in(Language::en, std::nullopt) == "indefinitely");
+    const std::string text = render_template(template_kind(MessageKind::winback_gift)->default_text(Language::ru),
+                                             {{template_variable_venue, "U Volodi"},
+                                              {template_variable_amount, "200,00"},
+                                              {template_variable_ticker, "VOLODYA"},
+                                              {template_variable_balance, "280,00"},
+                                              {template_variable_expires, "до 12.12.2026 включительно"},
+                                              {template_variable_link, "http://k/c/1"}});
+    CHECK(text == "U Volodi скучает по вам: подарок 200,00 VOLODYA действует до 12.12.2026 включительно. http://k/c/1");
 }
 
 TEST_CASE("templates: an unknown variable, a missing link, a stray brace, a line break or too many bytes are refused") {

@@ -24,14 +24,20 @@ constexpr std::uint8_t grant_key_tag = 'g';
 constexpr std::uint64_t record_version = 1;
 constexpr std::string_view key_tag_tx = "kopilka/message/tx/v1";
 constexpr std::string_view key_tag_claim = "kopilka/message/claim/v1";
+// A transaction that credits several phones (a purchase: the client, and
+// referrers) causes one message each: the phone is part of the cause.
+constexpr std::string_view key_tag_credit = "kopilka/message/credit/v1";
+// A programme's time event (a gift) is caused by no transaction.
+constexpr std::string_view key_tag_event = "kopilka/message/event/v1";
 // The dispatcher looks again at least this often when nothing wakes it (the
 // node clock may be moved by a test; a wake-up is cheap).
 constexpr std::uint64_t idle_wait_ms_max = 1'000;
 constexpr std::uint64_t hour_ms = 60 * 60'000;
 constexpr std::size_t phone_sends_kept_max = 100'000;
 
-constexpr std::array<std::string_view, 5> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
-                                                        "rebind_completed", "claim_code"};
+constexpr std::array<std::string_view, 7> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
+                                                        "rebind_completed", "claim_code",     "birthday_gift",
+                                                        "winback_gift"};
 constexpr std::array<std::string_view, 6> state_names = {"pending", "sent", "dead", "expired", "held", "stopped"};
 
 template <std::size_t N>
@@ -299,14 +305,34 @@ void Outbox::stop() {
     for (auto& t : senders) t.join();
 }
 
-OutboxMessage Outbox::add(OutboxMessage m, const Hash256& tx, std::uint64_t height, Batch& batch) {
+OutboxMessage Outbox::add(OutboxMessage m, const Hash256& tx, std::uint64_t height, Batch& batch, bool per_phone) {
     {
         std::lock_guard lock(mutex_);
         m.seq = next_seq_++;
     }
     m.tx = tx;
     m.height = height;
-    m.key = idempotency_key(chain_id_, key_tag_tx, ByteView(tx.data(), tx.size()));
+    if (per_phone) {
+        Bytes cause(tx.begin(), tx.end());
+        cause.insert(cause.end(), m.phone.begin(), m.phone.end());
+        m.key = idempotency_key(chain_id_, key_tag_credit, cause);
+    } else {
+        m.key = idempotency_key(chain_id_, key_tag_tx, ByteView(tx.data(), tx.size()));
+    }
+    m.state = MessageState::pending;
+    m.next_ms = m.created_ms;
+    batch.put(Column::outbox, message_key(m.seq), encode_message(m));
+    return m;
+}
+
+OutboxMessage Outbox::add_event(OutboxMessage m, ByteView cause, std::uint64_t height, Batch& batch) {
+    {
+        std::lock_guard lock(mutex_);
+        m.seq = next_seq_++;
+    }
+    m.tx.reset();
+    m.height = height;
+    m.key = idempotency_key(chain_id_, key_tag_event, cause);
     m.state = MessageState::pending;
     m.next_ms = m.created_ms;
     batch.put(Column::outbox, message_key(m.seq), encode_message(m));

@@ -49,7 +49,19 @@ enum class MessageKind : std::uint8_t {
     rebind_cancelled,
     rebind_completed,
     claim_code,  // the text holds "{code}" where the phone's live code goes
+    // The venue's programme gave the client a gift at its due time
+    // (ledger/programme.h, EventKind): the client's birthday, or coming
+    // back after an absence. (Appended: a record names its kind.)
+    birthday_gift,
+    winback_gift,
 };
+// The venue's own news to its client, which the client may stop
+// (messages.consent) and which goes by web push when the client turned it
+// on: bonuses received and the programme's gifts. Claim codes and re-bind
+// notices are the node's, and always go by SMS.
+inline bool venue_news(MessageKind k) {
+    return k == MessageKind::coins_received || k == MessageKind::birthday_gift || k == MessageKind::winback_gift;
+}
 std::string_view message_kind_name(MessageKind k);
 // Where a claim_code message's text takes the code when it is sent: the
 // record keeps this marker, never the code (the ledger dir is not private).
@@ -231,7 +243,15 @@ public:
     // in block `height`; returns it with its sequence number and key. Once
     // the batch is written, pass them to committed(); if it is not, drop
     // them (their numbers are skipped).
-    OutboxMessage add(OutboxMessage m, const Hash256& tx, std::uint64_t height, ledger::Batch& batch);
+    // `per_phone`: the transaction may cause messages to several phones (a
+    // purchase credits the client and referrers), so each one's key names
+    // its phone too.
+    OutboxMessage add(OutboxMessage m, const Hash256& tx, std::uint64_t height, ledger::Batch& batch,
+                      bool per_phone = false);
+    // The same for a message no transaction causes: a programme's time event
+    // in block `height` (a gift), `cause` naming it (venue, account, kind,
+    // due time), so its key is the same however often the block is made.
+    OutboxMessage add_event(OutboxMessage m, ByteView cause, std::uint64_t height, ledger::Batch& batch);
     // The batch that held these is durable: they are owed. An immediate
     // channel is handed them in the caller's thread.
     void committed(std::vector<OutboxMessage> messages);

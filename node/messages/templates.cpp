@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <stdexcept>
 
 namespace kopilka::node {
@@ -29,10 +31,23 @@ constexpr std::string_view coins_variables[] = {template_variable_venue, templat
 // see the rewards, stop the messages): a message about coins always has it.
 constexpr std::string_view coins_required[] = {template_variable_link};
 
+// A gift of the programme: what a received message says, and until when it
+// may be spent ({expires}, expiry_in: "до 12.12.2026 включительно" /
+// "through 12 Dec 2026", or "бессрочно" / "indefinitely").
+constexpr std::string_view gift_variables[] = {template_variable_venue,   template_variable_amount,
+                                               template_variable_ticker,  template_variable_balance,
+                                               template_variable_expires, template_variable_link};
+
 constexpr TemplateKind kinds[] = {
     {MessageKind::coins_received, coins_variables, coins_required,
      "{venue}: вам начислено {amount} {ticker}. Баланс: {balance} {ticker}. Подробнее: {link}",
      "{venue}: you received {amount} {ticker}. Balance: {balance} {ticker}. Open {link}"},
+    {MessageKind::birthday_gift, gift_variables, coins_required,
+     "{venue} поздравляет с днём рождения! Подарок {amount} {ticker} действует {expires}. {link}",
+     "{venue} wishes you a happy birthday! A gift of {amount} {ticker}, valid {expires}. {link}"},
+    {MessageKind::winback_gift, gift_variables, coins_required,
+     "{venue} скучает по вам: подарок {amount} {ticker} действует {expires}. {link}",
+     "{venue} misses you: a gift of {amount} {ticker}, valid {expires}. {link}"},
 };
 
 Bytes templates_key(std::string_view ticker) {
@@ -233,6 +248,23 @@ std::string amount_in(Language l, ledger::Amount units) {
     std::string s = ledger::format_amount(units);
     if (l == Language::ru) std::replace(s.begin(), s.end(), '.', ',');
     return s;
+}
+
+std::string date_in(Language l, std::int32_t year, unsigned month, unsigned day) {
+    static constexpr std::array<std::string_view, 12> months_en = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char out[32];
+    if (l == Language::ru)
+        std::snprintf(out, sizeof out, "%02u.%02u.%d", day, month, static_cast<int>(year));
+    else
+        std::snprintf(out, sizeof out, "%u %s %d", day, months_en.at((month - 1) % 12).data(), static_cast<int>(year));
+    return out;
+}
+
+std::string expiry_in(Language l, std::optional<std::array<std::int32_t, 3>> last_day) {
+    if (!last_day) return l == Language::ru ? "бессрочно" : "indefinitely";
+    const std::string date = date_in(l, (*last_day)[0], static_cast<unsigned>((*last_day)[1]), static_cast<unsigned>((*last_day)[2]));
+    return l == Language::ru ? "до " + date + " включительно" : "through " + date;
 }
 
 Templates::Templates(ledger::Store& store, Log& log) : store_(store), log_(log) {

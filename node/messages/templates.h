@@ -21,6 +21,7 @@
 #include "node/log.h"
 #include "node/messages/outbox.h"
 
+#include <array>
 #include <cstdint>
 #include <expected>
 #include <map>
@@ -55,6 +56,7 @@ inline constexpr std::string_view template_variable_amount = "amount";    // wha
 inline constexpr std::string_view template_variable_ticker = "ticker";    // the coin, "VOLODYA"
 inline constexpr std::string_view template_variable_balance = "balance";  // what the client holds after it
 inline constexpr std::string_view template_variable_link = "link";        // the client's cabinet, <node>/c/<ref>
+inline constexpr std::string_view template_variable_expires = "expires";  // a gift's term, expiry_in below
 
 // One kind of automatic message a venue can word.
 struct TemplateKind {
@@ -97,6 +99,14 @@ std::string render_template(std::string_view text, const TemplateValues& values)
 // An amount as a message in `l` writes it: "3.00", or "3,00" in Russian,
 // whose decimal separator is a comma.
 std::string amount_in(Language l, ledger::Amount units);
+// A local date as a message in `l` writes it: "12.12.2026" in Russian,
+// "12 Dec 2026" in English.
+std::string date_in(Language l, std::int32_t year, unsigned month, unsigned day);
+// How long a gift lasts, as a message in `l` says it after "действует" /
+// "valid": through its last local day {year, month, day} ("до 12.12.2026
+// включительно", "through 12 Dec 2026"), or for good (nullopt: "бессрочно",
+// "indefinitely").
+std::string expiry_in(Language l, std::optional<std::array<std::int32_t, 3>> last_day);
 
 class Templates {
 public:

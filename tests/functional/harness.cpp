@@ -49,10 +49,13 @@ std::pair<int, std::string> run_kopilkad(const std::vector<std::string>& args) {
     return {rc, slurp(out)};
 }
 
-NodeProcess::NodeProcess(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+NodeProcess::NodeProcess(std::vector<std::string> extra_args, std::vector<std::string> init_args)
+    : extra_args_(std::move(extra_args)) {
     data_dir_ = dir_.path() / "data";
     log_file_ = dir_.path() / "kopilkad.log";
-    auto [rc, out] = run_kopilkad({"init", "--datadir", data_dir_.string(), "--chain-name", "kopilka-functional"});
+    std::vector<std::string> init{"init", "--datadir", data_dir_.string(), "--chain-name", "kopilka-functional"};
+    init.insert(init.end(), init_args.begin(), init_args.end());
+    auto [rc, out] = run_kopilkad(init);
     if (rc != 0) throw std::runtime_error("kopilkad init failed: " + out);
     start();
 }
@@ -104,7 +107,8 @@ TestWallet::TestWallet(rpc::Client& client) : client_(client) {
 
 std::uint64_t TestWallet::now_s() const {
     return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() +
+        clock_offset_s_);
 }
 
 ledger::SignedTx TestWallet::sign(const KeyPair& key, ledger::TxBody body, std::uint64_t ttl_s) {

@@ -36,8 +36,9 @@ inline constexpr bool sanitized = false;
 
 class NodeProcess {
 public:
-    // Inits a data dir (kopilkad init) and starts the node on a free port.
-    explicit NodeProcess(std::vector<std::string> extra_args = {});
+    // Inits a data dir (kopilkad init, with `init_args`: --clock-offset-s
+    // for a chain that begins in the past) and starts the node on a free port.
+    explicit NodeProcess(std::vector<std::string> extra_args = {}, std::vector<std::string> init_args = {});
     ~NodeProcess();
     NodeProcess(const NodeProcess&) = delete;
     NodeProcess& operator=(const NodeProcess&) = delete;
@@ -77,7 +78,9 @@ class TestWallet {
 public:
     explicit TestWallet(rpc::Client& client);
     const ChainId& chain() const { return chain_; }
-    std::uint64_t now_s() const;
+    std::uint64_t now_s() const;  // the wall clock, plus the offset below
+    // A node run with --clock-offset-s: transactions expire by its clock.
+    void set_clock_offset_s(std::int64_t offset_s) { clock_offset_s_ = offset_s; }
 
     ledger::SignedTx sign(const KeyPair& key, ledger::TxBody body, std::uint64_t ttl_s = 3600);
     static std::string blob(const ledger::SignedTx& stx);
@@ -92,6 +95,7 @@ public:
 private:
     rpc::Client& client_;
     ChainId chain_{};
+    std::int64_t clock_offset_s_ = 0;
 };
 
 // Calls a method expecting an error; returns its code (fails the test if it succeeded).

@@ -29,7 +29,9 @@ source=${3:?}
 version=${4:?}
 unit_dir=${5:?}
 unit=kopilkad.service
+follow_unit=kopilkad-follow.service
 datadir=/var/lib/kopilka
+follow_datadir=/var/lib/kopilka-follow
 
 # systemd-analyze security's overall exposure, in tenths (its --threshold
 # unit), that the unit must not pass: 1.1 today. Dropping one of the scored
@@ -64,12 +66,12 @@ dpkg-deb -e "$deb" "$root/DEBIAN"
 
 # --- files, modes, owners ------------------------------------------------------
 # Exactly these, so a lost binary or unit fails, and so does anything new that
-# an install() rule adds unnoticed (a test binary, a unit for a command that
-# does not exist yet, such as `kopilkad follow`).
+# an install() rule adds unnoticed (a test binary, a stray unit).
 expected_files=$(sort <<EOF
 -rwxr-xr-x root/root ./usr/bin/kopilkad
 -rwxr-xr-x root/root ./usr/bin/kopilka
 -rw-r--r-- root/root .$unit_dir/$unit
+-rw-r--r-- root/root .$unit_dir/$follow_unit
 -rw-r--r-- root/root ./usr/share/doc/kopilka/copyright
 -rw-r--r-- root/root ./usr/share/doc/kopilka/operations.md
 -rw-r--r-- root/root ./usr/share/doc/kopilka/node.md
@@ -263,64 +265,81 @@ unset STUB_USER_EXISTS
 [ "$(stat -c '%i %Y' "$datadir" 2>/dev/null || echo absent)" = "$host_datadir_before" ] ||
   fail "the scripts touched this machine's own $datadir: a path lost its \$DPKG_ROOT"
 
-# --- the unit --------------------------------------------------------------------
-unit_file=$root$unit_dir/$unit
-if [ ! -f "$unit_file" ]; then
-  fail "no $unit_dir/$unit in the package"
-else
-  # verify loads what the unit names (sysinit.target, network.target,
-  # multi-user.target, system.slice) from inside the root: give it this
-  # machine's targets and slices, as an installed system has them. Ours are
-  # never overwritten (-n).
-  cp -n "$unit_dir"/*.target "$unit_dir"/*.slice "$root$unit_dir/" 2>/dev/null || true
-  if out=$(systemd-analyze verify --root="$root" --man=no "$unit_file" 2>&1) && [ -z "$out" ]; then
-    ok "systemd-analyze verify: clean, ExecStart found inside the root"
+# --- the units -------------------------------------------------------------------
+exit_damaged=$(sed -nE 's/^constexpr int exit_damaged = ([0-9]+);.*/\1/p' "$source/node/main.cpp")
+[ -n "$exit_damaged" ] || fail "no 'constexpr int exit_damaged = N;' in node/main.cpp to check the units against"
+follow_exits=$(sed -nE 's/^constexpr int exit_follow_[a-z_]+ = ([0-9]+);.*/\1/p' "$source/node/main.cpp" | tr '\n' ' ')
+[ "$(wc -w <<<"$follow_exits")" = 3 ] || fail "node/main.cpp does not name three exit_follow_* codes to check the follow unit against"
+# verify loads what a unit names (sysinit.target, network.target,
+# multi-user.target, system.slice) from inside the root: give it this
+# machine's targets and slices, as an installed system has them. Ours are
+# never overwritten (-n).
+cp -n "$unit_dir"/*.target "$unit_dir"/*.slice "$root$unit_dir/" 2>/dev/null || true
+hardening=(
+  "StateDirectoryMode=0700" "UMask=0077"
+  "NoNewPrivileges=yes" "CapabilityBoundingSet=" "AmbientCapabilities="
+  "PrivateTmp=yes" "PrivateDevices=yes" "PrivateUsers=yes" "PrivateMounts=yes"
+  "ProtectSystem=strict" "ProtectHome=yes"
+  "ProtectKernelTunables=yes" "ProtectKernelModules=yes" "ProtectKernelLogs=yes"
+  "ProtectControlGroups=yes" "ProtectClock=yes" "ProtectHostname=yes" "ProtectProc=invisible"
+  "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"
+  "RestrictNamespaces=yes" "RestrictRealtime=yes" "RestrictSUIDSGID=yes"
+  "LockPersonality=yes" "MemoryDenyWriteExecute=yes" "RemoveIPC=yes"
+  "SystemCallArchitectures=native"
+  "SystemCallFilter=@system-service" "SystemCallFilter=~@privileged @resources" "SystemCallErrorNumber=EPERM"
+  "Type=exec" "User=kopilka" "Group=kopilka" "Restart=on-failure"
+  "WantedBy=multi-user.target"
+)
+
+# check_unit NAME LINE...: systemd-analyze verify and security, and each
+# line present exactly once (a key given twice could undo the first).
+check_unit() {
+  local name=$1; shift
+  local file=$root$unit_dir/$name
+  if [ ! -f "$file" ]; then
+    fail "no $unit_dir/$name in the package"
+    return
+  fi
+  local out
+  if out=$(systemd-analyze verify --root="$root" --man=no "$file" 2>&1) && [ -z "$out" ]; then
+    ok "systemd-analyze verify $name: clean, ExecStart found inside the root"
   else
-    fail "systemd-analyze verify $unit: ${out:-non-zero exit}"
+    fail "systemd-analyze verify $name: ${out:-non-zero exit}"
   fi
   if systemd-analyze security --offline=yes --root="$root" --threshold="$exposure_tenths_max" --no-pager \
-       "$unit_file" >"$tmp/security.out" 2>&1; then
-    ok "systemd-analyze security: $(grep -o 'exposure level.*' "$tmp/security.out")"
+       "$file" >"$tmp/security.out" 2>&1; then
+    ok "systemd-analyze security $name: $(grep -o 'exposure level.*' "$tmp/security.out")"
   else
     grep '✗' "$tmp/security.out" >&2 || cat "$tmp/security.out" >&2
-    fail "systemd-analyze security: exposure over $exposure_tenths_max tenths"
+    fail "systemd-analyze security $name: exposure over $exposure_tenths_max tenths"
   fi
-
-  # Each line once, exactly; a key given twice could undo the first.
-  exit_damaged=$(sed -nE 's/^constexpr int exit_damaged = ([0-9]+);.*/\1/p' "$source/node/main.cpp")
-  [ -n "$exit_damaged" ] || fail "no 'constexpr int exit_damaged = N;' in node/main.cpp to check the unit against"
-  required=(
-    "Type=exec"
-    "ExecStart=/usr/bin/kopilkad run --datadir $datadir"
-    "User=kopilka" "Group=kopilka"
-    "Restart=on-failure"
-    "RestartPreventExitStatus=2 $exit_damaged"
-    "StateDirectory=kopilka" "StateDirectoryMode=0700" "UMask=0077"
-    "NoNewPrivileges=yes" "CapabilityBoundingSet=" "AmbientCapabilities="
-    "PrivateTmp=yes" "PrivateDevices=yes" "PrivateUsers=yes" "PrivateMounts=yes"
-    "ProtectSystem=strict" "ProtectHome=yes"
-    "ProtectKernelTunables=yes" "ProtectKernelModules=yes" "ProtectKernelLogs=yes"
-    "ProtectControlGroups=yes" "ProtectClock=yes" "ProtectHostname=yes" "ProtectProc=invisible"
-    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"
-    "RestrictNamespaces=yes" "RestrictRealtime=yes" "RestrictSUIDSGID=yes"
-    "LockPersonality=yes" "MemoryDenyWriteExecute=yes" "RemoveIPC=yes"
-    "SystemCallArchitectures=native"
-    "SystemCallFilter=@system-service" "SystemCallFilter=~@privileged @resources" "SystemCallErrorNumber=EPERM"
-    "WantedBy=multi-user.target"
-  )
-  missing=0
+  local required=("$@") missing=0 line key want have
   for line in "${required[@]}"; do
     key=${line%%=*}
     want=$(printf '%s\n' "${required[@]}" | grep -c "^$key=")
-    have=$(grep -c "^$key=" "$unit_file" || true)
-    if ! grep -qxF "$line" "$unit_file"; then
-      fail "$unit lacks the line '$line'"; missing=1
+    have=$(grep -c "^$key=" "$file" || true)
+    if ! grep -qxF "$line" "$file"; then
+      fail "$name lacks the line '$line'"; missing=1
     elif [ "$have" != "$want" ]; then
-      fail "$unit sets $key $have times, expected $want"; missing=1
+      fail "$name sets $key $have times, expected $want"; missing=1
     fi
   done
-  [ $missing = 0 ] && ok "every restart and hardening line is in $unit, once"
-fi
+  [ $missing = 0 ] && ok "every restart and hardening line is in $name, once"
+}
+
+check_unit "$unit" "${hardening[@]}" \
+  "ExecStart=/usr/bin/kopilkad run --datadir $datadir" \
+  "RestartPreventExitStatus=2 $exit_damaged" \
+  "StateDirectory=kopilka"
+# The auditor's: its own dir, the source from a file the operator writes,
+# and no restart after a bad block, another chain or a rewritten history.
+check_unit "$follow_unit" "${hardening[@]}" \
+  "EnvironmentFile=/etc/kopilka/follow.env" \
+  "ExecStart=/usr/bin/kopilkad follow \${KOPILKA_FOLLOW_URL} --datadir $follow_datadir --port 8646" \
+  "RestartPreventExitStatus=2 $exit_damaged ${follow_exits% }" \
+  "StateDirectory=kopilka-follow"
+# postinst enables the producer's unit only.
+grep -q "kopilkad-follow" "$root/DEBIAN/postinst" && fail "postinst names kopilkad-follow: it must not enable or start it"
 
 if [ $failures -gt 0 ]; then
   echo "package test: $failures failure(s)" >&2
