@@ -1260,7 +1260,7 @@ std::expected<Rendered, Outbox::Unsendable> Node::render_message(const OutboxMes
         // The client's browser, when they turned push on: free, and no
         // number needed. A re-bind notice always goes by SMS (whoever holds
         // the phone must hear of it, not whoever holds the browser).
-        if (push_subs_)
+        if (push_subs_ && m.attempts < push_attempts_max)
             if (auto sub = push_subs_->of(m.phone)) {
                 Rendered::Push p{m.phone, std::move(sub->endpoint), std::move(sub->p256dh), std::move(sub->auth), {}};
                 std::shared_lock lock(chain_mutex_);

@@ -22,6 +22,11 @@ namespace kopilka::node {
 // How long a push service keeps a message for a browser that is offline:
 // news of bonuses is still worth showing three days on.
 inline constexpr std::uint32_t push_message_ttl_s = 3 * 24 * 3600;
+// Attempts a message makes by push before it goes by SMS instead: a push
+// service that does not answer (down, or unreachable from this node) must
+// not keep a client from hearing of their bonuses. With the outbox's
+// backoff the third attempt is some 6 s after the first.
+inline constexpr std::uint32_t push_attempts_max = 3;
 static_assert(push_message_ttl_s <= push_ttl_s_max);
 
 class PushChannel final : public Channel {

@@ -310,6 +310,31 @@ TEST_CASE("only the owner's shell (/o) may compile WebAssembly, while its files 
     CHECK(files >= 2);
 }
 
+TEST_CASE("the cabinet's service worker is /sw.js: its own stable name, asked for again each time, the strict CSP") {
+    NodeProcess node;
+    const auto port = node.port();
+    const Reply sw = exchange(port, "GET", "/sw.js");
+    REQUIRE(sw.status == 200);
+    CHECK(sw.header("content-type") == "text/javascript; charset=utf-8");
+    // Not a hashed name: a browser checks it against the node at each
+    // registration, so a new build's worker replaces the old one.
+    CHECK(sw.header("cache-control") == "no-cache");
+    CHECK(sw.header("content-security-policy") ==
+          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+          "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+          "frame-ancestors 'none'");
+    CHECK(sw.body.find("showNotification") != std::string::npos);
+    const Reply gz = exchange(port, "GET", "/sw.js", {"Accept-Encoding: gzip"});
+    CHECK(gz.status == 200);
+    CHECK(gz.header("content-encoding") == "gzip");
+    CHECK(exchange(port, "HEAD", "/sw.js").status == 200);
+    CHECK(exchange(port, "GET", "/sw.js", {"If-None-Match: " + sw.header("etag")}).status == 304);
+    for (const char* path : {"/sw.js.gz", "/sw.js/", "/assets/sw.js", "/SW.js", "/sw.mjs", "/cabinet.js"}) {
+        INFO(path);
+        CHECK(exchange(port, "GET", path).status == 404);
+    }
+}
+
 TEST_CASE("pages answer GET and HEAD only, and every path that is no page or file is 404") {
     NodeProcess node;
     const auto port = node.port();

@@ -204,6 +204,31 @@ TEST_CASE("a subscription the push service says is gone is forgotten, and the me
     CHECK(c.call("messages.push.get", json::object{{"holder", account_text(phone)}}).at("subscribed") == false);
 }
 
+TEST_CASE("a push service that does not take the message: after 3 attempts it goes by SMS, and the subscription stays") {
+    const std::string token = "gw-token-push-3";
+    FakeProvider sms("generic", token);
+    FakeProvider push("push", "unused", {"--fail-first", "1000"});  // 503 to everything
+    SmsNode s({"--sms-provider", "http", "--sms-url", sms.url("/send"), "--push-contact", push_contact}, token);
+    auto& [secrets, node, c, admin, cafe] = s;
+
+    const Account phone = cafe.phone("+7 900 000-00-74");
+    REQUIRE(wait_message(admin, str(cafe.give(cafe.masha, phone, 1'00), "id"), "sent"));
+    const KeyPair client = KeyPair::generate();
+    claim(cafe, c, admin, "+79000000074", client);
+    const std::size_t sms_before = requests_to(sms, "+79000000074");
+    const Browser browser(push.url("/push/sub-74"));
+    REQUIRE(c.call("messages.push.set", push_params(cafe.wallet.chain(), client, phone, browser.sub, node_ms(c)))
+                .at("subscribed") == true);
+
+    auto sent = wait_message(admin, str(cafe.give(cafe.masha, phone, 2'00), "id"), "sent");
+    REQUIRE(sent);
+    CHECK(str(*sent, "channel") == "http");
+    CHECK(sent->at("attempts") == 4);  // three by push, then the SMS
+    CHECK(push.requests().size() == 3);
+    CHECK(requests_to(sms, "+79000000074") == sms_before + 1);
+    CHECK(c.call("messages.push.get", json::object{{"holder", account_text(phone)}}).at("subscribed") == true);
+}
+
 TEST_CASE("a node without --push-contact offers no push and takes no subscription") {
     NodeProcess node;
     rpc::Client c = node.client();

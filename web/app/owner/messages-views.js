@@ -95,6 +95,8 @@ const ru = {
   'views.sms.kind.rebind_announced': 'Смена ключа: запрос',
   'views.sms.kind.rebind_cancelled': 'Смена ключа отменена',
   'views.sms.kind.rebind_completed': 'Ключ сменён',
+  'views.sms.kind.birthday_gift': 'Подарок ко дню рождения',
+  'views.sms.kind.winback_gift': 'Подарок вернувшемуся',
 
   'views.role.cashier': 'Кассир',
   'views.role.waiter': 'Официант',
@@ -260,6 +262,8 @@ const en = {
   'views.sms.kind.rebind_announced': 'Key change asked',
   'views.sms.kind.rebind_cancelled': 'Key change cancelled',
   'views.sms.kind.rebind_completed': 'Key changed',
+  'views.sms.kind.birthday_gift': 'Birthday gift',
+  'views.sms.kind.winback_gift': 'Win-back gift',
 
   'views.role.cashier': 'Cashier',
   'views.role.waiter': 'Waiter',
