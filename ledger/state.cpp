@@ -293,6 +293,15 @@ std::vector<DueEvent> State::events_due(std::uint64_t time_s) const {
     return out;
 }
 
+std::vector<DueEvent> State::events_between(std::uint64_t after_s, std::uint64_t until_s) const {
+    std::vector<DueEvent> out;
+    if (until_s <= after_s) return out;
+    // The queue is ordered by due time first: start at the first one due after after_s.
+    const DueEvent first{after_s + 1, static_cast<loyalty::EventKind>(0), {}, {}};
+    for (auto it = events_.lower_bound(first); it != events_.end() && it->due_s <= until_s; ++it) out.push_back(*it);
+    return out;
+}
+
 namespace {
 Bytes encode_account_value(const Account& a) {
     Writer w;

@@ -147,6 +147,8 @@ public:
     // The earliest queued event, and every event due at or before `time_s`, in order.
     std::optional<DueEvent> next_event() const;
     std::vector<DueEvent> events_due(std::uint64_t time_s) const;
+    // Those due after `after_s` and at or before `until_s`, in the queue's order.
+    std::vector<DueEvent> events_between(std::uint64_t after_s, std::uint64_t until_s) const;
 
     std::vector<std::string> tickers() const;
     std::vector<Product> products(std::string_view ticker) const;

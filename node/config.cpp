@@ -100,6 +100,8 @@ void add_options(CLI::App& app, Config& c) {
     opt(app, "outbox-attempts-max", c.outbox_attempts_max, "attempts to send a message before it is dead");
     opt(app, "webhook-attempts-max", c.webhook_attempts_max,
         "attempts to deliver a POS webhook event before it is dead (the venue's next event waits meanwhile)");
+    opt(app, "expiry-reminder-days", c.expiry_reminder_days,
+        "days before a client's bonuses expire that the venue reminds them (0: never; at most 365)");
     opt(app, "sms-credits-free", c.sms_credits_free, "SMS segments each venue gets free before it needs a pack (docs/messages.md)");
     opt(app, "quiet-hours", c.quiet_hours,
         "local hours when messages about coins wait for morning, e.g. 22-9 (empty: none; claim codes never wait)");

@@ -22,6 +22,10 @@ namespace kopilka::node {
 // leaving the copy hours behind.
 inline constexpr std::uint32_t follow_poll_ms_default = 1'000;
 inline constexpr std::uint32_t follow_poll_ms_min = 50;
+// Reminders of expiring bonuses (--expiry-reminder-days): at most a year
+// ahead, looked for once a minute.
+inline constexpr std::uint32_t expiry_reminder_days_max = 365;
+inline constexpr std::uint64_t expiry_reminder_scan_ms = 60'000;
 inline constexpr std::uint32_t follow_poll_ms_max = 600'000;
 
 struct Config {
@@ -80,6 +84,9 @@ struct Config {
     std::uint32_t outbox_attempts_max = 8;    // attempts before a message is dead
     std::uint32_t webhook_attempts_max = 12;  // attempts before a POS webhook event is dead (~2 h at the default pauses)
     std::uint64_t sms_credits_free = 100;     // segments each venue's SMS get before it buys a pack
+    // Days before a lot of bonuses expires that its client is reminded
+    // (0: no reminders), at most expiry_reminder_days_max.
+    std::uint32_t expiry_reminder_days = 3;
     // "22-9" or "22:00-09:00": local hours when news of coins waits for
     // morning (empty: none); in the venue's programme zone, else quiet_hours_zone.
     std::string quiet_hours;

@@ -299,6 +299,9 @@ std::expected<void, std::string> Node::load(OpenFailure* why) {
         ol.attempts_max = std::max<std::uint32_t>(1, config_.outbox_attempts_max);
         ol.credits_free = config_.sms_credits_free;
         ol.per_phone_per_hour_max = config_.messages_per_phone_per_hour_max;
+        if (config_.expiry_reminder_days > expiry_reminder_days_max)
+            return std::unexpected("--expiry-reminder-days must be 0 to " + std::to_string(expiry_reminder_days_max) +
+                                   ", not " + std::to_string(config_.expiry_reminder_days));
         auto quiet = parse_quiet_hours(config_.quiet_hours);
         if (!quiet) return std::unexpected(quiet.error());
         quiet_hours_ = *quiet;
@@ -388,6 +391,7 @@ void Node::start() {
     producer_thread_ = std::thread([this] { producer_loop(); });
     outbox_->start();
     webhooks_->start();
+    start_reminders();
 }
 
 void Node::stop() {
@@ -412,6 +416,7 @@ void Node::stop() {
     }
     mempool_cv_.notify_all();
     if (producer_thread_.joinable()) producer_thread_.join();
+    stop_reminders();
     if (answer_pool_) answer_pool_->join();  // every committed block's waiters are answered
     if (outbox_) outbox_->stop();  // what is still owed stays pending, for the next start
     if (webhooks_) webhooks_->stop();

@@ -371,6 +371,16 @@ private:
     void set_damaged(const ledger::StoreDamage& d);
     std::optional<std::string> damage_message();
     std::thread producer_thread_;
+    // Reminders of expiring bonuses (node_reminders.cpp): their thread, and
+    // the latest expiry they were owed up to (that thread's alone).
+    void start_reminders();
+    void stop_reminders();
+    void remind_expiring();
+    std::thread reminder_thread_;
+    std::mutex reminder_mutex_;
+    std::condition_variable reminder_cv_;
+    bool reminders_stopping_ = false;
+    std::uint64_t reminded_until_s_ = 0;
     std::unique_ptr<follow::Follower> follower_;  // a follower's, instead of the producer
     std::mutex follow_mutex_;
     std::optional<follow::Stop> follow_stop_;  // under follow_mutex_

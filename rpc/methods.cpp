@@ -515,7 +515,7 @@ std::vector<MethodInfo> build_table() {
                      "next_attempt_ms","done_ms","channel","provider_id","error","segments","venue","delivery",
                      "delivery_ms"],
          "properties":{"seq":{"$ref":"#/components/schemas/count"},
-         "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code","birthday_gift","winback_gift"]},
+         "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code","birthday_gift","winback_gift","expiry_reminder"]},
          "state":{"enum":["pending","sent","dead","expired","held","stopped"]},
          "phone":{"oneOf":[{"type":"string"},{"type":"null"}]},"account":{"$ref":"#/components/schemas/account"},
          "text":{"type":"string"},"link":{"type":"string"},
@@ -573,7 +573,7 @@ std::vector<MethodInfo> build_table() {
          "note":{"type":"string"},"time_ms":{"$ref":"#/components/schemas/unix_ms"}}}},
          "debits":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["seq","kind","segments","time_ms","tx"],
          "properties":{"seq":{"$ref":"#/components/schemas/count"},
-         "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code","birthday_gift","winback_gift"]},
+         "kind":{"enum":["coins_received","rebind_announced","rebind_cancelled","rebind_completed","claim_code","birthday_gift","winback_gift","expiry_reminder"]},
          "segments":{"$ref":"#/components/schemas/count"},"time_ms":{"$ref":"#/components/schemas/unix_ms"},
          "tx":{"oneOf":[{"$ref":"#/components/schemas/hash"},{"type":"null"}]}}}},
          "channel":{"enum":["file","http","smsru","twilio"]},"metered":{"type":"boolean"}}})~",
@@ -730,7 +730,7 @@ std::vector<MethodInfo> build_table() {
         {"messages.templates.set",
          "The venue's owner words one kind of automatic message in one language: text with {variables} (only those "
          "the kind offers, a { or } only around one; coins_received: {venue}, {amount}, {ticker}, {balance}, "
-         "{link}; birthday_gift and winback_gift: those and {expires}; {link} required in each), at most 480 bytes of UTF-8, no control or hidden characters; \"\" goes back "
+         "{link}; birthday_gift, winback_gift and expiry_reminder: those and {expires}; {link} required in each), at most 480 bytes of UTF-8, no control or hidden characters; \"\" goes back "
          "to the node's default. Signed by the owner's key (docs/formats.md, \"Message templates\"), at most 300 s "
          "from the node's clock and after the last set of that venue, kind and language, so a request is taken "
          "once. Written and synced before it answers; the next block's messages use it. A refused text is "
@@ -738,7 +738,7 @@ std::vector<MethodInfo> build_table() {
          "data.variable, the one it names).",
          {{"ticker", "string", true, "the venue's coin"},
           {"language", "string", true, "ru or en"},
-          {"kind", "string", true, "the kind of message: coins_received, birthday_gift or winback_gift"},
+          {"kind", "string", true, "the kind of message: coins_received, birthday_gift, winback_gift or expiry_reminder"},
           {"text", "string", true, "the template, or \"\" for the node's default"},
           {"key", "string", true, "the venue owner's address (kop1…)"},
           {"time_ms", "integer", true, "when the request was signed, unix ms"},
@@ -772,7 +772,7 @@ std::vector<MethodInfo> build_table() {
          "channel. A text messages.templates.set would refuse is refused the same way.",
          {{"ticker", "string", true, "the venue's coin"},
           {"language", "string", true, "ru or en"},
-          {"kind", "string", true, "the kind of message: coins_received, birthday_gift or winback_gift"},
+          {"kind", "string", true, "the kind of message: coins_received, birthday_gift, winback_gift or expiry_reminder"},
           {"text", "string", false, "the template (default \"\": the node's own)"}},
          "object: text, template, default, encoding, characters, units, segments, cost",
          false, false, R"({"ticker":"${ticker}","language":"ru","kind":"coins_received","text":""})",
@@ -906,7 +906,7 @@ const std::vector<Component>& component_texts() {
             "text_bytes_max":{"$ref":"#/components/schemas/count"},
             "templates":{"type":"array","items":{"type":"object","additionalProperties":false,
              "required":["kind","language","text","default_text","variables","required","time_ms","signed_ms"],
-             "properties":{"kind":{"enum":["coins_received","birthday_gift","winback_gift"]},"language":{"enum":["ru","en"]},
+             "properties":{"kind":{"enum":["coins_received","birthday_gift","winback_gift","expiry_reminder"]},"language":{"enum":["ru","en"]},
              "text":{"type":"string","description":"the venue's template; empty while it uses default_text"},
              "default_text":{"type":"string"},
              "variables":{"type":"array","items":{"type":"string"}},"required":{"type":"array","items":{"type":"string"}},

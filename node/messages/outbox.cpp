@@ -29,15 +29,17 @@ constexpr std::string_view key_tag_claim = "kopilka/message/claim/v1";
 constexpr std::string_view key_tag_credit = "kopilka/message/credit/v1";
 // A programme's time event (a gift) is caused by no transaction.
 constexpr std::string_view key_tag_event = "kopilka/message/event/v1";
+// Nor is a reminder that a lot is about to expire.
+constexpr std::string_view key_tag_reminder = "kopilka/message/reminder/v1";
 // The dispatcher looks again at least this often when nothing wakes it (the
 // node clock may be moved by a test; a wake-up is cheap).
 constexpr std::uint64_t idle_wait_ms_max = 1'000;
 constexpr std::uint64_t hour_ms = 60 * 60'000;
 constexpr std::size_t phone_sends_kept_max = 100'000;
 
-constexpr std::array<std::string_view, 7> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
+constexpr std::array<std::string_view, 8> kind_names = {"coins_received", "rebind_announced", "rebind_cancelled",
                                                         "rebind_completed", "claim_code",     "birthday_gift",
-                                                        "winback_gift"};
+                                                        "winback_gift",     "expiry_reminder"};
 constexpr std::array<std::string_view, 6> state_names = {"pending", "sent", "dead", "expired", "held", "stopped"};
 
 template <std::size_t N>
@@ -377,6 +379,28 @@ std::expected<std::uint64_t, std::string> Outbox::enqueue(OutboxMessage m) {
     one.push_back(std::move(m));
     committed(std::move(one));
     return seq;
+}
+
+std::expected<void, std::string> Outbox::enqueue_caused(std::vector<std::pair<OutboxMessage, Bytes>> messages,
+                                                        Batch extra) {
+    std::vector<OutboxMessage> owed;
+    owed.reserve(messages.size());
+    for (auto& [m, cause] : messages) {
+        {
+            std::lock_guard lock(mutex_);
+            m.seq = next_seq_++;
+        }
+        m.key = idempotency_key(chain_id_, key_tag_reminder, cause);
+        m.tx.reset();
+        m.height = 0;
+        m.state = MessageState::pending;
+        m.next_ms = m.created_ms;
+        extra.put(Column::outbox, message_key(m.seq), encode_message(m));
+        owed.push_back(std::move(m));
+    }
+    if (auto ok = store_.write(extra, /*sync=*/true); !ok) return std::unexpected(ok.error());
+    committed(std::move(owed));
+    return {};
 }
 
 void Outbox::reload() {

@@ -54,13 +54,16 @@ enum class MessageKind : std::uint8_t {
     // back after an absence. (Appended: a record names its kind.)
     birthday_gift,
     winback_gift,
+    // Some of the client's bonuses expire within --expiry-reminder-days.
+    expiry_reminder,
 };
 // The venue's own news to its client, which the client may stop
 // (messages.consent) and which goes by web push when the client turned it
 // on: bonuses received and the programme's gifts. Claim codes and re-bind
 // notices are the node's, and always go by SMS.
 inline bool venue_news(MessageKind k) {
-    return k == MessageKind::coins_received || k == MessageKind::birthday_gift || k == MessageKind::winback_gift;
+    return k == MessageKind::coins_received || k == MessageKind::birthday_gift || k == MessageKind::winback_gift ||
+           k == MessageKind::expiry_reminder;
 }
 std::string_view message_kind_name(MessageKind k);
 // Where a claim_code message's text takes the code when it is sent: the
@@ -252,6 +255,12 @@ public:
     // in block `height` (a gift), `cause` naming it (venue, account, kind,
     // due time), so its key is the same however often the block is made.
     OutboxMessage add_event(OutboxMessage m, ByteView cause, std::uint64_t height, ledger::Batch& batch);
+    // Messages no block and no request causes (a reminder of bonuses about
+    // to expire), each named by its cause (the venue, the phone, the lot's
+    // expiry) for its key: written with `extra` (the reminders' watermark)
+    // in one synced batch, and owed, before this returns.
+    std::expected<void, std::string> enqueue_caused(std::vector<std::pair<OutboxMessage, Bytes>> messages,
+                                                    ledger::Batch extra);
     // The batch that held these is durable: they are owed. An immediate
     // channel is handed them in the caller's thread.
     void committed(std::vector<OutboxMessage> messages);

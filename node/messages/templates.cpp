@@ -48,6 +48,9 @@ constexpr TemplateKind kinds[] = {
     {MessageKind::winback_gift, gift_variables, coins_required,
      "{venue} скучает по вам: подарок {amount} {ticker} действует {expires}. {link}",
      "{venue} misses you: a gift of {amount} {ticker}, valid {expires}. {link}"},
+    {MessageKind::expiry_reminder, gift_variables, coins_required,
+     "{venue}: {amount} {ticker} из ваших бонусов действуют {expires}. Потратьте их: {link}",
+     "{venue}: {amount} {ticker} of your bonuses are valid {expires}. Spend them: {link}"},
 };
 
 Bytes templates_key(std::string_view ticker) {

@@ -63,7 +63,9 @@ TEST_CASE("a purchase's accrual and welcome gift reach the client as one message
     TempDir secrets("kopilka-sms-secret");
     // The chain begins 40 days ago; the node's clock is set there too.
     const std::string forty_days_ago = std::to_string(-40 * day_s);
-    std::vector<std::string> args = SmsNode::args_of(secrets, {"--sms-provider", "http", "--sms-url", sms.url("/send")}, token);
+    // Gifts alone here: no reminders of their expiry (the next case has those).
+    std::vector<std::string> args = SmsNode::args_of(
+        secrets, {"--sms-provider", "http", "--sms-url", sms.url("/send"), "--expiry-reminder-days", "0"}, token);
     std::vector<std::string> then = args;
     then.insert(then.end(), {"--clock-offset-s", forty_days_ago});
     NodeProcess node(then, {"--clock-offset-s", forty_days_ago});
@@ -161,4 +163,76 @@ TEST_CASE("a purchase's accrual and welcome gift reach the client as one message
     for (const auto& msg : messages_to(admin, anna))
         if (str(msg, "kind") == "winback_gift") ++gifts;
     CHECK(gifts == 1);
+}
+
+TEST_CASE("bonuses about to expire: one reminder --expiry-reminder-days before, with the amount and the last day, once across restarts") {
+    const std::string token = "gw-token-reminders";
+    FakeProvider sms("generic", token);
+    TempDir secrets("kopilka-sms-secret");
+    const std::vector<std::string> args =
+        SmsNode::args_of(secrets, {"--sms-provider", "http", "--sms-url", sms.url("/send"), "--expiry-reminder-days", "3"}, token);
+    auto at = [&](std::int64_t days) {
+        std::vector<std::string> a = args;
+        a.insert(a.end(), {"--clock-offset-s", std::to_string(days * day_s)});
+        return a;
+    };
+    NodeProcess node(at(-10), {"--clock-offset-s", std::to_string(-10 * day_s)});
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.wallet.set_clock_offset_s(-10 * day_s);
+    cafe.open();
+    // The welcome gift lasts 5 days; nothing else expires.
+    const std::uint64_t start_s = c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000;
+    loyalty::Programme p = programme(start_s + 2);
+    p.gifts = {loyalty::Gift{loyalty::GiftKind::welcome, 50'00, 5, 0}};
+    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, p})).at("status") == "committed");
+    while (c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000 < start_s + 2)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const Account anna = cafe.phone("+7 900 000-00-83");
+    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.masha, purchase(cafe, anna, 100'00, "r-3"))).at("status") == "committed");
+    const json::value loyalty = c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(anna)}});
+    REQUIRE(loyalty.at("lots").as_array().size() == 1);
+    const std::uint64_t expiry_s = loyalty.at("lots").as_array()[0].at("expiry_s").to_number<std::uint64_t>();
+    auto reminders = [&] {
+        std::vector<json::object> out;
+        for (const auto& m : messages_to(admin, anna))
+            if (str(m, "kind") == "expiry_reminder") out.push_back(m);
+        return out;
+    };
+    // Five days ahead is not yet within three.
+    node.stop();
+    node.start();
+    admin = node.client(true);
+    CHECK(reminders().empty());
+
+    // Three days on, the lot is two days and a bit from its expiry.
+    node.stop();
+    node.set_extra_args(at(-7));
+    node.start();
+    c = node.client();
+    admin = node.client(true);
+    std::optional<json::object> sent;
+    REQUIRE(wait_until(
+        [&] {
+            for (const auto& m : reminders())
+                if (str(m, "state") == "sent") sent = m;
+            return sent.has_value();
+        },
+        std::chrono::seconds(30)));
+    const tz::LocalTime last = tz::to_local(*tz::parse("MSK-3"), static_cast<std::int64_t>(expiry_s) - 1);
+    char date[16];
+    std::snprintf(date, sizeof date, "%02u.%02u.%d", unsigned(last.day), unsigned(last.month), int(last.year));
+    INFO(str(*sent, "text"));
+    CHECK(str(*sent, "text").find("50,00 VOLODYA из ваших бонусов действуют до " + std::string(date) + " включительно") !=
+          std::string::npos);
+    CHECK(sent->at("tx").is_null());
+
+    // Restarted, even a day later: no second reminder of that lot.
+    node.stop();
+    node.set_extra_args(at(-6));
+    node.start();
+    admin = node.client(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(reminders().size() == 1);
 }

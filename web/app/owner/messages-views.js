@@ -97,6 +97,7 @@ const ru = {
   'views.sms.kind.rebind_completed': 'Ключ сменён',
   'views.sms.kind.birthday_gift': 'Подарок ко дню рождения',
   'views.sms.kind.winback_gift': 'Подарок вернувшемуся',
+  'views.sms.kind.expiry_reminder': 'Бонусы скоро сгорят',
 
   'views.role.cashier': 'Кассир',
   'views.role.waiter': 'Официант',
@@ -264,6 +265,7 @@ const en = {
   'views.sms.kind.rebind_completed': 'Key changed',
   'views.sms.kind.birthday_gift': 'Birthday gift',
   'views.sms.kind.winback_gift': 'Win-back gift',
+  'views.sms.kind.expiry_reminder': 'Expiry reminder',
 
   'views.role.cashier': 'Cashier',
   'views.role.waiter': 'Waiter',
