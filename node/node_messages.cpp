@@ -28,6 +28,26 @@ MediaReply hook_error(int status, std::string_view code, std::string message) {
     return json_reply(status, json::object{{"error", json::object{{"code", code}, {"message", std::move(message)}}}});
 }
 
+// A client's signed request about their phone's messages (consent, push):
+// from the key the phone is bound to, over `message` in `domain` on this
+// chain, within `window_ms` of the node's clock `now_ms`; else unauthorized,
+// naming the choice (`what`: "messages") and the `fields` signed. `s` is
+// read under the caller's chain lock.
+void check_phone_request(const State& s, const PhoneRef& ref, const PublicKey& key, Domain domain, const ChainId& chain,
+                         ByteView message, const Signature& sig, std::uint64_t time_ms, std::uint64_t now_ms,
+                         std::uint64_t window_ms, std::string_view what, std::string_view fields) {
+    const Binding* b = s.binding(ref);
+    if (!b || b->key != key)
+        throw Error(rpc::unauthorized, "only the key the phone is bound to chooses its " + std::string(what) +
+                                           ": claim the phone in the cabinet first");
+    if (!verify(key, domain, chain, message, sig))
+        throw Error(rpc::unauthorized, "the signature does not verify for this key, phone, " + std::string(fields) +
+                                           ", time_ms and chain");
+    if ((time_ms > now_ms ? time_ms - now_ms : now_ms - time_ms) > window_ms)
+        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(window_ms / 1000) +
+                                           " s from the node's clock; sign it again with the current time");
+}
+
 json::object choice_json(const Consent::Choice& c) {
     return json::object{{"ticker", c.venue},
                         {"receive", c.receive},
@@ -173,17 +193,13 @@ std::optional<json::value> Node::messages_consent_set(Call& call) {
         std::shared_lock lock(chain_mutex_);
         const State& s = chain_->state();
         if (!ticker.empty() && !s.venue(ticker)) throw Error(rpc::not_found, "no venue has the coin " + ticker);
-        const Binding* b = s.binding(ref);
-        if (!b || b->key != key)
-            throw Error(rpc::unauthorized,
-                        "only the key the phone is bound to chooses its messages: claim the phone in the cabinet first");
     }
-    if (!verify(key, Domain::messages, chain_->id(), *message, sig))
-        throw Error(rpc::unauthorized, "the signature does not verify for this key, phone, ticker, choice, time_ms and chain");
     const std::uint64_t now = clock_.now_ms();
-    if ((time_ms > now ? time_ms - now : now - time_ms) > consent_request_window_ms)
-        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(consent_request_window_ms / 1000) +
-                                           " s from the node's clock; sign it again with the current time");
+    {
+        std::shared_lock lock(chain_mutex_);
+        check_phone_request(chain_->state(), ref, key, Domain::messages, chain_->id(), *message, sig, time_ms, now,
+                            consent_request_window_ms, "messages", "ticker, choice");
+    }
     Consent::Choice c;
     c.venue = ticker;
     c.receive = receive->as_bool();
@@ -279,19 +295,12 @@ std::optional<json::value> Node::messages_push_set(Call& call) {
     if (!message) throw Error(rpc::invalid_params, "param 'subscription' is not one a browser makes");
     if (!push_subs_)
         throw Error(rpc::not_found, "this node sends no web push (it runs without --push-contact): messages come by SMS");
+    const std::uint64_t now = clock_.now_ms();
     {
         std::shared_lock lock(chain_mutex_);
-        const Binding* b = chain_->state().binding(ref);
-        if (!b || b->key != key)
-            throw Error(rpc::unauthorized,
-                        "only the key the phone is bound to chooses its push: claim the phone in the cabinet first");
+        check_phone_request(chain_->state(), ref, key, Domain::push, chain_->id(), *message, sig, time_ms, now,
+                            push_request_window_ms, "push", "subscription");
     }
-    if (!verify(key, Domain::push, chain_->id(), *message, sig))
-        throw Error(rpc::unauthorized, "the signature does not verify for this key, phone, subscription, time_ms and chain");
-    const std::uint64_t now = clock_.now_ms();
-    if ((time_ms > now ? time_ms - now : now - time_ms) > push_request_window_ms)
-        throw Error(rpc::unauthorized, "time_ms is more than " + std::to_string(push_request_window_ms / 1000) +
-                                           " s from the node's clock; sign it again with the current time");
     const bool subscribed = entry.has_value();
     if (auto set = push_subs_->set(ref, std::move(entry), time_ms, now); !set) {
         switch (set.error().why) {

@@ -46,6 +46,15 @@ loyalty::Programme programme(std::uint64_t effective_from_s) {
     return p;
 }
 
+// Publishes `p` (its effective time set 2 s from the node's clock) and waits
+// until it is in force.
+void publish(Volodi& cafe, rpc::Client& c, loyalty::Programme p) {
+    auto node_s = [&] { return c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000; };
+    p.effective_from_s = node_s() + 2;
+    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, p})).at("status") == "committed");
+    while (node_s() < p.effective_from_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
 Purchase purchase(const Volodi& cafe, const Account& client, Amount total, const std::string& receipt) {
     Purchase p;
     p.ticker = cafe.coin;
@@ -75,11 +84,7 @@ TEST_CASE("a purchase's accrual and welcome gift reach the client as one message
     cafe.wallet.set_clock_offset_s(-40 * day_s);
     cafe.open();
 
-    const std::uint64_t start_s = c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000;
-    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, programme(start_s + 2)})).at("status") ==
-            "committed");
-    while (c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000 < start_s + 2)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    publish(cafe, c, programme(0));
 
     // A purchase of 1,000.00 by a new client: 30.00 accrued and the 50.00
     // welcome gift, one message for the 80.00.
@@ -183,12 +188,9 @@ TEST_CASE("bonuses about to expire: one reminder --expiry-reminder-days before, 
     cafe.wallet.set_clock_offset_s(-10 * day_s);
     cafe.open();
     // The welcome gift lasts 5 days; nothing else expires.
-    const std::uint64_t start_s = c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000;
-    loyalty::Programme p = programme(start_s + 2);
+    loyalty::Programme p = programme(0);
     p.gifts = {loyalty::Gift{loyalty::GiftKind::welcome, 50'00, 5, 0}};
-    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, p})).at("status") == "committed");
-    while (c.call("node.info").at("time_ms").to_number<std::uint64_t>() / 1000 < start_s + 2)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    publish(cafe, c, p);
     const Account anna = cafe.phone("+7 900 000-00-83");
     REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.masha, purchase(cafe, anna, 100'00, "r-3"))).at("status") == "committed");
     const json::value loyalty = c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(anna)}});

@@ -179,54 +179,63 @@ TEST_CASE("a client who turned push on gets news of coins in the browser, encryp
     CHECK(push.requests().size() == 2);
 }
 
-TEST_CASE("a subscription the push service says is gone is forgotten, and the message goes by SMS") {
-    const std::string token = "gw-token-push-2";
-    FakeProvider sms("generic", token);
-    FakeProvider push("push", "unused");
-    SmsNode s({"--sms-provider", "http", "--sms-url", sms.url("/send"), "--push-contact", push_contact}, token);
-    auto& [secrets, node, c, admin, cafe] = s;
+namespace {
 
-    const Account phone = cafe.phone("+7 900 000-00-72");
-    REQUIRE(wait_message(admin, str(cafe.give(cafe.masha, phone, 1'00), "id"), "sent"));
+// A node with push on, its fake gateway and push service (started with
+// `push_flags`), and +7 900 000-00-<nn> claimed, its client subscribed at
+// `path` of the push service.
+struct Subscribed {
+    Subscribed(const std::string& nn, const std::string& path, std::vector<std::string> push_flags = {})
+        : push("push", "unused", std::move(push_flags)),
+          s({"--sms-provider", "http", "--sms-url", sms.url("/send"), "--push-contact", push_contact}, token),
+          e164("+790000000" + nn),
+          phone(s.cafe.phone(e164)),
+          browser(push.url(path)) {
+        REQUIRE(wait_message(s.admin, str(s.cafe.give(s.cafe.masha, phone, 1'00), "id"), "sent"));
+        claim(s.cafe, s.c, s.admin, e164, client);
+        sms_before = requests_to(sms, e164);
+        REQUIRE(s.c.call("messages.push.set", push_params(s.cafe.wallet.chain(), client, phone, browser.sub, node_ms(s.c)))
+                    .at("subscribed") == true);
+    }
+    // News of 2.00, once its message is sent.
+    json::object news() {
+        auto sent = wait_message(s.admin, str(s.cafe.give(s.cafe.masha, phone, 2'00), "id"), "sent");
+        REQUIRE(sent);
+        return *sent;
+    }
+    bool subscribed() { return s.c.call("messages.push.get", json::object{{"holder", account_text(phone)}}).at("subscribed") == true; }
+
+    const std::string token = "gw-token-push";
+    FakeProvider sms{"generic", token};
+    FakeProvider push;
+    SmsNode s;
+    const std::string e164;
+    const Account phone;
     const KeyPair client = KeyPair::generate();
-    claim(cafe, c, admin, "+79000000072", client);
-    const std::size_t sms_before = requests_to(sms, "+79000000072");
-    const Browser browser(push.url("/gone/sub-72"));
-    REQUIRE(c.call("messages.push.set", push_params(cafe.wallet.chain(), client, phone, browser.sub, node_ms(c)))
-                .at("subscribed") == true);
+    const Browser browser;
+    std::size_t sms_before = 0;
+};
 
-    auto sent = wait_message(admin, str(cafe.give(cafe.masha, phone, 2'00), "id"), "sent");
-    REQUIRE(sent);
-    CHECK(str(*sent, "channel") == "http");
-    CHECK(sent->at("attempts") == 2);  // the push the service refused, then the SMS
-    CHECK(push.requests().size() == 1);
-    CHECK(requests_to(sms, "+79000000072") == sms_before + 1);
-    CHECK(c.call("messages.push.get", json::object{{"holder", account_text(phone)}}).at("subscribed") == false);
+}  // namespace
+
+TEST_CASE("a subscription the push service says is gone is forgotten, and the message goes by SMS") {
+    Subscribed w("72", "/gone/sub-72");
+    const json::object sent = w.news();
+    CHECK(str(sent, "channel") == "http");
+    CHECK(sent.at("attempts") == 2);  // the push the service refused, then the SMS
+    CHECK(w.push.requests().size() == 1);
+    CHECK(requests_to(w.sms, w.e164) == w.sms_before + 1);
+    CHECK_FALSE(w.subscribed());
 }
 
 TEST_CASE("a push service that does not take the message: after 3 attempts it goes by SMS, and the subscription stays") {
-    const std::string token = "gw-token-push-3";
-    FakeProvider sms("generic", token);
-    FakeProvider push("push", "unused", {"--fail-first", "1000"});  // 503 to everything
-    SmsNode s({"--sms-provider", "http", "--sms-url", sms.url("/send"), "--push-contact", push_contact}, token);
-    auto& [secrets, node, c, admin, cafe] = s;
-
-    const Account phone = cafe.phone("+7 900 000-00-74");
-    REQUIRE(wait_message(admin, str(cafe.give(cafe.masha, phone, 1'00), "id"), "sent"));
-    const KeyPair client = KeyPair::generate();
-    claim(cafe, c, admin, "+79000000074", client);
-    const std::size_t sms_before = requests_to(sms, "+79000000074");
-    const Browser browser(push.url("/push/sub-74"));
-    REQUIRE(c.call("messages.push.set", push_params(cafe.wallet.chain(), client, phone, browser.sub, node_ms(c)))
-                .at("subscribed") == true);
-
-    auto sent = wait_message(admin, str(cafe.give(cafe.masha, phone, 2'00), "id"), "sent");
-    REQUIRE(sent);
-    CHECK(str(*sent, "channel") == "http");
-    CHECK(sent->at("attempts") == 4);  // three by push, then the SMS
-    CHECK(push.requests().size() == 3);
-    CHECK(requests_to(sms, "+79000000074") == sms_before + 1);
-    CHECK(c.call("messages.push.get", json::object{{"holder", account_text(phone)}}).at("subscribed") == true);
+    Subscribed w("74", "/push/sub-74", {"--fail-first", "1000"});  // 503 to everything
+    const json::object sent = w.news();
+    CHECK(str(sent, "channel") == "http");
+    CHECK(sent.at("attempts") == 4);  // three by push, then the SMS
+    CHECK(w.push.requests().size() == 3);
+    CHECK(requests_to(w.sms, w.e164) == w.sms_before + 1);
+    CHECK(w.subscribed());
 }
 
 TEST_CASE("a node without --push-contact offers no push and takes no subscription") {
