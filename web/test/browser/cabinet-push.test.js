@@ -139,6 +139,21 @@ test('turning push on in a browser that cannot subscribe says so, in Russian and
 const shown = () =>
   page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })));
 
+/**
+ * The notifications once `ready(list)` holds of them, asked again until it
+ * does (at most `wait_ms`; null past it): the worker shows each one
+ * asynchronously after its push event, later still on a loaded machine.
+ */
+async function shownOnce(ready, wait_ms = 30_000) {
+  const deadline = Date.now() + wait_ms;
+  for (;;) {
+    const list = await shown();
+    if (ready(list)) return list;
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('the service worker shows a push message as the node sends it, and a plain one for anything else', { skip }, async () => {
   // What the node would push for this phone's coins (node/messages/push_channel.cpp): the
   // venue's name, the SMS's text, its link and idempotency key, here taken from its outbox.
@@ -156,20 +171,28 @@ test('the service worker shows a push message as the node sends it, and a plain 
   );
   await cdp.send('ServiceWorker.enable');
   const { registrationId } = await registered;
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: JSON.stringify(message) });
-  await page.waitForFunction(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length === 1);
-  assert.deepEqual(await shown(), [{ title: 'U Volodi', body: sms.text, tag: sms.key, data: { url: sms.link } }]);
+  // DevTools drops a delivery now and then while the worker it just woke is
+  // starting (seen under a loaded CI machine), as a push service's message
+  // can be lost: sent again, as a push service would, until one is shown.
+  let first = null;
+  for (let attempt = 0; attempt < 5 && !first; ++attempt) {
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: JSON.stringify(message) });
+    first = await shownOnce((list) => list.length === 1, 6_000);
+  }
+  assert.deepEqual(first, [{ title: 'U Volodi', body: sms.text, tag: sms.key, data: { url: sms.link } }]);
   // The same message again (delivery is at least once) replaces it: one tag, one notification.
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: JSON.stringify(message) });
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: 'not the node’s JSON' });
   // The plain one shown beside the node's, which its repeat replaced (a replacement may
   // list both for a moment, so wait for the plain one and for the count to settle).
-  await page.waitForFunction(async () => {
-    const all = await (await navigator.serviceWorker.ready).getNotifications();
-    return all.length === 2 && all.some((n) => n.tag === '');
-  });
+  let both = await shownOnce((list) => list.length === 2 && list.some((n) => n.tag === ''), 6_000);
+  for (let attempt = 0; attempt < 4 && !both; ++attempt) {
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: 'not the node’s JSON' });
+    both = await shownOnce((list) => list.length === 2 && list.some((n) => n.tag === ''), 6_000);
+  }
+  assert.ok(both, 'the plain notification was never shown');
   assert.deepEqual(
-    (await shown()).sort((a, b) => a.tag.localeCompare(b.tag)),
+    both.sort((a, b) => a.tag.localeCompare(b.tag)),
     [
       { title: 'Kopilka', body: 'Копилка: новое сообщение. Kopilka: a new message.', tag: '', data: { url: '/' } },
       { title: 'U Volodi', body: sms.text, tag: sms.key, data: { url: sms.link } },
