@@ -103,10 +103,7 @@ std::optional<json::value> Node::venue_stats(Call& call) {
     // count that the state keeps.
     std::map<PublicKey, StaffRole> roles;
     Amount treasury = 0, with_staff = 0, in_clients = 0;
-    std::size_t clients = 0, clients_push = 0;
-    // Phones whose client turned web push on (the owner sees how many of
-    // the venue's clients get its news free): O(subscriptions).
-    const std::vector<PhoneRef> pushed = push_subs_ ? push_subs_->phones() : std::vector<PhoneRef>{};
+    std::size_t clients = 0, clients_push = 0, subscriptions = 0;
     {
         std::shared_lock lock(chain_mutex_);
         const State& s = chain_->state();
@@ -126,10 +123,15 @@ std::optional<json::value> Node::venue_stats(Call& call) {
             throw Error(rpc::internal_error, "the state's sums of " + ticker + " disagree with its balances");
         in_clients = total - treasury - with_staff;
         clients = holders - holders_not_clients;
-        for (const PhoneRef& p : pushed)
-            if (s.balance(ticker, Account::of_phone(p)) > 0) ++clients_push;
+        // Phones whose client turned web push on (the owner sees how many
+        // of the venue's clients get its news free): O(subscriptions).
+        if (push_subs_) {
+            subscriptions = push_subs_->size();
+            clients_push = push_subs_->count_if(
+                [&](const PhoneRef& p) { return s.balance(ticker, Account::of_phone(p)) > 0; });
+        }
     }
-    call.rows += 1 + roles.size() + pushed.size();
+    call.rows += 1 + roles.size() + subscriptions;
 
     const stats::Summary sum = stats::summarize(chain_->store(), ticker, from, to, std::nullopt);
     call.rows += sum.records_read;

@@ -414,22 +414,7 @@ void Outbox::reload() {
 void Outbox::set_push_channel(std::unique_ptr<Channel> push) { push_channel_ = std::move(push); }
 
 void Outbox::deliver_now(std::vector<OutboxMessage> messages) {
-    for (auto& m : messages) {
-        // A push is a request over the network: a sender makes it, not the
-        // caller (a block's commit, or a claim code's request).
-        if (push_channel_) {
-            if (auto r = render_(m); r && r->push) {
-                {
-                    std::lock_guard lock(mutex_);
-                    in_flight_.erase(m.seq);
-                    owe(std::move(m));
-                }
-                wake_.notify_one();
-                continue;
-            }
-        }
-        attempt(std::move(m));
-    }
+    for (auto& m : messages) attempt(std::move(m), /*caller=*/true);
 }
 
 std::uint64_t Outbox::backoff_ms(std::uint32_t attempts) const {
@@ -470,10 +455,21 @@ void Outbox::run() {
     }
 }
 
-void Outbox::attempt(OutboxMessage m) {
+void Outbox::attempt(OutboxMessage m, bool caller) {
     const std::uint64_t now = clock_.now_ms();
     auto rendered = render_(m);
     Channel& channel = rendered && rendered->push && push_channel_ ? *push_channel_ : *channel_;
+    if (caller && &channel != channel_.get()) {
+        // A push is a request over the network: a sender makes it, not the
+        // caller of committed() (a block's commit, or a claim code's request).
+        {
+            std::lock_guard lock(mutex_);
+            in_flight_.erase(m.seq);
+            owe(std::move(m));
+        }
+        wake_.notify_one();
+        return;
+    }
     m.channel = std::string(channel.name());
     // What it costs: its segments on an SMS channel, set aside before it
     // leaves so that concurrent sends cannot overdraw the credits.

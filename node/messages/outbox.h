@@ -330,7 +330,9 @@ public:
 private:
     void load();                                  // mutex_ held
     void run();                                   // one sender thread
-    void attempt(OutboxMessage m);                // without mutex_
+    // Without mutex_. `caller`: in committed()'s caller for an immediate
+    // channel, which hands a message bound for the push channel to a sender.
+    void attempt(OutboxMessage m, bool caller = false);
     void finish(OutboxMessage& m);                // records m's new state; mutex_ held
     bool persist(const OutboxMessage& m);         // without mutex_
     void deliver_now(std::vector<OutboxMessage> messages);  // immediate channels

@@ -183,12 +183,11 @@ void PushSubscriptions::forget(const ledger::PhoneRef& phone, std::string_view e
     entries_.erase(it);
 }
 
-std::vector<ledger::PhoneRef> PushSubscriptions::phones() const {
+std::size_t PushSubscriptions::count_if(const std::function<bool(const ledger::PhoneRef&)>& pred) const {
     std::lock_guard lock(mutex_);
-    std::vector<ledger::PhoneRef> out;
-    out.reserve(entries_.size());
-    for (const auto& [phone, _] : entries_) out.push_back(phone);
-    return out;
+    std::size_t n = 0;
+    for (const auto& [phone, _] : entries_) n += pred(phone) ? 1 : 0;
+    return n;
 }
 
 std::size_t PushSubscriptions::size() const {

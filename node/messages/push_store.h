@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -83,7 +84,9 @@ public:
     // unless the phone handed in another since (the endpoint differs).
     void forget(const ledger::PhoneRef& phone, std::string_view endpoint, std::uint64_t now_ms);
     std::size_t size() const;
-    std::vector<ledger::PhoneRef> phones() const;  // every phone with a subscription
+    // How many phones with a subscription `pred` holds of (called under
+    // this store's lock: `pred` must not call back into it).
+    std::size_t count_if(const std::function<bool(const ledger::PhoneRef&)>& pred) const;
 
 private:
     bool append(const std::string& line);  // mutex_ held

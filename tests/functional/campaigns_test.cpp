@@ -55,6 +55,15 @@ void publish(Volodi& cafe, rpc::Client& c, loyalty::Programme p) {
     while (node_s() < p.effective_from_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
+// A lot's last day, dd.mm.yyyy, in the programme's zone (MSK-3): the day
+// before the local midnight it expires at, as a Russian message writes it.
+std::string last_day_in_moscow(std::uint64_t expiry_s) {
+    const tz::LocalTime last = tz::to_local(*tz::parse("MSK-3"), static_cast<std::int64_t>(expiry_s) - 1);
+    char date[16];
+    std::snprintf(date, sizeof date, "%02u.%02u.%d", unsigned(last.day), unsigned(last.month), int(last.year));
+    return date;
+}
+
 Purchase purchase(const Volodi& cafe, const Account& client, Amount total, const std::string& receipt) {
     Purchase p;
     p.ticker = cafe.coin;
@@ -135,11 +144,9 @@ TEST_CASE("a purchase's accrual and welcome gift reach the client as one message
     for (const auto& lot : loyalty.at("lots").as_array())
         if (lot.at("amount") == "200.00") expiry_s = lot.at("expiry_s").to_number<std::uint64_t>();
     REQUIRE(expiry_s > 0);
-    const tz::LocalTime last = tz::to_local(*tz::parse("MSK-3"), static_cast<std::int64_t>(expiry_s) - 1);
-    char date[16];
-    std::snprintf(date, sizeof date, "%02u.%02u.%d", unsigned(last.day), unsigned(last.month), int(last.year));
+    const std::string date = last_day_in_moscow(expiry_s);
     INFO(str(*gift, "text"));
-    CHECK(str(*gift, "text").find("подарок 200,00 VOLODYA действует до " + std::string(date) + " включительно") !=
+    CHECK(str(*gift, "text").find("подарок 200,00 VOLODYA действует до " + date + " включительно") !=
           std::string::npos);
     CHECK(str(*gift, "text").find(str(*gift, "link")) != std::string::npos);
     CHECK(gift->at("tx").is_null());  // no transaction caused it
@@ -222,11 +229,9 @@ TEST_CASE("bonuses about to expire: one reminder --expiry-reminder-days before, 
             return sent.has_value();
         },
         std::chrono::seconds(30)));
-    const tz::LocalTime last = tz::to_local(*tz::parse("MSK-3"), static_cast<std::int64_t>(expiry_s) - 1);
-    char date[16];
-    std::snprintf(date, sizeof date, "%02u.%02u.%d", unsigned(last.day), unsigned(last.month), int(last.year));
+    const std::string date = last_day_in_moscow(expiry_s);
     INFO(str(*sent, "text"));
-    CHECK(str(*sent, "text").find("50,00 VOLODYA из ваших бонусов действуют до " + std::string(date) + " включительно") !=
+    CHECK(str(*sent, "text").find("50,00 VOLODYA из ваших бонусов действуют до " + date + " включительно") !=
           std::string::npos);
     CHECK(sent->at("tx").is_null());
 

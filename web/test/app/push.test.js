@@ -1,5 +1,5 @@
 // The cabinet's web push part, its pure pieces: its texts in both languages
-// (the same keys and placeholders, laid over the cabinet's without hiding
+// (the same keys and variables, laid over the cabinet's without hiding
 // any), and messages.push.* refusals turned into words that say what to do.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,16 +9,16 @@ import { messages } from '../../app/messages.js';
 import { messages as pushMessages } from '../../app/push-messages.js';
 import { RpcError, RpcUnavailable } from '../../lib/rpc.js';
 
-const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const variables = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const merged = Object.fromEntries(Object.keys(messages).map((lang) => [lang, { ...messages[lang], ...pushMessages[lang] }]));
 
-test('the push texts: the same keys and placeholders in Russian and English, none hiding a cabinet text', () => {
+test('the push texts: the same keys and variables in Russian and English, none hiding a cabinet text', () => {
   assert.deepEqual(Object.keys(pushMessages).sort(), ['en', 'ru']);
   assert.deepEqual(Object.keys(pushMessages.ru).sort(), Object.keys(pushMessages.en).sort());
   for (const key of Object.keys(pushMessages.ru)) {
     assert.ok(key.startsWith('push.'), key);
     assert.equal(messages.ru[key], undefined, `${key} is the push part's own`);
-    assert.deepEqual(placeholders(pushMessages.ru[key]), placeholders(pushMessages.en[key]), key);
+    assert.deepEqual(variables(pushMessages.ru[key]), variables(pushMessages.en[key]), key);
   }
   const en = makeTranslator(merged, 'en');
   assert.equal(en.t('push.on', { since: '4 Dec 2026, 23:00' }), 'Notifications are on since 4 Dec 2026, 23:00: messages about bonuses come to the browser, not by SMS.');
