@@ -10,6 +10,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_reader.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
 #include <array>
@@ -469,6 +470,19 @@ std::expected<void, std::string> Store::compact() {
         if (s.ok()) s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), h, nullptr, nullptr);
         if (!s.ok()) return std::unexpected("cannot compact column family " + std::string(column_names[c]) + ": " + s.ToString());
     }
+    return {};
+}
+
+std::expected<void, std::string> Store::checkpoint(const std::filesystem::path& dir) const {
+    std::shared_lock lock(impl_->mutex);
+    if (!impl_->db) return std::unexpected("the ledger is not open: " + impl_->closed_reason);
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    // log_size_for_flush 0: the memtables are flushed first, so the copy
+    // needs no write-ahead log of the live store's.
+    if (s.ok()) s = cp->CreateCheckpoint(dir.string(), /*log_size_for_flush=*/0);
+    if (!s.ok()) return std::unexpected("cannot make a checkpoint of the ledger in " + dir.string() + ": " + s.ToString());
     return {};
 }
 

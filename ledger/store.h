@@ -130,6 +130,12 @@ public:
     // test makes the files whose bytes it damages; an operator may shrink
     // the ledger). Reads go on meanwhile.
     std::expected<void, std::string> compact();
+    // A consistent copy of every family as of one moment (RocksDB's
+    // Checkpoint: memtables flushed, table files hard-linked where `dir` is
+    // on the same file system, else copied) into `dir`, which must not exist;
+    // its parent must. Reads and writes go on meanwhile. The copy opens as a
+    // ledger of its own; it holds no tip anchor (the caller writes one).
+    std::expected<void, std::string> checkpoint(const std::filesystem::path& dir) const;
     // The first damage a read, a write or verify_files of this store met
     // (RocksDB's background work included: a compaction that meets damage
     // stops every later write, which then reports it); nullopt while none.

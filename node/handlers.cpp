@@ -66,6 +66,7 @@ const std::unordered_map<std::string_view, Node::Handler>& Node::handlers() {
         {"messages.templates.set", &Node::messages_templates_set},
         {"messages.templates.language", &Node::messages_templates_language},
         {"messages.templates.preview", &Node::messages_templates_preview},
+        {"admin.backup", &Node::admin_backup},
         {"admin.stop", &Node::admin_stop},
     };
     return table;

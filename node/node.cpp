@@ -530,7 +530,7 @@ namespace {
 // on the I/O threads, and their rows (Call::rows) are charged to the caller.
 bool heavy_method(std::string_view m) {
     return m == "account.history" || m == "venue.history" || m == "venue.stats" || m == "venue.series" ||
-           m == "block.raw";
+           m == "block.raw" || m == "admin.backup";
 }
 
 bool is_heavy(const json::value& request) {

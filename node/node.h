@@ -225,6 +225,7 @@ private:
     MediaReply read_sms_hook(const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers);
     std::string credits_venue(Call& call);  // its "ticker": a venue of this chain
     std::optional<boost::json::value> admin_stop(Call&);
+    std::optional<boost::json::value> admin_backup(Call&);  // node_backup.cpp
 
     boost::json::value history_page(const ledger::HistoryPage& page);
     // The answer for a committed transaction. `known` saves reading the block
@@ -385,6 +386,7 @@ private:
     std::mutex follow_mutex_;
     std::optional<follow::Stop> follow_stop_;  // under follow_mutex_
 
+    std::mutex backup_mutex_;  // one admin.backup at a time
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
     bool stop_requested_ = false;
@@ -422,6 +424,8 @@ inline constexpr std::size_t credits_page_default = 20;
 inline constexpr std::size_t credits_page_max = sms_debits_kept_max;
 // sms.preview: a template's text, at most this long (bytes of UTF-8).
 inline constexpr std::size_t sms_preview_bytes_max = 2'000;
+// admin.backup's name: the directory under <datadir>/backups it makes.
+inline constexpr std::size_t backup_name_bytes_max = 64;
 // Rows a heavy read may read for the cost of one request: a call costs one
 // request when it arrives and one more for every this many rows it read,
 // charged to its address after it ran (the address may go into debt).

@@ -784,6 +784,25 @@ std::vector<MethodInfo> build_table() {
          "units":{"$ref":"#/components/schemas/count"},"segments":{"$ref":"#/components/schemas/count"},
          "cost":{"$ref":"#/components/schemas/count"}}})~",
          {not_found}, /*follower_refuses=*/true},
+        {"admin.backup",
+         "Admin. A copy of the data dir while the node serves (docs/operations.md \"Backups\"): the ledger as a RocksDB "
+         "checkpoint at the tip (no block commits meanwhile; reads go on), with a tip anchor naming that block, then "
+         "keys/, phone.secret, kopilkad.conf, private/, media/ and whatever else the data dir holds but .cookie. "
+         "Written under a temporary name, every file synced, then renamed: the backup <datadir>/backups/<name> exists "
+         "whole or not at all. It is a data dir of its own: kopilkad verify --datadir passes on it and kopilkad serves "
+         "it. Its table files are hard links to the live ledger's (same file system): copy it off the machine (tar).",
+         {{"name", "string", true,
+           "the backup's directory under <datadir>/backups: 1 to 64 letters, digits, '-', '_' or '.', starting with a "
+           "letter or digit; refused if it exists"}},
+         "object: name, dir (absolute), height and tip_hash (the block it ends at), files, bytes, ms (how long it took)",
+         true, false, R"({"name":"before-upgrade"})",
+         R"({"name":"before-upgrade","dir":"/var/lib/kopilka/backups/before-upgrade","height":12,"tip_hash":"6080cbbcede48ab8c37da7aec01f1797c72b9004699585739c5c4289269a3c6a","files":17,"bytes":162448,"ms":41})",
+         R"~({"type":"object","additionalProperties":false,
+         "required":["name","dir","height","tip_hash","files","bytes","ms"],
+         "properties":{"name":{"type":"string"},"dir":{"type":"string"},"height":{"$ref":"#/components/schemas/count"},
+         "tip_hash":{"$ref":"#/components/schemas/hash"},"files":{"$ref":"#/components/schemas/count"},
+         "bytes":{"$ref":"#/components/schemas/count"},"ms":{"$ref":"#/components/schemas/count"}}})~",
+         {unauthorized, rate_limited, unavailable}, /*follower_refuses=*/false},
         {"admin.stop",
          "Admin. Close the open block, sync and stop the node.",
          {},
