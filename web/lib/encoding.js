@@ -30,6 +30,7 @@ export const tx_version = 1;
 export const voucher_version = 1;
 export const attestation_version = 1;
 export const staff_acceptance_version = 1;
+export const pay_consent_version = 1;
 /** A genesis with the default rebind delay (no rebind_delay_s field). */
 export const genesis_version = 1;
 /** A genesis with another rebind delay: rebind_delay_s follows the attestors. */
@@ -45,6 +46,10 @@ export const venue_links_count_max = 8;
 export const opening_hours_bytes_max = 200;
 export const product_name_bytes_max = 64;
 export const product_category_bytes_max = 32;
+export const receipt_lines_max = 64;
+export const receipt_id_bytes_max = 64;
+export const card_bytes_min = 4;
+export const card_bytes_max = 32;
 export const memo_bytes_max = 140;
 export const chain_name_bytes_max = 64;
 export const genesis_attestors_max = 16;
@@ -410,23 +415,203 @@ kind(
   (r) => ({ phone: r.hash() }),
 );
 
-/** The kind names, in code order: venue_create … phone_rebind_complete. */
+// ---- the bonus programme's purchases (kinds 14-17) ---------------------------
+
+/**
+ * Why a receipt `{ id, lines: [{ category, amount }] }` is not one the ledger
+ * takes (check_receipt), or null: 1 to 64 lines, each amount above 0, the
+ * total within u64.
+ */
+export function receiptProblem(r) {
+  if (r === null || typeof r !== 'object' || !Array.isArray(r.lines)) return 'receipt must be { id, lines }';
+  if (typeof r.id !== 'string') return 'receipt id must be a string';
+  if (r.lines.length === 0) return 'the receipt has no lines';
+  if (r.lines.length > receipt_lines_max)
+    return `the receipt has ${r.lines.length} lines, more than ${receipt_lines_max}`;
+  let total = 0n;
+  for (const [i, l] of r.lines.entries()) {
+    if (typeof l.amount !== 'bigint' || l.amount <= 0n) return `receipt line ${i + 1}: the amount must be above 0`;
+    total += l.amount;
+  }
+  if (total >= 1n << 64n) return "the receipt's total overflows";
+  return null;
+}
+
+function writeReceipt(w, r) {
+  const why = receiptProblem(r);
+  if (why) throw new RangeError(why);
+  w.text(r.id, receipt_id_bytes_max, 'receipt id').u8(r.lines.length);
+  for (const [i, l] of r.lines.entries())
+    w.text(l.category, product_category_bytes_max, `receipt line ${i + 1} category`).u64(l.amount, 'amount');
+}
+
+function readReceipt(r) {
+  const id = r.text(receipt_id_bytes_max, 'receipt id');
+  const n = r.u8();
+  if (n > receipt_lines_max) throw new DecodeError(`receipt: ${n} lines, more than ${receipt_lines_max}`);
+  const lines = [];
+  for (let i = 0; i < n; i++)
+    lines.push({ category: r.text(product_category_bytes_max, 'receipt line category'), amount: r.u64() });
+  const why = receiptProblem({ id, lines });
+  if (why) throw new DecodeError(`receipt: ${why}`);
+  return { id, lines };
+}
+
+/** The receipt's canonical bytes (docs/formats.md, "Receipt"): what receipt_digest hashes. */
+export function encodeReceipt(r) {
+  const w = new Writer();
+  writeReceipt(w, r);
+  return w.bytes();
+}
+
+/** Whether `card` is a loyalty card's number: 4-32 of 0-9 and A-Z. */
+export function validCard(card) {
+  return typeof card === 'string' && new RegExp(`^[0-9A-Z]{${card_bytes_min},${card_bytes_max}}$`).test(card);
+}
+
+function writeCard(w, card, field = 'card') {
+  if (!validCard(card)) throw new RangeError(`${field} must be ${card_bytes_min}-${card_bytes_max} of 0-9 and A-Z`);
+  w.text(card, card_bytes_max, field);
+}
+
+function readCard(r) {
+  const card = r.text(card_bytes_max, 'card');
+  if (!validCard(card)) throw new DecodeError(`card must be ${card_bytes_min}-${card_bytes_max} of 0-9 and A-Z`);
+  return card;
+}
+
+/** Who a purchase is for: `{ account }` or `{ card }`. */
+function writeClientRef(w, c) {
+  if (c === null || typeof c !== 'object') throw new TypeError('client must be { account } or { card }');
+  if (c.account !== undefined) w.u8(1).account(c.account, 'client');
+  else if (c.card !== undefined) writeCard(w.u8(2), c.card, 'client card');
+  else throw new TypeError('client must be { account } or { card }');
+}
+
+function readClientRef(r) {
+  const kind = r.u8();
+  if (kind === 1) return { account: r.account() };
+  if (kind === 2) return { card: readCard(r) };
+  throw new DecodeError(`unknown client reference kind ${kind}`);
+}
+
+/** The pay consent's unsigned fields (its id hashes, and the client signs, exactly these). */
+export function writePayConsentFields(w, c) {
+  w.u8(pay_consent_version)
+    .ticker(c.ticker, 'consent ticker')
+    .account(c.client, 'consent client')
+    .u64(c.amount, 'consent amount')
+    .hash(c.receipt_digest, 'receipt_digest')
+    .u64(c.nonce, 'nonce')
+    .u64(c.expiry_s, 'expiry_s')
+    .key(c.signer, 'signer');
+}
+
+function readPayConsent(r) {
+  const ver = r.u8();
+  if (ver !== pay_consent_version) throw new DecodeError(`unknown pay consent version ${ver}`);
+  return {
+    ticker: r.ticker(),
+    client: r.account(),
+    amount: r.u64(),
+    receipt_digest: r.hash(),
+    nonce: r.u64(),
+    expiry_s: r.u64(),
+    signer: r.key(),
+    signature: r.sig(),
+  };
+}
+
+/** The consent's 123 + ticker-length unsigned bytes (domain kopilka/pay/v1). */
+export function encodePayConsentUnsigned(c) {
+  const w = new Writer();
+  writePayConsentFields(w, c);
+  return w.bytes();
+}
+
+const month_days_max = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether month (1-12) and day make a date in some year (29 February is one). */
+export function validBirthday(month, day) {
+  return Number.isInteger(month) && Number.isInteger(day) && month >= 1 && month <= 12 && day >= 1 &&
+    day <= month_days_max[month - 1];
+}
+
+function writeOptionalAccount(w, a, field) {
+  w.bool(a !== null && a !== undefined, `${field} present`);
+  if (a !== null && a !== undefined) w.account(a, field);
+}
+
+function readOptionalAccount(r) {
+  return r.bool() ? r.account() : null;
+}
+
+kind(
+  14,
+  'purchase',
+  (w, b) => {
+    w.ticker(b.ticker);
+    writeClientRef(w, b.client);
+    writeReceipt(w, b.receipt);
+    w.u32(b.programme_version, 'programme_version').u64(b.pay, 'pay');
+    w.bool(b.consent !== null && b.consent !== undefined, 'consent present');
+    if (b.consent) {
+      writePayConsentFields(w, b.consent);
+      w.sig(b.consent.signature, 'consent signature');
+    }
+    writeOptionalAccount(w, b.referrer, 'referrer');
+  },
+  (r) => {
+    const b = { ticker: r.ticker(), client: readClientRef(r), receipt: readReceipt(r) };
+    b.programme_version = r.u32();
+    b.pay = r.u64();
+    b.consent = r.bool() ? readPayConsent(r) : null;
+    b.referrer = readOptionalAccount(r);
+    return b;
+  },
+);
+kind(
+  15,
+  'purchase_return',
+  (w, b) => w.ticker(b.ticker).hash(b.purchase, 'purchase').u64(b.amount, 'amount'),
+  (r) => ({ ticker: r.ticker(), purchase: r.hash(), amount: r.u64() }),
+);
+kind(
+  16,
+  'card_bind',
+  (w, b) => {
+    w.ticker(b.ticker);
+    writeCard(w, b.card);
+    w.account(b.client, 'client');
+  },
+  (r) => ({ ticker: r.ticker(), card: readCard(r), client: r.account() }),
+);
+kind(
+  17,
+  'birthday_set',
+  (w, b) => {
+    if (!validBirthday(b.month, b.day)) throw new RangeError(`birthday ${b.month}-${b.day} is not a date`);
+    w.ticker(b.ticker).account(b.client, 'client').u8(b.month, 'month').u8(b.day, 'day');
+  },
+  (r) => {
+    const b = { ticker: r.ticker(), client: r.account(), month: r.u8(), day: r.u8() };
+    if (!validBirthday(b.month, b.day)) throw new DecodeError(`birthday ${b.month}-${b.day} is not a date`);
+    return b;
+  },
+);
+
+/** The kind names, in code order: venue_create … birthday_set. */
 export const tx_kinds = [...kinds_by_code.values()].map((k) => k.name);
 
 /**
- * The bonus programme's kinds (docs/formats.md, kinds 13-17): on the chain,
- * but neither built nor read by this library yet; the pages show them from
- * the node's JSON. Decoding one says so instead of calling it unknown.
+ * The bonus programme's publication (docs/formats.md, kind 13): on the chain,
+ * but neither built nor read by this library yet (owners publish a programme
+ * with the CLI, docs/programme.md); the pages show it from the node's JSON.
+ * Decoding one says so instead of calling it unknown.
  */
-export const tx_kinds_not_built = new Map([
-  [13, 'programme_set'],
-  [14, 'purchase'],
-  [15, 'purchase_return'],
-  [16, 'card_bind'],
-  [17, 'birthday_set'],
-]);
+export const tx_kinds_not_built = new Map([[13, 'programme_set']]);
 
-/** The kind's code (1-12), or throws for an unknown name. */
+/** The kind's code (1-12, 14-17), or throws for an unknown name. */
 export function txKindCode(name) {
   const k = kinds_by_name.get(name);
   if (!k) throw new RangeError(`unknown transaction kind '${name}'`);

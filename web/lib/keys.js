@@ -31,6 +31,7 @@ export const domains = Object.freeze({
   webhook: 'kopilka/webhook/v1',
   templates: 'kopilka/templates/v1',
   push: 'kopilka/push/v1',
+  pay: 'kopilka/pay/v1',
 });
 
 function tagOf(domain) {

@@ -77,7 +77,24 @@ test('an unknown version or kind is refused', () => {
   refuses(() => decodeSignedTx(splice(blob, 0, 1, 2)), /unknown transaction version 2/);
   refuses(() => decodeSignedTx(splice(blob, 1, 1, 0)), /unknown transaction kind 0/);
   refuses(() => decodeSignedTx(splice(blob, 1, 1, 18)), /unknown transaction kind 18/);
-  refuses(() => decodeSignedTx(blobOf('purchase')), /transaction kind 14 \(purchase\) is not read by this library/);
+  refuses(() => decodeSignedTx(blobOf('programme_set')), /transaction kind 13 \(programme_set\) is not read by this library/);
+});
+
+// Offsets in the purchase vector: 50 ticker (VOLODYA), 58 client reference
+// kind, 59 the account, 92 the receipt id's length.
+test('purchase: a bad client reference, receipt or card is refused', () => {
+  const blob = blobOf('purchase');
+  refuses(() => decodeSignedTx(splice(blob, 58, 1, 3)), /unknown client reference kind 3/);
+  const receipt = 92;
+  // Receipt "A-1024" (6 bytes), then the line count: 0 lines, 65 lines.
+  refuses(() => decodeSignedTx(splice(blob, receipt + 2 + 6, 1, 0)), /the receipt has no lines/);
+  refuses(() => decodeSignedTx(splice(blob, receipt + 2 + 6, 1, 65)), /65 lines, more than 64/);
+  const card = blobOf('purchase_by_card');
+  // Card "CARD0042" at 61: a lowercase letter is not a card.
+  refuses(() => decodeSignedTx(splice(card, 61, 1, 0x63)), /card must be 4-32 of 0-9 and A-Z/);
+  const birthday = blobOf('birthday_set');
+  // month at 91, day at 92 (29 February): 30 February is no date.
+  refuses(() => decodeSignedTx(splice(birthday, 92, 1, 30)), /birthday 2-30 is not a date/);
 });
 
 test('a blob over tx_bytes_max (16 KiB) is refused before it is read', () => {

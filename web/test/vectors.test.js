@@ -10,6 +10,7 @@ import {
   accountText,
   addressFromKey,
   base41Decode,
+  blake2b256,
   blockHash,
   chainIdOf,
   decodeBlock,
@@ -18,6 +19,8 @@ import {
   decodeSignedTx,
   decodeStaffAcceptance,
   decodeVoucher,
+  encodePayConsentUnsigned,
+  encodeReceipt,
   decodeVoucherQr,
   encodeAttestationUnsigned,
   encodeGenesis,
@@ -79,7 +82,7 @@ const qr = JSON.parse(readFileSync(new URL('qr.json', vectorsDir), 'utf8'));
 
 const byType = (type) =>
   entries.filter((e) => e.type === type && !(type === 'tx' && tx_kinds_not_built_names.includes(e['tx.kind'])));
-// The programme's kinds are C++-only for now (encoding.js, tx_kinds_not_built).
+// programme_set is C++-only for now (encoding.js, tx_kinds_not_built).
 const programmeVectors = entries.filter((e) => e.type === 'tx' && tx_kinds_not_built_names.includes(e['tx.kind']));
 const genesisEntry = byType('genesis')[0];
 const chainId = fromHex(genesisEntry.chain_id_hex, 32);
@@ -215,6 +218,58 @@ const bodies = {
   },
   phone_rebind_cancel: (e) => ({ phone: fromHex(e['body.phone_hex'], 32) }),
   phone_rebind_complete: (e) => ({ phone: fromHex(e['body.phone_hex'], 32) }),
+  purchase: (e) => {
+    const lines = [];
+    for (let i = 0; i < Number(e['body.receipt.line_count']); i++)
+      lines.push({ category: e[`body.receipt.lines.${i}.category`], amount: BigInt(e[`body.receipt.lines.${i}.amount`]) });
+    const receipt = { id: e['body.receipt.id'], lines };
+    hexEq(encodeReceipt(receipt), e['body.receipt.bytes_hex'], 'receipt bytes');
+    hexEq(blake2b256(encodeReceipt(receipt)), e['body.receipt.digest_hex'], 'receipt digest');
+    let consent = null;
+    if (bool(e['body.consent.present'])) {
+      const p = 'body.consent.';
+      assert.equal(e[`${p}version`], '1');
+      consent = {
+        ticker: e[`${p}ticker`],
+        client: accountField(e, `${p}client`),
+        amount: BigInt(e[`${p}amount`]),
+        receipt_digest: fromHex(e[`${p}receipt_digest_hex`], 32),
+        nonce: BigInt(e[`${p}nonce`]),
+        expiry_s: BigInt(e[`${p}expiry_s`]),
+        signer: keyField(e, `${p}signer`),
+        signature: fromHex(e[`${p}signature_hex`], 64),
+      };
+      // The client's consent: its bytes, id, signing message and signature.
+      const unsigned = encodePayConsentUnsigned(consent);
+      hexEq(unsigned, e['consent.unsigned_hex'], 'consent bytes');
+      hexEq(blake2b256(unsigned), e['consent.id_hex'], 'consent id');
+      hexEq(signingMessage('pay', chainId, unsigned), e['consent.signing_message_hex'], 'consent signing message');
+      hexEq(sign('pay', chainId, unsigned, fromHex(e['consent.signer_seed_hex'], 32)), e[`${p}signature_hex`]);
+      assert.ok(verify('pay', chainId, unsigned, consent.signature, consent.signer));
+    }
+    return {
+      ticker: e['body.ticker'],
+      client:
+        e['body.client.kind'] === 'card' ? { card: e['body.client.card'] } : { account: accountField(e, 'body.client.account') },
+      receipt,
+      programme_version: Number(e['body.programme_version']),
+      pay: BigInt(e['body.pay']),
+      consent,
+      referrer: bool(e['body.referrer.present']) ? accountField(e, 'body.referrer') : null,
+    };
+  },
+  purchase_return: (e) => ({
+    ticker: e['body.ticker'],
+    purchase: fromHex(e['body.purchase_hex'], 32),
+    amount: BigInt(e['body.amount']),
+  }),
+  card_bind: (e) => ({ ticker: e['body.ticker'], card: e['body.card'], client: accountField(e, 'body.client') }),
+  birthday_set: (e) => ({
+    ticker: e['body.ticker'],
+    client: accountField(e, 'body.client'),
+    month: Number(e['body.month']),
+    day: Number(e['body.day']),
+  }),
 };
 
 test('the vectors file has every entry docs/formats.md lists, and each tx kind is built here', () => {
