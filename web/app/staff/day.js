@@ -10,10 +10,11 @@ export const day_ms = 86_400_000;
 export const utcDayStart = (ms) => Math.floor(ms / day_ms) * day_ms;
 
 /**
- * `{ rows, given, redeemed, received, givenCount, redeemedCount }` of the
- * history `entries` at `ticker` for the key `address` since `fromMs`:
- * transfers it signed from its key (given), redeems it signed (the voucher's
- * price), transfers to it (received: the owner's allowance). Rows keep the
+ * `{ rows, given, redeemed, received, givenCount, redeemedCount, sales,
+ * purchaseCount }` of the history `entries` at `ticker` for the key `address`
+ * since `fromMs`: transfers it signed from its key (given), redeems it signed
+ * (the voucher's price), purchases it recorded (sales: their receipts' money),
+ * transfers to it (received: the owner's allowance). Rows keep the
  * history's order (newest first); totals are decimal strings.
  */
 export function summariseDay(entries, { address, ticker, fromMs, productNames = new Map() }) {
@@ -22,6 +23,8 @@ export function summariseDay(entries, { address, ticker, fromMs, productNames = 
   let received = 0n;
   let givenCount = 0;
   let redeemedCount = 0;
+  let sales = 0n;
+  let purchaseCount = 0;
   const rows = [];
   for (const entry of entries) {
     const tx = entry.tx;
@@ -37,6 +40,11 @@ export function summariseDay(entries, { address, ticker, fromMs, productNames = 
       redeemedCount += 1;
       const product = productNames.get(tx.voucher.product_id) ?? String(tx.voucher.product_id);
       rows.push({ id: entry.id, kind: 'redeemed', time_ms: entry.time_ms, amount: tx.voucher.price, product });
+    } else if (tx.kind === 'purchase' && tx.signer === address) {
+      // The receipt's money, not coins: what the accrual was counted from.
+      sales += parseAmount(tx.receipt.total);
+      purchaseCount += 1;
+      rows.push({ id: entry.id, kind: 'purchase', time_ms: entry.time_ms, amount: tx.receipt.total, to: tx.client, memo: tx.receipt.id });
     } else if (tx.kind === 'transfer' && tx.to === address) {
       received += parseAmount(tx.amount);
       rows.push({ id: entry.id, kind: 'received', time_ms: entry.time_ms, amount: tx.amount });
@@ -49,6 +57,8 @@ export function summariseDay(entries, { address, ticker, fromMs, productNames = 
     received: formatAmount(received),
     givenCount,
     redeemedCount,
+    sales: formatAmount(sales),
+    purchaseCount,
   };
 }
 

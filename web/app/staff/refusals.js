@@ -15,6 +15,14 @@ const send_keys = Object.freeze({
   expired: 'staff.error.try_again',
   unknown_ticker: 'staff.error.not_staff',
 });
+// A purchase's accrual comes from the member's own allowance, as a send's
+// transfer does: the send's messages (limits, balance) apply, and these.
+const purchase_keys = Object.freeze({
+  ...send_keys,
+  no_programme: 'staff.purchase.no_programme',
+  programme_version: 'staff.purchase.programme_changed',
+  invalid_receipt: 'staff.purchase.invalid_receipt',
+});
 const redeem_keys = Object.freeze({
   not_staff: 'staff.error.not_staff',
   voucher_expired: 'staff.refusal.voucher_expired',
@@ -31,7 +39,7 @@ const redeem_keys = Object.freeze({
 
 /**
  * `{ key, params }` for a refusal `reason` (a ledger reason, from an RpcError
- * or from voucher.check's answer) met while doing `action` ('send' or
+ * or from voucher.check's answer) met while doing `action` ('send', 'purchase' or
  * 'redeem'). `facts` gives the figures the message shows: `ticker`, the
  * member's `limit_per_tx`, `limit_per_day`, `given_today` and `balance`
  * (decimal strings, from venue.get and account.balances), a voucher's
@@ -39,7 +47,7 @@ const redeem_keys = Object.freeze({
  */
 export function refusalMessage(reason, action, facts = {}) {
   const ticker = facts.ticker ?? '';
-  if (action === 'send') {
+  if (action === 'send' || action === 'purchase') {
     if (reason === 'limit_per_tx' && facts.limit_per_tx)
       return { key: 'staff.error.limit_per_tx', params: { limit: facts.limit_per_tx, ticker } };
     if (reason === 'limit_per_day' && facts.limit_per_day)
@@ -47,7 +55,8 @@ export function refusalMessage(reason, action, facts = {}) {
     if (reason === 'limit_per_tx' || reason === 'limit_per_day') return { key: `staff.error.${reason}_plain` };
     if (reason === 'insufficient_balance')
       return { key: 'staff.error.insufficient_balance', params: { balance: facts.balance ?? '0.00', ticker } };
-    if (send_keys[reason]) return { key: send_keys[reason], params: { ticker } };
+    const keys = action === 'purchase' ? purchase_keys : send_keys;
+    if (keys[reason]) return { key: keys[reason], params: { ticker } };
   } else {
     if (reason === 'insufficient_balance')
       return facts.client_balance
@@ -61,7 +70,7 @@ export function refusalMessage(reason, action, facts = {}) {
 }
 
 /**
- * `{ key, params }` for an error thrown while doing `action` ('send',
+ * `{ key, params }` for an error thrown while doing `action` ('send', 'purchase',
  * 'lookup', 'redeem', 'join'): rpc.js's RpcError or RpcUnavailable, or
  * anything else. `sent` says a signed transaction may have reached the node
  * (its retry resubmits the same bytes, which the ledger takes at most once).

@@ -1,18 +1,19 @@
 // The till itself: the venue, what this staff member can still give (their
 // balance, the limit per transfer, today's tally against the daily limit),
-// and the three counters: give, redeem, today. The figures are read again
+// and the four counters: give, a purchase under the programme, redeem, today. The figures are read again
 // after every action, so a refusal's message quotes what the ledger counts.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { Button, Notice, html, useI18n } from '../ui.js';
 import { tillState } from './actions.js';
 import { saveStaffKey, staffKeys } from './store.js';
+import { Purchase } from './purchase.js';
 import { Redeem } from './redeem.js';
 import { staffError } from './refusals.js';
 import { Send } from './send.js';
 import { StaffAlert, say } from './text.js';
 import { Today } from './today.js';
 
-const tabs = ['send', 'redeem', 'today'];
+const tabs = ['send', 'purchase', 'redeem', 'today'];
 
 /** `refresh()` reads the venue and the balance again; resolves to the new state. */
 function useTillState(node, key) {
@@ -120,6 +121,7 @@ export function Till({ node, staffKey, onSwitch }) {
       )}
     </nav>
     ${tab === 'send' && html`<${Send} ...${props} />`}
+    ${tab === 'purchase' && html`<${Purchase} ...${props} />`}
     ${tab === 'redeem' && html`<${Redeem} ...${props} />`}
     ${tab === 'today' && html`<${Today} ...${props} />`}
   `;

@@ -60,6 +60,8 @@ export function Today({ node, staffKey, state }) {
       <p class="big" data-testid="today-given">${say(i18n, { key: 'staff.today.given', params: { amount: day.given, ticker } })}</p>
       <p class="big" data-testid="today-redeemed">${say(i18n, { key: 'staff.today.redeemed', params: { amount: day.redeemed, ticker } })}</p>
       <p data-testid="today-counts">${t('staff.today.counts', { given: String(day.givenCount), redeemed: String(day.redeemedCount) })}</p>
+      ${day.purchaseCount > 0 &&
+      html`<p data-testid="today-purchases">${t('staff.today.purchases', { count: String(day.purchaseCount), total: i18n.amount(day.sales) })}</p>`}
       <p data-testid="today-received">${say(i18n, { key: 'staff.today.received', params: { amount: day.received, ticker } })}</p>
       ${day.rows.length === 0
         ? html`<p>${t('staff.today.empty')}</p>`
@@ -73,7 +75,9 @@ export function Today({ node, staffKey, state }) {
                         ? say(i18n, { key: 'staff.today.row_given', params: { amount: row.amount, ticker, to: shortAccount(row.to) } })
                         : row.kind === 'redeemed'
                           ? say(i18n, { key: 'staff.today.row_redeemed', params: { amount: row.amount, ticker, product: row.product } })
-                          : say(i18n, { key: 'staff.today.row_received', params: { amount: row.amount, ticker } })}
+                          : row.kind === 'purchase'
+                            ? t('staff.today.row_purchase', { total: i18n.amount(row.amount), to: shortAccount(row.to) })
+                            : say(i18n, { key: 'staff.today.row_received', params: { amount: row.amount, ticker } })}
                     </span>
                     <span class="hint"> · ${time.format(new Date(row.time_ms))}</span>
                     ${row.memo && html`<span class="memo">${row.memo}</span>`}

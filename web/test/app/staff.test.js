@@ -125,6 +125,7 @@ test("today's totals: only this key's own transfers and redeems at this venue si
   assert.equal(fromMs, Date.UTC(2026, 11, 2));
   const entry = (time_ms, tx) => ({ id: String(time_ms), time_ms, tx: { ticker: 'VOLODYA', signer: me, ...tx } });
   const entries = [
+    entry(fromMs + 10, { kind: 'purchase', client: 'phone:ab', receipt: { id: 'R-1', total: '550.50', lines: [] } }),
     entry(fromMs + 9, { kind: 'redeem', voucher: { product_id: 1, price: '1.00' } }),
     entry(fromMs + 8, { kind: 'transfer', from: me, to: 'phone:ab', amount: '0.10', memo: 'a' }),
     entry(fromMs + 7, { kind: 'transfer', from: me, to: 'phone:cd', amount: '0.20', memo: '' }),
@@ -140,6 +141,45 @@ test("today's totals: only this key's own transfers and redeems at this venue si
   assert.equal(day.redeemed, '1.00');
   assert.equal(day.redeemedCount, 1);
   assert.equal(day.received, '20.00');
-  assert.deepEqual(day.rows.map((r) => r.kind), ['redeemed', 'given', 'given', 'given', 'received']);
-  assert.equal(day.rows[0].product, 'coffee');
+  assert.equal(day.sales, '550.50');
+  assert.equal(day.purchaseCount, 1);
+  assert.deepEqual(day.rows.map((r) => r.kind), ['purchase', 'redeemed', 'given', 'given', 'given', 'received']);
+  assert.equal(day.rows[1].product, 'coffee');
+});
+
+test("a purchase's lines as typed, the programme's categories and what a quote gives the client, in BigInt", async () => {
+  const { accruedToClient, programmeCategories, typedLines } = await import('../../app/staff/purchase.js');
+  assert.deepEqual(typedLines([{ category: 'coffee', amount: '350' }, { category: '', amount: '200,50' }]), {
+    lines: [
+      { category: 'coffee', amount: 35000n },
+      { category: '', amount: 20050n },
+    ],
+  });
+  // An untouched extra row is left out; a typed one is checked.
+  assert.deepEqual(typedLines([{ category: '', amount: '1' }, { category: '', amount: '' }]), { lines: [{ category: '', amount: 100n }] });
+  assert.deepEqual(typedLines([{ category: '', amount: '1' }, { category: 'tea', amount: '' }]), { problem: 'amount_invalid', index: 1 });
+  assert.deepEqual(typedLines([{ category: '', amount: '0' }]), { problem: 'zero_amount', index: 0 });
+  assert.deepEqual(typedLines([{ category: '', amount: '' }]), { problem: 'amount_invalid', index: 0 });
+  assert.deepEqual(
+    programmeCategories({
+      accrual_excluded: ['tobacco'],
+      pay_excluded: ['tobacco', 'alcohol'],
+      rules: [{ when: { categories: ['coffee', ''] } }, { when: { categories: [] } }],
+      stamp_cards: [{ category: 'cake' }],
+    }),
+    ['alcohol', 'cake', 'coffee', 'tobacco'],
+  );
+  assert.deepEqual(programmeCategories(null), []);
+  const quote = {
+    client: 'phone:ab',
+    credits: [
+      { to: 'phone:ab', amount: '33.03' },
+      { to: 'phone:ab', amount: '100.00' },
+      { to: 'kop1referrer', amount: '27.52' },
+    ],
+  };
+  assert.equal(accruedToClient(quote), 13303n);
+  // The programme's refusals say what to do.
+  assert.deepEqual(refusalMessage('programme_version', 'purchase', { ticker: 'VOLODYA' }), { key: 'staff.purchase.programme_changed', params: { ticker: 'VOLODYA' } });
+  assert.equal(refusalMessage('insufficient_balance', 'purchase', { ticker: 'VOLODYA', balance: '2.00' }).key, 'staff.error.insufficient_balance');
 });
