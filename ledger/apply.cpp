@@ -415,6 +415,7 @@ struct Applier {
         const std::optional<loyalty::Client> before_copy = before ? std::optional(*before) : std::nullopt;
         loyalty::Client after = r.client_after;
         state.put_loyalty_client(b.ticker, client, after);
+        if (r.tier_after != r.tier_before) fx.tiers.push_back({b.ticker, client, r.tier_before, r.tier_after});
         if (r.paid > 0)
             if (auto ok = move(b.ticker, client, treasury, r.paid); !ok) return ok;
 
@@ -495,10 +496,13 @@ struct Applier {
         if (take > 0 && rec.client != treasury)
             if (auto ok = move(b.ticker, rec.client, treasury, take); !ok) return ok;
         const loyalty::Programme* p = state.programme(b.ticker, rec.programme_version);
-        if (const loyalty::Client* c = state.loyalty_client(b.ticker, rec.client); c && p)
-            state.put_loyalty_client(b.ticker, rec.client,
-                                     loyalty::apply_return_to_client(*p, *c, rec.time_s, rr->money_returned,
-                                                                     rr->take_client - take, ctx.time_s()));
+        if (const loyalty::Client* c = state.loyalty_client(b.ticker, rec.client); c && p) {
+            const std::uint8_t tier_before = c->tier;
+            loyalty::Client after = loyalty::apply_return_to_client(*p, *c, rec.time_s, rr->money_returned,
+                                                                    rr->take_client - take, ctx.time_s());
+            if (after.tier != tier_before) fx.tiers.push_back({b.ticker, rec.client, tier_before, after.tier});
+            state.put_loyalty_client(b.ticker, rec.client, std::move(after));
+        }
         for (std::size_t i = 0; i < loyalty::referral_levels_max; ++i) {
             if (rr->take_referrer[i] == 0 || !rec.referrers[i]) continue;
             const Account& ref = *rec.referrers[i];
@@ -793,6 +797,7 @@ void run_event(State& state, Effects& fx, const DueEvent& e) {
             for (const auto& [account, c] : state.loyalty_clients(e.ticker)) {
                 loyalty::Client rec = c;
                 rec.tier = loyalty::tier_at(*p, c, e.due_s, true);
+                if (rec.tier != c.tier) fx.tiers.push_back({e.ticker, account, c.tier, rec.tier});
                 state.put_loyalty_client(e.ticker, account, rec);
             }
             if (auto next = loyalty::next_tier_recalc(*p, e.due_s))

@@ -103,9 +103,21 @@ struct Movement {
     std::uint64_t due_s = 0;
 };
 
+// A client's tier at a venue moved: by a purchase or a return (tiers
+// recomputed on purchase), or by a monthly recalculation (a time event).
+// Indices into the programme's tiers, as loyalty.get's tier.index.
+struct TierChange {
+    std::string ticker;
+    Account client;
+    std::uint8_t before = 0;
+    std::uint8_t after = 0;
+    bool operator==(const TierChange&) const = default;
+};
+
 struct Effects {
     std::vector<Account> touched;    // every account the transaction concerns
     std::vector<Movement> movements;
+    std::vector<TierChange> tiers;   // in the order they happened
 };
 
 // The checks a staff_add makes of its acceptance, besides its signature

@@ -485,6 +485,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
                     in_block.emplace(o.id, o.location);
                     o.touched = fx->touched;
                     o.movements = std::move(fx->movements);
+                    o.tiers = std::move(fx->tiers);
                     applied.push_back({o.id, o.location.index, std::move(fx->touched), tx_ticker(stx.tx)});
                     block.tx_ids.push_back(o.id);
                     blobs.push_back(encode_signed_tx(stx));
@@ -530,7 +531,7 @@ std::expected<Produced, std::string> Chain::produce_block(std::span<const Signed
     stage_block(batch, block, hash, applied, std::move(blobs), std::move(aggregates));
     if (extras) {
         const std::size_t own = batch.ops.size();
-        extras(block, candidates, out.outcomes, event_effects.movements, state_, batch);
+        extras(block, candidates, out.outcomes, event_effects, state_, batch);
         for (std::size_t i = own; i < batch.ops.size(); ++i)
             if (batch.ops[i].column != Column::outbox) {
                 state_.rollback_to(start);

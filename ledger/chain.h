@@ -37,6 +37,7 @@ struct TxOutcome {
     std::optional<Refused> refusal;
     std::vector<Account> touched;  // committed now: every account it concerns
     std::vector<Movement> movements;  // produce_block, committed now: its coin movements, in order
+    std::vector<TierChange> tiers;    // produce_block, committed now: the clients' tiers it moved
 };
 
 struct Produced {
@@ -63,12 +64,13 @@ struct AppendFailure {
 // Writes a caller adds to a block's batch, so they commit with the block or
 // not at all (the node's outbox: the messages the block causes). Called once
 // the block is made and signed, before its batch is written, with the state
-// after the block, one outcome per candidate and the coin movements of the
-// programmes' time events the block ran first (apply_due_events: gifts,
-// expiries); it may only add to `batch`, and only outside the chain's own
-// families (meta, blocks, txs, state, index, stats), which the audit checks.
+// after the block, one outcome per candidate and what the programmes' time
+// events the block ran first did (apply_due_events: the coin movements of
+// gifts and expiries, the tiers a recalculation moved); it may only add to
+// `batch`, and only outside the chain's own families (meta, blocks, txs,
+// state, index, stats), which the audit checks.
 using BlockExtras = std::function<void(const Block& block, std::span<const SignedTx> candidates,
-                                       std::span<const TxOutcome> outcomes, std::span<const Movement> event_movements,
+                                       std::span<const TxOutcome> outcomes, const Effects& events,
                                        const State& state, Batch& batch)>;
 
 // The first damage the startup check found.

@@ -913,11 +913,11 @@ void Node::produce(std::vector<Pending> batch) {
         produced = chain_->produce_block(
             txs, clock_.now_ms(), *producer_, /*signatures_verified=*/true,
             [&](const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
-                std::span<const Movement> event_movements, const State& state, Batch& b) {
+                const Effects& time_events, const State& state, Batch& b) {
                 messages.clear();  // a block retried after a failed write starts afresh
                 events.clear();
-                block_messages(block, candidates, outcomes, event_movements, state, b, messages);
-                block_events(block, candidates, outcomes, b, events);
+                block_messages(block, candidates, outcomes, time_events.movements, state, b, messages);
+                block_events(block, candidates, outcomes, time_events, state, b, events);
             });
         if (!produced && !chain_->store().damage())
             set_write_error("the node cannot write to its data dir: " + produced.error());

@@ -278,7 +278,8 @@ private:
     // The venues' POS webhook events a block causes (node_webhooks.cpp), added
     // to its batch like its messages; `out` gets them once it is written.
     void block_events(const ledger::Block& block, std::span<const ledger::SignedTx> candidates,
-                      std::span<const ledger::TxOutcome> outcomes, ledger::Batch& batch, std::vector<WebhookEvent>& out);
+                      std::span<const ledger::TxOutcome> outcomes, const ledger::Effects& time_events,
+                      const ledger::State& state, ledger::Batch& batch, std::vector<WebhookEvent>& out);
     // Coins reached a phone: what it got and its balance after the block.
     // News of `amount` of `ticker` credited to phone `ref` (a transfer, a
     // purchase's accrual, a gift): the venue's template of `kind`, rendered

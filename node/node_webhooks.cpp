@@ -33,17 +33,49 @@ constexpr std::size_t webhooks_page_max = 10'000;
 
 }  // namespace
 
+namespace {
+
+// A tier as loyalty.get names it: its index and the programme's name for it
+// (null when the programme in force has no tier at that index any more).
+json::object tier_json(const loyalty::Programme* p, std::uint8_t index) {
+    return json::object{{"index", index},
+                        {"name", p && index < p->tiers.size() ? json::value(p->tiers[index].name) : json::value(nullptr)}};
+}
+
+}  // namespace
+
 void Node::block_events(const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
-                        Batch& batch, std::vector<WebhookEvent>& out) {
+                        const Effects& time_events, const State& state, Batch& batch, std::vector<WebhookEvent>& out) {
+    const std::uint64_t height = block.header.height;
+    const std::uint64_t time_ms = block.header.time_ms;
+    // A tier that moved: the venue's POS may greet a new Gold client. `cause`
+    // is what moved it; `tx` the transaction, none for a recalculation.
+    auto tier_event = [&](const TierChange& t, std::string_view cause, const std::optional<Hash256>& tx) {
+        if (!webhooks_->wants(t.ticker)) return;
+        const loyalty::Programme* p = state.programme_in_force(t.ticker, time_ms / 1000);
+        json::object data{{"ticker", t.ticker},
+                          {"client", account_text(t.client)},
+                          {"tier_before", tier_json(p, t.before)},
+                          {"tier_after", tier_json(p, t.after)},
+                          {"cause", cause}};
+        // Unique per client and cause: a transaction moves a client's tier
+        // once; a recalculation (no transaction) once a block.
+        std::string detail = "tier_change " + account_text(t.client);
+        if (!tx) detail += " " + std::to_string(height);
+        out.push_back(webhooks_->add(t.ticker, "tier_change", std::move(data), tx, height, time_ms, batch, detail));
+    };
+    // The block's time events ran before its transactions.
+    for (const TierChange& t : time_events.tiers) tier_event(t, "recalculation", std::nullopt);
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         if (outcomes[i].status != TxOutcome::Status::committed) continue;
         const auto type = event_type(candidates[i].tx.body);
         if (!type) continue;
         const std::string& venue = tx_ticker(candidates[i].tx);
         if (venue.empty()) continue;
-        if (!webhooks_->wants(venue)) continue;
-        out.push_back(webhooks_->add(venue, std::string(*type), rpc::tx_json(candidates[i]), outcomes[i].id,
-                                     block.header.height, block.header.time_ms, batch));
+        if (webhooks_->wants(venue))
+            out.push_back(webhooks_->add(venue, std::string(*type), rpc::tx_json(candidates[i]), outcomes[i].id, height,
+                                         time_ms, batch));
+        for (const TierChange& t : outcomes[i].tiers) tier_event(t, *type, outcomes[i].id);
     }
 }
 

@@ -339,16 +339,23 @@ TEST_CASE("time events: a monthly tier recalculation and a win-back gift happen 
     REQUIRE(*recalc < *winback);  // 2026-10-01 00:00 MSK, then 30 days after the purchase
     REQUIRE(next_event_due_s(s) == *recalc);
 
+    // What the block's time events did, as the node's extras see it (its POS webhooks).
+    std::vector<TierChange> event_tiers;
     auto event_block = [&](std::uint64_t at_s) {
-        auto made = tc.chain->produce_block({}, at_s * 1000, tc.producer);
+        event_tiers.clear();
+        auto made = tc.chain->produce_block({}, at_s * 1000, tc.producer, /*signatures_verified=*/false,
+                                            [&](const Block&, std::span<const SignedTx>, std::span<const TxOutcome>,
+                                                const Effects& events, const State&, Batch&) { event_tiers = events.tiers; });
         REQUIRE(made);
         REQUIRE(made->block);
         CHECK(made->block->header.tx_count == 0);
     };
     event_block(*recalc);
     CHECK(s.loyalty_client(coin, who)->tier == 1);
+    CHECK(event_tiers == std::vector<TierChange>{{coin, who, 0, 1}});
     const Amount treasury_before = s.balance(coin, treasury), client_before = s.balance(coin, who);
     event_block(*winback + 5);
+    CHECK(event_tiers.empty());  // the next month's recalculation is later; a gift moves no tier
     CHECK(s.balance(coin, who) == client_before + 20'000);
     CHECK(s.balance(coin, treasury) == treasury_before - 20'000);
     CHECK(s.gifts_in_month(coin, static_cast<std::uint32_t>(tz::to_local(*tz::parse(p.zone_rule),
@@ -360,5 +367,38 @@ TEST_CASE("time events: a monthly tier recalculation and a win-back gift happen 
     REQUIRE(s.loyalty_client(coin, who)->lots.size() == 1);
     CHECK(next_event_due_s(s) == s.loyalty_client(coin, who)->lots[0].expiry_s);
     check_conserved(s);
+    CHECK(audit_store(tc.chain->store()).ok);
+}
+
+TEST_CASE("a purchase that reaches a tier and the return that takes it back each say so in their outcome",
+          "[programme][chain]") {
+    TestChain tc;
+    const KeyPair owner = test_key(3), barista = test_key(4), client = test_key(6);
+    const Account staff = Account::of_key(barista.public_key()), who = Account::of_key(client.public_key());
+    REQUIRE(tc.commit1(tc.tx->venue_create(owner, coin)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->staff_add(owner, coin, barista)).status == TxOutcome::Status::committed);
+    REQUIRE(tc.commit1(tc.tx->transfer(owner, coin, staff, allowance)).status == TxOutcome::Status::committed);
+    loyalty::Programme p = seed_programme(tc.now_ms / 1000 + 10);
+    p.tiers = {{"Base", 0, 3000}, {"Gold", 100'000, 10000}};  // Gold at 1,000.00, recomputed on purchase
+    REQUIRE(p.tier_recalc == loyalty::TierRecalc::on_purchase);
+    REQUIRE(tc.commit1(tc.tx->sign(owner, ProgrammeSet{coin, p})).status == TxOutcome::Status::committed);
+    tc.advance_ms(20'000);
+    auto buy = [&](Amount money) {
+        return tc.commit1(tc.tx->sign(barista, Purchase{coin, ClientRef{ClientRef::Kind::account, who, {}},
+                                                         loyalty::Receipt{"R", {{"", money}}}, 1, 0, std::nullopt,
+                                                         std::nullopt}));
+    };
+    const TxOutcome small = buy(40'000);  // 400.00: still Base
+    REQUIRE(small.status == TxOutcome::Status::committed);
+    CHECK(small.tiers.empty());
+    const TxOutcome big = buy(70'000);  // 1,100.00 in all: Gold
+    REQUIRE(big.status == TxOutcome::Status::committed);
+    CHECK(big.tiers == std::vector<TierChange>{{coin, who, 0, 1}});
+    CHECK(tc.chain->state().loyalty_client(coin, who)->tier == 1);
+    // Half of the big one back: 750.00 in all, Base again.
+    const TxOutcome back = tc.commit1(tc.tx->sign(barista, PurchaseReturn{coin, big.id, 35'000}));
+    REQUIRE(back.status == TxOutcome::Status::committed);
+    CHECK(back.tiers == std::vector<TierChange>{{coin, who, 1, 0}});
+    CHECK(tc.chain->state().loyalty_client(coin, who)->tier == 0);
     CHECK(audit_store(tc.chain->store()).ok);
 }

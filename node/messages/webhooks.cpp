@@ -295,8 +295,9 @@ std::expected<Webhooks::Target, Webhooks::Refused> Webhooks::set(const std::stri
     return t;
 }
 
-WebhookEvent Webhooks::add(const std::string& venue, std::string type, json::value data, const Hash256& tx,
-                           std::uint64_t height, std::uint64_t block_time_ms, Batch& batch) {
+WebhookEvent Webhooks::add(const std::string& venue, std::string type, json::value data,
+                           const std::optional<Hash256>& tx, std::uint64_t height, std::uint64_t block_time_ms,
+                           Batch& batch, std::string_view detail) {
     WebhookEvent e;
     {
         std::lock_guard lock(mutex_);
@@ -309,7 +310,12 @@ WebhookEvent Webhooks::add(const std::string& venue, std::string type, json::val
     e.tx = tx;
     e.height = height;
     e.created_ms = clock_.now_ms();
-    e.key = to_hex(Blake2b256().update(as_bytes(key_tag)).update(chain_id_).update(tx).update(as_bytes(venue)).finish());
+    Blake2b256 key;
+    key.update(as_bytes(key_tag)).update(chain_id_);
+    if (tx) key.update(*tx);
+    key.update(as_bytes(venue));
+    if (!detail.empty()) key.update(as_bytes(detail));
+    e.key = to_hex(key.finish());
     // The body is fixed here: every attempt posts these bytes, and the
     // receiver can check the signature over exactly what it read.
     e.body = json::serialize(json::object{{"id", e.key},
@@ -318,7 +324,7 @@ WebhookEvent Webhooks::add(const std::string& venue, std::string type, json::val
                                           {"seq", e.venue_seq},
                                           {"height", height},
                                           {"time_ms", block_time_ms},
-                                          {"tx", to_hex(tx)},
+                                          {"tx", tx ? json::value(to_hex(*tx)) : json::value(nullptr)},
                                           {"data", std::move(data)}});
     batch.put(Column::outbox, event_key(e.seq), encode_event(e));
     return e;

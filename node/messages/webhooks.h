@@ -63,9 +63,9 @@ struct WebhookEvent {
     std::uint64_t seq = 0;        // the record's key: the order events were made in, over all venues
     std::string venue;            // the ticker
     std::uint64_t venue_seq = 0;  // 1, 2, ... within the venue: the order the POS gets them in
-    std::string type;             // purchase, return, redemption, bonus, registration
+    std::string type;             // purchase, return, redemption, transfer, registration, tier_change
     std::string body;             // the JSON posted, the same on every attempt
-    std::string key;              // X-Kopilka-Delivery: blake2b-256(chain id, tx id, venue), hex
+    std::string key;              // X-Kopilka-Delivery: blake2b-256(tag, chain id, tx id, venue[, detail]), hex
     std::optional<Hash256> tx;
     std::uint64_t height = 0;
     std::uint64_t created_ms = 0;
@@ -114,9 +114,13 @@ public:
 
     // Adds an event of `venue` to a block's `batch`; once the batch is
     // written pass it to committed(), else drop it (reload() then numbers
-    // the venue's next events as if it never was).
-    WebhookEvent add(const std::string& venue, std::string type, boost::json::value data, const Hash256& tx,
-                     std::uint64_t height, std::uint64_t block_time_ms, ledger::Batch& batch);
+    // the venue's next events as if it never was). `tx` is the transaction
+    // that caused it (none for a time event's); `detail` tells apart events
+    // of one transaction (a tier change of a purchase: "tier_change <client>"),
+    // empty for the transaction's own event, whose key it leaves as it was.
+    WebhookEvent add(const std::string& venue, std::string type, boost::json::value data,
+                     const std::optional<Hash256>& tx, std::uint64_t height, std::uint64_t block_time_ms,
+                     ledger::Batch& batch, std::string_view detail = {});
     void committed(std::vector<WebhookEvent> events);
     void reload();  // the store was reopened after a failed write
 

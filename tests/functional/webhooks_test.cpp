@@ -20,6 +20,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 
 using namespace kopilka;
 using namespace kopilka::test;
@@ -88,6 +89,22 @@ std::uint64_t count(rpc::Client& admin, const char* state) {
 }
 
 std::uint64_t node_ms(rpc::Client& c) { return c.call("node.info").at("time_ms").to_number<std::uint64_t>(); }
+
+// 3 % of every receipt; Gold from 1,000.00 of lifetime purchases, recomputed
+// at each purchase and return. Published 2 s ahead of the node's clock;
+// returns once it is in force.
+void publish_gold_programme(Volodi& cafe, rpc::Client& c) {
+    loyalty::Programme p;
+    p.version = 1;
+    p.zone = "Europe/Moscow";
+    p.tzdb_version = "2024a";
+    p.zone_rule = "MSK-3";
+    p.tiers = {{"Base", 0, 3000}, {"Gold", 1000'00, 3000}};
+    p.rules = {loyalty::Rule{1, "3 %", 0, {}, loyalty::Effect::percent, 300, std::nullopt, 0}};
+    p.effective_from_s = node_ms(c) / 1000 + 2;
+    REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, p})).at("status") == "committed");
+    while (node_ms(c) / 1000 < p.effective_from_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
 
 }  // namespace
 
@@ -212,4 +229,61 @@ TEST_CASE("a POS that never takes an event: each is dead after the attempts, in 
     for (std::size_t i = 0; i < requests.size(); ++i)
         CHECK(json::parse(str(requests[i], "raw")).at("seq") == (i < 12 ? 1 : 2));
     CHECK(node.log().find("webhook.dead") != std::string::npos);
+}
+
+TEST_CASE("a purchase that lifts a client to Gold is followed by a tier_change event, and the return that takes it "
+          "back by another, each signed and in order") {
+    FakeProvider receiver("webhook", "unused");
+    NodeProcess node(quick_retries);
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.open();
+    const json::value set =
+        c.call("webhook.set", webhook_params(cafe.wallet.chain(), cafe.owner, cafe.coin, receiver.url("/pos"), node_ms(c)));
+    const std::string secret = str(set, "secret");
+    publish_gold_programme(cafe, c);
+    const Account client = cafe.phone("+7 900 000-02-01");
+    auto purchase = [&](Amount money, const std::string& receipt) {
+        Purchase p{cafe.coin, ClientRef{ClientRef::Kind::account, client, ""},
+                   loyalty::Receipt{receipt, {loyalty::ReceiptLine{"", money}}}, 1, 0, std::nullopt, std::nullopt};
+        return cafe.wallet.submit(cafe.wallet.sign(cafe.masha, p));
+    };
+    // 400.00: still Base, no tier event; then 700.00: 1,100.00 in all, Gold.
+    REQUIRE(str(purchase(400'00, "R-1"), "status") == "committed");
+    const json::value gold = purchase(700'00, "R-2");
+    REQUIRE(str(gold, "status") == "committed");
+    Hash256 gold_id{};
+    const auto raw = from_hex(str(gold, "id"));
+    REQUIRE(raw);
+    std::copy(raw->begin(), raw->end(), gold_id.begin());
+    // Half of it back: 750.00 in all, Base again.
+    const json::value back = cafe.wallet.submit(cafe.wallet.sign(cafe.masha, PurchaseReturn{cafe.coin, gold_id, 350'00}));
+    REQUIRE(str(back, "status") == "committed");
+
+    REQUIRE(wait_until([&] { return count(admin, "sent") == 5; }, generous));
+    const auto events = accepted_events(receiver, secret);
+    REQUIRE(events.size() == 5);
+    std::vector<std::string> types;
+    for (const auto& e : events) types.push_back(str(e, "type"));
+    CHECK(types == std::vector<std::string>{"purchase", "purchase", "tier_change", "return", "tier_change"});
+    for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].at("seq") == i + 1);
+    // Each event its own delivery id, though two share their transaction.
+    CHECK(str(events[1], "id") != str(events[2], "id"));
+    CHECK(events[2].at("tx") == gold.at("id"));
+    CHECK(events[4].at("tx") == back.at("id"));
+    const json::object& up = events[2].at("data").as_object();
+    CHECK(str(up, "ticker") == "VOLODYA");
+    CHECK(str(up, "client") == account_text(client));
+    CHECK(up.at("tier_before") == json::parse(R"({"index":0,"name":"Base"})"));
+    CHECK(up.at("tier_after") == json::parse(R"({"index":1,"name":"Gold"})"));
+    CHECK(str(up, "cause") == "purchase");
+    const json::object& down = events[4].at("data").as_object();
+    CHECK(down.at("tier_before") == json::parse(R"({"index":1,"name":"Gold"})"));
+    CHECK(down.at("tier_after") == json::parse(R"({"index":0,"name":"Base"})"));
+    CHECK(str(down, "cause") == "return");
+    // The node's own view agrees.
+    CHECK(c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(client)}})
+              .at("tier")
+              .at("index") == 0);
 }
