@@ -91,10 +91,15 @@ std::uint64_t count(rpc::Client& admin, const char* state) {
 std::uint64_t node_ms(rpc::Client& c) { return c.call("node.info").at("time_ms").to_number<std::uint64_t>(); }
 
 // 3 % of every receipt; Gold from 1,000.00 of lifetime purchases, recomputed
-// at each purchase and return. Published 2 s ahead of the node's clock;
+// at each purchase and return (or, `monthly`, on the night of each month's
+// 1st, in Moscow). Published 2 s ahead of the node's clock;
 // returns once it is in force.
-void publish_gold_programme(Volodi& cafe, rpc::Client& c) {
+void publish_gold_programme(Volodi& cafe, rpc::Client& c, bool monthly = false) {
     loyalty::Programme p;
+    if (monthly) {
+        p.tier_recalc = loyalty::TierRecalc::monthly;
+        p.recalc_day = 1;
+    }
     p.version = 1;
     p.zone = "Europe/Moscow";
     p.tzdb_version = "2024a";
@@ -286,4 +291,50 @@ TEST_CASE("a purchase that lifts a client to Gold is followed by a tier_change e
     CHECK(c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(client)}})
               .at("tier")
               .at("index") == 0);
+}
+
+TEST_CASE("the monthly recalculation that makes a client Gold is a tier_change event of its own, with no transaction") {
+    constexpr std::int64_t day_s = 24 * 3600;
+    FakeProvider receiver("webhook", "unused");
+    // The chain and the node's clock begin 40 days ago: a 1st of the month
+    // falls between then and now.
+    const std::string forty_days_ago = std::to_string(-40 * day_s);
+    std::vector<std::string> args = quick_retries;
+    std::vector<std::string> then = args;
+    then.insert(then.end(), {"--clock-offset-s", forty_days_ago});
+    NodeProcess node(then, {"--clock-offset-s", forty_days_ago});
+    rpc::Client c = node.client();
+    rpc::Client admin = node.client(true);
+    Volodi cafe(c);
+    cafe.wallet.set_clock_offset_s(-40 * day_s);
+    cafe.open();
+    const std::string secret = str(
+        c.call("webhook.set", webhook_params(cafe.wallet.chain(), cafe.owner, cafe.coin, receiver.url("/pos"), node_ms(c))),
+        "secret");
+    publish_gold_programme(cafe, c, /*monthly=*/true);
+    const Account client = cafe.phone("+7 900 000-02-02");
+    Purchase p{cafe.coin, ClientRef{ClientRef::Kind::account, client, ""},
+               loyalty::Receipt{"R-1", {loyalty::ReceiptLine{"", 1200'00}}}, 1, 0, std::nullopt, std::nullopt};
+    REQUIRE(str(cafe.wallet.submit(cafe.wallet.sign(cafe.masha, p)), "status") == "committed");
+    // Past Gold's threshold, but the tier waits for the recalculation.
+    CHECK(c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(client)}}).at("tier").at("index") == 0);
+    REQUIRE(wait_until([&] { return count(admin, "sent") == 1; }, generous));
+
+    // Now: the 1st of a month has passed; the node closes a block for it.
+    node.stop();
+    node.set_extra_args(args);
+    node.start();
+    c = node.client();
+    admin = node.client(true);
+    REQUIRE(wait_until([&] { return count(admin, "sent") == 2; }, generous));
+    const auto events = accepted_events(receiver, secret);
+    REQUIRE(events.size() == 2);
+    CHECK(str(events[0], "type") == "purchase");
+    const json::object& e = events[1];
+    CHECK(str(e, "type") == "tier_change");
+    CHECK(e.at("seq") == 2);
+    CHECK(e.at("tx").is_null());
+    CHECK(str(e.at("data").as_object(), "cause") == "recalculation");
+    CHECK(e.at("data").at("tier_after") == json::parse(R"({"index":1,"name":"Gold"})"));
+    CHECK(c.call("loyalty.get", json::object{{"ticker", cafe.coin}, {"client", account_text(client)}}).at("tier").at("index") == 1);
 }
