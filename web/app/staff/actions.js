@@ -79,6 +79,26 @@ export function submitSigned(node, signed) {
   return node.client.submitTx(signed.blob, { wait: true });
 }
 
+/**
+ * Submits a signed transaction a confirmation screen holds: `keep(tx)` holds
+ * it, so "Retry" after a lost answer sends the same bytes (the ledger takes
+ * them at most once); a refusal is final for them (`keep(null)`). Resolves
+ * to null once committed, else to `describe(error, fresh)` — the message for
+ * the error, with the till's figures `refresh()` read again after it.
+ */
+export async function submitKept(node, tx, { keep, refresh, describe }) {
+  keep(tx);
+  try {
+    await submitSigned(node, tx);
+    refresh();
+    return null;
+  } catch (e) {
+    const fresh = await refresh();
+    if (e?.name !== 'RpcUnavailable') keep(null);
+    return describe(e, fresh);
+  }
+}
+
 export class UnclaimedPhone extends Error {
   constructor() {
     super("the client's phone has not been claimed by any key");

@@ -13,8 +13,9 @@ import { receipt_id_bytes_max, receipt_lines_max } from '../../lib/encoding.js';
 import { publicKeyOf } from '../../lib/keys.js';
 import { typedAmount } from '../gift-form.js';
 import { Button, Field, Notice, html, useI18n } from '../ui.js';
-import { factsOf, lookupClient, signStaffTx, submitSigned } from './actions.js';
+import { factsOf, lookupClient, signStaffTx, submitKept } from './actions.js';
 import { phonePreview } from './phone-preview.js';
+import { PhoneField } from './phone-field.js';
 import { staffError } from './refusals.js';
 import { StaffAlert, say } from './text.js';
 
@@ -142,18 +143,14 @@ export function Purchase({ node, staffKey, state, refresh }) {
         consent: null,
         referrer: null,
       });
-    setSigned(tx);
-    try {
-      await submitSigned(node, tx);
-      setStep('done');
-      refresh();
-    } catch (e) {
-      const fresh = await refresh();
-      setError(staffError(e, 'purchase', factsOf(ticker, fresh ?? state), { sent: true }));
-      if (e?.name !== 'RpcUnavailable') setSigned(null);
-    } finally {
-      setBusy(false);
-    }
+    const failed = await submitKept(node, tx, {
+      keep: setSigned,
+      refresh,
+      describe: (e, fresh) => staffError(e, 'purchase', factsOf(ticker, fresh ?? state), { sent: true }),
+    });
+    setBusy(false);
+    if (failed) return setError(failed);
+    setStep('done');
   }
 
   function again() {
@@ -208,16 +205,7 @@ export function Purchase({ node, staffKey, state, refresh }) {
   return html`
     <form class="card" onSubmit=${next} aria-labelledby="purchase-title" data-testid="purchase" novalidate>
       <h2 id="purchase-title">${t('staff.purchase.title')}</h2>
-      <${Field}
-        label=${t('staff.send.phone')}
-        hint=${phone.trim() === '' ? t('staff.phone.problem_empty') : preview.e164 ? t('staff.send.phone_will_be', { e164: preview.e164 }) : t(`staff.phone.problem_${preview.problem}`)}
-        testid="purchase-phone"
-        type="tel"
-        inputmode="tel"
-        autocomplete="off"
-        value=${phone}
-        onInput=${setPhone}
-      />
+      <${PhoneField} node=${node} value=${phone} onInput=${setPhone} testid="purchase-phone" />
       <fieldset class="receipt-lines">
         <legend>${t('staff.purchase.lines')}</legend>
         ${rows.map(

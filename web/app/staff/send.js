@@ -9,8 +9,9 @@ import { useState } from 'preact/hooks';
 import { formatAmount } from '../../lib/amount.js';
 import { memoState, typedAmount } from '../gift-form.js';
 import { Button, Field, html, useI18n } from '../ui.js';
-import { factsOf, lookupClient, signTransfer, submitSigned } from './actions.js';
+import { factsOf, lookupClient, signTransfer, submitKept } from './actions.js';
 import { phonePreview } from './phone-preview.js';
+import { PhoneField } from './phone-field.js';
 import { staffError } from './refusals.js';
 import { StaffAlert, say } from './text.js';
 
@@ -55,20 +56,15 @@ export function Send({ node, staffKey, state, refresh }) {
     setError(null);
     // Signed once per confirmation: a retry after a lost answer sends these same bytes.
     const tx = signed ?? signTransfer(node, staffKey, { to: client.account, amount: units, memo });
-    setSigned(tx);
-    try {
-      await submitSigned(node, tx);
-      setDone({ amount: formatAmount(units), e164: client.e164 });
-      setStep('done');
-      refresh();
-    } catch (e) {
-      const fresh = await refresh();
-      setError(staffError(e, 'send', factsOf(ticker, fresh ?? state), { sent: true }));
-      // A refusal is final for these bytes; only a lost answer is retried with them.
-      if (e?.name !== 'RpcUnavailable') setSigned(null);
-    } finally {
-      setBusy(false);
-    }
+    const failed = await submitKept(node, tx, {
+      keep: setSigned,
+      refresh,
+      describe: (e, fresh) => staffError(e, 'send', factsOf(ticker, fresh ?? state), { sent: true }),
+    });
+    setBusy(false);
+    if (failed) return setError(failed);
+    setDone({ amount: formatAmount(units), e164: client.e164 });
+    setStep('done');
   }
 
   function again() {
@@ -108,17 +104,7 @@ export function Send({ node, staffKey, state, refresh }) {
   return html`
     <form class="card" onSubmit=${next} aria-labelledby="send-title" data-testid="send" novalidate>
       <h2 id="send-title">${t('staff.send.title')}</h2>
-      <${Field}
-        label=${t('staff.send.phone')}
-        hint=${phone.trim() === '' ? t('staff.phone.problem_empty') : preview.e164 ? t('staff.send.phone_will_be', { e164: preview.e164 }) : t(`staff.phone.problem_${preview.problem}`)}
-        hintTestid="send-phone-preview"
-        testid="send-phone"
-        type="tel"
-        inputmode="tel"
-        autocomplete="off"
-        value=${phone}
-        onInput=${setPhone}
-      />
+      <${PhoneField} node=${node} value=${phone} onInput=${setPhone} testid="send-phone" hintTestid="send-phone-preview" />
       <${Field}
         label=${t('staff.send.amount')}
         hint=${t('staff.send.amount_hint')}
