@@ -75,9 +75,11 @@ export function Header() {
 
 /**
  * A component fetched on first use with import(), so the first screen does
- * not carry it (the QR encoder): `load` resolves to the component.
+ * not carry it (the QR encoder): `load` resolves to the component. `quiet`:
+ * a card the screen does without shows nothing while it loads or if it
+ * cannot (no "loading", no error).
  */
-export function lazy(load) {
+export function lazy(load, { quiet = false } = {}) {
   let loaded = null;
   return function Lazy(props) {
     const { t } = useI18n();
@@ -89,7 +91,8 @@ export function lazy(load) {
         .then((c) => setComponent(() => (loaded = c)))
         .catch(() => setFailed(true));
     }, []);
-    if (failed) return html`<${Alert} error=${{ key: 'error.offline' }} />`;
-    return Component ? h(Component, props) : html`<${Notice}>${t('loading')}<//>`;
+    if (Component) return h(Component, props);
+    if (quiet) return null;
+    return failed ? html`<${Alert} error=${{ key: 'error.offline' }} />` : html`<${Notice}>${t('loading')}<//>`;
   };
 }

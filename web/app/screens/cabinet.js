@@ -17,6 +17,8 @@ import { VenueCard } from './venue.js';
 
 // The QR screen and its encoder load when a reward is first opened.
 const VoucherScreen = lazy(() => import('./voucher.js').then((m) => m.VoucherScreen));
+// The venue's programme as this client stands in it: its own chunk, shown once loaded.
+const LoyaltyCard = lazy(() => import('./loyalty.js').then((m) => m.LoyaltyCard), { quiet: true });
 
 // One page of history at a time: what a phone screen can show, and a light read for the node.
 export const history_page_entries = 20;
@@ -201,6 +203,7 @@ export function Cabinet({ node, account, seed, balances, reload, recheck }) {
             ${balance !== '0.00' &&
             html`<${Button} type="button" data-testid="send-open" onClick=${() => setOverlay({ kind: 'send' })}>${t('cabinet.send')}<//>`}
           </section>
+          ${ticker && html`<${LoyaltyCard} node=${node} account=${account} ticker=${ticker} balance=${balance} />`}
           ${venue && html`<${Rewards} products=${venue.products} balance=${balance} onPick=${(product) => setOverlay({ kind: 'voucher', product })} />`}
           ${venue && html`<${VenueCard} venue=${venue} />`}
           ${ticker && html`<${MessagesChoice} node=${node} seed=${seed} account=${account} ticker=${ticker} venueName=${names[ticker]} />`}
