@@ -42,6 +42,32 @@ json::object tier_json(const loyalty::Programme* p, std::uint8_t index) {
                         {"name", p && index < p->tiers.size() ? json::value(p->tiers[index].name) : json::value(nullptr)}};
 }
 
+// What a committed purchase did, for the POS to print: the coins its
+// movements moved, by kind — the bonuses the client paid with (to the
+// treasury), accrued to the client from the staff member's allowance, the
+// programme's gift to the client from the treasury, the referral rewards
+// from the allowance to others — and the client it was for (a card resolved).
+json::object purchase_outcome(const State& state, const Purchase& b, const Hash256& id, std::span<const Movement> moves) {
+    const loyalty::PurchaseRecord* rec = state.purchase(b.ticker, id);
+    const VenueRecord* venue = state.venue(b.ticker);
+    if (!rec || !venue) return {};
+    const Account treasury = Account::of_key(venue->owner);
+    const Account staff = Account::of_key(rec->staff);
+    Amount paid = 0, accrued = 0, gift = 0, referrals = 0;
+    for (const Movement& m : moves) {
+        if (m.from == rec->client && m.to == treasury) paid += m.amount;
+        else if (m.from == staff && m.to == rec->client) accrued += m.amount;
+        else if (m.from == treasury && m.to == rec->client) gift += m.amount;
+        else if (m.from == staff) referrals += m.amount;
+    }
+    return json::object{{"client", account_text(rec->client)},
+                        {"total", format_amount(rec->total)},
+                        {"paid", format_amount(paid)},
+                        {"accrued", format_amount(accrued)},
+                        {"gift", format_amount(gift)},
+                        {"referrals", format_amount(referrals)}};
+}
+
 }  // namespace
 
 void Node::block_events(const Block& block, std::span<const SignedTx> candidates, std::span<const TxOutcome> outcomes,
@@ -72,9 +98,12 @@ void Node::block_events(const Block& block, std::span<const SignedTx> candidates
         if (!type) continue;
         const std::string& venue = tx_ticker(candidates[i].tx);
         if (venue.empty()) continue;
-        if (webhooks_->wants(venue))
-            out.push_back(webhooks_->add(venue, std::string(*type), rpc::tx_json(candidates[i]), outcomes[i].id, height,
-                                         time_ms, batch));
+        if (webhooks_->wants(venue)) {
+            json::value data = rpc::tx_json(candidates[i]);
+            if (const auto* p = std::get_if<Purchase>(&candidates[i].tx.body))
+                data.as_object()["outcome"] = purchase_outcome(state, *p, outcomes[i].id, outcomes[i].movements);
+            out.push_back(webhooks_->add(venue, std::string(*type), std::move(data), outcomes[i].id, height, time_ms, batch));
+        }
         for (const TierChange& t : outcomes[i].tiers) tier_event(t, *type, outcomes[i].id);
     }
 }

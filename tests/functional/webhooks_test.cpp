@@ -90,7 +90,7 @@ std::uint64_t count(rpc::Client& admin, const char* state) {
 
 std::uint64_t node_ms(rpc::Client& c) { return c.call("node.info").at("time_ms").to_number<std::uint64_t>(); }
 
-// 3 % of every receipt; Gold from 1,000.00 of lifetime purchases, recomputed
+// 3 % of every receipt and 50.00 on the first; Gold from 1,000.00 of lifetime purchases, recomputed
 // at each purchase and return (or, `monthly`, on the night of each month's
 // 1st, in Moscow). Published 2 s ahead of the node's clock;
 // returns once it is in force.
@@ -106,6 +106,7 @@ void publish_gold_programme(Volodi& cafe, rpc::Client& c, bool monthly = false) 
     p.zone_rule = "MSK-3";
     p.tiers = {{"Base", 0, 3000}, {"Gold", 1000'00, 3000}};
     p.rules = {loyalty::Rule{1, "3 %", 0, {}, loyalty::Effect::percent, 300, std::nullopt, 0}};
+    p.gifts = {loyalty::Gift{loyalty::GiftKind::welcome, 50'00, 0, 0}};
     p.effective_from_s = node_ms(c) / 1000 + 2;
     REQUIRE(cafe.wallet.submit(cafe.wallet.sign(cafe.owner, ProgrammeSet{cafe.coin, p})).at("status") == "committed");
     while (node_ms(c) / 1000 < p.effective_from_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -276,6 +277,19 @@ TEST_CASE("a purchase that lifts a client to Gold is followed by a tier_change e
     // Each event its own delivery id, though two share their transaction.
     CHECK(str(events[1], "id") != str(events[2], "id"));
     CHECK(events[2].at("tx") == gold.at("id"));
+    // The purchase's own event says what it did: the first 3 % of 400.00 and
+    // the welcome gift from the treasury; the second 3 % of 700.00 from
+    // Masha's allowance, no gift again; nothing paid with bonuses.
+    const json::object& first = events[0].at("data").at("outcome").as_object();
+    CHECK(str(first, "accrued") == "12.00");
+    CHECK(str(first, "gift") == "50.00");
+    const json::object& outcome = events[1].at("data").at("outcome").as_object();
+    CHECK(str(outcome, "client") == account_text(client));
+    CHECK(str(outcome, "total") == "700.00");
+    CHECK(str(outcome, "accrued") == "21.00");
+    CHECK(str(outcome, "paid") == "0.00");
+    CHECK(str(outcome, "gift") == "0.00");
+    CHECK(str(outcome, "referrals") == "0.00");
     CHECK(events[4].at("tx") == back.at("id"));
     const json::object& up = events[2].at("data").as_object();
     CHECK(str(up, "ticker") == "VOLODYA");
