@@ -265,13 +265,19 @@ test("the owner's dashboard counts the venue's clients with notifications in the
 
 test('a node without --push-contact offers no push, and the cabinet shows no push part nor fetches its code', { skip }, async () => {
   const { port } = world.node;
+  // The page closes first: one left open would try its WebSocket while the
+  // node is down, and say so in the console (the page's right, not its fault).
+  const url = page.url();
+  const context = page.context();
+  await page.close();
   await world.node.stop();
   world.node = await runNode(world.datadir, { port });
   assert.deepEqual(await rpcCall(world, 'messages.push.key'), { enabled: false });
+  page = await openPage(context);
   const fetched = [];
   page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   const keyAnswered = page.waitForResponse((r) => r.url().endsWith('/rpc') && /messages\.push\.key/.test(r.request().postData() ?? ''));
-  await page.reload();
+  await page.goto(url);
   await page.getByTestId('messages-choice').waitFor();
   await keyAnswered;
   await page.waitForLoadState('networkidle');
